@@ -1,0 +1,103 @@
+"""The composition root: parses the command line, runs headless commands, starts the TUI.
+
+Each command lives in its own module under wizard.cli and is imported only when chosen, so that headless
+commands never import Textual and start fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from wizard import __version__
+from wizard.cli.common import EXIT_USAGE, UsageError, run_guarded
+
+# command name -> module under wizard.cli that defines add_arguments(parser) and run(args) -> int
+COMMANDS: dict[str, tuple[str, str]] = {
+    "check": ("wizard.cli.check", "diagnose this host (or a recording) for KVM and Nova"),
+    "plan": ("wizard.cli.plan", "show the changes an answers file would make, change nothing"),
+    "apply": ("wizard.cli.apply", "apply an answers file as one transaction, with snapshot and rollback"),
+    "confirm": ("wizard.cli.confirm", "confirm the last apply before its revert deadline"),
+    "recover": ("wizard.cli.recover", "finish or roll back an apply that was interrupted"),
+    "snapshots": ("wizard.cli.snapshots", "list, show, compare and roll back generations"),
+    "tpm": ("wizard.cli.tpm", "TPM 2.0 status and verification with tpm2-tools"),
+    "rescue": ("wizard.cli.rescue", "open the wizard on its troubleshooting view (or fix headless)"),
+    "bundle": ("wizard.cli.bundle", "write a support bundle with every secret masked"),
+    "answers": ("wizard.cli.answers", "write a commented answers template, or check an answers file"),
+    "export": ("wizard.cli.export", "export the changes for many nodes (Ansible)"),
+}
+
+
+def _available_commands() -> dict[str, tuple[str, str]]:
+    """The commands whose module exists in this build (features land one at a time)."""
+    from importlib.util import find_spec
+
+    return {name: entry for name, entry in COMMANDS.items() if find_spec(entry[0]) is not None}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kvm-wizard",
+        description=(
+            "Turn this Linux host into an OpenStack Nova compute node on KVM, safely: detect what the host can "
+            "do, choose, preview every change as a diff with its reason, apply it as one transaction, undo it."
+        ),
+        epilog="Exit status: 0 success, 1 problems found / validation failed / apply rolled back, 2 usage or input error.",
+    )
+    parser.add_argument("--version", action="version", version=f"kvm-wizard {__version__}")
+    add_ui_arguments(parser)
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module_name, summary) in _available_commands().items():
+        module = importlib.import_module(module_name)
+        sub = subparsers.add_parser(name, help=summary, description=summary[0].upper() + summary[1:] + ".")
+        module.add_arguments(sub)
+        sub.set_defaults(handler=module.run)
+    return parser
+
+
+def add_ui_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of the interactive wizard itself (``kvm-wizard`` with no command)."""
+    parser.add_argument(
+        "--demo",
+        nargs="?",
+        const="",
+        metavar="SCENARIO",
+        help="run the wizard on a recorded host in a throwaway root (no root needed); without a name, pick one",
+    )
+    parser.add_argument("--root", metavar="DIR", help="read and write the system's files under DIR")
+    parser.add_argument("--facts", metavar="FILE", help="use a recorded host instead of probing this one")
+    parser.add_argument(
+        "--no-color", action="store_true", help="no colour (the NO_COLOR variable does the same)"
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    try:
+        args = parser.parse_args(arguments)
+    except SystemExit as exit_request:  # argparse exits 2 on usage errors and 0 on --help/--version
+        return int(exit_request.code or 0)
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        return run_guarded(_run_wizard, args)
+    return run_guarded(handler, args)
+
+
+def _run_wizard(args: argparse.Namespace) -> int:
+    from importlib.util import find_spec
+
+    if find_spec("screens.app") is None:
+        raise UsageError("the interactive wizard is not part of this build yet; try: kvm-wizard check")
+    launcher = importlib.import_module("wizard.cli.tui")
+    result: int = launcher.run(args)
+    return result
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
+
+
+__all__ = ["EXIT_USAGE", "build_parser", "main"]

@@ -1,0 +1,92 @@
+"""What every command shares: exit statuses, input errors, colour decisions, loading the host."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from typing import Any, TextIO
+
+EXIT_OK = 0
+EXIT_PROBLEMS = 1
+EXIT_USAGE = 2
+
+
+class UsageError(Exception):
+    """Bad input from the operator: a wrong option, an unreadable or invalid file. Exit status 2."""
+
+
+class ProblemsFound(Exception):  # noqa: N818 - it names an outcome, not a failure of the program
+    """A command finished its work and the answer is 'no' (validation failed, rolled back). Exit status 1."""
+
+
+def run_guarded(handler: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
+    """Run a command; turn expected errors into a one-line message and an exit status, never a traceback."""
+    try:
+        return handler(args)
+    except UsageError as error:
+        print(f"kvm-wizard: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except ProblemsFound as error:
+        print(f"kvm-wizard: {error}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    except KeyboardInterrupt:
+        print("kvm-wizard: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # The reader went away (e.g. `| head`): not an error worth a message.
+        sys.stderr.close()
+        return EXIT_OK
+    except Exception as error:  # noqa: BLE001 - the last line of defence: a message and a place to read more, no traceback
+        detail = "".join(traceback.format_exception(error))
+        where = _save_crash_report(detail)
+        print(
+            f"kvm-wizard: internal error: {type(error).__name__}: {error}\n"
+            f"  This is a bug in kvm-wizard. The details are in {where}; please include them in a report.",
+            file=sys.stderr,
+        )
+        return EXIT_PROBLEMS
+
+
+def _save_crash_report(detail: str) -> str:
+    import tempfile
+
+    try:
+        handle, path = tempfile.mkstemp(prefix="kvm-wizard-crash-", suffix=".txt")
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(detail)
+    except OSError:
+        return "(no crash report could be written)"
+    return path
+
+
+def use_color(args: argparse.Namespace, stream: TextIO) -> bool:
+    """Colour only on a terminal, never with --no-color or NO_COLOR (https://no-color.org)."""
+    if getattr(args, "no_color", False) or os.environ.get("NO_COLOR", "") != "":
+        return False
+    return stream.isatty()
+
+
+def print_json(data: Any, stream: TextIO | None = None) -> None:
+    target = stream or sys.stdout
+    json.dump(data, target, indent=2, sort_keys=False, ensure_ascii=False)
+    target.write("\n")
+
+
+def add_host_arguments(parser: argparse.ArgumentParser, *, demo: bool = True) -> None:
+    """--root, --facts and --demo: where the host's files are and where its facts come from."""
+    parser.add_argument("--root", metavar="DIR", help="read the system's files under DIR instead of /")
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument(
+        "--facts", metavar="FILE", help="diagnose a recorded host (kvm-wizard check --save-facts)"
+    )
+    if demo:
+        source.add_argument(
+            "--demo", metavar="SCENARIO", help="use a recorded demo host (see kvm-wizard check --demo list)"
+        )
+    parser.add_argument(
+        "--no-color", action="store_true", help="no colour (the NO_COLOR variable does the same)"
+    )

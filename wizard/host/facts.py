@@ -1,0 +1,246 @@
+"""Host facts: a plain, serialisable record of what the probe observed, and nothing it concluded."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import tomlkit
+from tomlkit.exceptions import TOMLKitError
+
+FACTS_SCHEMA = 1
+
+
+class FactsError(Exception):
+    """A facts recording that cannot be used (unreadable, not TOML, unknown schema)."""
+
+
+@dataclass(frozen=True)
+class FileRead:
+    """The content of a file read under the root, or why it could not be read."""
+
+    content: str | None = None
+    error: str | None = None  # "ENOENT: No such file or directory", "EACCES: ...", "EISDIR: ..."
+    truncated: bool = False  # the probe kept only the part diagnosis needs (e.g. the first CPU of cpuinfo)
+
+
+@dataclass(frozen=True)
+class PathStat:
+    """lstat() of a path under the root: what kind of thing it is and who owns it."""
+
+    exists: bool
+    kind: str = ""  # "file", "dir", "char", "block", "symlink", "fifo", "socket"
+    mode: int = 0  # permission bits only, e.g. 0o660
+    uid: int = -1
+    gid: int = -1
+    owner: str = ""  # user name from the root's /etc/passwd, "" when unknown
+    group: str = ""  # group name from the root's /etc/group, "" when unknown
+    major: int = -1  # device numbers for "char" and "block"
+    minor: int = -1
+    target: str = ""  # symlink target
+    error: str | None = None  # set when lstat failed for another reason than "does not exist"
+
+
+@dataclass(frozen=True)
+class DirList:
+    """The names in a directory under the root, or why it could not be listed."""
+
+    names: tuple[str, ...] = ()
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class CommandRun:
+    """A read-only command the probe ran, and what it printed."""
+
+    argv: tuple[str, ...]
+    returncode: int | None = None  # None: it could not be started or timed out
+    stdout: str = ""
+    stderr: str = ""
+    error: str | None = None  # "not installed", "timed out after 2 s", ...
+
+
+@dataclass(frozen=True)
+class KvmApiProbe:
+    """The authoritative test: open /dev/kvm read-write, KVM_GET_API_VERSION, KVM_CREATE_VM."""
+
+    attempted: bool = False  # False for recordings made without access to the device (demo, --root)
+    opened: bool = False
+    open_error: str | None = None
+    api_version: int | None = None
+    create_vm: bool = False
+    create_vm_error: str | None = None
+    capabilities: dict[str, int] = field(default_factory=dict)  # KVM_CHECK_EXTENSION results by name
+
+
+@dataclass(frozen=True)
+class UdevDevice:
+    """One device as pyudev enumerated it."""
+
+    subsystem: str
+    sys_name: str
+    device_node: str = ""
+    initialized: bool = False
+    properties: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class HostFacts:
+    """Everything the probe observed about one host, keyed by where it was observed.
+
+    Paths are absolute as seen from inside the root (``/proc/cpuinfo``), whatever the root was.
+    Diagnosis, planning and validation read only this record, so a recording diagnoses exactly like the
+    live host it was taken from.
+    """
+
+    source: str = "live"  # "live", "recording: PATH", "demo: NAME"
+    root: str = "/"
+    machine: str = ""  # os.uname().machine
+    kernel_release: str = ""
+    files: dict[str, FileRead] = field(default_factory=dict)
+    stats: dict[str, PathStat] = field(default_factory=dict)
+    dirs: dict[str, DirList] = field(default_factory=dict)
+    commands: dict[str, CommandRun] = field(
+        default_factory=dict
+    )  # keyed by a short name: "vgs", "tpm2 --version"
+    executables: dict[str, str] = field(
+        default_factory=dict
+    )  # name -> path found on PATH under the root, "" if none
+    kvm: KvmApiProbe = field(default_factory=KvmApiProbe)
+    kernel_log: tuple[str, ...] = ()  # the lines of the kernel log that matter to diagnosis
+    kernel_log_source: str = ""  # "/dev/kmsg", "/var/log/kern.log", "" when none was readable
+    kernel_log_error: str | None = None
+    cpuid: dict[str, str] = field(
+        default_factory=dict
+    )  # "0x1.ecx" -> "0x..." hex, read from /dev/cpu/0/cpuid
+    msr: dict[str, str] = field(default_factory=dict)  # "0x3a" -> "0x..." hex, read from /dev/cpu/0/msr
+    udev: tuple[UdevDevice, ...] = ()
+    udev_error: str | None = None
+    environment: dict[str, str] = field(default_factory=dict)  # TPM2TOOLS_TCTI and the like
+    probe_errors: tuple[str, ...] = ()  # anything the probe met that fits nowhere above
+    probe_seconds: float = 0.0
+
+    # Convenience readers. They interpret nothing; diagnosis does that.
+    def text(self, path: str) -> str | None:
+        read = self.files.get(path)
+        return read.content if read is not None else None
+
+    def stat(self, path: str) -> PathStat:
+        return self.stats.get(path, PathStat(exists=False))
+
+    def listing(self, path: str) -> tuple[str, ...]:
+        entry = self.dirs.get(path)
+        return entry.names if entry is not None else ()
+
+
+# --- TOML ---------------------------------------------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    """Turn dataclasses, tuples and dicts into what TOML can hold, dropping None and empty defaults."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        out: dict[str, Any] = {}
+        for item in dataclasses.fields(value):
+            converted = _plain(getattr(value, item.name))
+            if converted is None:
+                continue
+            out[item.name] = converted
+        return out
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def facts_to_toml(facts: HostFacts) -> str:
+    document = tomlkit.document()
+    document.add(
+        tomlkit.comment("kvm-wizard host facts: raw observations of one host (see README, 'Host facts').")
+    )
+    document.add("schema", FACTS_SCHEMA)
+    for key, value in _plain(facts).items():
+        if isinstance(value, str) and "\n" in value:
+            document.add(key, tomlkit.string(value, multiline=True))
+        else:
+            document.add(key, value)
+    return tomlkit.dumps(document)
+
+
+def _build(cls: type[Any], data: Any, where: str) -> Any:
+    if not isinstance(data, dict):
+        raise FactsError(f"{where}: expected a table, found {type(data).__name__}")
+    known = {item.name: item for item in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - set(known))
+    if unknown:
+        raise FactsError(f"{where}: unknown key(s) {', '.join(unknown)}")
+    kwargs: dict[str, Any] = {}
+    for name, raw in data.items():
+        kwargs[name] = _convert(cls, name, raw, f"{where}.{name}" if where else name)
+    try:
+        return cls(**kwargs)
+    except TypeError as error:
+        raise FactsError(f"{where or 'facts'}: {error}") from None
+
+
+_NESTED: dict[tuple[str, str], type[Any]] = {
+    ("HostFacts", "files"): FileRead,
+    ("HostFacts", "stats"): PathStat,
+    ("HostFacts", "dirs"): DirList,
+    ("HostFacts", "commands"): CommandRun,
+}
+
+
+def _convert(cls: type[Any], name: str, raw: Any, where: str) -> Any:
+    nested = _NESTED.get((cls.__name__, name))
+    if nested is not None:
+        if not isinstance(raw, dict):
+            raise FactsError(f"{where}: expected a table")
+        return {str(key): _build(nested, value, f"{where}.{key}") for key, value in raw.items()}
+    if cls is HostFacts and name == "kvm":
+        return _build(KvmApiProbe, raw, where)
+    if cls is HostFacts and name == "udev":
+        if not isinstance(raw, list):
+            raise FactsError(f"{where}: expected an array of tables")
+        return tuple(_build(UdevDevice, item, f"{where}[{index}]") for index, item in enumerate(raw))
+    if cls is CommandRun and name == "argv":
+        return tuple(str(part) for part in raw)
+    if cls is DirList and name == "names":
+        return tuple(str(part) for part in raw)
+    if isinstance(raw, list):
+        return tuple(raw)
+    if isinstance(raw, dict):
+        return {str(k): v for k, v in raw.items()}
+    return raw
+
+
+def facts_from_toml(text: str, source: str) -> HostFacts:
+    try:
+        data = tomlkit.parse(text).unwrap()
+    except (TOMLKitError, ValueError) as error:  # tomlkit raises ParseError and, for odd input, ValueError
+        raise FactsError(f"{source}: not a TOML facts recording ({error})") from None
+    schema = data.pop("schema", None)
+    if schema != FACTS_SCHEMA:
+        raise FactsError(
+            f"{source}: facts schema {schema!r} is not supported (this kvm-wizard reads schema {FACTS_SCHEMA}); "
+            "record the host again with this version: kvm-wizard check --save-facts FILE"
+        )
+    data["source"] = source
+    facts: HostFacts = _build(HostFacts, data, "")
+    return facts
+
+
+def load_facts(path: Path) -> HostFacts:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise FactsError(f"{path}: cannot read facts recording ({error.strerror})") from None
+    except UnicodeDecodeError:
+        raise FactsError(f"{path}: not a TOML facts recording (not UTF-8 text)") from None
+    return facts_from_toml(text, f"recording: {path}")
+
+
+def save_facts(facts: HostFacts, path: Path) -> None:
+    path.write_text(facts_to_toml(facts), encoding="utf-8")
