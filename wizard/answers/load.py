@@ -1,0 +1,283 @@
+"""Reading, validating and writing the answers file (TOML, versioned; comments survive a re-save)."""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import tomlkit
+from tomlkit.exceptions import TOMLKitError
+from tomlkit.toml_document import TOMLDocument
+
+from wizard.answers import names
+from wizard.answers.model import ANSWERS_VERSION, KEYS, KEYS_BY_PATH, SECTIONS, Answers, KeySpec, Value
+
+
+@dataclass(frozen=True)
+class AnswerProblem:
+    """One thing wrong with an answers file: where, what was found, and what is allowed."""
+
+    path: str  # "storage.volume_group", or "" for the file as a whole
+    message: str  # complete sentence naming the value and what is allowed
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}" if self.path else self.message
+
+
+class AnswersError(Exception):
+    """An answers file that cannot be used. Carries every problem found, not just the first."""
+
+    def __init__(self, source: str, problems: list[AnswerProblem]) -> None:
+        self.source = source
+        self.problems = problems
+        listing = "\n".join(f"  - {problem}" for problem in problems)
+        super().__init__(f"{source}: {len(problems)} problem(s) in the answers:\n{listing}")
+
+
+class AnswersVersionError(AnswersError):
+    """An answers file written by a newer kvm-wizard, or with no usable version."""
+
+
+def _type_name(kind: type) -> str:
+    return {bool: "true or false", int: "a whole number", str: "a string", tuple: "a list of strings"}[kind]
+
+
+def _coerce(spec: KeySpec, raw: Any) -> tuple[Value | None, str | None]:
+    """The value in the model's type, or why it has the wrong type."""
+    if spec.kind is bool:
+        return (raw, None) if isinstance(raw, bool) else (None, f"expected {_type_name(bool)}, found {raw!r}")
+    if spec.kind is int:
+        if isinstance(raw, bool) or not isinstance(raw, int):
+            return None, f"expected {_type_name(int)}, found {raw!r}"
+        return raw, None
+    if spec.kind is str:
+        return (raw, None) if isinstance(raw, str) else (None, f"expected {_type_name(str)}, found {raw!r}")
+    if not isinstance(raw, list) or not all(isinstance(item, str) for item in raw):
+        return None, f'expected {_type_name(tuple)}, e.g. ["pcid"], found {raw!r}'
+    return tuple(raw), None
+
+
+def _suggest(word: str, choices: list[str], what: str = "keys") -> str:
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else f"; known {what}: {', '.join(choices)}"
+
+
+def parse_answers(text: str, source: str = "answers") -> tuple[Answers, TOMLDocument]:
+    """Parse and check an answers file on its own (no host). Raises AnswersError with every problem."""
+    try:
+        document = tomlkit.parse(text)
+    except (TOMLKitError, ValueError) as error:
+        raise AnswersError(source, [AnswerProblem("", f"not valid TOML: {error}")]) from None
+    data = document.unwrap()
+    version = data.get("version")
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise AnswersVersionError(
+            source,
+            [AnswerProblem("version", f"must be a whole number (this kvm-wizard writes {ANSWERS_VERSION})")],
+        )
+    if version > ANSWERS_VERSION:
+        raise AnswersVersionError(
+            source,
+            [
+                AnswerProblem(
+                    "version",
+                    f"is {version}, written by a newer kvm-wizard; this one reads up to version {ANSWERS_VERSION}. "
+                    "Upgrade kvm-wizard, or write the file again with this version (kvm-wizard answers template).",
+                )
+            ],
+        )
+    if version < 1:
+        raise AnswersVersionError(source, [AnswerProblem("version", f"is {version}; versions start at 1")])
+    problems: list[AnswerProblem] = []
+    values: dict[str, dict[str, Value]] = {section: {} for section in SECTIONS}
+    for section, table in data.items():
+        if section == "version":
+            continue
+        if section not in SECTIONS:
+            problems.append(
+                AnswerProblem(
+                    section, "is not a known section" + _suggest(section, list(SECTIONS), "sections")
+                )
+            )
+            continue
+        if not isinstance(table, dict):
+            problems.append(AnswerProblem(section, f"must be a table ([{section}]), found {table!r}"))
+            continue
+        keys = [spec.key for spec in KEYS if spec.section == section]
+        for key, raw in table.items():
+            path = f"{section}.{key}"
+            spec = KEYS_BY_PATH.get(path)
+            if spec is None:
+                problems.append(AnswerProblem(path, "is not a known key" + _suggest(key, keys)))
+                continue
+            value, problem = _coerce(spec, raw)
+            if problem is not None:
+                problems.append(AnswerProblem(path, problem))
+                continue
+            assert value is not None  # noqa: S101 - _coerce returns one of the two
+            values[section][key] = value
+    answers = _build(values)
+    problems.extend(check_values(answers))
+    if problems:
+        raise AnswersError(source, problems)
+    return answers, document
+
+
+def _build(values: dict[str, dict[str, Value]]) -> Answers:
+    base = Answers()
+    sections = {
+        section: dataclasses.replace(getattr(base, section), **values.get(section, {}))
+        for section in SECTIONS
+    }
+    return dataclasses.replace(base, **sections)
+
+
+NameRule = Callable[[str], str | None]
+
+
+def check_values(answers: Answers) -> list[AnswerProblem]:
+    """Every value-level rule that needs no host: allowed values, names, paths, and rules between keys."""
+    problems: list[AnswerProblem] = []
+    tainted: set[str] = set()  # paths holding a value that could break out of its line: reported once
+
+    def add(path: str, message: str) -> None:
+        if path not in tainted:
+            problems.append(AnswerProblem(path, message))
+
+    for spec in KEYS:
+        value = answers.value(spec.path)
+        if spec.allowed and value not in spec.allowed:
+            add(
+                spec.path,
+                f"{value!r} is not allowed; choose one of: {', '.join(spec.allowed)}" + _hint(spec, value),
+            )
+        texts = value if isinstance(value, tuple) else (value,) if isinstance(value, str) else ()
+        for text in texts:
+            problem = names.injection_problem(text)
+            if problem is not None:
+                add(spec.path, f"{text!r} {problem}")
+                tainted.add(spec.path)
+    storage = answers.storage
+    if storage.backend == "lvm":
+        _check(add, "storage.volume_group", storage.volume_group, names.volume_group_problem)
+    if storage.backend == "rbd":
+        _check(add, "storage.rbd_pool", storage.rbd_pool, names.ceph_pool_problem)
+        _check(add, "storage.ceph_conf", storage.ceph_conf, names.absolute_path_problem)
+        _check(add, "storage.rbd_user", storage.rbd_user, names.ceph_client_problem)
+        _check(add, "storage.rbd_secret_uuid", storage.rbd_secret_uuid, names.uuid_problem)
+    nested = answers.nested
+    if nested.cpu_mode == "custom" and not nested.cpu_models:
+        add(
+            "nested.cpu_models",
+            'is empty, but cpu_mode = custom needs at least one CPU model, e.g. ["IvyBridge"]',
+        )
+    if nested.cpu_mode != "custom" and nested.cpu_models:
+        add(
+            "nested.cpu_models",
+            f"is set to {list(nested.cpu_models)} but cpu_mode is {nested.cpu_mode!r}: nova-compute refuses to start "
+            'with models outside custom mode; set cpu_mode = "custom" or empty the list',
+        )
+    for model in nested.cpu_models:
+        _check(add, "nested.cpu_models", model, names.cpu_model_problem)
+    for flag in nested.extra_flags:
+        _check(add, "nested.extra_flags", flag, names.cpu_flag_problem)
+    download = answers.ceph_download
+    if download.enabled:
+        if storage.backend == "rbd":
+            add(
+                "ceph_download.enabled",
+                "is true, but storage.backend is rbd: instance disks are already cloned inside Ceph, so direct "
+                "download does not apply; set it to false",
+            )
+        _check(add, "ceph_download.rbd_user", download.rbd_user, names.ceph_client_problem)
+        _check(add, "ceph_download.rbd_pool", download.rbd_pool, names.ceph_pool_problem)
+        _check(add, "ceph_download.ceph_conf", download.ceph_conf, names.absolute_path_problem)
+        if download.connect_timeout <= 0:
+            add(
+                "ceph_download.connect_timeout",
+                f"{download.connect_timeout} must be a positive number of seconds",
+            )
+        elif download.connect_timeout > 3600:
+            add(
+                "ceph_download.connect_timeout",
+                f"{download.connect_timeout} seconds is over an hour; use at most 3600",
+            )
+    return problems
+
+
+def _hint(spec: KeySpec, value: Value) -> str:
+    if spec.path == "storage.backend" and value in {"qcow", "default"}:
+        return ' (the docs\' "qcow" is the value qcow2)'
+    if spec.path == "storage.backend" and value == "raw":
+        return " (raw is the deprecated name of flat)"
+    if isinstance(value, str):
+        same_but_case = [choice for choice in spec.allowed if choice.lower() == value.lower()]
+        if same_but_case:
+            return f"; did you mean {same_but_case[0]!r}? (values are case-sensitive)"
+        close = difflib.get_close_matches(value, list(spec.allowed), n=1, cutoff=0.6)
+        if close:
+            return f"; did you mean {close[0]!r}?"
+    return ""
+
+
+def _check(add: Callable[[str, str], None], path: str, value: str, rule: NameRule) -> None:
+    problem = rule(value)
+    if problem is not None:
+        add(path, f"{value!r} {problem}" if value else problem)
+
+
+def load_answers(path: Path) -> tuple[Answers, TOMLDocument]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise AnswersError(str(path), [AnswerProblem("", "no such file")]) from None
+    except OSError as error:
+        raise AnswersError(str(path), [AnswerProblem("", f"cannot be read: {error.strerror}")]) from None
+    except UnicodeDecodeError:
+        raise AnswersError(str(path), [AnswerProblem("", "is not UTF-8 text")]) from None
+    return parse_answers(text, str(path))
+
+
+def to_document(answers: Answers, document: TOMLDocument | None = None) -> TOMLDocument:
+    """The answers as TOML; with the document they were read from, its comments and order are kept."""
+    target = document if document is not None else tomlkit.document()
+    if document is None:
+        target.add(tomlkit.comment("kvm-wizard answers: `kvm-wizard answers template` explains every key."))
+    target["version"] = ANSWERS_VERSION
+    for section in SECTIONS:
+        if section not in target:
+            target.add(tomlkit.nl())
+            target.add(section, tomlkit.table())
+        table = target[section]
+        for spec in KEYS:
+            if spec.section != section:
+                continue
+            value = answers.value(spec.path)
+            table[spec.key] = list(value) if isinstance(value, tuple) else value
+    return target
+
+
+def dumps_answers(answers: Answers, document: TOMLDocument | None = None) -> str:
+    return tomlkit.dumps(to_document(answers, document))
+
+
+def save_answers(answers: Answers, path: Path, document: TOMLDocument | None = None) -> None:
+    """Write atomically: a crash leaves the old answers or the new ones, never half a file."""
+    text = dumps_answers(answers, document)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        Path(temporary).replace(path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
