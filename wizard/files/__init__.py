@@ -1,0 +1,1 @@
+"""Round-trip editors for the files the wizard changes: oslo INI files and kernel module lists."""
