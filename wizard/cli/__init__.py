@@ -58,19 +58,44 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def add_ui_arguments(parser: argparse.ArgumentParser) -> None:
-    """Options of the interactive wizard itself (``kvm-wizard`` with no command)."""
+    """Options of the interactive wizard itself (``kvm-wizard`` with no command).
+
+    They are stored under their own names so that a command's options of the same name (``kvm-wizard --root X
+    check``) do not silently replace them; main() hands them to the command when it has none of its own.
+    """
     parser.add_argument(
         "--demo",
+        dest="top_demo",
         nargs="?",
         const="",
         metavar="SCENARIO",
         help="run the wizard on a recorded host in a throwaway root (no root needed); without a name, pick one",
     )
-    parser.add_argument("--root", metavar="DIR", help="read and write the system's files under DIR")
-    parser.add_argument("--facts", metavar="FILE", help="use a recorded host instead of probing this one")
     parser.add_argument(
-        "--no-color", action="store_true", help="no colour (the NO_COLOR variable does the same)"
+        "--root", dest="top_root", metavar="DIR", help="read and write the system's files under DIR"
     )
+    parser.add_argument(
+        "--facts", dest="top_facts", metavar="FILE", help="use a recorded host instead of probing"
+    )
+    parser.add_argument(
+        "--no-color",
+        dest="top_no_color",
+        action="store_true",
+        help="no colour (the NO_COLOR variable does the same)",
+    )
+
+
+_SHARED = ("root", "facts", "demo", "no_color")
+
+
+def _merge_shared_options(args: argparse.Namespace) -> None:
+    """Give a command the wizard-level --root/--facts/--demo/--no-color it was not given itself."""
+    for name in _SHARED:
+        top = getattr(args, f"top_{name}")
+        if top in (None, False):
+            continue
+        if not hasattr(args, name) or getattr(args, name) in (None, False):
+            setattr(args, name, top)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -80,6 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(arguments)
     except SystemExit as exit_request:  # argparse exits 2 on usage errors and 0 on --help/--version
         return int(exit_request.code or 0)
+    _merge_shared_options(args)
     handler = getattr(args, "handler", None)
     if handler is None:
         return run_guarded(_run_wizard, args)
