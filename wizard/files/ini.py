@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from wizard.files import ini_syntax
 from wizard.files.ini_syntax import Entry, Index, IniError, IniProblem, Section
-from wizard.files.lines import decode, dominant_ending, encode, ending_of, split_lines, without_ending
+from wizard.files.lines import decode, encode, ending_of, split_lines, without_ending
 
 # decode() turns each byte that is not UTF-8 into one of these.
 _UNDECODABLE = re.compile("[\udc80-\udcff]")
@@ -62,8 +62,7 @@ class IniDocument:
     """An INI file as a list of lines (each keeping its ending) and an index rebuilt after every edit."""
 
     def __init__(self, text: str, *, undecodable: bool = False) -> None:
-        self._lines = split_lines(text)
-        self._ending = dominant_ending(text)
+        self._lines, self._ending = split_lines(text)
         self._undecodable = undecodable
         self._index: Index | None = None
         self._changes: list[IniChange] = []
@@ -75,8 +74,7 @@ class IniDocument:
             document = cls(data.decode("utf-8"))
         except UnicodeDecodeError:
             document = cls(decode(data), undecodable=True)
-        problems = document.problems()
-        if strict and problems:
+        if strict and (problems := document.problems()):
             raise IniError(str(problems[0]))
         return document
 

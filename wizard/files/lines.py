@@ -17,17 +17,25 @@ def encode(text: str) -> bytes:
     return text.encode("utf-8", "surrogateescape")
 
 
-def split_lines(text: str) -> list[str]:
-    """Lines as a file reader sees them (\\r\\n, \\n or a lone \\r end a line), each keeping its ending."""
+def split_lines(text: str) -> tuple[list[str], str]:
+    """Lines as a file reader sees them, each keeping its ending, and the ending new lines should get.
+
+    \\r\\n, \\n and a lone \\r end a line; new lines get the most common ending ("\\n" on a tie or with none).
+    """
     lines = text.splitlines(keepends=True)
     crlf = text.count("\r\n")
-    breaks = text.count("\n") + text.count("\r") - crlf
+    lf = text.count("\n") - crlf
+    cr = text.count("\r") - crlf
     unterminated = 1 if text and not text.endswith(("\n", "\r")) else 0
-    if len(lines) == breaks + unterminated:
-        return lines
-    # str.splitlines() also broke at \v, \f, \x1c-\x1e, \x85, \u2028 or \u2029, which a file reader
-    # (oslo.config, kmod) keeps inside the line: this rare file needs the slower, exact split.
-    return _FILE_LINE.findall(text)
+    if len(lines) != crlf + lf + cr + unterminated:
+        # str.splitlines() also broke at \v, \f, \x1c-\x1e, \x85, \u2028 or \u2029, which a file reader
+        # (oslo.config, kmod) keeps inside the line: this rare file needs the slower, exact split.
+        lines = _FILE_LINE.findall(text)
+    if crlf > lf and crlf >= cr:
+        return lines, "\r\n"
+    if cr > lf and cr > crlf:
+        return lines, "\r"
+    return lines, "\n"
 
 
 def ending_of(line: str) -> str:
@@ -42,18 +50,6 @@ def ending_of(line: str) -> str:
 def without_ending(line: str) -> str:
     """The line's text without its line ending."""
     return line[: len(line) - len(ending_of(line))]
-
-
-def dominant_ending(text: str) -> str:
-    """The ending new lines should use: the most common one in text; "\\n" on a tie or with none."""
-    crlf = text.count("\r\n")
-    lf = text.count("\n") - crlf
-    cr = text.count("\r") - crlf
-    if crlf > lf and crlf >= cr:
-        return "\r\n"
-    if cr > lf and cr > crlf:
-        return "\r"
-    return "\n"
 
 
 def split_newline_lines(text: str) -> list[str]:
