@@ -1,0 +1,1 @@
+"""Tests of the option schema, value validation, cross-option rules and secret masking."""

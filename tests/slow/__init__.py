@@ -1,0 +1,1 @@
+"""Slow tests: real installs of the upstream projects the bundled data comes from."""

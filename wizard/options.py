@@ -1,0 +1,443 @@
+"""The nova.conf and glance-api.conf options the wizard writes: their schema, value validation and rendering."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+FileKind = Literal["nova.conf", "glance-api.conf"]
+FILE_KINDS: tuple[FileKind, ...] = ("nova.conf", "glance-api.conf")
+OptionType = Literal["string", "bool", "int", "list"]
+# A typed option value as oslo.config reads it; lists are tuples so that values stay hashable and immutable.
+Value = str | bool | int | tuple[str, ...]
+
+# oslo.config's own spellings (oslo_config.types.Boolean), compared after lower-casing.
+TRUE_WORDS = ("true", "1", "on", "yes")
+FALSE_WORDS = ("false", "0", "off", "no")
+
+# Mistakes seen in the wild that a similarity search would not fix well.
+_CHOICE_HINTS: Mapping[tuple[str, str], Mapping[str, str]] = {
+    ("libvirt", "images_type"): {"qcow": "qcow2", "qcow1": "qcow2", "lvm2": "lvm", "ceph": "rbd"},
+    ("libvirt", "virt_type"): {"kvm64": "kvm", "tcg": "qemu", "emulation": "qemu", "hvm": "kvm"},
+    ("libvirt", "cpu_mode"): {
+        "passthrough": "host-passthrough",
+        "host": "host-passthrough",
+        "model": "host-model",
+    },
+}
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One allowed value of an option with choices, and nova's description of it."""
+
+    value: str
+    help: str = ""
+
+
+@dataclass(frozen=True)
+class Option:
+    """One option as nova or glance defines it (generated from their option objects)."""
+
+    file: FileKind
+    section: str
+    name: str
+    type: OptionType
+    help: str  # the first sentence of the project's own help
+    default: Value | None = None  # None: unset, the option has no default
+    choices: tuple[Choice, ...] = ()
+    ignore_case: bool = False  # oslo compares choices (or list items) case-insensitively
+    value_aliases: tuple[tuple[str, str], ...] = ()  # (deprecated value, the value it means)
+    deprecated_names: tuple[tuple[str, str], ...] = ()  # (section, name) still read in place of this one
+    secret: bool = False
+    minimum: int | None = None
+    maximum: int | None = None
+    deprecated_for_removal: bool = False
+
+    @property
+    def choice_values(self) -> tuple[str, ...]:
+        """The allowed values, in nova's order."""
+        return tuple(choice.value for choice in self.choices)
+
+    @property
+    def label(self) -> str:
+        """How messages name this option: `nova.conf [libvirt] images_type`."""
+        return f"{self.file} [{self.section}] {self.name}"
+
+
+@dataclass(frozen=True)
+class InvalidValue:
+    """A value oslo.config (or nova reading it) would reject, with what is allowed and how to fix it."""
+
+    file: FileKind
+    section: str
+    option: str
+    value: str  # as written; the mask when the option is secret
+    allowed: str
+    fix: str
+
+    @property
+    def message(self) -> str:
+        """One line for a findings table or an error dialog."""
+        return (
+            f"{self.file} [{self.section}] {self.option} = {self.value}: {self.fix} (allowed: {self.allowed})"
+        )
+
+
+NameStatus = Literal["known", "renamed", "deprecated_for_removal", "unknown"]
+
+
+@dataclass(frozen=True)
+class NameLookup:
+    """What nova or glance makes of an option name found in a file."""
+
+    status: NameStatus
+    section: str  # the section the option lives in now (normalized as oslo does)
+    name: str  # its current name (the replacement when status is "renamed")
+
+
+def normalize_section(section: str) -> str:
+    """oslo.config matches section names case-insensitively, except that only `DEFAULT` is the default section."""
+    section = section.strip()
+    return section if section == "DEFAULT" else section.lower()
+
+
+@functools.cache
+def schema() -> tuple[Option, ...]:
+    """Every option the wizard writes."""
+    # Imported here: the data module imports this one, and only code that needs the data pays for loading it.
+    from wizard import option_data
+
+    return option_data.SCHEMA
+
+
+@functools.cache
+def _schema_index() -> dict[tuple[str, str, str], Option]:
+    index: dict[tuple[str, str, str], Option] = {}
+    for option in schema():
+        index[(option.file, option.section, option.name)] = option
+    for option in schema():
+        for section, name in option.deprecated_names:
+            index.setdefault((option.file, section, name), option)
+    return index
+
+
+def find_option(file: FileKind, section: str, name: str) -> Option | None:
+    """The schema entry for a (section, name) the wizard writes, also under a deprecated name; None otherwise."""
+    return _schema_index().get((file, normalize_section(section), name.strip()))
+
+
+def get_option(file: FileKind, section: str, name: str) -> Option:
+    """Like find_option, for names the caller knows are in the schema."""
+    option = find_option(file, section, name)
+    if option is None:
+        raise KeyError(f"{file} [{section}] {name} is not an option the wizard writes")
+    return option
+
+
+def data_versions() -> Mapping[str, str]:
+    """The versions of nova, glance, oslo.config and the libraries the bundled data was generated from."""
+    from wizard import option_data
+
+    return option_data.VERSIONS
+
+
+def _strip_like_oslo(text: str) -> str:
+    # oslo's INI parser strips the value, then one pair of matching quotes around it.
+    value = text.strip()
+    # Exactly oslo's test: a lone quote is a pair too, and reads as the empty string.
+    if value and value[0] == value[-1] and value[0] in "\"'":
+        return value[1:-1]
+    return value
+
+
+# oslo.config reads `\$` as `$$`, then `$$` as `$`, and expands `$name` and `${name}` to other options' values.
+_TEMPLATE = re.compile(
+    r"\$(?:(?P<escaped>\$)|(?P<named>[_a-z][._a-z0-9]*)|\{(?P<braced>[_a-z][._a-z0-9]*)\})", re.I
+)
+
+
+def _expand_like_oslo(option: Option, text: str) -> str | InvalidValue:
+    value = text.replace("\\$", "$$")
+    references = [match[0] for match in _TEMPLATE.finditer(value) if match["escaped"] is None]
+    if references and (option.type in ("bool", "int") or option.choices):
+        return _invalid(
+            option, text, "a literal value", f"write the value itself, not the reference {references[0]}"
+        )
+    # A reference in a string stays as written: the other option's value is not known here.
+    return _TEMPLATE.sub(lambda match: "$" if match["escaped"] is not None else match[0], value)
+
+
+# oslo has no inline comments: `kvm # note` is the value. A `#` or `;` after a space most likely meant one.
+INLINE_COMMENT = re.compile(r"\s[#;]")
+
+
+def validate_value(option: Option, text: str) -> Value | InvalidValue:
+    """Read `text` (what follows `=` in the file) the way oslo.config does for this option, or say what is wrong."""
+    result = _read(option, text)
+    comment = INLINE_COMMENT.search(text)
+    if isinstance(result, InvalidValue) and comment is not None:
+        meant = text[: comment.start()].strip()
+        if not isinstance(_read(option, meant), InvalidValue):
+            fix = f"oslo has no inline comments: move the comment to a line of its own and keep {meant}"
+            return dataclasses.replace(result, fix=fix)
+    return result
+
+
+def _read(option: Option, text: str) -> Value | InvalidValue:
+    value = _expand_like_oslo(option, _strip_like_oslo(text))
+    if isinstance(value, InvalidValue):
+        return value
+    if option.type == "bool":
+        return _validate_bool(option, value)
+    if option.type == "int":
+        return _validate_int(option, value)
+    if option.type == "list":
+        # oslo's List type: trailing commas are dropped, items are stripped; an empty value is the empty list.
+        stripped = value.strip().rstrip(",")
+        return tuple(item.strip() for item in stripped.split(",")) if stripped else ()
+    if option.choices:
+        return _validate_choice(option, value)
+    return value
+
+
+def _invalid(option: Option, value: str, allowed: str, fix: str) -> InvalidValue:
+    shown = "****" if option.secret else value
+    return InvalidValue(option.file, option.section, option.name, shown, allowed, fix)
+
+
+def _validate_bool(option: Option, value: str) -> bool | InvalidValue:
+    word = value.lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    allowed = "True or False (yes/no, on/off and 1/0 are read too)"
+    close = _close_matches(word, ("true", "false"))
+    fix = f"did you mean {close[0].capitalize()}?" if close else "write True or False"
+    return _invalid(option, value, allowed, fix)
+
+
+def _validate_int(option: Option, value: str) -> int | InvalidValue:
+    bounds = _int_bounds(option)
+    if value == "":
+        # oslo reads an empty integer as None, which nova then uses as if it were a number: never useful.
+        default = f" ({option.default})" if option.default is not None else ""
+        return _invalid(
+            option, value, bounds, f"remove the line to use the default{default}, or give a number"
+        )
+    try:
+        number = int(value)  # exactly what oslo's Integer type does
+    except ValueError:
+        return _invalid(option, value, bounds, "write a whole number of digits, without units")
+    if option.minimum is not None and number < option.minimum:
+        return _invalid(option, value, bounds, f"use {option.minimum} or more")
+    if option.maximum is not None and number > option.maximum:
+        return _invalid(option, value, bounds, f"use {option.maximum} or less")
+    return number
+
+
+def _int_bounds(option: Option) -> str:
+    if option.minimum is not None and option.maximum is not None:
+        return f"an integer from {option.minimum} to {option.maximum}"
+    if option.minimum is not None:
+        return f"an integer of at least {option.minimum}"
+    if option.maximum is not None:
+        return f"an integer of at most {option.maximum}"
+    return "an integer"
+
+
+def _validate_choice(option: Option, value: str) -> str | InvalidValue:
+    values = option.choice_values
+    if value in values or (option.ignore_case and value.lower() in (v.lower() for v in values)):
+        return value
+    allowed = ", ".join(values)
+    return _invalid(option, value, allowed, _choice_fix(option, value))
+
+
+def _close_matches(word: str, candidates: Sequence[str]) -> list[str]:
+    # difflib takes about 10 ms to import and only a wrong value needs it.
+    import difflib
+
+    return difflib.get_close_matches(word, candidates, n=1, cutoff=0.6)
+
+
+def _choice_fix(option: Option, value: str) -> str:
+    values = option.choice_values
+    quoted = f"'{value}'" if value else "an empty value"
+    hint = _CHOICE_HINTS.get((option.section, option.name), {}).get(value.lower())
+    if hint is not None and hint in values:
+        return f"there is no {quoted}: use {hint}"
+    same_letters = [v for v in values if v.lower() == value.lower()]
+    if same_letters:
+        return f"values are case-sensitive: use {same_letters[0]}"
+    close = _close_matches(value.lower(), values)
+    if close:
+        return f"there is no {quoted}: use {close[0]}"
+    return f"there is no {quoted}: use one of {', '.join(values)}"
+
+
+_PYTHON_TYPES: Mapping[OptionType, type] = {"bool": bool, "int": int, "list": tuple, "string": str}
+
+
+def render_value(option: Option, value: Value) -> str:
+    """Exactly what the wizard writes after `option = `, such that oslo.config reads `value` back."""
+    if not isinstance(value, _PYTHON_TYPES[option.type]) or (
+        option.type == "int" and isinstance(value, bool)
+    ):
+        raise TypeError(f"{option.label} takes a {option.type} value, not {value!r}")
+    if isinstance(value, bool):
+        text = "True" if value else "False"
+    elif isinstance(value, tuple):
+        text = ",".join(item.replace("$", "$$") for item in value)
+    else:
+        # `$` is doubled so that oslo does not take `$name` for a reference to another option.
+        text = str(value).replace("$", "$$")
+    # Whatever oslo would read differently (surrounding spaces or quotes, commas or spaces in list items,
+    # a value outside the choices, a line break) cannot be written.
+    if "\n" in text or "\r" in text or validate_value(option, text) != value:
+        raise ValueError(f"{option.label}: {value!r} cannot be written so that oslo reads it back")
+    return text
+
+
+@functools.cache
+def _known_names(file: FileKind) -> dict[str, frozenset[str]]:
+    from wizard import option_data
+
+    return {section: frozenset(names.split()) for section, names in option_data.KNOWN_OPTIONS[file].items()}
+
+
+@functools.cache
+def _removal_names(file: FileKind) -> dict[str, frozenset[str]]:
+    from wizard import option_data
+
+    return {
+        section: frozenset(names.split())
+        for section, names in option_data.DEPRECATED_FOR_REMOVAL[file].items()
+    }
+
+
+def known_sections(file: FileKind) -> frozenset[str]:
+    """The sections nova (or glance) defines options in, normalized as oslo does."""
+    return frozenset(_known_names(file))
+
+
+def known_options(file: FileKind, section: str) -> frozenset[str]:
+    """The current option names of a section; empty for a section nova (or glance) does not define."""
+    return _known_names(file).get(normalize_section(section), frozenset())
+
+
+def lookup_name(file: FileKind, section: str, name: str) -> NameLookup:
+    """Whether nova (or glance) reads `name` in `section`, under which current name, and if it is going away."""
+    from wizard import option_data
+
+    section, name = normalize_section(section), name.strip()
+    if name in known_options(file, section):
+        removal = name in _removal_names(file).get(section, frozenset())
+        return NameLookup("deprecated_for_removal" if removal else "known", section, name)
+    renamed = option_data.RENAMED_OPTIONS[file].get((section, name))
+    if renamed is not None:
+        return NameLookup("renamed", renamed[0], renamed[1])
+    return NameLookup("unknown", section, name)
+
+
+# Vendor-specific x86 models of libvirt's CPU map (src/cpu_map, up to libvirt 11): a model only runs on a
+# host of its vendor. The generic ones (qemu64, kvm64, core2duo, ...) run anywhere and are left out.
+_MODEL_VENDORS: Mapping[str, str] = {
+    name: vendor
+    for vendor, names in (
+        (
+            "intel",
+            "Conroe Penryn Nehalem Nehalem-IBRS Westmere Westmere-IBRS SandyBridge SandyBridge-IBRS IvyBridge"
+            " IvyBridge-IBRS Haswell Haswell-IBRS Haswell-noTSX Haswell-noTSX-IBRS Broadwell Broadwell-IBRS"
+            " Broadwell-noTSX Broadwell-noTSX-IBRS Skylake-Client Skylake-Client-IBRS Skylake-Client-noTSX-IBRS"
+            " Skylake-Server Skylake-Server-IBRS Skylake-Server-noTSX-IBRS Cascadelake-Server Cascadelake-Server-noTSX"
+            " Icelake-Client Icelake-Client-noTSX Icelake-Server Icelake-Server-noTSX Cooperlake Snowridge Denverton"
+            " KnightsMill SapphireRapids GraniteRapids SierraForest ClearwaterForest DiamondRapids",
+        ),
+        (
+            "amd",
+            "athlon phenom Opteron_G1 Opteron_G2 Opteron_G3 Opteron_G4 Opteron_G5 EPYC EPYC-IBPB EPYC-IBRS EPYC-Rome"
+            " EPYC-Milan EPYC-Genoa EPYC-Turin",
+        ),
+        ("hygon", "Dhyana"),
+        ("zhaoxin", "YongFeng"),
+    )
+    for name in names.split()
+}
+_CANONICAL_MODELS: Mapping[str, str] = {name.lower(): name for name in _MODEL_VENDORS}
+# Features that exist on one vendor's CPUs only: the virtualization extensions, their sub-features, and AMD's
+# own instruction set extensions and speculation controls.
+_FLAG_VENDORS: Mapping[str, str] = {
+    "vmx": "intel",
+    **dict.fromkeys(
+        [
+            "svm",
+            "npt",
+            "nrip-save",
+            "sse4a",
+            "xop",
+            "fma4",
+            "tbm",
+            "topoext",
+            "amd-ssbd",
+            "amd-stibp",
+            "virt-ssbd",
+        ],
+        "amd",
+    ),
+}
+_MODEL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]{0,63}")
+_FLAG_NAME = re.compile(r"[+-]?[a-z0-9][a-z0-9_.-]{0,63}")
+_VERSION_SUFFIX = re.compile(r"-v\d+$", re.IGNORECASE)
+
+
+def cpu_model_vendor(model: str) -> str | None:
+    """ "intel", "amd", "hygon" or "zhaoxin" for a vendor-specific model (any case, `-vN` versions too); else None."""
+    canonical = _CANONICAL_MODELS.get(_VERSION_SUFFIX.sub("", model.strip()).lower())
+    return _MODEL_VENDORS[canonical] if canonical is not None else None
+
+
+def cpu_flag_vendor(flag: str) -> str | None:
+    """ "intel" or "amd" for a feature only that vendor's CPUs have (`+vmx`, `vmx-ept`, `svm`); else None."""
+    name = flag.strip().lower().lstrip("+-")
+    return "intel" if name.startswith("vmx-") else _FLAG_VENDORS.get(name)
+
+
+def _cpu_name_error(option: str, value: str, allowed: str, fix: str) -> InvalidValue:
+    return InvalidValue("nova.conf", "libvirt", option, value, allowed, fix)
+
+
+def validate_cpu_model_name(name: str) -> str | InvalidValue:
+    """A model name for [libvirt] cpu_models, in libvirt's spelling when known (nova ignores case), or the error."""
+    model = name.strip()
+    if _MODEL_NAME.fullmatch(model):
+        return _CANONICAL_MODELS.get(model.lower(), model)
+    squeezed = re.sub(r"[\s_-]+", "", model).lower()
+    close = [
+        canonical for lower, canonical in _CANONICAL_MODELS.items() if re.sub("[_-]", "", lower) == squeezed
+    ]
+    allowed = (
+        "a name from `virsh cpu-models x86_64`: letters, digits, '-', '_' and '.', e.g. IvyBridge, EPYC-Rome"
+    )
+    return _cpu_name_error(
+        "cpu_models", name, allowed, f"use {close[0]}" if close else "use one model name per item"
+    )
+
+
+def validate_cpu_flag(flag: str) -> str | InvalidValue:
+    """A flag for [libvirt] cpu_model_extra_flags, lower-cased as nova compares them, or the error."""
+    text = flag.strip().lower()
+    if _FLAG_NAME.fullmatch(text):
+        return text
+    allowed = "a CPU feature name, optionally with + (enable) or - (disable): pcid, +vmx, -svm, avx512f"
+    fix = (
+        f"write {text[0]}{text[1:].strip()}"
+        if text[:1] in "+-" and text[1:].strip()
+        else "one feature name per item"
+    )
+    return _cpu_name_error("cpu_model_extra_flags", flag, allowed, fix)
