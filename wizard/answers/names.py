@@ -87,20 +87,19 @@ def absolute_path_problem(value: str) -> str | None:
     return None
 
 
-# libvirt's CPU map names models like IvyBridge, Skylake-Server-IBRS, EPYC-Rome, Opteron_G5, POWER9, cortex-a72.
-_CPU_MODEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
-# CPU feature names as libvirt and nova take them (nova lower-cases them): pcid, avx512f, vmx, tsc-deadline,
-# with an optional + (require) or - (disable) in front.
-_CPU_FLAG = re.compile(r"[+-]?[a-z0-9][a-z0-9_.-]{0,63}", re.IGNORECASE)
-
-
 def cpu_model_problem(name: str) -> str | None:
-    if not _CPU_MODEL.fullmatch(name):
-        return "is not a CPU model name (like IvyBridge or EPYC-Rome; see virsh cpu-models x86_64)"
+    from wizard.options import InvalidValue, validate_cpu_model_name
+
+    checked = validate_cpu_model_name(name)
+    if isinstance(checked, InvalidValue):
+        return f"is not a CPU model name: expected {checked.allowed}; {checked.fix}"
     return None
 
 
 def cpu_flag_problem(name: str) -> str | None:
-    if not _CPU_FLAG.fullmatch(name):
-        return "is not a CPU flag name (like pcid, avx512f or +vmx)"
+    from wizard.options import InvalidValue, validate_cpu_flag
+
+    checked = validate_cpu_flag(name)
+    if isinstance(checked, InvalidValue):
+        return f"is not a CPU flag name: expected {checked.allowed}; {checked.fix}"
     return None
