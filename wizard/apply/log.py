@@ -1,0 +1,108 @@
+"""The activity log (ROOT/var/log/kvm-wizard.log): append-only, every line masked before it is written."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import re
+import shlex
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import cast
+
+from wizard.apply.state import LOG_FILE
+from wizard.rootfs import PathEscapeError, resolve
+
+_SECRET_OPTION = re.compile(
+    r"^(?P<lead>\s*[#;]?\s*)(?P<key>[\w.-]*(?:password|passwd|secret|token|credential|_key|auth_key)[\w.-]*)"
+    r"(?P<sep>\s*[=:]\s*)(?P<value>\S.*)$",
+    re.IGNORECASE,
+)
+_URL_CREDENTIALS = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^:/@\s]*):(?P<password>[^@/\s]+)@")
+
+
+def _fallback_mask(text: str) -> str:
+    """Masks secret INI options and URL passwords until wizard.secrets exists."""
+    lines = []
+    for line in text.split("\n"):
+        match = _SECRET_OPTION.match(line)
+        masked = f"{match['lead']}{match['key']}{match['sep']}****" if match else line
+        lines.append(_URL_CREDENTIALS.sub(r"\g<scheme>\g<user>:****@", masked))
+    return "\n".join(lines)
+
+
+def _load_masker() -> Callable[[str], str]:
+    # wizard.secrets is written concurrently; looked up by name so this module works before and after it lands.
+    try:
+        module = importlib.import_module("wizard.secrets")
+    except ImportError:
+        return _fallback_mask
+    return cast("Callable[[str], str]", module.mask_text)
+
+
+def mask(text: str) -> str:
+    """The one masking function every log line, diff line and shown answer goes through."""
+    return _MASK(text)
+
+
+_MASK = _load_masker()
+
+
+def mask_file_lines(kind: str, lines: list[str]) -> list[str]:
+    """The lines of a file of ``kind`` with secret values masked; INI files by their option schema."""
+    try:
+        module = importlib.import_module("wizard.secrets")
+        mask_ini_text = cast("Callable[[str, str], str]", module.mask_ini_text)
+    except (ImportError, AttributeError):
+        return [mask(line) for line in lines]
+    if kind not in ("nova.conf", "glance-api.conf"):
+        return [mask(line) for line in lines]
+    masked = mask_ini_text(kind, "".join(f"{line}\n" for line in lines)).split("\n")[:-1]
+    # Line by line, so the diff stays aligned; a masker that merged lines would misalign it: mask each instead.
+    return masked if len(masked) == len(lines) else [mask(line) for line in lines]
+
+
+def command_line() -> str:
+    """This process's command line as the kernel has it (sys.argv loses "python -m module"), masked."""
+    try:
+        parts = Path("/proc/self/cmdline").read_bytes().rstrip(b"\0").split(b"\0")
+        text = shlex.join(part.decode("utf-8", "replace") for part in parts)
+    except OSError:
+        text = shlex.join(sys.argv)
+    return mask(text)
+
+
+class ActivityLog:
+    """Appends masked, timestamped lines; a log that cannot be written is reported once, never fatal."""
+
+    def __init__(self, root: Path, context: str, *, enabled: bool = True) -> None:
+        self.root = root
+        self.context = context
+        self.problem: str | None = None
+        self.path: Path | None = None
+        if not enabled:  # a dry run changes nothing, not even the log
+            return
+        try:
+            self.path = resolve(root, LOG_FILE)[0]
+        except PathEscapeError as error:
+            self.path = None
+            self.problem = f"the log is not written: {error}"
+
+    def write(self, text: str) -> None:
+        if self.path is None:
+            return
+        stamp = datetime.now(UTC).astimezone().isoformat(timespec="seconds")
+        prefix = f"{stamp} [{os.getpid()}] {self.context}: "
+        lines = "".join(f"{prefix}{line}\n" for line in mask(text).splitlines() or [""])
+        try:
+            self.path.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
+            handle = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
+            try:
+                os.write(handle, lines.encode("utf-8", "replace"))
+            finally:
+                os.close(handle)
+        except OSError as error:
+            if self.problem is None:
+                self.problem = f"cannot write the log {LOG_FILE}: {error.strerror or error}"
