@@ -1,6 +1,6 @@
 """A real kvm-wizard process for the crash and fault tests: python -m tests.apply.child ROOT COMMAND [ARG].
 
-Commands: apply [CONFIRM_SECONDS], apply-failing, recover complete|rollback, rollback N, hold-lock (prints "locked", then waits for stdin to close).
+Commands: apply [CONFIRM_SECONDS], apply-and-wait CONFIRM_SECONDS, apply-failing, recover complete|rollback, rollback N, hold-lock (prints "locked", then waits for stdin to close).
 It prints one JSON line with the result; KVM_WIZARD_CRASH_AT makes it SIGKILL itself at a named point.
 """
 
@@ -42,9 +42,14 @@ def _report(result: ApplyResult) -> int:
 def main(argv: list[str]) -> int:
     root = Path(argv[0])
     command = argv[1]
-    if command == "apply":
+    if command in ("apply", "apply-and-wait"):
         timeout = float(argv[2]) if len(argv) > 2 else None
-        return _report(apply_plan(standard_plan(root), root, runner=CommandRunner(), confirm_timeout=timeout))
+        status = _report(
+            apply_plan(standard_plan(root), root, runner=CommandRunner(), confirm_timeout=timeout)
+        )
+        if command == "apply-and-wait":
+            sys.stdin.read()  # like a wizard waiting for its operator, until the test kills it
+        return status
     if command == "apply-failing":  # the last action fails: the engine rolls back on its own
         reason = (Reason("test", "test"),)
         failing = Action("fail", "Fail", ("false",), reason, reversible=True, live_only=False)

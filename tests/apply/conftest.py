@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -81,15 +80,3 @@ def run_child(
         extra_groups=[] if user is not None else None,
         check=False,
     )
-
-
-@pytest.fixture
-def reap_watchers(root: Path) -> Iterator[None]:
-    """Kill any watcher a test left behind (they are detached: nobody else would)."""
-    yield
-    output = subprocess.run(
-        ["pgrep", "-f", f"wizard.apply.watcher --root {root}"], capture_output=True, text=True, check=False
-    )
-    for pid in output.stdout.split():
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(int(pid), 9)
