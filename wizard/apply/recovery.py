@@ -197,7 +197,12 @@ def recover(
         elif unfinished.must_complete:
             decision = RecoveryDecision.COMPLETE
         writes = [
-            write_step(target.path, target.written_path, removes=not target.after.exists)
+            write_step(
+                target.path,
+                target.written_path,
+                removes=not target.after.exists,
+                restores=spec.kind is not TransactionKind.APPLY,
+            )
             for target in spec.targets
         ]
         steps = build_steps(writes, spec.actions, spec.remaining, confirm=spec.confirm_timeout is not None)

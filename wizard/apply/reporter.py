@@ -25,8 +25,8 @@ VERIFY_STEP = Step("verify", StepKind.VERIFY, "Verify: re-read every file, re-pa
 CONFIRM_STEP = Step("confirm", StepKind.CONFIRM, "Health checks, then wait for the operator's confirmation")
 
 
-def write_step(path: str, written_path: str, *, removes: bool = False) -> Step:
-    verb = "Remove" if removes else "Write"
+def write_step(path: str, written_path: str, *, removes: bool = False, restores: bool = False) -> Step:
+    verb = "Remove" if removes else "Restore" if restores else "Write"
     note = f"a symbolic link: its target {written_path} is edited" if written_path != path else ""
     return Step(f"write:{path}", StepKind.WRITE, f"{verb} {path}", note=note)
 
