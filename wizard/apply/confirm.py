@@ -146,6 +146,8 @@ def revert_now(
 ) -> RevertOutcome:
     """Revert the apply waiting for confirmation, now."""
     paths = _paths(root)
+    if not paths.pending.exists():  # nothing to do: do not even create the state directory
+        return RevertOutcome(False, _nothing_pending(paths))
     try:
         with hold_lock(paths, "revert", wait=LOCK_WAIT):
             pending = read_pending(paths)
@@ -179,6 +181,8 @@ def _expiry_reason(pending: PendingConfirmation) -> str:
 def confirm(root: Path | str, *, runner: CommandRunner | None = None) -> ConfirmOutcome:
     """Keep the new state. Past the deadline it is too late: the change is reverted instead."""
     paths = _paths(root)
+    if not paths.pending.exists():  # nothing to do: do not even create the state directory
+        return ConfirmOutcome(False, _nothing_pending(paths))
     try:
         with hold_lock(paths, "confirm", wait=LOCK_WAIT):
             pending = read_pending(paths)

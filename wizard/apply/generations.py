@@ -20,7 +20,13 @@ import tomlkit
 
 from wizard.apply.atomic import Attributes, FileState, fsync_directory, write_atomic
 from wizard.apply.faults import crash_point
-from wizard.apply.state import PRIVATE_DIRECTORY_MODE, PRIVATE_FILE_MODE, StatePaths, ensure_private_directory
+from wizard.apply.state import (
+    PRIVATE_DIRECTORY_MODE,
+    PRIVATE_FILE_MODE,
+    StatePaths,
+    ensure_private_directory,
+    state_paths,
+)
 
 MANIFEST = "manifest.toml"
 STATUS = "status.toml"
@@ -241,6 +247,11 @@ def list_generations(paths: StatePaths) -> list[GenerationEntry]:
         except GenerationError as error:
             entries.append(GenerationEntry(number, None, str(error)))
     return entries
+
+
+def generations_under(root: Path | str) -> list[GenerationEntry]:
+    """list_generations() for a root (what a UI needs for its snapshot list)."""
+    return list_generations(state_paths(root))
 
 
 def load_content(paths: StatePaths, generation: Generation, item: RecordedFile, side: str) -> FileState:

@@ -23,7 +23,7 @@ from wizard.apply.pending import (
     stop_watcher,
     write_revert_record,
 )
-from wizard.apply.reporter import Reporter, build_steps, write_step
+from wizard.apply.reporter import RECORD_STEP, Reporter, build_steps, write_step
 from wizard.apply.results import ApplyResult, RevertRecord, TransactionKind, Unfinished
 from wizard.apply.spec import TransactionSpec, spec_from_records
 from wizard.apply.state import StatePaths, state_paths
@@ -207,6 +207,9 @@ def recover(
         ]
         steps = build_steps(writes, spec.actions, spec.remaining, confirm=spec.confirm_timeout is not None)
         reporter = Reporter(steps, progress, log)
+        reporter.finished(
+            reporter.index(RECORD_STEP.id), f"generation {number}, recorded before the interruption"
+        )
         journal = Journal.reopen(paths.journal, contents)
         journal.append("recover", decision=decision.value)
         log.write(f"recovering generation {number} ({unfinished.phase}): {decision.value}")
