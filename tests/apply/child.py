@@ -1,6 +1,6 @@
 """A real kvm-wizard process for the crash and fault tests: python -m tests.apply.child ROOT COMMAND [ARG].
 
-Commands: apply [CONFIRM_SECONDS], apply-and-wait CONFIRM_SECONDS, apply-failing, recover complete|rollback, rollback N, hold-lock (prints "locked", then waits for stdin to close).
+Commands: apply [CONFIRM_SECONDS], apply-and-wait CONFIRM_SECONDS, apply-failing, recover complete|rollback, rollback N, revert, hold-lock (prints "locked", then waits for stdin to close).
 It prints one JSON line with the result; KVM_WIZARD_CRASH_AT makes it SIGKILL itself at a named point.
 """
 
@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from tests.apply.scenario import standard_plan
+from wizard.apply.confirm import revert_now
 from wizard.apply.lock import hold_lock
 from wizard.apply.recovery import RecoveryDecision, recover
 from wizard.apply.results import ApplyResult
@@ -58,6 +59,9 @@ def main(argv: list[str]) -> int:
     if command == "recover":
         recovery = recover(root, RecoveryDecision(argv[2]), runner=CommandRunner())
         print(json.dumps({"decision": recovery.decision if recovery else None}), flush=True)
+        return 0
+    if command == "revert":
+        print(json.dumps({"reverted": revert_now(root).reverted}), flush=True)
         return 0
     if command == "rollback":
         return _report(rollback_generation(root, int(argv[2]), runner=CommandRunner(), accept_drift=True))

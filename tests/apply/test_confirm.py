@@ -25,7 +25,7 @@ from wizard.apply.confirm import (
 )
 from wizard.apply.generations import list_generations
 from wizard.apply.pending import watcher_alive
-from wizard.apply.recovery import RecoveryDecision, recover
+from wizard.apply.recovery import RecoveryDecision, find_unfinished, recover
 from wizard.apply.startup import check_on_start
 from wizard.apply.state import state_paths
 from wizard.apply.transaction import apply_plan
@@ -194,3 +194,25 @@ def test_kill_9_before_the_watcher_started(
     watchers.append(pending.watcher_pid)
     assert watcher_alive(pending.watcher_pid), "completing restarted confirm-or-revert with a watcher"
     assert confirm(root).confirmed
+
+
+def test_an_interrupted_revert_is_always_completed(root: Path, watchers: list[int]) -> None:
+    before = files_only(snapshot(root))
+    result = apply_plan(standard_plan(root), root, runner=CommandRunner(), confirm_timeout=30)
+    assert result.confirmation is not None
+    watchers.append(result.confirmation.watcher_pid)
+    child = run_child(root, "revert", crash_at="temp-written:3")
+    assert child.returncode == -9, child.stderr
+    unfinished = find_unfinished(root)
+    assert unfinished is not None
+    assert unfinished.kind == "revert"
+    assert unfinished.must_complete
+    recovery = recover(root, RecoveryDecision.ROLL_BACK, runner=CommandRunner())
+    assert recovery is not None
+    assert recovery.decision == "complete"
+    assert recovery.ok, recovery.message
+    assert files_only(snapshot(root)) == before
+    assert pending_confirmation(root) is None
+    record = unreported_revert(root)
+    assert record is not None
+    assert "completed by recovery" in record.reason

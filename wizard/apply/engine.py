@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from wizard.apply import generations
@@ -121,8 +121,9 @@ class Transaction:
         return self._result(True)
 
     def roll_back(self, reason: str) -> ApplyResult:
-        """Undo a resumed transaction (recovery's 'roll back')."""
-        return self._abort(StepError(self.reporter.steps[self.reporter.current].id, reason), record=False)
+        """Undo a resumed transaction (recovery's 'roll back'): no step of it failed, it was interrupted."""
+        result = self._abort(StepError(self.reporter.steps[self.reporter.current].id, reason), record=False)
+        return replace(result, failed_step=None)
 
     def _forward(self) -> None:
         for index in range(len(self.spec.targets)):

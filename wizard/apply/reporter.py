@@ -75,6 +75,10 @@ class Reporter:
             self.log.write(f"  done: {detail}")
         self._emit(StepFinished(index, len(self.steps), self.steps[index], detail))
 
+    def already_done(self, index: int, detail: str) -> None:
+        """A step an interrupted run finished before: its outcome, without announcing it again."""
+        self._outcomes[index] = StepOutcome(self.steps[index], StepStatus.DONE, detail)
+
     def skipped(self, index: int, reason: str) -> None:
         self._outcomes[index] = StepOutcome(self.steps[index], StepStatus.SKIPPED, reason)
         self.log.write(f"[{index + 1}/{len(self.steps)}] {self.steps[index].title}: skipped: {reason}")

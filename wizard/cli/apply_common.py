@@ -153,9 +153,12 @@ class ProgressPrinter:
         self.stdout.flush()
 
 
-def print_result(result: ApplyResult, stdout: TextIO) -> None:
-    stdout.write(result.describe() + "\n")
-    for action in result.remaining:
+def print_result(result: ApplyResult, stdout: TextIO, *, describe: bool = True) -> None:
+    if describe:
+        stdout.write(result.describe() + "\n")
+    for problem in result.rollback_problems if not describe else ():
+        stdout.write(f"  Not restored: {problem}\n")
+    for action in result.remaining if result.ok else ():
         stdout.write(f"  Still to do on the target: {action.title}\n")
     for action in result.irreversible:
         stdout.write(f"  Cannot be undone: {action.title}\n")

@@ -88,7 +88,10 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_OK
     print(recovery.message)
     if recovery.result is not None:
-        print_result(recovery.result, sys.stdout)
+        # The recovery's own message says what happened; a rollback has no failed step to describe.
+        print_result(
+            recovery.result, sys.stdout, describe=recovery.decision != RecoveryDecision.ROLL_BACK.value
+        )
         if recovery.ok and recovery.result.confirmation is not None:
             return settle_confirmation(root, recovery.result.confirmation, sys.stdin, sys.stdout)
     return EXIT_OK if recovery.ok else EXIT_PROBLEMS
