@@ -12,6 +12,7 @@ import pytest
 
 from tests.apply.conftest import REPOSITORY, child_environment, run_child
 from tests.apply.scenario import NOVA_CONF, Entry, files_only, make_root, snapshot, standard_plan
+from wizard.apply.confirm import revert_now
 from wizard.apply.pending import watcher_alive
 from wizard.apply.transaction import apply_plan
 from wizard.cli import main
@@ -151,3 +152,18 @@ def test_interactive_rollback_with_confirm_or_revert(
     session.close()
     assert session.exitstatus == (0 if kept else 1)
     assert files_only(snapshot(root)) == (before if kept else after)
+
+
+def test_a_revert_is_listed_and_reported_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = make_root(tmp_path / "root")
+    result = apply_plan(standard_plan(root), root, runner=CommandRunner(), confirm_timeout=60)
+    assert result.confirmation is not None
+    assert revert_now(root, reason="not confirmed in time", automatic=True).reverted
+    assert main(["snapshots", "--root", str(root)]) == 0
+    text = capsys.readouterr().out
+    assert "Note: at " in text
+    assert "the changes of generation 1 were reverted: not confirmed in time." in text
+    assert "apply (applied, reverted by 2)" in text
+    assert "revert (applied)  revert to generation 1: not confirmed in time" in text
+    assert main(["snapshots", "--root", str(root)]) == 0
+    assert "Note:" not in capsys.readouterr().out

@@ -207,7 +207,7 @@ def recover(
         ]
         steps = build_steps(writes, spec.actions, spec.remaining, confirm=spec.confirm_timeout is not None)
         reporter = Reporter(steps, progress, log)
-        reporter.finished(
+        reporter.already_done(
             reporter.index(RECORD_STEP.id), f"generation {number}, recorded before the interruption"
         )
         journal = Journal.reopen(paths.journal, contents)

@@ -116,7 +116,8 @@ def run_rollback(
     started = time.perf_counter()
     targets, preview = rollback_targets(paths, number)
     writes = [
-        write_step(target.path, target.written_path, removes=not target.after.exists) for target in targets
+        write_step(target.path, target.written_path, removes=not target.after.exists, restores=True)
+        for target in targets
     ]
     steps = build_steps(writes, actions, (), confirm=confirm_timeout is not None)
     reporter = Reporter(steps, progress, ActivityLog(paths.root, kind.value))

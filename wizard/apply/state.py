@@ -49,11 +49,6 @@ class StatePaths:
     def generation(self, number: int) -> Path:
         return self.generations / str(number)
 
-    @property
-    def live(self) -> bool:
-        """The root is the running system: actions and live checks apply."""
-        return self.root == Path("/")
-
 
 def state_paths(root: Path | str) -> StatePaths:
     """The state places under ``root``; a symlinked /var/lib may not lead outside the root (PathEscapeError)."""

@@ -115,15 +115,21 @@ def _list(root: Path, args: argparse.Namespace) -> int:
     if not entries:
         print("No generations yet: nothing has been applied under this root.")
         return EXIT_OK
+    reverted_by = {
+        entry.generation.restores: entry.number
+        for entry in entries
+        if entry.generation is not None and entry.generation.kind == "revert"
+    }
     for entry in entries:
         generation = entry.generation
         if generation is None:
             print(f"{entry.number:>3}  DAMAGED: {entry.problem}")
             continue
         when = generation.created.replace("T", " ")[:19]
-        print(
-            f"{generation.number:>3}  {when}  {generation.kind} ({_status_text(generation)})  {mask(generation.summary)}"
-        )
+        status = _status_text(generation)
+        if generation.number in reverted_by:
+            status += f", reverted by {reverted_by[generation.number]}"
+        print(f"{generation.number:>3}  {when}  {generation.kind} ({status})  {mask(generation.summary)}")
         print("     " + ", ".join(item.path for item in generation.files))
     return EXIT_OK
 
