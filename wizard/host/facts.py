@@ -97,8 +97,9 @@ class HostFacts:
 
     source: str = "live"  # "live", "recording: PATH", "demo: NAME"
     root: str = "/"
-    machine: str = ""  # os.uname().machine
+    machine: str = ""  # os.uname().machine, or /proc/sys/kernel/arch under the root; "" when unknown
     kernel_release: str = ""
+    euid: int = -1  # the effective uid the probe ran as (what it could read depends on it); -1 unknown
     files: dict[str, FileRead] = field(default_factory=dict)
     stats: dict[str, PathStat] = field(default_factory=dict)
     dirs: dict[str, DirList] = field(default_factory=dict)
@@ -115,7 +116,9 @@ class HostFacts:
     cpuid: dict[str, str] = field(
         default_factory=dict
     )  # "0x1.ecx" -> "0x..." hex, read from /dev/cpu/0/cpuid
+    cpuid_error: str | None = None  # why /dev/cpu/0/cpuid could not be read ("ENOENT: ...", "not x86")
     msr: dict[str, str] = field(default_factory=dict)  # "0x3a" -> "0x..." hex, read from /dev/cpu/0/msr
+    msr_error: str | None = None  # why /dev/cpu/0/msr could not be read
     udev: tuple[UdevDevice, ...] = ()
     udev_error: str | None = None
     environment: dict[str, str] = field(default_factory=dict)  # TPM2TOOLS_TCTI and the like
