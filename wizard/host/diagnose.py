@@ -1,0 +1,197 @@
+"""diagnose(facts): findings in the order an operator should act on them, and the verdict.
+
+Finding ids are part of the JSON contract (``kvm-wizard check --json``); a host produces only the ids that
+apply to it (``vt-flags`` on x86, ``power-platform`` on POWER, ...).
+
+| id | what it checks |
+| --- | --- |
+| arch | the architecture: x86_64, aarch64, ppc64le, s390x supported; anything else plainly not |
+| cpu-vendor | the CPU vendor and model (/proc/cpuinfo) |
+| guest | bare metal, or a virtual machine (and then: does the hypervisor below pass VT through) |
+| vt-flags | x86: vmx (Intel) or svm (AMD) in /proc/cpuinfo, and what its absence means |
+| power-platform | POWER: PowerNV (bare metal, kvm_hv) or a pSeries partition |
+| s390-sie | s390x: the SIE facility in /proc/cpuinfo features |
+| arm-hyp-mode | aarch64: KVM's VHE/nVHE start message, or "HYP mode not available" |
+| cpuid | x86: raw CPUID (VMX/SVM bits, hypervisor signature): "CPU lacks it" vs "kernel hid it" |
+| firmware | virtualization disabled in firmware: kernel log wordings and the control MSR |
+| module-loading | whether this kernel can load modules at all (never suggest modprobe where not) |
+| kvm-modules | kvm and the vendor module (kvm_intel, kvm_amd, kvm_hv, kvm_pr, kvm_pvm): loaded, built in, absent |
+| module-persistence | the KVM modules are listed where the distribution loads modules at boot |
+| kvm-device | /dev/kvm exists as character device 10:232 |
+| kvm-api | the authoritative KVM API probe: open /dev/kvm, API version 12, create a VM |
+| kvm-device-permissions | owner, group and mode of /dev/kvm (root:kvm 0660 expected) |
+| kvm-udev-rule | a udev rule gives /dev/kvm its group |
+| udevd | udevd is running (else `udevadm trigger` does nothing) |
+| kvm-access-qemu | the user QEMU runs as (qemu.conf, else libvirt-qemu or qemu) can open /dev/kvm |
+| kvm-access-nova | the nova user can open /dev/kvm |
+| nested | the nested parameter of the vendor module, and the configured modprobe option |
+| vhost-net | /dev/vhost-net and the vhost_net module |
+| tun | /dev/net/tun |
+| iommu | DMAR/IVRS tables and IOMMU groups (PCI passthrough) |
+| tpm | TPM devices and their version |
+| tpm2-tools | tpm2-tools installed (multi-call tpm2 or tpm2_*) |
+| swtpm | swtpm and swtpm_setup installed (Nova's emulated TPM) |
+| distro | the distribution family, where it loads modules from, its package manager |
+| volume-groups | LVM volume groups (for images_type = lvm) |
+| nova-config | /etc/nova/nova.conf exists (nova-compute installed) |
+| glance-api-config | /etc/glance/glance-api.conf exists (this host is a Glance API node) |
+| nova-log | nova-compute's log: present, no known error since its last start |
+| nova-log-kvm-unavailable | "no supported architecture for os type 'hvm'" and its kin, tied to their fix |
+| nova-log-kvm-permission-denied | QEMU denied /dev/kvm, tied to the permissions fix |
+
+Verdict: the KVM API probe decides usability; every other finding explains. When KVM works the verdict
+is ``fixable`` (a setup step is missing for Nova), ``limited`` (it works with a restriction) or ``ready``;
+it is never ``unsupported`` or ``disabled-in-firmware``. When it does not work: ``unsupported`` (no
+hardware virtualization is possible here), then ``disabled-in-firmware``, then ``fixable``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from wizard.host.checks.common import Assessment, Impact
+from wizard.host.checks.context import Context, build_context
+from wizard.host.checks.cpu import check_arch, check_guest, check_vendor
+from wizard.host.checks.features import check_iommu, check_nested, check_tun, check_vhost_net
+from wizard.host.checks.kvm_device import (
+    check_kvm_access,
+    check_kvm_api,
+    check_kvm_device,
+    check_kvm_permissions,
+    check_udev,
+)
+from wizard.host.checks.modules import check_kvm_modules, check_module_loading, check_module_persistence
+from wizard.host.checks.services import check_distribution, check_logs, check_openstack, check_volume_groups
+from wizard.host.checks.tpm import check_swtpm, check_tpm, check_tpm2_tools
+from wizard.host.checks.virtualization import check_cpuid, check_extensions, check_firmware
+from wizard.host.facts import HostFacts
+from wizard.host.findings import Diagnosis, Verdict, VerdictCode
+from wizard.host.platform import ArchFamily, Vendor
+from wizard.host.profile import HostProfile
+
+Check = Callable[[Context], list[Assessment]]
+
+# The order an operator acts in: the machine, the firmware, the kernel, the device, who may use it,
+# then the extras, then OpenStack itself.
+CHECKS: tuple[Check, ...] = (
+    check_arch,
+    check_vendor,
+    check_guest,
+    check_extensions,
+    check_cpuid,
+    check_firmware,
+    check_module_loading,
+    check_kvm_modules,
+    check_module_persistence,
+    check_kvm_device,
+    check_kvm_api,
+    check_kvm_permissions,
+    check_udev,
+    check_kvm_access,
+    check_nested,
+    check_vhost_net,
+    check_tun,
+    check_iommu,
+    check_tpm,
+    check_tpm2_tools,
+    check_swtpm,
+    check_distribution,
+    check_volume_groups,
+    check_openstack,
+    check_logs,
+)
+
+
+def diagnose(facts: HostFacts) -> Diagnosis:
+    """What the facts say about this host as a Nova compute node on KVM (pure: reads only ``facts``)."""
+    return diagnose_profile(HostProfile.from_facts(facts))
+
+
+def diagnose_profile(profile: HostProfile) -> Diagnosis:
+    context = build_context(profile)
+    assessments = [item for check in CHECKS for item in check(context)]
+    return Diagnosis(verdict(context, assessments), tuple(item.finding for item in assessments))
+
+
+def _describe(profile: HostProfile) -> str:
+    platform = profile.platform
+    vendor = {
+        Vendor.INTEL: "Intel",
+        Vendor.AMD: "AMD",
+        Vendor.IBM_POWER: "POWER",
+        Vendor.IBM_S390: "IBM Z",
+    }.get(platform.vendor, "")
+    arch = str(platform.arch) if platform.family is not ArchFamily.UNKNOWN else "unknown-architecture"
+    return f"{vendor} {arch}".strip()
+
+
+def _join(reasons: list[str]) -> str:
+    unique = list(dict.fromkeys(reasons))
+    if len(unique) <= 1:
+        return "".join(unique)
+    return ", ".join(unique[:-1]) + " and " + unique[-1]
+
+
+def verdict(context: Context, assessments: list[Assessment]) -> Verdict:
+    profile = context.profile
+    reasons: dict[Impact, list[str]] = {impact: [] for impact in Impact}
+    for item in assessments:
+        if item.impact is not None:
+            reasons[item.impact].append(item.reason)
+    host = _describe(profile)
+    works = context.kvm_works
+    if works:
+        restrictions = reasons[Impact.RESTRICTION] + reasons[Impact.UNSUPPORTED]
+        through = " through PVM" if profile.pvm_active else ""
+        if reasons[Impact.FIXABLE]:
+            later = f" It then works with restrictions: {_join(restrictions)}." if restrictions else ""
+            return Verdict(
+                VerdictCode.FIXABLE,
+                f"KVM works on this {host} host{through}, but setup is missing: {_join(reasons[Impact.FIXABLE])}. "
+                f"The remedies below fix it.{later}",
+            )
+        if restrictions:
+            return Verdict(
+                VerdictCode.LIMITED,
+                f"KVM works on this {host} host, with restrictions: {_join(restrictions)}.",
+            )
+        return Verdict(
+            VerdictCode.READY,
+            f"KVM is ready on this {host} host: the KVM API created a test VM and {profile.qemu_user} "
+            "can open /dev/kvm.",
+        )
+    if reasons[Impact.UNSUPPORTED]:
+        return Verdict(
+            VerdictCode.UNSUPPORTED,
+            f"KVM cannot work on this {host} host: {_join(reasons[Impact.UNSUPPORTED])}. Nova could only emulate "
+            "(virt_type = qemu, very slow); kvm-wizard never chooses that silently.",
+        )
+    if reasons[Impact.FIRMWARE]:
+        return Verdict(
+            VerdictCode.DISABLED_IN_FIRMWARE,
+            f"This {host} host has {context.vt_name}, but the firmware keeps it switched off: enable "
+            f"{context.firmware_setting} in the firmware setup and power-cycle.",
+        )
+    if reasons[Impact.FIXABLE]:
+        return Verdict(
+            VerdictCode.FIXABLE,
+            f"The hardware of this {host} host can run KVM, but setup is missing: {_join(reasons[Impact.FIXABLE])}. "
+            "The remedies below fix it.",
+        )
+    if works is False:
+        return Verdict(
+            VerdictCode.FIXABLE,
+            f"KVM does not work on this {host} host and the cause is not clear: the KVM API probe failed "
+            f"({profile.kvm.error or 'no detail'}). The findings below show what was checked.",
+        )
+    not_probed = f" (the KVM API itself was not probed: {profile.source})"
+    if reasons[Impact.RESTRICTION]:
+        return Verdict(
+            VerdictCode.LIMITED,
+            f"KVM should work on this {host} host, with restrictions: {_join(reasons[Impact.RESTRICTION])}"
+            f"{not_probed}.",
+        )
+    return Verdict(
+        VerdictCode.READY,
+        f"Everything recorded says KVM is ready on this {host} host{not_probed}.",
+    )
