@@ -49,12 +49,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from wizard.host.checks.access import check_kvm_access
 from wizard.host.checks.common import Assessment, Impact
 from wizard.host.checks.context import Context, build_context
 from wizard.host.checks.cpu import check_arch, check_guest, check_vendor
 from wizard.host.checks.features import check_iommu, check_nested, check_tun, check_vhost_net
 from wizard.host.checks.kvm_device import (
-    check_kvm_access,
     check_kvm_api,
     check_kvm_device,
     check_kvm_permissions,
