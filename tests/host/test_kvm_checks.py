@@ -216,3 +216,21 @@ def test_blacklisted_modules_are_named_in_the_remedy() -> None:
     remedy = find(diagnose(facts), "kvm-modules").remedy
     assert remedy is not None
     assert "blacklist" in remedy.why
+
+
+def test_pvm_guest_checked_by_a_user_who_may_not_open_dev_kvm() -> None:
+    recorded = recording("firecracker-pvm-guest.toml")
+    facts = dataclasses.replace(
+        recorded,
+        euid=65534,
+        kvm=dataclasses.replace(
+            recorded.kvm, opened=False, open_error="EACCES: Permission denied", create_vm=False
+        ),
+        cpuid={},
+        kernel_log=(),
+    )
+    diagnosis = diagnose(facts)
+    # PVM needs no VT: never "unsupported"; what is left to do is the permission of /dev/kvm.
+    assert diagnosis.verdict.code is VerdictCode.FIXABLE
+    assert find(diagnosis, "guest").status is Status.WARN
+    assert find(diagnosis, "kvm-api").status is Status.UNKNOWN

@@ -66,6 +66,7 @@ from wizard.host.checks.tpm import check_swtpm, check_tpm, check_tpm2_tools
 from wizard.host.checks.virtualization import check_cpuid, check_extensions, check_firmware
 from wizard.host.facts import HostFacts
 from wizard.host.findings import Diagnosis, Verdict, VerdictCode
+from wizard.host.kernel import KvmUsability
 from wizard.host.platform import ArchFamily, Vendor
 from wizard.host.profile import HostProfile
 
@@ -184,7 +185,10 @@ def verdict(context: Context, assessments: list[Assessment]) -> Verdict:
             f"KVM does not work on this {host} host and the cause is not clear: the KVM API probe failed "
             f"({profile.kvm.error or 'no detail'}). The findings below show what was checked.",
         )
-    not_probed = f" (the KVM API itself was not probed: {profile.source})"
+    if profile.kvm.usability is KvmUsability.NOT_PROBED:
+        not_probed = f" (the KVM API itself was not probed: {profile.source})"
+    else:
+        not_probed = f" (the KVM API was not tested: uid {profile.euid} may not open /dev/kvm; run as root)"
     if reasons[Impact.RESTRICTION]:
         return Verdict(
             VerdictCode.LIMITED,

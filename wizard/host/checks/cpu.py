@@ -174,6 +174,18 @@ def check_guest(ctx: Context) -> list[Assessment]:
                 reason=f"this host is itself a virtual machine on {hypervisor}",
             )
         ]
+    if ctx.profile.pvm_active and ctx.kvm_works is None:
+        return [
+            assess(
+                "guest",
+                Status.WARN,
+                f"A virtual machine on {hypervisor}: KVM can only come from PVM here (not tested)",
+                evidence,
+                detail="PVM (kvm_pvm) runs KVM inside a virtual machine without hardware virtualization.",
+                impact=Impact.RESTRICTION,
+                reason=f"this host is itself a virtual machine on {hypervisor}",
+            )
+        ]
     if ctx.vt is VtState.PRESENT:
         return [
             assess(

@@ -31,12 +31,14 @@ def _x86_flags(ctx: Context) -> list[Assessment]:
     evidence = [Evidence("/proc/cpuinfo", flags_excerpt(platform.flags, (flag, "hypervisor")))]
     if flag in platform.flags:
         return [assess("vt-flags", Status.PASS, f"The CPU shows {ctx.vt_name} (flag {flag})", evidence)]
-    if ctx.kvm_works:
+    if ctx.kvm_works or (ctx.kvm_works is None and ctx.profile.pvm_active):
         return [
             assess(
                 "vt-flags",
                 Status.INFO,
-                f"No {flag} flag, yet KVM works",
+                f"No {flag} flag, yet KVM works"
+                if ctx.kvm_works
+                else f"No {flag} flag: KVM can only come from PVM",
                 evidence,
                 detail=(
                     "KVM here does not use hardware virtualization of its own (PVM, or a paravirtual KVM): "
