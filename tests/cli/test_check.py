@@ -133,7 +133,7 @@ def test_check_of_a_staging_root(tmp_path: Path) -> None:
     assert result.returncode == 1
     document = json.loads(result.stdout)
     assert document["verdict"]["code"] == "unsupported"
-    assert document["facts_source"] == f"live: root {tmp_path}"
+    assert document["facts_source"] == f"root: {tmp_path}"
 
 
 def test_check_does_not_import_textual() -> None:

@@ -95,7 +95,7 @@ class HostFacts:
     live host it was taken from.
     """
 
-    source: str = "live"  # "live", "recording: PATH", "demo: NAME"
+    source: str = "live"  # "live", "root: DIR" (probed under another root), "recording: PATH", "demo: NAME"
     root: str = "/"
     machine: str = ""  # os.uname().machine, or /proc/sys/kernel/arch under the root; "" when unknown
     kernel_release: str = ""

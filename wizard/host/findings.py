@@ -27,7 +27,7 @@ raising ``schema``::
           }
         }
       ],
-      "facts_source": "live" | "recording: PATH" | "demo: NAME"
+      "facts_source": "live" | "root: DIR" | "recording: PATH" | "demo: NAME"
     }
 
 Exit status of ``check``: 0 when the verdict is ``ready``, 1 otherwise, 2 on usage or input errors.

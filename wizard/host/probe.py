@@ -80,7 +80,7 @@ def probe(
 
     worker.join()
     return HostFacts(
-        source="live" if root == Path("/") else f"live: root {root}",
+        source="live" if root == Path("/") else f"root: {root}",
         root=str(root),
         machine=machine,
         kernel_release=release,
