@@ -37,7 +37,16 @@ def _available_commands() -> dict[str, tuple[str, str]]:
     return {name: entry for name, entry in COMMANDS.items() if find_spec(entry[0]) is not None}
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _chosen_command(arguments: Sequence[str]) -> str | None:
+    """The command named on the command line, found without importing any command module."""
+    for word in arguments:
+        if word in COMMANDS:
+            return word
+    return None
+
+
+def build_parser(chosen: str | None = None) -> argparse.ArgumentParser:
+    """The parser; only the chosen command's module is imported (headless commands start fast)."""
     parser = argparse.ArgumentParser(
         prog="kvm-wizard",
         description=(
@@ -50,10 +59,11 @@ def build_parser() -> argparse.ArgumentParser:
     add_ui_arguments(parser)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module_name, summary) in _available_commands().items():
-        module = importlib.import_module(module_name)
         sub = subparsers.add_parser(name, help=summary, description=summary[0].upper() + summary[1:] + ".")
-        module.add_arguments(sub)
-        sub.set_defaults(handler=module.run)
+        if name == chosen:
+            module = importlib.import_module(module_name)
+            module.add_arguments(sub)
+            sub.set_defaults(handler=module.run)
     return parser
 
 
@@ -100,7 +110,7 @@ def _merge_shared_options(args: argparse.Namespace) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
+    parser = build_parser(_chosen_command(arguments))
     try:
         args = parser.parse_args(arguments)
     except SystemExit as exit_request:  # argparse exits 2 on usage errors and 0 on --help/--version

@@ -1,0 +1,58 @@
+"""Human output of a plan: the explained diff, actions, warnings and problems, coloured only on a terminal."""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from wizard.diff import DiffLine, LineKind, explain_plan
+from wizard.plan.planner import PlanOutcome
+
+STYLES = {
+    LineKind.FILE: "bold underline",
+    LineKind.SECTION: "bold magenta",
+    LineKind.HUNK: "cyan",
+    LineKind.CONTEXT: "",
+    LineKind.REMOVED: "red",
+    LineKind.ADDED: "green",
+    LineKind.REASON: "yellow",
+    LineKind.NOTE: "",
+}
+
+
+def render_lines(lines: list[DiffLine], stream: TextIO, *, color: bool) -> None:
+    if not color:
+        for line in lines:
+            stream.write(line.plain() + "\n")
+        return
+    from rich.console import Console
+    from rich.text import Text
+
+    console = Console(file=stream, force_terminal=True, highlight=False, soft_wrap=True)
+    for line in lines:
+        if line.kind is LineKind.FILE:
+            console.print()
+        console.print(Text(line.plain(), style=STYLES[line.kind]))
+
+
+def render_outcome(outcome: PlanOutcome, stream: TextIO, *, color: bool, live: bool) -> None:
+    out: list[DiffLine] = []
+    if outcome.problems:
+        out.append(
+            DiffLine(LineKind.FILE, f"The answers have {len(outcome.problems)} problem(s) on this host:")
+        )
+        out.extend(DiffLine(LineKind.NOTE, f"  - {problem}") for problem in outcome.problems)
+    warnings = [str(warning) for warning in outcome.validation.warnings]
+    warnings += [f"{item.message}; fix: {item.fix}" for item in outcome.rule_warnings]
+    if warnings:
+        out.append(DiffLine(LineKind.FILE, "Warnings"))
+        out.extend(DiffLine(LineKind.NOTE, f"  - {warning}") for warning in warnings)
+    plan = outcome.plan
+    if plan is not None and not outcome.problems:
+        if plan.empty:
+            out.append(DiffLine(LineKind.FILE, "Nothing to change: the host already matches the answers."))
+        else:
+            out.extend(explain_plan(plan, live=live))
+        if plan.notes:
+            out.append(DiffLine(LineKind.FILE, "Notes"))
+            out.extend(DiffLine(LineKind.NOTE, f"  - {note}") for note in plan.notes)
+    render_lines(out, stream, color=color)

@@ -1,0 +1,256 @@
+"""Actions on the running system (modules, /dev/kvm, packages, services) and the checks that verify them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from wizard.answers import Answers
+from wizard.host.facts import HostFacts
+from wizard.host.kernel import ModuleState
+from wizard.host.profile import HostProfile
+from wizard.host.system import DistroFamily
+from wizard.plan.model import Action, Check, CheckKind, Reason
+from wizard.tpm.tools import swtpm_install_action, tools_install_action
+
+
+@dataclass
+class ActionPlan:
+    actions: list[Action] = field(default_factory=list)
+    checks: list[Check] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def kvm_module(profile: HostProfile) -> str | None:
+    """The module that provides KVM here: one already in the kernel, else the vendor's module to load."""
+    candidates = profile.vendor_modules or ("kvm",)
+    for name in candidates:
+        if profile.module_state(name) in (ModuleState.LOADED, ModuleState.BUILTIN):
+            return name
+    return candidates[0] if candidates else None
+
+
+def modules_to_load(answers: Answers, profile: HostProfile) -> list[tuple[str, tuple[Reason, ...]]]:
+    """Modules the answers need, each with why: the KVM module for virt_type kvm, vhost_net when asked."""
+    wanted: list[tuple[str, tuple[Reason, ...]]] = []
+    if answers.hypervisor.virt_type == "kvm":
+        module = kvm_module(profile)
+        if module is not None:
+            where = profile.platform.vendor.value
+            wanted.append(
+                (
+                    module,
+                    (
+                        Reason(
+                            f"{module} gives KVM its hardware support on this CPU; without it instances fail with "
+                            "\"no supported architecture for os type 'hvm'\"",
+                            f"answers: hypervisor.virt_type = kvm; host: CPU vendor {where}",
+                        ),
+                    ),
+                )
+            )
+    if answers.performance.vhost_net:
+        wanted.append(
+            (
+                "vhost_net",
+                (
+                    Reason(
+                        "guests' network packets are handled in the kernel",
+                        "answers: performance.vhost_net = true",
+                    ),
+                ),
+            )
+        )
+    return wanted
+
+
+def module_actions(
+    answers: Answers, profile: HostProfile, plan: ActionPlan, *, nested_changed: bool
+) -> list[tuple[str, tuple[Reason, ...]]]:
+    """Load now what is missing; reload the nested module when its option changed. Returns what to persist."""
+    loading = profile.module_loading.possible
+    persist: list[tuple[str, tuple[Reason, ...]]] = []
+    for module, reasons in modules_to_load(answers, profile):
+        state = profile.module_state(module)
+        if state is ModuleState.BUILTIN:
+            continue  # always there; nothing to load or persist
+        if loading is False:
+            plan.notes.append(
+                f"{module} cannot be loaded: this kernel cannot load modules ({'; '.join(profile.module_loading.evidence)}). "
+                f"Boot a kernel with {module} built in or with module support."
+            )
+            continue
+        persist.append((module, reasons))
+        if state is not ModuleState.LOADED:
+            plan.actions.append(
+                Action(
+                    id=f"load-module:{module}",
+                    title=f"Load {module} now",
+                    argv=("modprobe", module),
+                    reasons=reasons,
+                    reversible=True,
+                    inverse=("modprobe", "-r", module),
+                    timeout=60,
+                )
+            )
+        plan.checks.append(Check(CheckKind.MODULE_LOADED, module, title=f"{module} is loaded"))
+    nested_module = profile.nested_module
+    if answers.nested.enabled and nested_module is not None:
+        nested_state = profile.nested.get(nested_module)
+        expected = "Y" if nested_module in ("kvm_intel", "kvm_hv") else "1"
+        active = nested_state.active if nested_state is not None else None
+        if active is False or (nested_changed and active is None):
+            if profile.module_state(nested_module) is ModuleState.BUILTIN:
+                plan.notes.append(
+                    f"{nested_module} is built into this kernel: nested guests need {nested_module}.nested=1 on the "
+                    "kernel command line and a reboot."
+                )
+            elif loading is not False and profile.module_state(nested_module) is ModuleState.LOADED:
+                reason = Reason(
+                    "the nested parameter is read only when the module loads; reloading fails while guests run",
+                    "answers: nested.enabled = true",
+                )
+                plan.actions.append(
+                    Action(
+                        id=f"unload-module:{nested_module}",
+                        title=f"Unload {nested_module} to reload it with nested=1",
+                        argv=("modprobe", "-r", nested_module),
+                        reasons=(reason,),
+                        reversible=True,
+                        inverse=("modprobe", nested_module),
+                        timeout=60,
+                    )
+                )
+                plan.actions.append(
+                    Action(
+                        id=f"load-module:{nested_module}",
+                        title=f"Load {nested_module} again, now with nested=1",
+                        argv=("modprobe", nested_module),
+                        reasons=(reason,),
+                        reversible=True,
+                        inverse=("modprobe", "-r", nested_module),
+                        timeout=60,
+                    )
+                )
+        plan.checks.append(
+            Check(
+                CheckKind.MODULE_PARAMETER,
+                f"{nested_module}.nested",
+                expected,
+                f"{nested_module} nested is on",
+            )
+        )
+    if answers.hypervisor.virt_type == "kvm":
+        plan.checks.append(Check(CheckKind.KVM_OPENS, "/dev/kvm", title="/dev/kvm opens and creates a VM"))
+    return persist
+
+
+def device_actions(answers: Answers, profile: HostProfile, plan: ActionPlan) -> None:
+    """Give /dev/kvm the group and mode distributions use, when the QEMU user or nova cannot open it."""
+    if answers.hypervisor.virt_type != "kvm" or not profile.kvm_device.exists:
+        return
+    blocked = sorted(user for user, access in profile.access.items() if access.can_open is False)
+    if not blocked:
+        return
+    device = profile.kvm_device
+    reason = Reason(
+        f"{' and '.join(blocked)} cannot open /dev/kvm ({device.owner or device.uid}:{device.group or device.gid} "
+        f"{device.mode:04o}); distributions use root:kvm 0660 with the QEMU user in group kvm",
+        "host: /dev/kvm permissions",
+    )
+    if "kvm" not in profile.accounts.groups:
+        plan.actions.append(
+            Action(
+                id="create-group:kvm",
+                title="Create the system group kvm",
+                argv=("groupadd", "--system", "kvm"),
+                reasons=(reason,),
+                reversible=True,
+                inverse=("groupdel", "kvm"),
+            )
+        )
+    for user in blocked:
+        access = profile.access[user]
+        if access.exists and not access.in_kvm_group:
+            plan.actions.append(
+                Action(
+                    id=f"add-to-group:{user}:kvm",
+                    title=f"Add {user} to group kvm",
+                    argv=("usermod", "--append", "--groups", "kvm", user),
+                    reasons=(reason,),
+                    reversible=True,
+                    inverse=("gpasswd", "--delete", user, "kvm"),
+                )
+            )
+    if profile.udev.running and profile.udev.kvm_group_rule is not None:
+        plan.actions.append(
+            Action(
+                id="udev-trigger:kvm",
+                title="Ask udev to apply its rules to /dev/kvm again",
+                argv=("udevadm", "trigger", "--action=change", "--sysname-match=kvm"),
+                reasons=(reason, Reason("udevd runs and has a rule for kvm", "host: udev")),
+                reversible=False,
+            )
+        )
+        return
+    old_group = device.group or str(device.gid)
+    plan.actions.append(
+        Action(
+            id="chgrp:/dev/kvm",
+            title="Give /dev/kvm the group kvm",
+            argv=("chgrp", "kvm", "/dev/kvm"),
+            reasons=(reason,),
+            reversible=True,
+            inverse=("chgrp", old_group, "/dev/kvm"),
+        )
+    )
+    plan.actions.append(
+        Action(
+            id="chmod:/dev/kvm",
+            title="Let group kvm read and write /dev/kvm",
+            argv=("chmod", "0660", "/dev/kvm"),
+            reasons=(reason,),
+            reversible=True,
+            inverse=("chmod", f"{device.mode:04o}", "/dev/kvm"),
+        )
+    )
+    if not profile.udev.running:
+        plan.notes.append(
+            "udevd does not run here, so /dev/kvm was fixed by hand; the device is created again at boot with the "
+            "kernel's defaults unless a udev rule or tmpfiles entry sets group kvm and mode 0660."
+        )
+
+
+def package_actions(answers: Answers, facts: HostFacts, plan: ActionPlan) -> None:
+    if answers.tpm.install_tools:
+        action = tools_install_action(facts)
+        if action is not None:
+            plan.actions.append(action)
+    if answers.tpm.vtpm:
+        action = swtpm_install_action(facts)
+        if action is not None:
+            plan.actions.append(action)
+
+
+def restart_actions(
+    profile: HostProfile, plan: ActionPlan, *, nova_changed: bool, glance_changed: bool
+) -> None:
+    """Services read their configuration at start: restart the ones whose file changed, when installed."""
+    rhel = profile.distribution.family is DistroFamily.RHEL
+    units = []
+    if nova_changed and "nova-compute" in profile.executables and profile.executables["nova-compute"]:
+        units.append(("openstack-nova-compute" if rhel else "nova-compute", "nova.conf"))
+    if glance_changed and profile.executables.get("glance-api"):
+        units.append(("openstack-glance-api" if rhel else "glance-api", "glance-api.conf"))
+    for unit, file in units:
+        plan.actions.append(
+            Action(
+                id=f"restart:{unit}",
+                title=f"Restart {unit}",
+                argv=("systemctl", "restart", unit),
+                reasons=(Reason(f"{unit} reads {file} only when it starts", f"plan: {file} changes"),),
+                reversible=True,
+                inverse=("systemctl", "restart", unit),
+            )
+        )
+    if nova_changed and not units:
+        plan.notes.append("Restart nova-compute once it is installed, so that it reads the new nova.conf.")

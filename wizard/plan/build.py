@@ -1,0 +1,90 @@
+"""build_plan(): host facts + answers + the files under the root -> the exact, explained plan."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from wizard.answers import Answers, dumps_answers
+from wizard.host.facts import HostFacts
+from wizard.host.profile import HostProfile
+from wizard.plan.actions import ActionPlan, device_actions, module_actions, package_actions, restart_actions
+from wizard.plan.current import read_current
+from wizard.plan.ini_edits import plan_ini_file
+from wizard.plan.model import Check, CheckKind, FileEdit, FileKind, NewFileAttributes, Plan, Reason
+from wizard.plan.module_files import ModuleWanted, plan_boot_modules, plan_module_option
+from wizard.plan.settings import glance_settings, nova_settings
+
+NOVA_CONF = "/etc/nova/nova.conf"
+GLANCE_API_CONF = "/etc/glance/glance-api.conf"
+
+
+def _config_attributes(profile: HostProfile, group: str) -> NewFileAttributes:
+    # Distributions ship service configs root:<service group> 0640: they hold passwords.
+    if group in profile.accounts.groups:
+        return NewFileAttributes("root", group, 0o640)
+    return NewFileAttributes("root", "root", 0o600)
+
+
+def build_plan(facts: HostFacts, answers: Answers, root: Path, profile: HostProfile | None = None) -> Plan:
+    """A pure function of its inputs: it reads the files under ``root`` and changes nothing.
+
+    The answers must already be valid for this host (see wizard.plan.validate); this function trusts them.
+    """
+    host = profile or HostProfile.from_facts(facts)
+    edits: list[FileEdit] = []
+
+    nova_edit = plan_ini_file(
+        read_current(root, NOVA_CONF),
+        FileKind.NOVA_CONF,
+        nova_settings(answers, host),
+        _config_attributes(host, "nova"),
+    )
+    if nova_edit is not None:
+        edits.append(nova_edit)
+    glance = glance_settings(answers)
+    glance_edit = None
+    if glance:
+        glance_edit = plan_ini_file(
+            read_current(root, GLANCE_API_CONF),
+            FileKind.GLANCE_API_CONF,
+            glance,
+            _config_attributes(host, "glance"),
+        )
+        if glance_edit is not None:
+            edits.append(glance_edit)
+
+    actions = ActionPlan()
+    nested_edit = None
+    if answers.nested.enabled and host.nested_module is not None:
+        nested_edit = plan_module_option(
+            root,
+            host.nested_module,
+            "nested",
+            "1",
+            (
+                Reason(
+                    f"{host.nested_module} must load with nested=1 so that instances can run their own KVM guests",
+                    "answers: nested.enabled = true",
+                ),
+            ),
+        )
+    persist = module_actions(answers, host, actions, nested_changed=nested_edit is not None)
+    boot_edit = plan_boot_modules(
+        root, host.distribution.modules_file, [ModuleWanted(name, reasons) for name, reasons in persist]
+    )
+    for edit in (boot_edit, nested_edit):
+        if edit is not None:
+            edits.append(edit)
+    device_actions(answers, host, actions)
+    package_actions(answers, facts, actions)
+    restart_actions(host, actions, nova_changed=nova_edit is not None, glance_changed=glance_edit is not None)
+
+    checks = [Check(CheckKind.FILE_PARSES, edit.written_path, live_only=False) for edit in edits]
+    checks.extend(actions.checks)
+    return Plan(
+        edits=tuple(edits),
+        actions=tuple(actions.actions),
+        checks=tuple(checks),
+        answers_toml=dumps_answers(answers),
+        notes=tuple(actions.notes),
+    )

@@ -1,0 +1,106 @@
+"""make_plan(): validate the answers for this host, build the plan, and check the files it would leave."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from wizard.answers import AnswerProblem, Answers
+from wizard.files.ini import IniDocument
+from wizard.host.facts import HostFacts
+from wizard.host.platform import Vendor
+from wizard.host.profile import HostProfile
+from wizard.plan.build import GLANCE_API_CONF, NOVA_CONF, build_plan
+from wizard.plan.current import read_current
+from wizard.plan.model import FileKind, Plan
+from wizard.plan.validate import Validation, validate_for_host
+from wizard.rules import CpuVendor, HostContext, RuleViolation, check_rules
+
+
+@dataclass(frozen=True)
+class PlanOutcome:
+    validation: Validation
+    plan: Plan | None  # None when the answers have problems: nothing may be applied
+    rule_problems: tuple[RuleViolation, ...] = ()  # the planned files would still break a rule
+    rule_warnings: tuple[RuleViolation, ...] = ()  # rules the files break in options the plan does not touch
+
+    @property
+    def ok(self) -> bool:
+        return self.plan is not None and not self.rule_problems
+
+    @property
+    def problems(self) -> tuple[AnswerProblem, ...]:
+        own = tuple(
+            AnswerProblem("", f"{violation.message}; fix: {violation.fix}")
+            for violation in self.rule_problems
+        )
+        return self.validation.problems + own
+
+
+def _config(data: bytes | None) -> dict[tuple[str, str], str]:
+    if data is None:
+        return {}
+    values: dict[tuple[str, str], str] = {}
+    for entry in IniDocument.parse(data).entries():
+        if entry.section is not None:
+            values[(entry.section, entry.key)] = entry.raw_value
+    return values
+
+
+def host_context(profile: HostProfile, glance_api_node: bool) -> HostContext:
+    vendors: dict[Vendor, CpuVendor] = {Vendor.INTEL: "intel", Vendor.AMD: "amd"}
+    vendor = vendors.get(profile.platform.vendor, "other")
+    nested_module = profile.nested_module
+    nested = profile.nested.get(nested_module) if nested_module else None
+    return HostContext(
+        cpu_vendor=vendor,
+        swtpm_installed=profile.swtpm is not None,
+        swtpm_setup_installed=profile.swtpm_setup is not None,
+        users=frozenset(profile.accounts.users) if profile.accounts.readable else None,
+        groups=frozenset(profile.accounts.groups) if profile.accounts.readable else None,
+        glance_api_node=glance_api_node,
+        kvm_nested=nested.active if nested is not None else None,
+    )
+
+
+def make_plan(facts: HostFacts, answers: Answers, root: Path) -> PlanOutcome:
+    profile = HostProfile.from_facts(facts)
+    validation = validate_for_host(answers, facts, root, profile)
+    if not validation.ok:
+        return PlanOutcome(validation, None)
+    plan = build_plan(facts, answers, root, profile)
+    after = {edit.path: edit.after for edit in plan.edits}
+    nova = _config(after.get(NOVA_CONF, read_current(root, NOVA_CONF).data))
+    glance_node = answers.ceph_download.glance_api_node
+    glance = (
+        _config(after.get(GLANCE_API_CONF, read_current(root, GLANCE_API_CONF).data)) if glance_node else None
+    )
+    violations = check_rules(
+        nova, glance, host_context(profile, glance_node), nested_guests=answers.nested.enabled
+    )
+    written = {
+        (change.section, change.key)
+        for edit in plan.edits
+        if edit.kind in (FileKind.NOVA_CONF, FileKind.GLANCE_API_CONF)
+        for change in edit.changes
+    }
+    governed = written | {(section, key) for section, key in _GOVERNED}
+    problems = tuple(
+        violation
+        for violation in violations
+        if violation.severity == "error"
+        and any((item.section, item.option) in governed for item in violation.options)
+    )
+    warnings = tuple(violation for violation in violations if violation not in problems)
+    return PlanOutcome(validation, plan, problems, warnings)
+
+
+# Options the answers decide even when the file already says the right thing (so the plan writes nothing).
+_GOVERNED = (
+    ("DEFAULT", "compute_driver"),
+    ("libvirt", "virt_type"),
+    ("libvirt", "images_type"),
+    ("libvirt", "cpu_mode"),
+    ("libvirt", "cpu_models"),
+    ("libvirt", "cpu_model_extra_flags"),
+)

@@ -1,0 +1,173 @@
+"""Answers checked against the host they are for: every problem named by its key, before the first change."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from wizard.answers import AnswerProblem, Answers, check_values
+from wizard.host.diagnose import diagnose_profile
+from wizard.host.facts import HostFacts
+from wizard.host.findings import Diagnosis, VerdictCode
+from wizard.host.platform import ArchFamily, Vendor
+from wizard.host.profile import HostProfile
+from wizard.options import cpu_flag_vendor, cpu_model_vendor
+from wizard.rootfs import PathEscapeError, resolve
+from wizard.tpm.vtpm import assess_vtpm
+
+_VENDOR_NAMES = {"intel": "an Intel", "amd": "an AMD", "hygon": "a Hygon", "zhaoxin": "a Zhaoxin"}
+Reporter = Callable[[str, str], None]
+KVM_CAN_WORK = (VerdictCode.READY, VerdictCode.FIXABLE, VerdictCode.LIMITED)
+
+
+@dataclass(frozen=True)
+class Validation:
+    problems: tuple[AnswerProblem, ...]  # each one stops the plan
+    warnings: tuple[AnswerProblem, ...]  # true, worth reading, and no reason to stop
+    diagnosis: Diagnosis
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _exists_under(root: Path, path: str) -> bool:
+    try:
+        on_disk, _ = resolve(root, path)
+    except PathEscapeError:
+        return False
+    return on_disk.is_file()
+
+
+def validate_for_host(
+    answers: Answers, facts: HostFacts, root: Path, profile: HostProfile | None = None
+) -> Validation:
+    host = profile or HostProfile.from_facts(facts)
+    diagnosis = diagnose_profile(host)
+    problems = list(check_values(answers))
+    warnings: list[AnswerProblem] = []
+
+    def problem(path: str, message: str) -> None:
+        problems.append(AnswerProblem(path, message))
+
+    def warn(path: str, message: str) -> None:
+        warnings.append(AnswerProblem(path, message))
+
+    verdict = diagnosis.verdict
+    virt_type = answers.hypervisor.virt_type
+    if virt_type == "kvm" and verdict.code not in KVM_CAN_WORK:
+        problem(
+            "hypervisor.virt_type",
+            f"'kvm' cannot work on this host ({verdict.code.value}: {verdict.summary}) Fix that first (see "
+            'kvm-wizard check), or choose "qemu" with allow_emulation = true and accept software emulation.',
+        )
+    if virt_type == "qemu" and verdict.code in KVM_CAN_WORK and not answers.hypervisor.allow_emulation:
+        problem(
+            "hypervisor.allow_emulation",
+            f"is false, but KVM works or can be made to work here ({verdict.code.value}); qemu would emulate every "
+            'instruction, many times slower. Choose virt_type = "kvm", or set allow_emulation = true to emulate '
+            "on purpose.",
+        )
+    if virt_type == "kvm" and verdict.code is VerdictCode.LIMITED:
+        warn("hypervisor.virt_type", f"KVM works here with restrictions: {verdict.summary}")
+
+    storage = answers.storage
+    if storage.backend == "lvm" and storage.volume_group:
+        groups = host.volume_groups
+        if groups is None:
+            problem(
+                "storage.volume_group",
+                f"cannot be checked: {host.volume_groups_source}. The lvm backend needs lvm2 (vgs, lvcreate) on "
+                "this host: install lvm2 and create the volume group, then plan again.",
+            )
+        elif storage.volume_group not in groups:
+            known = ", ".join(groups) if groups else "none"
+            problem(
+                "storage.volume_group",
+                f"{storage.volume_group!r} does not exist on this host (volume groups: {known}). Create it with "
+                f"vgcreate {storage.volume_group} DEVICE, or name an existing one.",
+            )
+    if storage.backend == "rbd" and storage.ceph_conf and not _exists_under(root, storage.ceph_conf):
+        problem(
+            "storage.ceph_conf",
+            f"{storage.ceph_conf} does not exist on this host; install ceph-common and the cluster's ceph.conf",
+        )
+    download = answers.ceph_download
+    if (
+        download.enabled
+        and download.ceph_conf
+        and storage.backend != "rbd"
+        and not _exists_under(root, download.ceph_conf)
+    ):
+        problem("ceph_download.ceph_conf", f"{download.ceph_conf} does not exist on this host")
+
+    _check_cpu(answers, host, problem, warn)
+
+    if answers.tpm.vtpm:
+        assessment = assess_vtpm(facts, virt_type=virt_type)
+        for text in assessment.problems:
+            if assessment.install is not None and "swtpm" in text and "not installed" in text:
+                continue  # the plan installs it
+            problem("tpm.vtpm", text)
+        for text in assessment.warnings:
+            warn("tpm.vtpm", text)
+    if answers.tpm.install_tools and host.tpm2_tools is None and host.distribution.package_manager is None:
+        warn(
+            "tpm.install_tools",
+            "no package manager was found here (apt-get, dnf, zypper): install tpm2-tools by hand",
+        )
+    return Validation(tuple(problems), tuple(warnings), diagnosis)
+
+
+def _check_cpu(answers: Answers, host: HostProfile, problem: Reporter, warn: Reporter) -> None:
+    vendor = {Vendor.INTEL: "intel", Vendor.AMD: "amd"}.get(host.platform.vendor)
+    family = host.platform.family
+    nested = answers.nested
+    for flag in nested.extra_flags:
+        owner = cpu_flag_vendor(flag)
+        if owner is not None and owner != vendor:
+            problem(
+                "nested.extra_flags",
+                f"{flag!r} exists only on {_VENDOR_NAMES[owner].split()[1]} CPUs and this host's CPU is "
+                f"{_VENDOR_NAMES.get(vendor or '', 'not x86').split()[-1]}: guests would fail to start. "
+                + (
+                    "Use 'svm' on AMD."
+                    if vendor == "amd"
+                    else "Use 'vmx' on Intel."
+                    if vendor == "intel"
+                    else ""
+                ),
+            )
+    for model in nested.cpu_models:
+        owner = cpu_model_vendor(model)
+        if owner is not None and vendor is not None and owner != vendor:
+            problem(
+                "nested.cpu_models",
+                f"{model!r} is {_VENDOR_NAMES[owner]} CPU model and this host's CPU is {_VENDOR_NAMES[vendor]}: "
+                "nova-compute refuses to start. "
+                "Choose a model of this vendor (virsh cpu-models x86_64), or host-model.",
+            )
+    if family is not ArchFamily.X86 and nested.cpu_models and family is not ArchFamily.UNKNOWN:
+        warn(
+            "nested.cpu_models",
+            f"check the names against `virsh cpu-models {host.platform.machine}` on this host",
+        )
+    if nested.enabled:
+        if host.nested_module is None:
+            problem(
+                "nested.enabled",
+                f"nested guests are not supported by this wizard on {host.platform.machine or 'this architecture'}; "
+                "set it to false",
+            )
+        elif host.platform.is_guest:
+            warn(
+                "nested.enabled",
+                "this host is itself a virtual machine: guests of guests of guests work only if every layer enables "
+                "nested virtualization, and run slowly",
+            )
+    if family is ArchFamily.ARM and nested.cpu_mode == "host-model":
+        warn(
+            "nested.cpu_mode",
+            "on aarch64 nova's default is host-passthrough; host-model needs a recent libvirt and QEMU",
+        )
