@@ -47,7 +47,9 @@ def _config(data: bytes | None) -> dict[tuple[str, str], str]:
     return values
 
 
-def host_context(profile: HostProfile, glance_api_node: bool) -> HostContext:
+def host_context(profile: HostProfile, glance_api_node: bool, *, nested_planned: bool = False) -> HostContext:
+    """What the option rules need to know of the host. ``nested_planned``: the plan itself turns the nested
+    parameter on, so its current value says nothing about the result."""
     vendors: dict[Vendor, CpuVendor] = {Vendor.INTEL: "intel", Vendor.AMD: "amd"}
     vendor = vendors.get(profile.platform.vendor, "other")
     nested_module = profile.nested_module
@@ -59,7 +61,7 @@ def host_context(profile: HostProfile, glance_api_node: bool) -> HostContext:
         users=frozenset(profile.accounts.users) if profile.accounts.readable else None,
         groups=frozenset(profile.accounts.groups) if profile.accounts.readable else None,
         glance_api_node=glance_api_node,
-        kvm_nested=nested.active if nested is not None else None,
+        kvm_nested=None if nested_planned or nested is None else nested.active,
     )
 
 
@@ -76,7 +78,10 @@ def make_plan(facts: HostFacts, answers: Answers, root: Path) -> PlanOutcome:
         _config(after.get(GLANCE_API_CONF, read_current(root, GLANCE_API_CONF).data)) if glance_node else None
     )
     violations = check_rules(
-        nova, glance, host_context(profile, glance_node), nested_guests=answers.nested.enabled
+        nova,
+        glance,
+        host_context(profile, glance_node, nested_planned=answers.nested.enabled),
+        nested_guests=answers.nested.enabled,
     )
     written = {
         (change.section, change.key)

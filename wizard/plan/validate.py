@@ -154,7 +154,13 @@ def _check_cpu(answers: Answers, host: HostProfile, problem: Reporter, warn: Rep
             f"check the names against `virsh cpu-models {host.platform.machine}` on this host",
         )
     if nested.enabled:
-        if host.nested_module is None:
+        if family is ArchFamily.ARM:
+            warn(
+                "nested.enabled",
+                "on aarch64, nested guests need Linux 6.16 or later booted with kvm-arm.mode=nested on the kernel "
+                "command line; the wizard sets the CPU mode, and the kernel command line is yours to change",
+            )
+        elif host.nested_module is None:
             problem(
                 "nested.enabled",
                 f"nested guests are not supported by this wizard on {host.platform.machine or 'this architecture'}; "

@@ -1,0 +1,211 @@
+"""The planner: minimal explained edits, vendor awareness, idempotency, oslo reading back every value."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from pathlib import Path
+
+import pytest
+
+from tests.oslo_reader import read_with_oslo
+from tests.plan.conftest import DemoHost, write_plan
+from wizard.answers import Answers, NestedAnswers, StorageAnswers
+from wizard.diff import explain_plan, plain_text
+from wizard.plan.model import FileKind
+from wizard.plan.planner import make_plan
+
+SCENARIOS_WITH_KVM = [
+    "intel-ready",
+    "amd-modules-missing",
+    "amd-nested-off",
+    "power9",
+    "aarch64",
+    "kvm-permissions",
+    "tpm2-host",
+]
+
+
+def test_the_product_example_plans_the_guide_settings(demo_host: DemoHost, product_answers: Answers) -> None:
+    facts, root = demo_host("intel-ready")
+    outcome = make_plan(facts, product_answers, root)
+    assert outcome.ok, outcome.problems
+    assert outcome.plan is not None
+    nova = next(edit for edit in outcome.plan.edits if edit.kind is FileKind.NOVA_CONF)
+    added = [line for change in nova.changes for line in change.new_lines]
+    assert "compute_driver = libvirt.LibvirtDriver" in added
+    assert "virt_type = kvm" in added
+    assert "images_type = qcow2" in added
+    assert "cpu_mode = host-passthrough" in added
+    assert all(change.reasons for change in nova.changes)
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS_WITH_KVM)
+def test_planning_again_after_writing_the_plan_changes_no_file(
+    scenario: str, demo_host: DemoHost, product_answers: Answers
+) -> None:
+    facts, root = demo_host(scenario)
+    first = make_plan(facts, product_answers, root)
+    assert first.plan is not None, first.problems
+    write_plan(root, first.plan.edits)
+    second = make_plan(facts, product_answers, root)
+    assert second.plan is not None
+    assert second.plan.edits == ()
+
+
+def test_an_edit_changes_only_the_lines_it_explains(demo_host: DemoHost, product_answers: Answers) -> None:
+    facts, root = demo_host("intel-ready")
+    plan = make_plan(facts, product_answers, root).plan
+    assert plan is not None
+    nova = next(edit for edit in plan.edits if edit.kind is FileKind.NOVA_CONF)
+    assert nova.before is not None
+    before = nova.before.decode().splitlines()
+    after = nova.after.decode().splitlines()
+    added = [line for line in after if line not in before]
+    assert sorted(added) == sorted(line for change in nova.changes for line in change.new_lines)
+    assert [line for line in after if line in before] == before  # nothing removed or reordered
+
+
+BACKENDS = {
+    "qcow2": StorageAnswers(backend="qcow2"),
+    "flat": StorageAnswers(backend="flat"),
+    "lvm": StorageAnswers(backend="lvm", volume_group="nova-vg"),
+    "rbd": StorageAnswers(backend="rbd", rbd_secret_uuid="457eb676-33da-42ec-9a8c-9293d545c337"),
+}
+CPU_MODES = {
+    "host-passthrough": NestedAnswers(enabled=True, cpu_mode="host-passthrough"),
+    "host-model": NestedAnswers(enabled=True, cpu_mode="host-model", extra_flags=("pcid",)),
+    "custom": NestedAnswers(enabled=True, cpu_mode="custom", cpu_models=("EPYC",), extra_flags=("pcid",)),
+}
+VENDORS = {"intel": "intel-ready", "amd": "amd-nested-off"}
+
+
+@pytest.mark.parametrize(
+    ("backend", "cpu_mode", "vendor"), list(itertools.product(BACKENDS, CPU_MODES, VENDORS))
+)
+def test_every_backend_cpu_mode_and_vendor_reads_back_through_oslo(
+    backend: str, cpu_mode: str, vendor: str, demo_host: DemoHost
+) -> None:
+    facts, root = demo_host(VENDORS[vendor])
+    nested = CPU_MODES[cpu_mode]
+    if cpu_mode == "custom" and vendor == "intel":
+        nested = dataclasses.replace(nested, cpu_models=("IvyBridge",))
+    answers = Answers(storage=BACKENDS[backend], nested=nested)
+    outcome = make_plan(facts, answers, root)
+    assert outcome.ok, outcome.problems
+    assert outcome.plan is not None
+    write_plan(root, outcome.plan.edits)
+    values = read_with_oslo(root / "etc/nova/nova.conf", "nova.conf")
+    assert values[("DEFAULT", "compute_driver")] == "libvirt.LibvirtDriver"
+    assert values[("libvirt", "virt_type")] == "kvm"
+    assert values[("libvirt", "images_type")] == backend
+    assert values[("libvirt", "cpu_mode")] == cpu_mode
+    flag = "vmx" if vendor == "intel" else "svm"
+    expected_flags = [] if cpu_mode == "host-passthrough" else ["pcid", flag]
+    assert list(values[("libvirt", "cpu_model_extra_flags")]) == expected_flags
+    assert list(values[("libvirt", "cpu_models")]) == (
+        list(nested.cpu_models) if cpu_mode == "custom" else []
+    )
+    if backend == "lvm":
+        assert values[("libvirt", "images_volume_group")] == "nova-vg"
+    if backend == "rbd":
+        assert values[("DEFAULT", "force_raw_images")] is True
+        assert values[("libvirt", "images_rbd_pool")] == "vms"
+        assert values[("libvirt", "rbd_secret_uuid")] == "457eb676-33da-42ec-9a8c-9293d545c337"
+    modprobe = (root / "etc/modprobe.d/kvm.conf").read_text()
+    assert f"options kvm_{'intel' if vendor == 'intel' else 'amd'} nested=1" in modprobe
+
+
+def test_ceph_download_writes_glance_options_and_the_glance_api_node(demo_host: DemoHost) -> None:
+    facts, root = demo_host("intel-ready")
+    answers = Answers(
+        ceph_download=dataclasses.replace(Answers().ceph_download, enabled=True, glance_api_node=True)
+    )
+    outcome = make_plan(facts, answers, root)
+    assert outcome.ok, outcome.problems
+    assert outcome.plan is not None
+    write_plan(root, outcome.plan.edits)
+    nova = read_with_oslo(root / "etc/nova/nova.conf", "nova.conf")
+    assert nova[("glance", "enable_rbd_download")] is True
+    assert nova[("glance", "rbd_user")] == "glance"
+    assert nova[("glance", "rbd_pool")] == "images"
+    assert nova[("glance", "rbd_ceph_conf")] == "/etc/ceph/ceph.conf"
+    assert nova[("glance", "rbd_connect_timeout")] == 5
+    glance = read_with_oslo(root / "etc/glance/glance-api.conf", "glance-api.conf")
+    assert glance[("DEFAULT", "show_image_direct_url")] is True
+
+
+def test_custom_mode_removes_the_deprecated_cpu_model_and_other_modes_remove_models(
+    demo_host: DemoHost,
+) -> None:
+    facts, root = demo_host("intel-ready")
+    conf = root / "etc/nova/nova.conf"
+    conf.write_text(
+        conf.read_text().replace("[libvirt]\n", "[libvirt]\ncpu_model = Haswell\ncpu_models = Haswell\n", 1)
+    )
+    outcome = make_plan(facts, Answers(nested=NestedAnswers(cpu_mode="host-model")), root)
+    assert outcome.plan is not None
+    write_plan(root, outcome.plan.edits)
+    text = conf.read_text()
+    assert "\ncpu_model = Haswell" not in text
+    assert "\ncpu_models = Haswell" not in text
+
+
+def test_a_symlinked_nova_conf_is_edited_at_its_target(demo_host: DemoHost, product_answers: Answers) -> None:
+    facts, root = demo_host("intel-ready")
+    real = root / "etc/nova/nova.conf.real"
+    (root / "etc/nova/nova.conf").rename(real)
+    (root / "etc/nova/nova.conf").symlink_to("nova.conf.real")
+    plan = make_plan(facts, product_answers, root).plan
+    assert plan is not None
+    nova = next(edit for edit in plan.edits if edit.kind is FileKind.NOVA_CONF)
+    assert nova.path == "/etc/nova/nova.conf"
+    assert nova.target == "/etc/nova/nova.conf.real"
+    assert "a symbolic link: the change is made in /etc/nova/nova.conf.real" in plain_text(
+        explain_plan(plan, live=False)
+    )
+
+
+def test_secrets_next_to_a_change_are_masked_in_the_preview(
+    demo_host: DemoHost, product_answers: Answers
+) -> None:
+    facts, root = demo_host("intel-ready")
+    conf = root / "etc/nova/nova.conf"
+    text = conf.read_text()
+    conf.write_text(
+        text.replace(
+            "#compute_driver = <None>\n",
+            "#compute_driver = <None>\ntransport_url = rabbit://nova:S3cret-Next-Door@mq/\n",
+            1,
+        )
+    )
+    plan = make_plan(facts, product_answers, root).plan
+    assert plan is not None
+    shown = plain_text(explain_plan(plan, live=False))
+    assert "transport_url = ****" in shown
+    assert "S3cret-Next-Door" not in shown
+
+
+def test_a_missing_nova_conf_is_created_with_the_distribution_owner(
+    demo_host: DemoHost, product_answers: Answers
+) -> None:
+    facts, root = demo_host("intel-ready")
+    (root / "etc/nova/nova.conf").unlink()
+    plan = make_plan(facts, product_answers, root).plan
+    assert plan is not None
+    nova = next(edit for edit in plan.edits if edit.kind is FileKind.NOVA_CONF)
+    assert nova.creates
+    assert (nova.new_file.owner, nova.new_file.group, nova.new_file.mode) == ("root", "nova", 0o640)
+    write_plan(root, plan.edits)
+    assert read_with_oslo(root / "etc/nova/nova.conf", "nova.conf")[("libvirt", "virt_type")] == "kvm"
+
+
+def test_the_plan_touches_no_file(demo_host: DemoHost, product_answers: Answers) -> None:
+    facts, root = demo_host("amd-nested-off")
+    before = {path: path.read_bytes() for path in root.rglob("*") if path.is_file()}
+    make_plan(facts, product_answers, root)
+    assert {path: path.read_bytes() for path in root.rglob("*") if path.is_file()} == before
+
+
+def _files(root: Path) -> dict[Path, bytes]:
+    return {path: path.read_bytes() for path in root.rglob("*") if path.is_file()}
