@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import fcntl
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,31 +54,12 @@ def new_parse_problems(kind: str, before: FileState, after: FileState) -> list[P
 
 def kvm_api_works(device: Path) -> tuple[bool, str]:
     """Open the device read-write, check KVM_GET_API_VERSION is 12, create a VM (and close it at once)."""
-    try:
-        from wizard.host.live import probe_kvm_api
-    except ImportError:  # pragma: no cover - the host probe is written concurrently; same ioctls as there
-        return _kvm_api_works(device)
+    from wizard.host.live import probe_kvm_api
+
     probe = probe_kvm_api(str(device))
     if probe.create_vm:
         return True, f"{device} opens and creates a VM"
     return False, f"{device}: {probe.open_error or probe.create_vm_error or 'does not create a VM'}"
-
-
-def _kvm_api_works(device: Path) -> tuple[bool, str]:  # pragma: no cover - fallback, see above
-    try:
-        handle = os.open(device, os.O_RDWR | os.O_CLOEXEC)
-    except OSError as error:
-        return False, f"{device}: {error.strerror}"
-    try:
-        version = fcntl.ioctl(handle, 0xAE00, 0)  # KVM_GET_API_VERSION
-        if version != 12:
-            return False, f"{device}: KVM API version {version}, expected 12"
-        os.close(fcntl.ioctl(handle, 0xAE01, 0))  # KVM_CREATE_VM
-    except OSError as error:
-        return False, f"{device}: {error.strerror}"
-    finally:
-        os.close(handle)
-    return True, f"{device} opens and creates a VM"
 
 
 def _module_loaded(root: Path, name: str) -> bool:
