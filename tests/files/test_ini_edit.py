@@ -141,21 +141,41 @@ SAMPLE_LINES = {
 
 
 @pytest.mark.parametrize("sample", SAMPLE_LINES.values(), ids=SAMPLE_LINES.keys())
-def test_new_option_goes_right_after_its_commented_sample(sample: bytes) -> None:
+def test_a_new_option_replaces_its_commented_sample(sample: bytes) -> None:
     data = (
         b"[libvirt]\n#\n# VM Images format.\n#  (string value)\n"
         + sample
         + b"\n#\n# other help\n#other = 1\n"
     )
-    expected = data.replace(sample, sample + b"images_type = rbd\n")
+    expected = data.replace(sample, b"images_type = rbd\n")
     assert edited(data, "libvirt", "images_type", "rbd") == expected
+
+
+def test_uncommenting_the_sample_is_reported_as_that_line_replaced() -> None:
+    document = IniDocument.parse(b"[libvirt]\n# help\n#images_type = default\n\n")
+    change = document.set("libvirt", "images_type", "qcow2")
+    assert (change.old_values, change.new_values) == ((), ("qcow2",))
+    assert (change.old_lines, change.new_lines) == (("#images_type = default",), ("images_type = qcow2",))
+    assert (change.old_line_numbers, change.new_line_numbers) == ((3,), (3,))
+
+
+def test_a_sample_on_the_last_line_without_an_ending_stays_without_one() -> None:
+    assert edited(b"[libvirt]\n#virt_type = kvm", "libvirt", "virt_type", "qemu") == (
+        b"[libvirt]\nvirt_type = qemu"
+    )
+
+
+def test_a_sample_followed_by_an_indented_line_is_kept_and_the_option_goes_after_that_line() -> None:
+    # Replacing the sample would make the indented line a continuation of the new value.
+    data = b"[libvirt]\n#virt_type = kvm\n    indented text\n\nx = 1\n"
+    assert edited(data, "libvirt", "virt_type", "qemu") == data.replace(
+        b"text\n", b"text\nvirt_type = qemu\n"
+    )
 
 
 def test_generated_sample_line_wins_over_a_help_text_example() -> None:
     result = edited(NOVA_SAMPLE, "libvirt", "images_type", "rbd")
-    assert result == NOVA_SAMPLE.replace(
-        b"#images_type = default\n", b"#images_type = default\nimages_type = rbd\n"
-    )
+    assert result == NOVA_SAMPLE.replace(b"#images_type = default\n", b"images_type = rbd\n")
 
 
 @pytest.mark.parametrize(
@@ -167,9 +187,9 @@ def test_generated_sample_line_wins_over_a_help_text_example() -> None:
         ("glance", "enable_rbd_download", b"#enable_rbd_download = false\n"),
     ],
 )
-def test_nova_sample_options_land_under_their_sample(section: str, key: str, sample: bytes) -> None:
+def test_nova_sample_options_are_set_on_their_sample_line(section: str, key: str, sample: bytes) -> None:
     result = edited(NOVA_SAMPLE, section, key, "x")
-    assert result == NOVA_SAMPLE.replace(sample, sample + f"{key} = x\n".encode())
+    assert result == NOVA_SAMPLE.replace(sample, f"{key} = x\n".encode())
 
 
 def test_sample_line_of_another_section_is_not_used() -> None:
@@ -181,17 +201,14 @@ def test_sample_line_of_another_section_is_not_used() -> None:
 def test_sample_line_needs_the_whole_key() -> None:
     data = b"[libvirt]\n#images_type_extra = 1\n#images = 2\n\nx = 1\n"
     assert (
-        edited(data, "libvirt", "images", "3")
-        == b"[libvirt]\n#images_type_extra = 1\n#images = 2\nimages = 3\n\nx = 1\n"
+        edited(data, "libvirt", "images", "3") == b"[libvirt]\n#images_type_extra = 1\nimages = 3\n\nx = 1\n"
     )
 
 
 def test_sample_placement_in_a_crlf_file() -> None:
     data = NOVA_SAMPLE.replace(b"\n", b"\r\n")
     result = edited(data, "libvirt", "images_type", "lvm")
-    assert result == data.replace(
-        b"#images_type = default\r\n", b"#images_type = default\r\nimages_type = lvm\r\n"
-    )
+    assert result == data.replace(b"#images_type = default\r\n", b"images_type = lvm\r\n")
 
 
 def test_new_section_is_appended_to_the_sample() -> None:
@@ -261,7 +278,7 @@ def test_unsafe_writes_are_refused_before_anything_changes(section: str, key: st
 def test_set_list_writes_commas_oslo_splits() -> None:
     document = IniDocument.parse(b"[libvirt]\n#cpu_models =\n")
     change = document.set_list("libvirt", "cpu_models", ["IvyBridge", "Haswell-noTSX"])
-    assert document.to_bytes() == b"[libvirt]\n#cpu_models =\ncpu_models = IvyBridge,Haswell-noTSX\n"
+    assert document.to_bytes() == b"[libvirt]\ncpu_models = IvyBridge,Haswell-noTSX\n"
     assert change.new_values == ("IvyBridge,Haswell-noTSX",)
     assert document.get_list("libvirt", "cpu_models") == ["IvyBridge", "Haswell-noTSX"]
 
@@ -298,12 +315,12 @@ def test_set_multi_writes_one_line_per_value_where_the_last_was() -> None:
     assert not document.set_multi("pci", "device_spec", ["c", "d"]).changed
 
 
-def test_set_multi_adds_new_lines_and_empty_means_unset() -> None:
-    document = IniDocument.parse(b"[pci]\n#device_spec = []\n")
+def test_set_multi_replaces_the_sample_with_one_line_per_value_and_empty_means_unset() -> None:
+    document = IniDocument.parse(b"[pci]\n#device_spec = []\n# next\n")
     document.set_multi("pci", "device_spec", ["a", "b"])
-    assert document.to_bytes() == b"[pci]\n#device_spec = []\ndevice_spec = a\ndevice_spec = b\n"
+    assert document.to_bytes() == b"[pci]\ndevice_spec = a\ndevice_spec = b\n# next\n"
     document.set_multi("pci", "device_spec", [])
-    assert document.to_bytes() == b"[pci]\n#device_spec = []\n"
+    assert document.to_bytes() == b"[pci]\n# next\n"
 
 
 UNSET_CASES = {

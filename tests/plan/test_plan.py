@@ -63,7 +63,11 @@ def test_an_edit_changes_only_the_lines_it_explains(demo_host: DemoHost, product
     after = nova.after.decode().splitlines()
     added = [line for line in after if line not in before]
     assert sorted(added) == sorted(line for change in nova.changes for line in change.new_lines)
-    assert [line for line in after if line in before] == before  # nothing removed or reordered
+    # The only lines that go are the commented samples the new assignments replace; nothing is reordered.
+    removed = [line for line in before if line not in after]
+    assert sorted(removed) == sorted(line for change in nova.changes for line in change.old_lines)
+    assert all(line.startswith("#") for line in removed)
+    assert [line for line in after if line in before] == [line for line in before if line not in removed]
 
 
 BACKENDS = {

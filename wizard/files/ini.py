@@ -214,14 +214,32 @@ class IniDocument:
         occurrences = self._indexed().sections_named(section)
         if not occurrences:
             return self._append_section(section, key, values, written)
-        position = self._sample_line_end(occurrences, key)
-        if position is None:
-            position = self._section_content_end(occurrences[-1])
-        while position < len(self._lines) and self._is_orphan_continuation(position):
-            position += 1
         new_lines = [ini_syntax.render_assignment(f"{key} = ", value) for value in written]
+        sample = self._sample_line(occurrences, key)
+        if sample is not None and not self._is_orphan_continuation(sample + 1):
+            return self._uncomment(section, key, sample, values, new_lines)
+        # No sample to edit (or one an indented line follows, which would become the new value's
+        # continuation): add the option after the section's last assignment, past any such indented line.
+        position = sample + 1 if sample is not None else self._section_content_end(occurrences[-1])
+        while self._is_orphan_continuation(position):
+            position += 1
         numbers = self._insert(position, new_lines)
         return self._record(section, key, [], tuple(values), new=(new_lines, numbers))
+
+    def _uncomment(
+        self, section: str, key: str, sample: int, values: list[str], new_lines: list[str]
+    ) -> IniChange:
+        """Turn the option's commented sample line into the assignment, as an admin does in an editor (and as
+        Ansible's ini_file does): the option stays where its documentation is, and no second line repeats it."""
+        old_line = self._lines[sample]
+        ending = ending_of(old_line)
+        endings = [ending or self._ending] * len(new_lines)
+        endings[-1] = ending
+        self._splice(sample, sample + 1, [line + end for line, end in zip(new_lines, endings, strict=True)])
+        numbers = list(range(sample + 1, sample + 1 + len(new_lines)))
+        return self._record(
+            section, key, [], tuple(values), old=([old_line], [sample + 1]), new=(new_lines, numbers)
+        )
 
     def _replace(
         self, section: str, key: str, entries: list[Entry], values: list[str], written: list[str]
@@ -280,8 +298,8 @@ class IniDocument:
             ):
                 self._lines[junction - 1] += "\n"
 
-    def _sample_line_end(self, occurrences: list[Section], key: str) -> int | None:
-        """After the commented sample line of the option (as nova's generated file has), if there is one."""
+    def _sample_line(self, occurrences: list[Section], key: str) -> int | None:
+        """The index of the option's commented sample line (as nova's generated file has), if there is one."""
         strict = re.compile(rf"#{re.escape(key)}[ \t]*[=:]")
         loose = re.compile(rf"[#;][ \t]*{re.escape(key)}[ \t]*[=:]")
         loose_match: int | None = None
@@ -291,9 +309,9 @@ class IniDocument:
                 if line[0] not in "#;" or key not in line:
                     continue
                 if strict.match(line):
-                    return number + 1
+                    return number
                 if loose_match is None and loose.match(line):
-                    loose_match = number + 1
+                    loose_match = number
         return loose_match
 
     def _section_content_end(self, occurrence: Section) -> int:
@@ -306,6 +324,8 @@ class IniDocument:
 
     def _is_orphan_continuation(self, number: int) -> bool:
         # An indented line here would become the new option's continuation: step past it.
+        if number >= len(self._lines):
+            return False
         line = self._lines[number]
         return line[0] in " \t" and bool(line.strip())
 
