@@ -43,15 +43,15 @@ def vendor_flag(profile: HostProfile) -> str | None:
     return platform.vt_flag if platform.family is ArchFamily.X86 else None
 
 
-def extra_flags(answers: Answers, profile: HostProfile) -> tuple[tuple[str, ...], tuple[Reason, ...]]:
-    """cpu_model_extra_flags: the operator's flags plus the vendor's flag when nested guests need it."""
+def extra_flags(answers: Answers, flag: str | None) -> tuple[tuple[str, ...], tuple[Reason, ...]]:
+    """cpu_model_extra_flags: the operator's flags plus the vendor's ``flag`` (vendor_flag()) when nested guests
+    need it."""
     flags = [flag.lower() for flag in answers.nested.extra_flags]
     reasons = (
         [Reason("extra CPU flags the operator asked for", answer_source("nested.extra_flags", answers))]
         if flags
         else []
     )
-    flag = vendor_flag(profile)
     needs_flag = answers.nested.enabled and answers.nested.cpu_mode in ("host-model", "custom")
     if needs_flag and flag is not None and not any(item.lstrip("+") == flag for item in flags):
         flags.append(flag)
@@ -65,8 +65,12 @@ def extra_flags(answers: Answers, profile: HostProfile) -> tuple[tuple[str, ...]
     return tuple(flags), tuple(reasons)
 
 
-def nova_settings(answers: Answers, profile: HostProfile) -> list[Desired]:
-    """Everything the answers decide in nova.conf. Options the answers do not govern are left alone."""
+def nova_settings(answers: Answers, flag: str | None) -> list[Desired]:
+    """Everything the answers decide in nova.conf. Options the answers do not govern are left alone.
+
+    The one thing of the host it needs is its vendor's virtualization flag (vendor_flag()): the Ansible export
+    asks for each possible flag and lets every node pick its own.
+    """
     nova: FileKind = "nova.conf"
     out: list[Desired] = []
 
@@ -148,7 +152,7 @@ def nova_settings(answers: Answers, profile: HostProfile) -> list[Desired]:
             ),
             also_unset=("cpu_model",),
         )
-    flags, flag_reasons = extra_flags(answers, profile)
+    flags, flag_reasons = extra_flags(answers, flag)
     if flags:
         want("libvirt", "cpu_model_extra_flags", flags, *flag_reasons)
 
