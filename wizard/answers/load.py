@@ -16,6 +16,7 @@ from tomlkit.exceptions import TOMLKitError
 from tomlkit.toml_document import TOMLDocument
 
 from wizard.answers import names
+from wizard.answers.migrate import AppliedMigration, migrate, oldest_readable
 from wizard.answers.model import ANSWERS_VERSION, KEYS, KEYS_BY_PATH, SECTIONS, Answers, KeySpec, Value
 
 
@@ -68,14 +69,35 @@ def _suggest(word: str, choices: list[str], what: str = "keys") -> str:
     return f"; did you mean {close[0]!r}?" if close else f"; known {what}: {', '.join(choices)}"
 
 
-def parse_answers(text: str, source: str = "answers") -> tuple[Answers, TOMLDocument]:
-    """Parse and check an answers file on its own (no host). Raises AnswersError with every problem."""
+class ParsedAnswers(tuple[Answers, TOMLDocument]):
+    """``(answers, document)``, as callers unpack it, plus the migrations that brought an older file up to date
+    (the document is then the migrated one: saving it writes the current version, comments kept)."""
+
+    migrations: tuple[AppliedMigration, ...]
+
+    def __new__(
+        cls, answers: Answers, document: TOMLDocument, migrations: tuple[AppliedMigration, ...] = ()
+    ) -> ParsedAnswers:
+        parsed = super().__new__(cls, (answers, document))
+        parsed.migrations = migrations
+        return parsed
+
+    @property
+    def answers(self) -> Answers:
+        return self[0]
+
+    @property
+    def document(self) -> TOMLDocument:
+        return self[1]
+
+
+def parse_answers(text: str, source: str = "answers") -> ParsedAnswers:
+    """Parse, migrate and check an answers file on its own (no host). Raises AnswersError with every problem."""
     try:
         document = tomlkit.parse(text)
     except (TOMLKitError, ValueError) as error:
         raise AnswersError(source, [AnswerProblem("", f"not valid TOML: {error}")]) from None
-    data = document.unwrap()
-    version = data.get("version")
+    version = document.unwrap().get("version")
     if isinstance(version, bool) or not isinstance(version, int):
         raise AnswersVersionError(
             source,
@@ -92,8 +114,16 @@ def parse_answers(text: str, source: str = "answers") -> tuple[Answers, TOMLDocu
                 )
             ],
         )
-    if version < 1:
-        raise AnswersVersionError(source, [AnswerProblem("version", f"is {version}; versions start at 1")])
+    oldest = oldest_readable()
+    if version < oldest:
+        message = (
+            f"is {version}; versions start at 1"
+            if version < 1
+            else f"is {version}; this kvm-wizard reads (and migrates) versions {oldest} to {ANSWERS_VERSION}"
+        )
+        raise AnswersVersionError(source, [AnswerProblem("version", message)])
+    migrations = tuple(migrate(document, version))
+    data = document.unwrap()
     problems: list[AnswerProblem] = []
     values: dict[str, dict[str, Value]] = {section: {} for section in SECTIONS}
     for section, table in data.items():
@@ -126,7 +156,7 @@ def parse_answers(text: str, source: str = "answers") -> tuple[Answers, TOMLDocu
     problems.extend(check_values(answers))
     if problems:
         raise AnswersError(source, problems)
-    return answers, document
+    return ParsedAnswers(answers, document, migrations)
 
 
 def _build(values: dict[str, dict[str, Value]]) -> Answers:
@@ -232,7 +262,7 @@ def _check(add: Callable[[str, str], None], path: str, value: str, rule: NameRul
         add(path, f"{value!r} {problem}" if value else problem)
 
 
-def load_answers(path: Path) -> tuple[Answers, TOMLDocument]:
+def load_answers(path: Path) -> ParsedAnswers:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -269,7 +299,10 @@ def dumps_answers(answers: Answers, document: TOMLDocument | None = None) -> str
 
 def save_answers(answers: Answers, path: Path, document: TOMLDocument | None = None) -> None:
     """Write atomically: a crash leaves the old answers or the new ones, never half a file."""
-    text = dumps_answers(answers, document)
+    write_text_atomically(path, dumps_answers(answers, document))
+
+
+def write_text_atomically(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
