@@ -1,0 +1,87 @@
+"""Answers that suit one host, with a note per key saying what of the host made the choice (for the template)."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from wizard.answers.model import Answers
+from wizard.host.diagnose import diagnose_profile
+from wizard.host.facts import HostFacts
+from wizard.host.platform import ArchFamily
+from wizard.host.profile import HostProfile
+from wizard.plan.settings import vendor_flag
+from wizard.plan.validate import KVM_CAN_WORK
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    answers: Answers
+    notes: dict[str, str]  # key path -> what of the host this value or this key depends on
+    header: tuple[str, ...]  # where the values come from
+
+
+def suggest_answers(facts: HostFacts, name: str) -> Suggestion:
+    """Defaults, changed only where this host calls for it; every change and every host fact is noted."""
+    profile = HostProfile.from_facts(facts)
+    verdict = diagnose_profile(profile).verdict
+    answers = Answers()
+    notes: dict[str, str] = {}
+    hypervisor = answers.hypervisor
+    if verdict.code in KVM_CAN_WORK:
+        notes["hypervisor.virt_type"] = f"KVM works or can be made to work ({verdict.code.value})."
+    else:
+        # The template must validate on this host, and kvm cannot: say so loudly rather than pick kvm.
+        hypervisor = dataclasses.replace(hypervisor, virt_type="qemu", allow_emulation=True)
+        notes["hypervisor.virt_type"] = (
+            f"KVM cannot work here ({verdict.code.value}). {verdict.summary} This template says qemu only so "
+            "that it is valid here; qemu emulates every instruction. Fix the host and choose kvm instead."
+        )
+        notes["hypervisor.allow_emulation"] = (
+            "true only because KVM cannot work on this host (see virt_type)."
+        )
+    storage = answers.storage
+    groups = profile.volume_groups
+    if groups:
+        storage = dataclasses.replace(storage, volume_group=groups[0])
+        notes["storage.volume_group"] = f"volume groups here: {', '.join(groups)}."
+    else:
+        notes["storage.volume_group"] = f"no volume group found ({profile.volume_groups_source or 'none'})."
+    nested = answers.nested
+    module = profile.nested_module
+    state = profile.nested.get(module) if module else None
+    flag = vendor_flag(profile)
+    if module is None:
+        notes["nested.enabled"] = f"not supported on {profile.platform.machine or 'this architecture'}."
+    else:
+        active = state.active if state is not None else None
+        if active:
+            nested = dataclasses.replace(nested, enabled=True)
+        notes["nested.enabled"] = f"{module} controls nested guests; nested is " + (
+            "on now." if active else "off now." if active is False else "not readable."
+        )
+    if flag is not None:
+        vendor = "Intel" if flag == "vmx" else "AMD"
+        notes["nested.extra_flags"] = (
+            f"an {vendor} CPU: with nested guests and host-model or custom, {flag} is added for you."
+        )
+    elif profile.platform.family is not ArchFamily.X86:
+        notes["nested.extra_flags"] = "not an x86 CPU: no vendor flag is added."
+    notes["tpm.verify"] = (
+        f"TPM: {', '.join(device.name for device in profile.tpm_devices)}."
+        if profile.tpm_devices
+        else "no TPM device found."
+    )
+    notes["tpm.install_tools"] = (
+        "tpm2-tools are installed."
+        if profile.tpm2_tools is not None
+        else f"tpm2-tools are missing; package manager: {profile.distribution.package_manager or 'none found'}."
+    )
+    suggested = dataclasses.replace(answers, hypervisor=hypervisor, storage=storage, nested=nested)
+    host = profile.distribution.name or profile.distribution.id or "unknown distribution"
+    header = (
+        "",
+        f"Suggested for {name}: {host}, {profile.platform.machine or 'unknown architecture'}.",
+        "The lines 'on this host:' say what of that host a value or a key depends on.",
+    )
+    return Suggestion(suggested, notes, header)

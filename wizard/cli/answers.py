@@ -1,0 +1,146 @@
+"""kvm-wizard answers: write a commented answers template, or check an answers file.
+
+``answers template [--demo S | --facts F] [-o FILE]`` writes every key with its meaning, allowed values, default
+and effect; with a host, the values that suit it. ``answers check FILE [--demo S | --facts F | --root DIR]``
+validates (every problem at once, by key path), against that host too when one is named. Exit status of check:
+0 valid, 1 invalid, 2 an unusable file (missing, not TOML, an unreadable or newer version).
+
+JSON form of check (``--json``, schema 1)::
+
+    {"schema": 1, "ok": bool, "host": str|null, "migrations": [str],
+     "problems": [{"key": str, "message": str}], "warnings": [{"key": str, "message": str}]}
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from wizard.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, UsageError, print_json
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    actions = parser.add_subparsers(dest="answers_action", metavar="ACTION", required=True)
+    template = actions.add_parser(
+        "template",
+        help="write a fully commented answers file",
+        description="Write an answers file with every key, its allowed values, its default and what it changes.",
+    )
+    _add_host_source(template, root=False)
+    template.add_argument("-o", "--output", metavar="FILE", help="write to FILE (default: standard output)")
+    template.add_argument("--force", action="store_true", help="replace FILE when it exists")
+    check = actions.add_parser(
+        "check",
+        help="validate an answers file (against a host too, when one is named)",
+        description="Validate an answers file: every problem at once, by key path. Changes nothing.",
+        epilog="Exit status: 0 valid, 1 invalid, 2 unusable file (missing, not TOML, a newer version).",
+    )
+    check.add_argument("file", metavar="FILE", help="the answers file (TOML)")
+    _add_host_source(check, root=True)
+    check.add_argument("--json", action="store_true", help="print the result as JSON (schema 1)")
+
+
+def _add_host_source(parser: argparse.ArgumentParser, *, root: bool) -> None:
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--demo", metavar="SCENARIO", help="a recorded demo host (--demo list shows them)")
+    source.add_argument("--facts", metavar="FILE", help="a recorded host (kvm-wizard check --save-facts)")
+    if root:
+        parser.add_argument(
+            "--root", metavar="DIR", help="the host's files are under DIR (alone: probe the host under DIR)"
+        )
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.answers_action == "template":
+        return _template(args)
+    return _check(args)
+
+
+def _template(args: argparse.Namespace) -> int:
+    from wizard.answers.template import render_template
+
+    if args.demo or args.facts:
+        from wizard.answers.suggest import suggest_answers
+        from wizard.cli.host import load_host
+
+        host = load_host(args)
+        if host is None:
+            return EXIT_OK
+        suggestion = suggest_answers(host.facts, args.demo or args.facts)
+        text = render_template(suggestion.answers, suggestion.notes, suggestion.header)
+    else:
+        text = render_template()
+    if not args.output:
+        sys.stdout.write(text)
+        return EXIT_OK
+    target = Path(args.output)
+    if target.exists() and not args.force:
+        raise UsageError(f"{target} exists: pass --force to replace it")
+    from wizard.answers.load import write_text_atomically
+
+    write_text_atomically(target, text)
+    print(f"Wrote {target}: check it with kvm-wizard answers check {target}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _check(args: argparse.Namespace) -> int:
+    from wizard.answers import AnswersError, load_answers
+
+    host = None
+    if args.demo or args.facts or args.root:
+        from wizard.cli.host import load_host
+
+        host = load_host(args)
+        if host is None:
+            return EXIT_OK
+    try:
+        parsed = load_answers(Path(args.file))
+    except AnswersError as error:
+        unusable = all(problem.path in {"", "version"} for problem in error.problems)
+        found = [(problem.path, problem.message) for problem in error.problems]
+        _report(args, None if host is None else host.facts.source, [], found, [])
+        return EXIT_USAGE if unusable else EXIT_PROBLEMS
+    migrations = [str(migration) for migration in parsed.migrations]
+    problems: list[tuple[str, str]] = []
+    warnings: list[tuple[str, str]] = []
+    if host is not None:
+        from wizard.plan.validate import validate_for_host
+
+        validation = validate_for_host(parsed.answers, host.facts, host.root)
+        problems = [(problem.path, problem.message) for problem in validation.problems]
+        warnings = [(warning.path, warning.message) for warning in validation.warnings]
+    _report(args, None if host is None else host.facts.source, migrations, problems, warnings)
+    return EXIT_PROBLEMS if problems else EXIT_OK
+
+
+def _report(
+    args: argparse.Namespace,
+    host: str | None,
+    migrations: list[str],
+    problems: list[tuple[str, str]],
+    warnings: list[tuple[str, str]],
+) -> None:
+    if args.json:
+        data: dict[str, Any] = {
+            "schema": 1,
+            "ok": not problems,
+            "host": host,
+            "migrations": migrations,
+            "problems": [{"key": key, "message": message} for key, message in problems],
+            "warnings": [{"key": key, "message": message} for key, message in warnings],
+        }
+        print_json(data)
+        return
+    for migration in migrations:
+        print(f"Migrated: {migration}")
+    against = f" for {host}" if host else " (values only; name a host with --demo, --facts or --root)"
+    if problems:
+        print(f"{args.file}: {len(problems)} problem(s){against}:", file=sys.stderr)
+        for key, message in problems:
+            print(f"  - {key}: {message}" if key else f"  - {message}", file=sys.stderr)
+    else:
+        print(f"{args.file}: valid{against}.")
+    for key, message in warnings:
+        print(f"  warning: {key}: {message}")
