@@ -29,37 +29,32 @@ def kvm_module(profile: HostProfile) -> str | None:
     return candidates[0] if candidates else None
 
 
+VHOST_NET_REASON = Reason(
+    "guests' network packets are handled in the kernel", "answers: performance.vhost_net = true"
+)
+
+
+def kvm_module_reason(module: str, vendor: str) -> Reason:
+    return Reason(
+        f"{module} gives KVM its hardware support on this CPU; without it instances fail with "
+        "\"no supported architecture for os type 'hvm'\"",
+        f"answers: hypervisor.virt_type = kvm; host: CPU vendor {vendor}",
+    )
+
+
+def restart_reason(unit: str, file: str) -> Reason:
+    return Reason(f"{unit} reads {file} only when it starts", f"plan: {file} changes")
+
+
 def modules_to_load(answers: Answers, profile: HostProfile) -> list[tuple[str, tuple[Reason, ...]]]:
     """Modules the answers need, each with why: the KVM module for virt_type kvm, vhost_net when asked."""
     wanted: list[tuple[str, tuple[Reason, ...]]] = []
     if answers.hypervisor.virt_type == "kvm":
         module = kvm_module(profile)
         if module is not None:
-            where = profile.platform.vendor.value
-            wanted.append(
-                (
-                    module,
-                    (
-                        Reason(
-                            f"{module} gives KVM its hardware support on this CPU; without it instances fail with "
-                            "\"no supported architecture for os type 'hvm'\"",
-                            f"answers: hypervisor.virt_type = kvm; host: CPU vendor {where}",
-                        ),
-                    ),
-                )
-            )
+            wanted.append((module, (kvm_module_reason(module, profile.platform.vendor.value),)))
     if answers.performance.vhost_net:
-        wanted.append(
-            (
-                "vhost_net",
-                (
-                    Reason(
-                        "guests' network packets are handled in the kernel",
-                        "answers: performance.vhost_net = true",
-                    ),
-                ),
-            )
-        )
+        wanted.append(("vhost_net", (VHOST_NET_REASON,)))
     return wanted
 
 
@@ -247,7 +242,7 @@ def restart_actions(
                 id=f"restart:{unit}",
                 title=f"Restart {unit}",
                 argv=("systemctl", "restart", unit),
-                reasons=(Reason(f"{unit} reads {file} only when it starts", f"plan: {file} changes"),),
+                reasons=(restart_reason(unit, file),),
                 reversible=True,
                 inverse=("systemctl", "restart", unit),
             )

@@ -25,6 +25,13 @@ def _config_attributes(profile: HostProfile, group: str) -> NewFileAttributes:
     return NewFileAttributes("root", "root", 0o600)
 
 
+def nested_reason(module: str) -> Reason:
+    return Reason(
+        f"{module} must load with nested=1 so that instances can run their own KVM guests",
+        "answers: nested.enabled = true",
+    )
+
+
 def build_plan(facts: HostFacts, answers: Answers, root: Path, profile: HostProfile | None = None) -> Plan:
     """A pure function of its inputs: it reads the files under ``root`` and changes nothing.
 
@@ -61,12 +68,7 @@ def build_plan(facts: HostFacts, answers: Answers, root: Path, profile: HostProf
             host.nested_module,
             "nested",
             "1",
-            (
-                Reason(
-                    f"{host.nested_module} must load with nested=1 so that instances can run their own KVM guests",
-                    "answers: nested.enabled = true",
-                ),
-            ),
+            (nested_reason(host.nested_module),),
         )
     persist = module_actions(answers, host, actions, nested_changed=nested_edit is not None)
     boot_edit = plan_boot_modules(

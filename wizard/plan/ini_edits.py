@@ -107,3 +107,15 @@ def plan_ini_file(
         target=current.target,
         new_file=new_file,
     )
+
+
+def written_value(desired: Desired) -> str | None:
+    """The text the wizard writes after ``key = `` for this setting (None: it removes the option), found by
+    making the edit on an empty section, so that other writers (the Ansible export) write the same bytes."""
+    if desired.value is None:
+        return None
+    document = IniDocument.parse(f"[{desired.section}]\n".encode())
+    for change in _write(document, desired):
+        if change.key == desired.key and change.new_lines:
+            return change.new_lines[-1].split("=", 1)[1].strip()
+    raise PlanningError(f"{desired.file} [{desired.section}] {desired.key}: no line written")

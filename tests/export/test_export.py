@@ -1,0 +1,190 @@
+"""The Ansible export without running Ansible: a view of the planner, refusing what the wizard refuses."""
+
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import pytest
+
+from tests.plan.conftest import PRODUCT_ANSWERS
+from wizard.answers import parse_answers
+from wizard.demo import load_demo_facts, load_scenario, scenario_names
+from wizard.export.ansible import export_ansible
+from wizard.export.ansible_vars import play_vars
+from wizard.host.profile import HostProfile
+from wizard.plan.ini_edits import written_value
+from wizard.plan.settings import nova_settings, vendor_flag
+
+# PyYAML (which ansible brings) ships no type information and its stubs are not a test dependency.
+yaml: Any = importlib.import_module("yaml")
+ENTRY = "import sys; from wizard.cli import main; sys.exit(main(sys.argv[1:]))"
+
+
+class PlaybookLoader(yaml.SafeLoader):  # type: ignore[misc]
+    """Reads what Ansible reads; !unsafe values come back as plain strings."""
+
+
+PlaybookLoader.add_constructor("!unsafe", lambda loader, node: loader.construct_scalar(node))
+
+
+def play(text: str) -> dict[str, Any]:
+    loaded = yaml.load(text, Loader=PlaybookLoader)
+    assert isinstance(loaded, list)
+    assert len(loaded) == 1
+    result: dict[str, Any] = loaded[0]
+    return result
+
+
+def ini_tasks(text: str) -> list[dict[str, Any]]:
+    return [
+        task["community.general.ini_file"] | task
+        for task in play(text)["tasks"]
+        if "community.general.ini_file" in task
+    ]
+
+
+def test_the_play_targets_group_compute_and_every_value_is_the_planners() -> None:
+    answers = parse_answers(PRODUCT_ANSWERS).answers
+    text = export_ansible(answers).playbook
+    assert play(text)["hosts"] == "compute"
+    exported = {(task["section"], task["option"]): task.get("value") for task in ini_tasks(text)}
+    for desired in nova_settings(answers, "vmx"):
+        assert exported[(desired.section, desired.key)] == written_value(desired)
+        for reason in desired.reasons:
+            assert f"# why: {reason.text} ({reason.source})" in text
+
+
+def test_the_vendor_flag_is_chosen_on_each_node() -> None:
+    text = export_ansible(
+        parse_answers(
+            PRODUCT_ANSWERS.replace("host-passthrough", "host-model").replace(
+                "extra_flags = []", 'extra_flags = ["pcid"]'
+            )
+        ).answers
+    ).playbook
+    flags = {
+        task.get("when"): task["value"]
+        for task in ini_tasks(text)
+        if task["option"] == "cpu_model_extra_flags"
+    }
+    assert flags == {
+        "kvm_wizard_vt_flag == 'vmx'": "pcid,vmx",
+        "kvm_wizard_vt_flag == 'svm'": "pcid,svm",
+        "kvm_wizard_vt_flag == ''": "pcid",
+    }
+
+
+def test_a_path_that_looks_like_a_template_is_never_expanded() -> None:
+    answers = parse_answers(
+        PRODUCT_ANSWERS.replace(
+            "[ceph_download]\nenabled = false", "[ceph_download]\nenabled = true"
+        ).replace(
+            'ceph_conf = "/etc/ceph/ceph.conf"\nconnect_timeout',
+            "ceph_conf = \"/etc/{{ lookup('pipe', 'id') }}.conf\"\nconnect_timeout",
+        )
+    ).answers
+    text = export_ansible(answers).playbook
+    assert "value: !unsafe \"/etc/{{ lookup('pipe', 'id') }}.conf\"" in text
+
+
+def resolve(name: str, facts: dict[str, Any]) -> str:
+    """A play variable as Ansible would template it for a node with these facts (plain Jinja suffices)."""
+    variables = play_vars(parse_answers(PRODUCT_ANSWERS).answers)
+    environment = jinja2.Environment(autoescape=False)  # noqa: S701 - not HTML
+
+    def value(key: str) -> Any:
+        raw = variables[key]
+        assert isinstance(raw, str)
+        context = {"ansible_facts": facts}
+        for other in ("kvm_wizard_node_arch", "kvm_wizard_node_cpu_vendor"):
+            if other != key and other in raw:
+                context[other] = value(other)
+        return environment.from_string(raw).render(context)
+
+    return str(value(name))
+
+
+@pytest.mark.parametrize("name", scenario_names())
+def test_the_nodes_choices_match_the_wizards_for_every_demo_host(name: str) -> None:
+    facts = load_demo_facts(load_scenario(name))
+    profile = HostProfile.from_facts(facts)
+    ansible_facts = {
+        "architecture": profile.platform.machine,
+        "processor": ["0", profile.platform.vendor_id, "CPU"],
+    }
+    assert resolve("kvm_wizard_vt_flag", ansible_facts) == (vendor_flag(profile) or "")
+    assert resolve("kvm_wizard_nested_module", ansible_facts) == (profile.nested_module or "")
+    assert resolve("kvm_wizard_kvm_module", ansible_facts) == (profile.vendor_modules or ("kvm",))[0]
+
+
+def export(tmp_path: Path, text: str) -> subprocess.CompletedProcess[str]:
+    answers = tmp_path / "answers.toml"
+    answers.write_text(text)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            ENTRY,
+            "export",
+            "ansible",
+            "--answers",
+            str(answers),
+            "-o",
+            str(tmp_path / "out"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+
+
+def test_the_command_writes_the_playbook_and_keeps_an_edited_inventory(tmp_path: Path) -> None:
+    first = export(tmp_path, PRODUCT_ANSWERS)
+    assert first.returncode == 0, first.stderr
+    assert (tmp_path / "out/site.yml").read_text().startswith("# kvm-wizard ")
+    inventory = tmp_path / "out/inventory.ini"
+    assert "[compute]" in inventory.read_text()
+    assert "# localhost ansible_connection=local" in inventory.read_text()
+    inventory.write_text("[compute]\nnode-7\n")
+    again = export(tmp_path, PRODUCT_ANSWERS)
+    assert again.returncode == 0
+    assert "kept your" in again.stdout
+    assert inventory.read_text() == "[compute]\nnode-7\n"
+
+
+def test_bad_answers_are_refused_with_the_wizards_messages(tmp_path: Path) -> None:
+    text = 'version = 1\n[storage]\nbackend = "qcow"\n[nested]\ncpu_mode = "custom"\n'
+    result = export(tmp_path, text)
+    assert result.returncode == 1
+    plan = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            ENTRY,
+            "plan",
+            "--demo",
+            "intel-ready",
+            "--answers",
+            str(tmp_path / "answers.toml"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert plan.returncode == 1
+    assert result.stderr == plan.stderr
+    assert "storage.backend: 'qcow' is not allowed" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_newer_answers_version_is_unusable_input(tmp_path: Path) -> None:
+    result = export(tmp_path, "version = 9\n")
+    assert result.returncode == 2
+    assert "written by a newer kvm-wizard" in result.stderr

@@ -1,0 +1,61 @@
+"""kvm-wizard export ansible: the changes of an answers file as a playbook (site.yml) and an example inventory.
+
+The answers are checked as `plan` checks them on their own (the same messages; exit 1, or 2 for an unusable
+file); what only a node can tell is checked on each node by the playbook's assertions. site.yml is replaced on
+every export; an inventory.ini already there is the operator's and is kept.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from wizard.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, UsageError
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    formats = parser.add_subparsers(dest="export_format", metavar="FORMAT", required=True)
+    ansible = formats.add_parser(
+        "ansible",
+        help="a playbook and an example inventory that make the same file changes on many nodes",
+        description="Write site.yml and inventory.ini: the same changes as `kvm-wizard apply`, with stock "
+        "Ansible modules, for the nodes of the inventory group 'compute'.",
+        epilog="Exit status: 0 written, 1 invalid answers, 2 unusable input.",
+    )
+    ansible.add_argument("--answers", metavar="FILE", required=True, help="the answers file (TOML)")
+    ansible.add_argument(
+        "-o",
+        "--output",
+        metavar="DIR",
+        default="kvm-wizard-ansible",
+        help="where to write (default %(default)s)",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from wizard.answers import AnswersError, load_answers
+    from wizard.export.ansible import INVENTORY, PLAYBOOK, export_ansible
+
+    try:
+        parsed = load_answers(Path(args.answers))
+    except AnswersError as error:
+        print(str(error), file=sys.stderr)
+        unusable = all(problem.path in {"", "version"} for problem in error.problems)
+        return EXIT_USAGE if unusable else EXIT_PROBLEMS
+    for migration in parsed.migrations:
+        print(f"Migrated: {migration}")
+    export = export_ansible(parsed.answers)
+    directory = Path(args.output)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / PLAYBOOK).write_text(export.playbook, encoding="utf-8")
+        inventory = directory / INVENTORY
+        kept = inventory.exists()
+        if not kept:
+            inventory.write_text(export.inventory, encoding="utf-8")
+    except OSError as error:
+        raise UsageError(f"cannot write to {directory}: {error.strerror}") from None
+    print(f"Wrote {directory / PLAYBOOK}" + (f" (kept your {inventory})" if kept else f" and {inventory}"))
+    print(f"  Preview: ansible-playbook -i {inventory} {directory / PLAYBOOK} --check --diff")
+    return EXIT_OK

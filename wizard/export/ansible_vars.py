@@ -1,0 +1,59 @@
+"""The play's variables: what each node decides from its own facts, each overridable with -e."""
+
+from __future__ import annotations
+
+from wizard.answers import Answers
+from wizard.export.ansible_files import wanted_modules
+from wizard.export.yaml_text import Node
+
+# The same decisions as wizard.host.profile (vendor_modules, nested_module) and wizard.host.platform (vt_flag),
+# made from Ansible facts on each node; tests/export checks them against the profile of every demo host.
+X86 = "kvm_wizard_node_arch in ['x86_64', 'i386', 'i686']"
+POWER = "kvm_wizard_node_arch.startswith('ppc64')"
+VENDOR_MODULE = "('kvm_amd' if kvm_wizard_node_cpu_vendor == 'amd' else 'kvm_intel')"
+# tpm2-tools and swtpm by package manager, as wizard.tpm.tools installs them.
+PACKAGES = {
+    "tpm2-tools": "['tpm2.0-tools'] if kvm_wizard_node_pkg_mgr == 'zypper' else ['tpm2-tools']",
+    "swtpm": "['swtpm'] if kvm_wizard_node_pkg_mgr == 'zypper' else ['swtpm', 'swtpm-tools']",
+}
+
+
+def play_vars(answers: Answers) -> dict[str, Node]:
+    modules = ", ".join(
+        "kvm_wizard_kvm_module" if name.startswith("{{") else repr(name)
+        for name, _ in wanted_modules(answers)
+    )
+    processor = "ansible_facts['processor']"
+    return {
+        # Each kvm_wizard_node_* is the knob without "node_" when the inventory or -e sets it, else the facts.
+        "kvm_wizard_node_arch": "{{ kvm_wizard_arch | default(ansible_facts['architecture']) }}",
+        "kvm_wizard_node_cpu_vendor": (
+            f"{{{{ kvm_wizard_cpu_vendor | default('intel' if 'GenuineIntel' in {processor} else 'amd' if "
+            f"('AuthenticAMD' in {processor} or 'HygonGenuine' in {processor}) else 'other') }}}}"
+        ),
+        "kvm_wizard_node_os_family": "{{ kvm_wizard_os_family | default(ansible_facts['os_family']) }}",
+        "kvm_wizard_node_pkg_mgr": "{{ kvm_wizard_pkg_mgr | default(ansible_facts['pkg_mgr']) }}",
+        "kvm_wizard_node_builtin_modules": (
+            "{{ kvm_wizard_builtin_modules | default((kvm_wizard_builtin.content | b64decode).split('\\n') "
+            "| map('regex_replace', '^.*/|[.]ko.*$', '') | map('replace', '-', '_') | list "
+            "if kvm_wizard_builtin.content is defined else []) }}"
+        ),
+        "kvm_wizard_prefix": "{{ kvm_wizard_root | default('/') | regex_replace('/+$', '') }}",
+        "kvm_wizard_live": "{{ kvm_wizard_prefix == '' }}",
+        "kvm_wizard_vt_flag": f"{{{{ ('svm' if kvm_wizard_node_cpu_vendor == 'amd' else 'vmx') if {X86} else '' }}}}",
+        "kvm_wizard_kvm_module": f"{{{{ {VENDOR_MODULE} if {X86} else 'kvm_hv' if {POWER} else 'kvm' }}}}",
+        "kvm_wizard_nested_module": (
+            f"{{{{ {VENDOR_MODULE} if {X86} else 'kvm_hv' if {POWER} else 'kvm' if kvm_wizard_node_arch == 's390x' "
+            "else '' }}"
+        ),
+        "kvm_wizard_modules_file": (
+            "{{ '/etc/modules' if (kvm_wizard_node_os_family == 'Debian' or kvm_wizard_etc_modules.stat.exists) "
+            "else '/etc/modules-load.d/kvm.conf' }}"
+        ),
+        "kvm_wizard_boot_modules": f"{{{{ [{modules}] | reject('in', kvm_wizard_node_builtin_modules) | list }}}}",
+        "kvm_wizard_packages": {name: f"{{{{ {value} }}}}" for name, value in PACKAGES.items()},
+        "kvm_wizard_nova_unit": (
+            "{{ 'openstack-nova-compute' if kvm_wizard_node_os_family == 'RedHat' else 'nova-compute' }}"
+        ),
+        "kvm_wizard_glance_unit": "{{ 'openstack-glance-api' if kvm_wizard_node_os_family == 'RedHat' else 'glance-api' }}",
+    }
