@@ -9,13 +9,17 @@ JSON form (``--json``, needs --yes and --no-confirm or --confirm-timeout; progre
 
     {"schema": 1, "ok": bool, "generation": int|null, "error": str, "failed_step": str|null,
      "rolled_back": bool, "written": [str], "remaining": [str], "irreversible": [str], "notes": [str],
-     "root": str, "confirm_deadline": str|null, "problems": [{"key": str, "message": str}]}
+     "root": str, "confirm_deadline": str|null, "problems": [{"key": str, "message": str}],
+     "migrations": [str]}
+
+An answers file of an older version is migrated first, and each step is shown ("Migrated: ...").
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
 from wizard.cli.common import EXIT_OK, EXIT_PROBLEMS, UsageError, print_json, use_color
@@ -44,11 +48,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from wizard.answers import AnswersError
+    from wizard.answers import AnswersError, load_answers
     from wizard.cli.apply_common import apply_with_confirmation, report_start
     from wizard.cli.host import load_host
-    from wizard.cli.plan import read_answers_argument
     from wizard.commands import CommandRunner
+    from wizard.plan.current import PlanningError
     from wizard.plan.planner import make_plan
 
     if args.json and not (args.yes and (args.no_confirm or args.confirm_timeout)):
@@ -63,11 +67,19 @@ def run(args: argparse.Namespace) -> int:
         out.write(f"Demo host {args.demo}: its files are in {host.root} (a throwaway copy).\n")
         args.root = str(host.root)
     try:
-        answers = read_answers_argument(args.answers)
+        parsed = load_answers(Path(args.answers))
     except AnswersError as error:
+        if all(problem.path in {"", "version"} for problem in error.problems):
+            raise UsageError(str(error)) from None  # not an answers file this kvm-wizard can read
         return _refuse(args, [(problem.path, problem.message) for problem in error.problems], str(error))
+    args.migrations = [str(migration) for migration in parsed.migrations]
+    for migration in args.migrations:
+        out.write(f"Migrated: {migration}\n")
     report_start(host.root, out)
-    outcome = make_plan(host.facts, answers, host.root)
+    try:
+        outcome = make_plan(host.facts, parsed.answers, host.root)
+    except PlanningError as error:
+        return _refuse(args, [("", str(error))], f"The changes cannot be planned: {error}")
     if not outcome.ok or outcome.plan is None:
         listing = "\n".join(f"  - {problem}" for problem in outcome.problems)
         return _refuse(
@@ -123,6 +135,7 @@ def _result_json(result: Any, args: argparse.Namespace, problems: list[tuple[str
         "root": str(getattr(args, "root", None) or "/"),
         "confirm_deadline": None,
         "problems": [{"key": key, "message": message} for key, message in problems],
+        "migrations": list(getattr(args, "migrations", [])),
     }
     if result is not None:
         data.update(
