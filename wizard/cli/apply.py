@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
 from wizard.cli.common import EXIT_OK, EXIT_PROBLEMS, UsageError, print_json, use_color
@@ -48,9 +47,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from wizard.answers import AnswersError, load_answers
+    from wizard.answers import AnswersError
     from wizard.cli.apply_common import apply_with_confirmation, report_start
     from wizard.cli.host import load_host
+    from wizard.cli.plan import read_answers_argument
     from wizard.commands import CommandRunner
     from wizard.plan.current import PlanningError
     from wizard.plan.planner import make_plan
@@ -67,10 +67,8 @@ def run(args: argparse.Namespace) -> int:
         out.write(f"Demo host {args.demo}: its files are in {host.root} (a throwaway copy).\n")
         args.root = str(host.root)
     try:
-        parsed = load_answers(Path(args.answers))
+        parsed = read_answers_argument(args.answers)
     except AnswersError as error:
-        if all(problem.path in {"", "version"} for problem in error.problems):
-            raise UsageError(str(error)) from None  # not an answers file this kvm-wizard can read
         return _refuse(args, [(problem.path, problem.message) for problem in error.problems], str(error))
     args.migrations = [str(migration) for migration in parsed.migrations]
     for migration in args.migrations:

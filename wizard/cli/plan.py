@@ -14,7 +14,7 @@ JSON form (``--json``, schema 1)::
                              "reasons": [{"text": str, "source": str}]}]}],
      "actions": [{"id": str, "title": str, "argv": [str], "reversible": bool, "inverse": [str]|null,
                   "runs_here": bool, "reasons": [{"text": str, "source": str}]}],
-     "notes": [str]}
+     "notes": [str], "migrations": [str]}
 
 Every line that shows a secret option's value carries **** instead of the value.
 """
@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from wizard.cli.common import EXIT_OK, EXIT_PROBLEMS, UsageError, add_host_arguments, print_json, use_color
 
 if TYPE_CHECKING:
+    from wizard.answers.load import ParsedAnswers
     from wizard.plan.model import Plan
     from wizard.plan.planner import PlanOutcome
 
@@ -43,37 +44,52 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def read_answers_argument(path: str) -> Any:
+def read_answers_argument(path: str) -> ParsedAnswers:
+    """The answers file named on the command line. A file this kvm-wizard cannot read at all (missing, not
+    TOML, a newer version) is a usage error (exit 2); one with bad values raises AnswersError (exit 1)."""
     from wizard.answers import AnswersError, load_answers
 
     try:
-        answers, _ = load_answers(Path(path))
+        return load_answers(Path(path))
     except AnswersError as error:
         if all(problem.path in {"", "version"} for problem in error.problems):
             raise UsageError(str(error)) from None
         raise
-    return answers
 
 
 def run(args: argparse.Namespace) -> int:
     from wizard.answers import AnswersError
     from wizard.cli.host import load_host
+    from wizard.plan.current import PlanningError
     from wizard.plan.planner import make_plan
 
     host = load_host(args)
     if host is None:
         return EXIT_OK
     try:
-        answers = read_answers_argument(args.answers)
+        parsed = read_answers_argument(args.answers)
     except AnswersError as error:
         if args.json:
-            print_json(_problems_json(error.problems))
+            print_json(_problems_json([(problem.path, problem.message) for problem in error.problems]))
         else:
             print(str(error), file=sys.stderr)
         return EXIT_PROBLEMS
-    outcome = make_plan(host.facts, answers, host.root)
+    migrations = [str(migration) for migration in parsed.migrations]
+    if not args.json:
+        for migration in migrations:
+            print(f"Migrated: {migration}")
+    try:
+        outcome = make_plan(host.facts, parsed.answers, host.root)
+    except PlanningError as error:
+        if args.json:
+            print_json(_problems_json([("", str(error))]))
+        else:
+            print(f"The changes cannot be planned: {error}", file=sys.stderr)
+        return EXIT_PROBLEMS
     if args.json:
-        print_json(outcome_to_json(outcome, host.facts.source, str(host.root), live=host.live))
+        data = outcome_to_json(outcome, host.facts.source, str(host.root), live=host.live)
+        data["migrations"] = migrations
+        print_json(data)
     else:
         from wizard.cli.render_plan import render_outcome
 
@@ -81,11 +97,11 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK if outcome.ok else EXIT_PROBLEMS
 
 
-def _problems_json(problems: Any) -> dict[str, Any]:
+def _problems_json(problems: list[tuple[str, str]]) -> dict[str, Any]:
     return {
         "schema": 1,
         "ok": False,
-        "problems": [{"key": problem.path, "message": problem.message} for problem in problems],
+        "problems": [{"key": key, "message": message} for key, message in problems],
         "warnings": [],
         "files": [],
         "actions": [],
