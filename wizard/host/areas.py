@@ -10,9 +10,11 @@ from pathlib import Path
 from wizard.commands import CommandRunner
 from wizard.host.collect import Collector
 from wizard.host.facts import CommandRun, FileRead, PathStat
+from wizard.host.ini_record import RECORDED_CONFIGS, record_ini
 from wizard.host.live import bound_lines, read_kmsg
 from wizard.host.parsing import parse_group, parse_passwd, parse_qemu_conf_user, split_cpuinfo
 from wizard.host.patterns import LOG_MAX_KEPT, LOG_TAIL_LINES, clip_log_line, keep_kernel_line, keep_log_line
+from wizard.secrets import mask_text
 
 MODULES = ("kvm", "kvm_intel", "kvm_amd", "kvm_hv", "kvm_pr", "kvm_pvm", "vhost_net", "tun")
 NESTED_MODULES = ("kvm", "kvm_intel", "kvm_amd", "kvm_hv")  # the modules with a `nested` parameter
@@ -110,7 +112,8 @@ def _keep_builtin(text: str) -> tuple[str, bool]:
 
 
 def _keep_log(text: str) -> tuple[str, bool]:
-    kept = [clip_log_line(line) for line in text.splitlines() if keep_log_line(line)]
+    # A log line can quote a connection URL or a password: masked before it is recorded.
+    kept = [clip_log_line(mask_text(line)) for line in text.splitlines() if keep_log_line(line)]
     return _joined(kept[-LOG_MAX_KEPT:]), True
 
 
@@ -255,9 +258,19 @@ def read_tpm(collector: Collector) -> None:
     collector.listdir("/sys/class/tpmrm")
 
 
+def _keep_ini(file_kind: str) -> Keep:
+    def keep(text: str) -> tuple[str, bool]:
+        return record_ini(file_kind, text), True
+
+    return keep
+
+
 def read_nova(collector: Collector) -> None:
+    """nova's and glance's settings (secrets masked, see wizard.host.ini_record), ceph.conf's presence, the logs."""
     for path in ("/etc/nova/nova.conf", "/etc/glance/glance-api.conf", "/etc/ceph/ceph.conf"):
         collector.stat(path)
+    for path, file_kind in RECORDED_CONFIGS.items():
+        collector.read(path, _keep_ini(file_kind))
     for path in NOVA_LOGS:
         collector.read_tail(path, LOG_TAIL_LINES, _keep_log)
 

@@ -1,0 +1,115 @@
+"""nova.conf and glance-api.conf as host facts record them: settings only, real line numbers, secrets masked.
+
+The probe keeps what the option rules read (section headers, assignments, continuation lines, lines oslo
+would refuse) and drops comments and blank lines, writing ``# line N`` before a kept line whose number does
+not follow the previous one. Secret values are masked before anything is recorded, so facts recordings,
+``check --save-facts`` files and support bundles never hold a password. oslo.config ends an assignment at a
+comment or a blank line alike, so restore_ini() gives text that an INI reader reads exactly as the file,
+line numbers included, apart from the masked values.
+"""
+
+from __future__ import annotations
+
+import re
+
+from wizard.files.ini_syntax import separator_at
+from wizard.files.lines import split_lines, without_ending
+from wizard.options import FILE_KINDS, FileKind, known_options, normalize_section
+from wizard.secrets import MASK, is_secret, mask_ini_line, mask_ini_text, mask_text
+
+# The configuration files the probe records this way, and how each is parsed and masked.
+RECORDED_CONFIGS: dict[str, FileKind] = {
+    "/etc/nova/nova.conf": "nova.conf",
+    "/etc/glance/glance-api.conf": "glance-api.conf",
+}
+LINE_MARKER = "# line "
+_MARKER = re.compile(r"^# line (\d+)$")
+
+
+def record_ini(file_kind: str, text: str) -> str:
+    """What the facts keep of an INI file: its settings with their line numbers, secret values masked."""
+    kept: list[str] = []
+    expected = 1
+    for number, ending_line in enumerate(split_lines(text)[0], start=1):
+        line = without_ending(ending_line)
+        if not line.strip() or line[0] in "#;":
+            continue
+        if number != expected:
+            kept.append(f"{LINE_MARKER}{number}")
+        kept.append(line)
+        expected = number + 1
+    return mask_config_text(file_kind, "".join(line + "\n" for line in kept))
+
+
+def restore_ini(recorded: str) -> str:
+    """The recorded settings back at their line numbers, blank lines where comments and blanks were."""
+    lines: list[str] = []
+    for line in recorded.splitlines():
+        marker = _MARKER.match(line)
+        if marker is not None:
+            lines.extend([""] * max(0, int(marker[1]) - 1 - len(lines)))
+            continue
+        lines.append(line)
+    return "".join(line + "\n" for line in lines)
+
+
+# Parts of names that may hold a credential, misspelt too ("pasword"). wizard.secrets judges the names nova and
+# glance define; the purpose of a name nobody defines is a guess, so it is guessed broadly.
+_CREDENTIAL_WORDS = ("pas", "pw", "secr", "tok", "key", "cred")
+
+
+def looks_secret(file: FileKind, section: str, key: str) -> bool:
+    if is_secret(file, section, key):
+        return True
+    unknown = key not in known_options(file, normalize_section(section))
+    return unknown and any(word in key.lower() for word in _CREDENTIAL_WORDS)
+
+
+def shown_line(text: str) -> str:
+    """A line oslo cannot parse, masked: after a word that looks like a credential's name, nothing is shown."""
+    words = text.split(None, 1)
+    if len(words) == 2 and any(word in words[0].lower() for word in _CREDENTIAL_WORDS):
+        return f"{words[0]} {MASK}"
+    return mask_text(text)
+
+
+def mask_config_line(file_kind: str, section: str, line: str) -> str:
+    """One line of a configuration file for a preview: wizard.secrets' masking, plus the guessed credentials
+    of names nova does not define (`pasword = ...`) and of lines oslo cannot parse (`password s3cret`)."""
+    masked = mask_ini_line(file_kind, section, line)
+    if file_kind not in FILE_KINDS:
+        return masked
+    body = masked.rstrip("\r\n")
+    ending = masked[len(body) :]
+    stripped = body.strip()
+    if not stripped or stripped.startswith(("[", "#", ";")) or body[:1] in " \t":
+        return masked
+    separator = separator_at(body)
+    if separator < 0:
+        return shown_line(body) + ending
+    kind: FileKind = "glance-api.conf" if file_kind == "glance-api.conf" else "nova.conf"
+    if looks_secret(kind, section, body[:separator].strip()):
+        return body[: separator + 1] + " " + MASK + ending
+    return masked
+
+
+def mask_config_text(file_kind: str, text: str) -> str:
+    """A whole configuration file masked as mask_config_line() masks a line, continuation lines of a masked
+    value included (sections followed)."""
+    section = "DEFAULT"
+    hidden = False  # the last assignment's value was masked here: its continuation lines are part of it
+    lines = []
+    for line in mask_ini_text(file_kind, text).splitlines(keepends=True):
+        body = line.rstrip("\r\n")
+        if body[:1] in (" ", "\t") and body.strip():
+            lines.append(
+                body[: len(body) - len(body.lstrip())] + MASK + line[len(body) :] if hidden else line
+            )
+            continue
+        header = re.match(r"^\[(?P<name>[^\]]*)\]", line)
+        if header is not None:
+            section = header["name"]
+        masked = mask_config_line(file_kind, section, line)
+        hidden = masked != mask_ini_line(file_kind, section, line)
+        lines.append(masked)
+    return "".join(lines)
