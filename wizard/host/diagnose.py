@@ -35,9 +35,22 @@ apply to it (``vt-flags`` on x86, ``power-platform`` on POWER, ...).
 | volume-groups | LVM volume groups (for images_type = lvm) |
 | nova-config | /etc/nova/nova.conf exists (nova-compute installed) |
 | glance-api-config | /etc/glance/glance-api.conf exists (this host is a Glance API node) |
+| nova-conf-lint | nova.conf's settings (recorded with line numbers, secrets masked) follow the option rules (pass), or could not be checked (unknown); absent when a problem below is reported |
+| nova-conf-RULE:WHERE | one problem in nova.conf, its line number in title and evidence; WHERE is SECTION.OPTION (line-N for unparsable). RULE: unparsable (oslo refuses the file), unknown-section, unknown-option, renamed-option, repeated-option, deprecated-for-removal (one finding, info), volume-group-missing, and wizard.rules' rules: invalid-value, two-options-on-one-line, inline-comment, deprecated-name, deprecated-value, compute-driver (info when merely unset), lvm-needs-volume-group, rbd-needs-raw-images, rbd-download-with-rbd-images, rbd-download-needs-direct-url, custom-needs-cpu-models, cpu-models-without-custom, cpu-mode-needs-kvm-or-qemu, cpu-model-vendor, cpu-flag-vendor, nested-needs-kvm-module, nested-needs-cpu-flag, swtpm-* . Errors fail (nova-compute stops), warnings warn; remedy.plan_fix is the finding's own id when kvm-wizard rescue can repair it |
+| glance-api-conf-lint, glance-api-conf-RULE:WHERE | the same for glance-api.conf |
 | nova-log | nova-compute's log: present, no known error since its last start |
 | nova-log-kvm-unavailable | "no supported architecture for os type 'hvm'" and its kin, tied to their fix |
 | nova-log-kvm-permission-denied | QEMU denied /dev/kvm, tied to the permissions fix |
+| nova-log-compute-driver-missing | "Compute driver option required, but not specified" |
+| nova-log-invalid-option-value | oslo.config's "Value for option X ... is not valid" (invalid images_type, cpu_mode, ...) |
+| nova-log-cpu-models-without-custom | "The cpu_models option is not required when cpu_mode!=custom" |
+| nova-log-custom-needs-cpu-models | "The cpu_models option is required when cpu_mode=custom" |
+| nova-log-rbd-needs-raw-images | "'[DEFAULT]/force_raw_images = False' is not allowed with '[libvirt]/images_type = rbd'" |
+| nova-log-lvm-volume-group | 'Volume group "X" not found', "You should specify images_volume_group flag" |
+
+A nova-log-* configuration error since the last start fails and names the nova.conf finding that explains it
+in remedy.plan_fix (or restart-nova-compute when the file is right already). "Since the last start": after the
+last "Starting compute node", or after a new process's failed start (one that stops before that line).
 
 Verdict: the KVM API probe decides usability; every other finding explains. When KVM works the verdict
 is ``fixable`` (a setup step is missing for Nova), ``limited`` (it works with a restriction) or ``ready``;
@@ -51,6 +64,7 @@ from collections.abc import Callable
 
 from wizard.host.checks.access import check_kvm_access
 from wizard.host.checks.common import Assessment, Impact
+from wizard.host.checks.config import check_config, review_recorded
 from wizard.host.checks.context import Context, build_context
 from wizard.host.checks.cpu import check_arch, check_guest, check_vendor
 from wizard.host.checks.features import check_iommu, check_nested, check_tun, check_vhost_net
@@ -69,6 +83,7 @@ from wizard.host.findings import Diagnosis, Verdict, VerdictCode
 from wizard.host.kernel import KvmUsability
 from wizard.host.platform import ArchFamily, Vendor
 from wizard.host.profile import HostProfile
+from wizard.rescue.model import ConfigReview
 
 Check = Callable[[Context], list[Assessment]]
 
@@ -99,17 +114,21 @@ CHECKS: tuple[Check, ...] = (
     check_distribution,
     check_volume_groups,
     check_openstack,
+    check_config,
     check_logs,
 )
 
 
 def diagnose(facts: HostFacts) -> Diagnosis:
     """What the facts say about this host as a Nova compute node on KVM (pure: reads only ``facts``)."""
-    return diagnose_profile(HostProfile.from_facts(facts))
+    profile = HostProfile.from_facts(facts)
+    return diagnose_profile(profile, config=review_recorded(facts, profile))
 
 
-def diagnose_profile(profile: HostProfile) -> Diagnosis:
-    context = build_context(profile)
+def diagnose_profile(profile: HostProfile, *, config: ConfigReview | None = None) -> Diagnosis:
+    """The diagnosis of a profile; nova.conf and glance-api.conf are checked only when ``config`` is given
+    (the profile does not carry their settings: diagnose() lints them from the facts)."""
+    context = build_context(profile, config)
     assessments = [item for check in CHECKS for item in check(context)]
     return Diagnosis(verdict(context, assessments), tuple(item.finding for item in assessments))
 

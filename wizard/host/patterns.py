@@ -43,6 +43,8 @@ class KnownError:
     id: str  # also the suffix of its finding id: nova-log-<id>
     pattern: re.Pattern[str]
     meaning: str
+    # The service stops before "Starting compute node": a new process logging it marks a (failed) restart.
+    stops_start: bool = False
 
 
 # nova-compute.log and libvirtd.log: errors the seed document (and its troubleshooting section) explains.
@@ -64,11 +66,68 @@ KNOWN_ERRORS: tuple[KnownError, ...] = (
         ),
         "QEMU could not open /dev/kvm: its user is not allowed to (group or mode of /dev/kvm)",
     ),
+    # The configuration errors that stop nova-compute, in the wording nova 34 and oslo.config 10 log them
+    # (older wordings where they differ). Named groups carry what the finding names: the option, the group.
+    KnownError(
+        "compute-driver-missing",
+        re.compile(r"Compute driver option required, but not specified"),
+        "nova-compute exits at start: no [DEFAULT] compute_driver is set",
+        stops_start=True,
+    ),
+    KnownError(
+        "invalid-option-value",
+        re.compile(
+            r"Value for option (?P<option>[\w.-]+)(?: from LocationInfo\(.*?detail='(?P<file>[^']*)'\))?"
+            r" is not valid: (?P<why>.*)"
+        ),
+        "nova-compute stopped: an option has a value oslo.config does not accept",
+        stops_start=True,
+    ),
+    KnownError(
+        "cpu-models-without-custom",
+        re.compile(
+            r"The cpu_models option is not required when cpu_mode!=custom"
+            r"|A CPU model name should not be set when a host CPU model is requested"
+        ),
+        "nova-compute refuses to start: cpu_models is set but cpu_mode is not custom",
+        stops_start=True,
+    ),
+    KnownError(
+        "custom-needs-cpu-models",
+        re.compile(
+            r"The cpu_models option is required when cpu_mode=custom"
+            r"|Config requested a custom CPU model, but no model name was provided"
+        ),
+        "nova-compute refuses to start: cpu_mode = custom without cpu_models",
+        stops_start=True,
+    ),
+    KnownError(
+        "rbd-needs-raw-images",
+        re.compile(
+            r"'\[DEFAULT\]/force_raw_images = False' is not allowed with '\[libvirt\]/images_type = rbd'"
+        ),
+        "nova-compute refuses to start: images_type = rbd needs force_raw_images = True",
+        stops_start=True,
+    ),
+    KnownError(
+        "lvm-volume-group",
+        re.compile(
+            r"You should specify images_volume_group flag to use LVM images"
+            r"|Volume group \"(?P<group>[^\"]+)\" not found|vg (?P<vg>\S+) must be LVM volume group"
+        ),
+        "the LVM image backend has no volume group: images_volume_group is unset or names none that exists",
+    ),
 )
 
 # nova logs "Starting compute node (version X)" when the service starts; errors before the last start are
 # history, not the present state.
 SERVICE_START = re.compile(r"Starting compute node|libvirt version: |Starting libvirtd|libvirtd.*starting up")
+# The process id oslo.log writes after the time stamp ("2024-11-04 10:22:12.317 3102 ERROR ..."), or the one
+# journald and syslog write ("nova-compute[3102]:"). A start that fails early (no compute driver) never logs
+# "Starting compute node": a process not seen before that logs such an error is the other sign of a restart.
+_LOG_PROCESS = re.compile(
+    r"^\d{4}-\d\d-\d\d[ T][\d:.,]+(?:[+-]\d\d:?\d\d|Z)? (?P<pid>\d+) [A-Z]+ |^\S.{0,60}?\w\[(?P<bracket>\d+)\]: "
+)
 LOG_TAIL_LINES = 2000
 LOG_MAX_KEPT = 100
 LOG_LINE_MAX = 400
@@ -86,6 +145,14 @@ def clip_log_line(line: str) -> str:
         return line[: LOG_LINE_MAX - 1] + "…"
     start = max(60, match.start() - 80)
     return head + " … " + line[start : start + LOG_LINE_MAX - 63]
+
+
+def log_process(line: str) -> str | None:
+    """The id of the process that wrote a log line, when the line's format shows it."""
+    match = _LOG_PROCESS.match(line)
+    if match is None:
+        return None
+    return match["pid"] or match["bracket"]
 
 
 def keep_log_line(line: str) -> bool:

@@ -14,7 +14,7 @@ from wizard.host.parsing import (
     parse_module_list,
     parse_os_release,
 )
-from wizard.host.patterns import KNOWN_ERRORS, SERVICE_START
+from wizard.host.patterns import KNOWN_ERRORS, SERVICE_START, KnownError, log_process
 
 
 class DistroFamily(StrEnum):
@@ -230,15 +230,28 @@ def read_log(facts: HostFacts, path: str) -> LogView:
         missing = error is None or error.startswith("ENOENT")
         return LogView(path, False, None if missing else error, False, None, ())
     lines = read.content.splitlines()
-    starts = [index for index, line in enumerate(lines) if SERVICE_START.search(line)]
-    last_start = starts[-1] if starts else -1
-    errors: list[LogError] = []
+    starts: list[int] = []
+    found: list[tuple[int, KnownError]] = []
+    seen_processes: set[str] = set()
     for index, line in enumerate(lines):
-        for known in KNOWN_ERRORS:
-            if known.pattern.search(line):
-                errors.append(LogError(known.id, line, known.meaning, index > last_start))
-                break
-    return LogView(path, True, None, bool(starts), lines[last_start] if starts else None, tuple(errors))
+        known = next((item for item in KNOWN_ERRORS if item.pattern.search(line)), None)
+        process = log_process(line)
+        if SERVICE_START.search(line):
+            starts.append(index)
+        elif (
+            known is not None and known.stops_start and process is not None and process not in seen_processes
+        ):
+            starts.append(index)  # a start that failed before it could log "Starting compute node"
+        if process is not None:
+            seen_processes.add(process)
+        if known is not None:
+            found.append((index, known))
+    last_start = starts[-1] if starts else -1
+    # The start line itself is current when it is a failed start's error; a marker line is no error at all.
+    errors = tuple(
+        LogError(known.id, lines[index], known.meaning, index >= last_start) for index, known in found
+    )
+    return LogView(path, True, None, bool(starts), lines[last_start] if starts else None, errors)
 
 
 def read_volume_groups(facts: HostFacts) -> tuple[tuple[str, ...] | None, str]:

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from wizard.host.kernel import KvmUsability
 from wizard.host.platform import ArchFamily, Vendor
 from wizard.host.profile import HostProfile
+
+if TYPE_CHECKING:
+    from wizard.rescue.model import ConfigReview
 
 
 class VtState(StrEnum):
@@ -24,6 +28,7 @@ class Context:
     vt: VtState
     vt_name: str  # "VT-x", "AMD-V", "SIE", "virtualization extensions (EL2)", "hypervisor mode"
     firmware_setting: str  # what the firmware setup calls it
+    config: ConfigReview | None = None  # nova.conf and glance-api.conf as recorded; None: not looked at
 
     @property
     def guest(self) -> bool:
@@ -35,8 +40,8 @@ class Context:
         return self.profile.platform.hypervisor == "PR/SM (LPAR)"
 
 
-def build_context(profile: HostProfile) -> Context:
-    return Context(profile, _kvm_works(profile), _vt(profile), *_names(profile))
+def build_context(profile: HostProfile, config: ConfigReview | None = None) -> Context:
+    return Context(profile, _kvm_works(profile), _vt(profile), *_names(profile), config=config)
 
 
 def _kvm_works(profile: HostProfile) -> bool | None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from wizard.host.checks.common import Assessment, assess, shorten, stat_evidence
+from wizard.host.checks.common import Assessment, Impact, assess, shorten, stat_evidence
+from wizard.host.checks.config_log import EXPLAINED_BY, config_error_remedy, log_detail
 from wizard.host.checks.context import Context, VtState
 from wizard.host.checks.kvm_device import permissions_remedy
 from wizard.host.checks.modules import load_remedy
@@ -15,6 +16,7 @@ from wizard.host.patterns import KNOWN_ERRORS
 from wizard.host.system import DistroFamily, LogError, LogView
 
 _NOVA_PACKAGE = {DistroFamily.DEBIAN: "nova-compute"}
+_LOCATION = re.compile(r" from LocationInfo\(location=<[^>]*>, detail='([^']*)'\)")
 
 
 def check_distribution(ctx: Context) -> list[Assessment]:
@@ -121,6 +123,8 @@ def check_openstack(ctx: Context) -> list[Assessment]:
 
 
 def _error_remedy(ctx: Context, error: LogError) -> Remedy | None:
+    if error.error_id in EXPLAINED_BY:
+        return config_error_remedy(ctx, error)
     profile = ctx.profile
     restart = "systemctl restart libvirtd nova-compute"
     if error.error_id == "kvm-unavailable":
@@ -158,7 +162,8 @@ def _error_remedy(ctx: Context, error: LogError) -> Remedy | None:
 
 def excerpt(error: LogError) -> str:
     """The time stamp and the error message of a log line, without the request ids between them."""
-    line = error.line
+    # oslo.config names the file in a long LocationInfo(...): the file name alone says it.
+    line = _LOCATION.sub(r" (\1)", error.line)
     match = next((known.pattern.search(line) for known in KNOWN_ERRORS if known.id == error.error_id), None)
     stamp = line[:23] if re.match(r"\d{4}-\d\d-\d\d", line) else ""
     if match is None or match.start() < 80:
@@ -190,13 +195,18 @@ def _log_findings(ctx: Context, log: LogView) -> list[Assessment]:
             continue
         status = Status.WARN if ctx.kvm_works and error_id == "kvm-unavailable" else Status.FAIL
         when = "since its last start" if log.start_found else "(no start marker in its last lines)"
+        # A configuration error stops nova-compute: setup is missing even where KVM itself works.
+        stops = error_id in EXPLAINED_BY
+        detail = log_detail(error) if stops else ""
         found.append(
             assess(
                 f"nova-log-{error_id}",
                 status,
-                f"{name} {when}: {error.meaning}",
+                f"{name} {when}: {error.meaning}" + (f" ({detail})" if detail else ""),
                 evidence,
                 remedy=_error_remedy(ctx, error),
+                impact=Impact.FIXABLE if stops else None,
+                reason=f"{name} shows that {error.meaning}" if stops else "",
             )
         )
     return found
