@@ -49,6 +49,19 @@ EXPECTED: dict[str, tuple[VerdictCode, dict[str, Status]]] = {
          "nova-log-kvm-permission-denied": S.FAIL},
     ),
     "tpm2-host": (VerdictCode.READY, {"tpm": S.PASS, "tpm2-tools": S.PASS, "swtpm": S.PASS}),
+    "broken-nova-conf": (
+        VerdictCode.FIXABLE,
+        {"kvm-api": S.PASS, "nova-conf-inline-comment:libvirt.virt_type": S.FAIL,
+         "nova-conf-invalid-value:libvirt.images_type": S.FAIL,
+         "nova-conf-two-options-on-one-line:libvirt.cpu_mode": S.FAIL,
+         "nova-conf-renamed-option:DEFAULT.logdir": S.WARN, "nova-conf-unknown-option:api.auth_strategy": S.WARN,
+         "nova-log-invalid-option-value": S.FAIL, "nova-log-compute-driver-missing": S.INFO},
+    ),
+    "lvm-missing-vg": (
+        VerdictCode.FIXABLE,
+        {"kvm-api": S.PASS, "nova-conf-volume-group-missing:libvirt.images_volume_group": S.FAIL,
+         "nova-log-lvm-volume-group": S.FAIL, "glance-api-conf-lint": S.PASS},
+    ),
 }  # fmt: skip
 
 
@@ -93,6 +106,18 @@ def test_scenario_specific_remedies() -> None:
     assert guest is not None
     assert "options kvm_intel nested=1 in /etc/modprobe.d/kvm.conf on the outer host" in guest.settings
     assert "Hyper-V" in guest.why
+
+
+def test_demo_logs_the_rescue_scenarios_rest_on() -> None:
+    broken = diagnose(demo("broken-nova-conf"))
+    assert find(broken, "nova-log-compute-driver-missing").status is Status.INFO  # an earlier failed start
+    logged = find(broken, "nova-log-invalid-option-value")
+    assert logged.remedy is not None
+    assert logged.remedy.plan_fix == "nova-conf-inline-comment:libvirt.virt_type"
+    lvm = find(diagnose(demo("lvm-missing-vg")), "nova-log-lvm-volume-group")
+    assert "volume group nova-volumes" in lvm.title
+    assert lvm.remedy is not None
+    assert lvm.remedy.plan_fix == "nova-conf-volume-group-missing:libvirt.images_volume_group"
 
 
 def test_only_errors_after_the_last_start_count() -> None:
