@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 import shutil
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from rich import box
 from rich.console import Console
@@ -14,6 +15,9 @@ from rich.table import Table
 from rich.text import Text
 
 from wizard.host.findings import Diagnosis, Finding, Remedy, Status, VerdictCode
+
+if TYPE_CHECKING:
+    from wizard.rescue.report import RescueReport
 
 STATUS_STYLE = {
     Status.PASS: "green",
@@ -126,3 +130,67 @@ def render_diagnosis(
         console.print(Text("What to do", style="bold underline"))
         console.print(todo)
     stream.write(_TRAILING_BLANKS.sub(r"\1", buffer.getvalue()))
+
+
+def render_rescue(report: RescueReport, stream: TextIO, *, color: bool, width: int | None = None) -> None:
+    """The rescue report: verdict, the problems (config problems with their lines), the fixes on offer."""
+    if width is None:
+        width = shutil.get_terminal_size((80, 24)).columns if stream.isatty() else 80
+    buffer = io.StringIO()
+    console = make_console(buffer, color=color, width=width)
+    diagnosis = report.diagnosis
+    verdict = diagnosis.verdict
+    heading = Text("Verdict: ", style="bold")
+    heading.append(verdict.code.upper(), style=VERDICT_STYLE[verdict.code])
+    heading.append(f"   (facts: {report.facts.source}; files under {report.root})", style="dim")
+    console.print(heading)
+    console.print(Padding(Text(verdict.summary), (0, 0, 1, 2)))
+    problems = tuple(item for item in diagnosis.findings if item.status in {Status.FAIL, Status.WARN})
+    if problems:
+        console.print(Text(f"Problems ({len(problems)})", style="bold underline"))
+        console.print(findings_table(dataclasses.replace(diagnosis, findings=problems)))
+    else:
+        console.print(Text("No problem found; `kvm-wizard check` lists every finding.", style="bold"))
+    if report.fixes:
+        console.print()
+        console.print(Text("Fixes kvm-wizard can apply", style="bold underline"))
+        console.print(_fixes_table(report))
+    manual = [item for item in problems if report.fix_for(item.id) is None and item.remedy is not None]
+    if manual:
+        console.print()
+        console.print(
+            Text("Not fixed automatically (what to do is in `kvm-wizard check`)", style="bold underline")
+        )
+        for finding in manual:
+            line = Text("- ")
+            line.append(finding.remedy.summary if finding.remedy else "")
+            line.append(f" [{finding.id}]", style="dim")
+            console.print(line)
+    for problem in report.problems:
+        console.print(Text(f"Note: {problem}", style="italic"))
+    stream.write(_TRAILING_BLANKS.sub(r"\1", buffer.getvalue()))
+
+
+def _fixes_table(report: RescueReport) -> Table:
+    table = Table.grid(padding=(0, 1, 1, 0), expand=True)
+    table.add_column(no_wrap=True, justify="right")
+    table.add_column(ratio=1, overflow="fold")
+    ordered = [*report.urgent_fixes, *(fix for fix in report.fixes if not fix.urgent)]
+    for number, fix in enumerate(ordered, start=1):
+        block = Text()
+        block.append(fix.title, style="bold")
+        block.append("" if fix.urgent else " (optional)", style="dim")
+        block.append(f"\n--fix {fix.id}", style="cyan")
+        block.append(f"\nresolves: {', '.join(fix.finding_ids)}", style="dim")
+        edits = len(fix.plan.edits)
+        actions = len(fix.plan.actions)
+        block.append(f"\n{edits} file change(s), {actions} action(s)", style="dim")
+        table.add_row(Text(f"{number}.", style="bold"), block)
+    urgent = len(report.urgent_fixes)
+    footer = Text(
+        f"kvm-wizard rescue --apply-fixes previews and applies the {urgent} fix(es) not marked optional; "
+        "--fix ID (repeatable, or --fix all) chooses.",
+        style="italic",
+    )
+    table.add_row(Text(""), footer)
+    return table
