@@ -516,3 +516,7 @@ HARDWARE: dict[str, Hardware] = {
         ),
     ),
 }
+
+# Rescue scenarios: the same machines as two of the above, after a bad hand edit of their configuration.
+HARDWARE["broken-nova-conf"] = HARDWARE["intel-ready"]
+HARDWARE["lvm-missing-vg"] = HARDWARE["amd-nested-off"]

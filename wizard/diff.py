@@ -49,9 +49,11 @@ LineMasker = Callable[
 
 
 def _default_masker(file_kind: str, section: str, line: str) -> str:
-    from wizard.secrets import mask_ini_line
+    # The strict masker: besides the options nova and glance mark secret, it hides misspelt secret names
+    # (`pasword = ...`) and lines oslo cannot parse (`password s3cret`) that a hand edit may have left.
+    from wizard.host.ini_record import mask_config_line
 
-    return mask_ini_line(file_kind, section, line)
+    return mask_config_line(file_kind, section, line)
 
 
 def _sections(lines: list[str]) -> list[str]:
@@ -185,7 +187,8 @@ def explain_plan(plan: Plan, *, live: bool, mask: LineMasker = _default_masker) 
     if plan.actions:
         out.append(DiffLine(LineKind.FILE, "Actions"))
         out.extend(explain_actions(plan.actions, live=live))
-    irreversible = plan.irreversible_actions
+    # Only what will run here can need undoing; under a staging root the live actions are work for later.
+    irreversible = [action for action in plan.irreversible_actions if live or not action.live_only]
     if irreversible:
         out.append(DiffLine(LineKind.FILE, "Cannot be undone by a rollback"))
         out.extend(DiffLine(LineKind.NOTE, action.title) for action in irreversible)

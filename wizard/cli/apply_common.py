@@ -237,6 +237,7 @@ def apply_with_confirmation(
     runner: CommandRunner | None = None,
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
+    summary: str | None = None,
 ) -> int:
     """The whole `kvm-wizard apply` flow for a plan: name it, ask, apply, then confirm-or-revert.
 
@@ -273,6 +274,7 @@ def apply_with_confirmation(
         runner=runner or CommandRunner(),
         progress=ProgressPrinter(stdout),
         confirm_timeout=timeout,
+        summary=summary,
     )
     print_result(result, stdout)
     if not result.ok:

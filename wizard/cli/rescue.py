@@ -146,7 +146,7 @@ def _apply_fixes(report: RescueReport, args: argparse.Namespace, out: TextIO, *,
         lines += [DiffLine(LineKind.NOTE, f"  - {note}") for note in plan.notes]
     render_lines(lines, out, color=use_color(args, out))
     out.write("\n")
-    code = apply_with_confirmation(plan, args, stdout=out)
+    code = apply_with_confirmation(plan, args, stdout=out, summary="rescue: " + ", ".join(chosen))
     if code == EXIT_OK:
         _after(report, out)
     return code

@@ -8,13 +8,13 @@ from pathlib import Path
 from wizard.answers import AnswerProblem, Answers
 from wizard.files.ini import IniDocument
 from wizard.host.facts import HostFacts
-from wizard.host.platform import Vendor
 from wizard.host.profile import HostProfile
+from wizard.host.rule_context import rule_context
 from wizard.plan.build import GLANCE_API_CONF, NOVA_CONF, build_plan
 from wizard.plan.current import read_current
 from wizard.plan.model import FileKind, Plan
 from wizard.plan.validate import Validation, validate_for_host
-from wizard.rules import CpuVendor, HostContext, RuleViolation, check_rules
+from wizard.rules import RuleViolation, check_rules
 
 
 @dataclass(frozen=True)
@@ -47,24 +47,6 @@ def _config(data: bytes | None) -> dict[tuple[str, str], str]:
     return values
 
 
-def host_context(profile: HostProfile, glance_api_node: bool, *, nested_planned: bool = False) -> HostContext:
-    """What the option rules need to know of the host. ``nested_planned``: the plan itself turns the nested
-    parameter on, so its current value says nothing about the result."""
-    vendors: dict[Vendor, CpuVendor] = {Vendor.INTEL: "intel", Vendor.AMD: "amd"}
-    vendor = vendors.get(profile.platform.vendor, "other")
-    nested_module = profile.nested_module
-    nested = profile.nested.get(nested_module) if nested_module else None
-    return HostContext(
-        cpu_vendor=vendor,
-        swtpm_installed=profile.swtpm is not None,
-        swtpm_setup_installed=profile.swtpm_setup is not None,
-        users=frozenset(profile.accounts.users) if profile.accounts.readable else None,
-        groups=frozenset(profile.accounts.groups) if profile.accounts.readable else None,
-        glance_api_node=glance_api_node,
-        kvm_nested=None if nested_planned or nested is None else nested.active,
-    )
-
-
 def make_plan(facts: HostFacts, answers: Answers, root: Path) -> PlanOutcome:
     profile = HostProfile.from_facts(facts)
     validation = validate_for_host(answers, facts, root, profile)
@@ -80,7 +62,7 @@ def make_plan(facts: HostFacts, answers: Answers, root: Path) -> PlanOutcome:
     violations = check_rules(
         nova,
         glance,
-        host_context(profile, glance_node, nested_planned=answers.nested.enabled),
+        rule_context(profile, glance_api_node=glance_node, nested_planned=answers.nested.enabled),
         nested_guests=answers.nested.enabled,
     )
     written = {

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 
 from wizard.files.ini import IniEntry
 from wizard.host.ini_record import shown_line
-from wizard.host.platform import Vendor
 from wizard.host.profile import HostProfile
+from wizard.host.rule_context import rule_context
 from wizard.options import (
     FileKind,
     InvalidValue,
@@ -29,29 +29,14 @@ from wizard.options import (
 from wizard.rescue.document import Document, shown_entry
 from wizard.rescue.lint_rules import issues_from_violation, volume_group_choice
 from wizard.rescue.model import ConfigFile, ConfigReview, ConfigText, IniEdit, LintHost, LintIssue, Place
-from wizard.rules import CpuVendor, HostContext, check_rules
+from wizard.rules import check_rules
 from wizard.secrets import is_secret
-
-_VENDORS: dict[Vendor, CpuVendor] = {Vendor.INTEL: "intel", Vendor.AMD: "amd"}
 
 
 def lint_host(profile: HostProfile) -> LintHost:
-    """The host as the rules see it. Like wizard.plan.planner.host_context, which diagnosis cannot import
-    (the planner imports diagnosis) and the check command should not load."""
-    nested_module = profile.nested_module
-    nested = profile.nested.get(nested_module) if nested_module else None
-    vendor = profile.platform.vendor
+    """The host as the rules see it, with the volume groups the lint checks names against."""
     return LintHost(
-        HostContext(
-            cpu_vendor=None if vendor is Vendor.UNKNOWN else _VENDORS.get(vendor, "other"),
-            swtpm_installed=profile.swtpm is not None,
-            swtpm_setup_installed=profile.swtpm_setup is not None,
-            users=frozenset(profile.accounts.users) if profile.accounts.readable else None,
-            groups=frozenset(profile.accounts.groups) if profile.accounts.readable else None,
-            glance_api_node=profile.glance_api_conf.exists,
-            kvm_nested=nested.active if nested is not None else None,
-        ),
-        profile.volume_groups,
+        rule_context(profile, glance_api_node=profile.glance_api_conf.exists), profile.volume_groups
     )
 
 

@@ -22,7 +22,6 @@ from wizard.host.checks.context import VtState, build_context
 from wizard.host.diagnose import diagnose_profile
 from wizard.host.facts import HostFacts
 from wizard.host.findings import Diagnosis, Finding, Status, Verdict, diagnosis_to_json
-from wizard.host.ini_record import mask_config_line
 from wizard.host.profile import HostProfile
 from wizard.plan.current import PlanningError, read_current
 from wizard.plan.model import Plan
@@ -236,9 +235,8 @@ def _verify(plan: Plan, resolved: Sequence[str], profile: HostProfile, root: Pat
 
 
 def explain_fix(plan: Plan, *, live: bool) -> list[DiffLine]:
-    """The preview of a fix (or of several): the explained diff, masked for configuration files that may
-    hold misspelt secret names or lines oslo cannot parse, then the actions."""
-    return explain_plan(plan, live=live, mask=mask_config_line)
+    """The preview of a fix (or of several): the explained diff (masked), then the actions."""
+    return explain_plan(plan, live=live)
 
 
 def report_to_json(report: RescueReport, *, live: bool) -> dict[str, Any]:

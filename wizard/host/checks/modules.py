@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from wizard.host.checks.common import Assessment, Impact, assess
 from wizard.host.checks.context import Context, VtState
 from wizard.host.findings import Evidence, Remedy, Status
@@ -62,6 +64,18 @@ def load_remedy(profile: HostProfile, modules: tuple[str, ...]) -> Remedy:
         settings=tuple(f"{name} in {profile.distribution.modules_file}" for name in modules),
         why=why,
         plan_fix="load-kvm-modules",
+    )
+
+
+def _after_firmware(remedy: Remedy) -> Remedy:
+    """The load remedy for later: modprobe fails ("disabled by bios") until the firmware setting is changed,
+    so it is not offered as a fix to apply now."""
+    return dataclasses.replace(
+        remedy,
+        summary="After enabling virtualization in the firmware setup and rebooting: "
+        + remedy.summary[0].lower()
+        + remedy.summary[1:],
+        plan_fix=None,
     )
 
 
@@ -133,7 +147,9 @@ def check_kvm_modules(ctx: Context) -> list[Assessment]:
                 Status.FAIL,
                 f"{' and '.join(missing)} not loaded: {pronoun} cannot load while {ctx.vt_name} is {cause}",
                 evidence,
-                remedy=load_remedy(profile, missing) if ctx.vt is VtState.FIRMWARE_DISABLED else None,
+                remedy=_after_firmware(load_remedy(profile, missing))
+                if ctx.vt is VtState.FIRMWARE_DISABLED
+                else None,
             )
         ]
     if ctx.kvm_works:
