@@ -1,0 +1,224 @@
+"""WizardApp: the ordered steps and the session. Screens never pick what comes next; this does.
+
+Global keys: F2 snapshots, F9 or ctrl+p the step palette, ctrl+q or ctrl+c quit (asked first; during an apply
+the quit waits for the transaction to end and reverts it, so nothing is left half-applied).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import signal
+from collections.abc import Callable, Iterator
+from functools import partial
+from typing import ClassVar
+
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider
+
+from screens import console, steps
+from screens.base import StepExit, StepScreen, stylesheet
+from screens.session import CHOICE_STEPS, Session, Step
+from screens.widgets.quit_confirm import QuitScreen
+
+
+class StepCommands(Provider):
+    """The palette's only commands: "Go to step: NAME" (Textual's own system commands are left out)."""
+
+    def _commands(self) -> Iterator[tuple[str, Step]]:
+        app = self.app
+        if isinstance(app, WizardApp):
+            for step in app.jumpable():
+                yield f"Go to step: {step.label}", step
+
+    async def discover(self) -> Hits:
+        for text, step in self._commands():
+            yield DiscoveryHit(text, partial(self._go, step))
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for text, step in self._commands():
+            score = matcher.match(text)
+            if score > 0:
+                yield Hit(score, matcher.highlight(text), partial(self._go, step))
+
+    def _go(self, step: Step) -> None:
+        app = self.app
+        if isinstance(app, WizardApp):
+            app.call_later(app.jump, step)
+
+
+class WizardApp(App[int]):
+    TITLE = "kvm-wizard"
+    CSS_PATH = stylesheet("wizard")
+    COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {StepCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f2", "snapshots", "Snapshots"),
+        Binding("f9", "command_palette", "Steps", priority=True),
+        Binding("ctrl+q", "request_quit", "Quit", priority=True),
+        Binding("ctrl+c", "request_quit", "Quit", priority=True, show=False),
+    ]
+
+    def __init__(self, session: Session, profile: console.Profile = "full") -> None:
+        super().__init__()
+        self.session = session
+        self.profile = profile
+        self.step: Step | None = None
+        self.rolled_back = False  # a rollback ran from the snapshots: a Review or Done underneath is stale
+        self.farewell: list[str] = []  # printed by the launcher once the terminal is restored
+        self.stylesheet.add_source(
+            console.stylesheet(profile), read_from=("screens/console.py", "stylesheet"), is_default_css=False
+        )
+        console.use_theme(self, profile)
+
+    def on_mount(self) -> None:
+        if not self.is_headless:
+            # SIGTERM (a service stop) and SIGHUP (a serial line dropped) go through the same safe quit.
+            loop = asyncio.get_running_loop()
+            for number in (signal.SIGTERM, signal.SIGHUP):
+                loop.add_signal_handler(number, self.call_later, self.signalled, number)
+        if self.session.mode == "demo" and not self.session.source.scenario:
+            from screens.widgets.demo_picker import DemoPickerScreen
+
+            self.push_screen(DemoPickerScreen(), self.picked)
+        else:
+            self.show(self.session.steps[0])
+
+    def picked(self, choice: tuple[str, str] | None) -> None:
+        if choice is None:
+            self.exit(0)
+            return
+        name, title = choice
+        source = dataclasses.replace(self.session.source, scenario=name, scenario_title=title)
+        self.session.source = source
+        self.show(self.session.steps[0])
+
+    # -- sequencing -------------------------------------------------------------------------------------
+    def show(self, step: Step) -> None:
+        step = steps.reachable(step, self.session)
+        self.step = step
+        self.session.visited.add(step)
+        self.push_screen(steps.build(step, self.session), partial(self.left, step))
+
+    def left(self, step: Step, exit: StepExit | None) -> None:
+        if exit is None:
+            return
+        steps.store(step, self.session, exit)
+        if exit.direction == "jump" and exit.target is not None:
+            target: Step | None = exit.target
+        elif exit.direction == "back":
+            target = steps.previous(step, self.session)
+        else:
+            target = steps.following(step, self.session)
+        if self.session.quitting and step in (Step.APPLY, Step.CONFIRM):
+            target = steps.after_quit(step, self.session)
+        if target is None:
+            self.finish()
+        else:
+            self.show(target)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Snapshots and the step palette are shown dimmed while an apply or a decision is pending."""
+        if action in ("snapshots", "command_palette"):
+            if not isinstance(self.screen, StepScreen):
+                return False  # a modal view or the demo picker is open: close it first
+            if self._busy():
+                return None
+        return True
+
+    def jumpable(self) -> tuple[Step, ...]:
+        if self._busy():
+            return ()
+        if self.session.mode == "rescue":
+            return (Step.TROUBLESHOOT, *CHOICE_STEPS)
+        return CHOICE_STEPS
+
+    def jump(self, step: Step) -> None:
+        screen = self.screen
+        if not isinstance(screen, StepScreen) or self.step is None:
+            self.notify("Close this view first (Esc).", severity="warning")
+            return
+        if screen.busy:
+            self.notify(f"Not now: {screen.busy}.", severity="warning")
+            return
+        steps.store(self.step, self.session, StepExit("jump", screen.current(), step))
+        self.pop_screen()
+        self.show(step)
+
+    def _busy(self) -> str:
+        """Why the topmost step cannot be left now ("" when it can), even under a modal screen."""
+        for candidate in reversed(self.screen_stack):
+            if isinstance(candidate, StepScreen):
+                return candidate.busy
+        return ""
+
+    # -- snapshots --------------------------------------------------------------------------------------
+    def action_snapshots(self) -> None:
+        from screens.snapshots import SnapshotsScreen
+
+        if isinstance(self.screen, SnapshotsScreen) or not isinstance(self.screen, StepScreen):
+            return
+        if self._busy():
+            self.notify(f"Not now: {self._busy()}.", severity="warning")
+            return
+        root = self.session.root
+        if root is None:
+            self.notify("One moment: the host's files are not ready yet.", severity="warning")
+            return
+        screen = SnapshotsScreen(self.session.banner(Step.SNAPSHOTS), root, self.session.source.live)
+        self.push_screen(screen, self.snapshots_closed)
+
+    def snapshots_closed(self, exit: StepExit | None) -> None:
+        from wizard.apply.results import ApplyResult
+
+        if exit is not None and isinstance(exit.value, ApplyResult):
+            # A rollback ran: a plan made before it no longer matches the files.
+            self.session.outcome = None
+            self.rolled_back = True
+            if steps.needs_confirmation(exit.value):
+                screen = steps.build_confirm(self.session, exit.value, rollback=True)
+                self.push_screen(screen, lambda _exit: self.action_snapshots())
+                return
+        if self.rolled_back and self.step in (Step.REVIEW, Step.APPLY, Step.DONE):
+            self.rolled_back = False
+            self.pop_screen()
+            self.show(Step.REVIEW)
+
+    # -- quitting ---------------------------------------------------------------------------------------
+    def action_command_palette(self) -> None:
+        if self.jumpable() and not isinstance(self.screen, CommandPalette):
+            self.push_screen(CommandPalette(placeholder="Go to step... (type to filter, Esc closes)"))
+
+    def action_request_quit(self) -> None:
+        if isinstance(self.screen, QuitScreen):
+            self.screen.dismiss(True)  # ctrl+c twice
+            return
+        busy = self._busy()
+        question = steps.quit_question(self.step, self.session, busy)
+        self.push_screen(QuitScreen(question, yes="Quit after it" if busy else "Quit"), self.quit_answered)
+
+    def quit_answered(self, yes: bool | None) -> None:
+        if not yes:
+            return
+        if self._busy():
+            self.leave_after_busy()
+        else:
+            self.finish()
+
+    def signalled(self, number: int) -> None:
+        if self._busy():
+            self.leave_after_busy()
+        else:
+            self.finish(128 + number)
+
+    def leave_after_busy(self) -> None:
+        self.session.quitting = True
+        for candidate in self.screen_stack:
+            if isinstance(candidate, StepScreen):
+                candidate.leave_when_done()
+        self.notify("The wizard ends when the apply has ended, after reverting it.", timeout=30)
+
+    def finish(self, code: int | None = None) -> None:
+        self.farewell = steps.farewell(self.session)
+        self.exit(steps.exit_code(self.session) if code is None else code)

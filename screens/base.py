@@ -1,0 +1,151 @@
+"""What every step screen shares: the title line, F1 help, Esc back, Next, the footer, worker errors.
+
+A step screen takes its inputs through __init__ and leaves through dismiss() with a StepExit: back, next (with
+the value it collected) or jump. It never picks the next screen; the app does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Button, Footer
+from textual.worker import Worker, WorkerState
+
+from assets import asset_path
+from screens.session import Banner, Step
+from screens.widgets.buttons import button
+from screens.widgets.title_bar import TitleBar
+
+Direction = Literal["back", "next", "jump"]
+_LABELLED = (("NEXT_LABEL", "f10,ctrl+n", "next"), ("BACK_LABEL", "escape", "back"))
+_DISPLAY = {"f10,ctrl+n": "f10"}
+
+
+@dataclass(frozen=True)
+class StepExit:
+    """How a step screen was left, and what it collected (None when nothing valid was entered)."""
+
+    direction: Direction
+    value: object = None
+    target: Step | None = None  # for "jump"
+
+
+def stylesheet(name: str) -> str:
+    return str(asset_path("styles", f"{name}.tcss"))
+
+
+class StepScreen(Screen[StepExit]):
+    """A step of the wizard. Subclasses set HELP (assets/help/HELP.md) and CSS_PATH, and write compose_body."""
+
+    HELP: ClassVar[str] = ""
+    NEXT_LABEL: ClassVar[str] = "Next"
+    BACK_LABEL: ClassVar[str] = "Back"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f1", "help", "Help"),
+        Binding("escape", "back", "Back"),
+        Binding("f10,ctrl+n", "next", "Next", key_display="f10"),
+    ]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # The footer names Next and Back as this screen's buttons do ("Apply", "Close").
+        labels = [
+            (key, action, cls.__dict__[name]) for name, key, action in _LABELLED if name in cls.__dict__
+        ]
+        if labels:
+            own = list(cls.__dict__.get("BINDINGS", []))
+            cls.BINDINGS = [
+                *own,
+                *(
+                    Binding(key, action, label, key_display=_DISPLAY.get(key))
+                    for key, action, label in labels
+                ),
+            ]
+        super().__init_subclass__(**kwargs)
+
+    def __init__(self, banner: Banner) -> None:
+        super().__init__()
+        self.banner = banner
+
+    def compose(self) -> ComposeResult:
+        yield TitleBar(self.banner)
+        with Vertical(id="body"):
+            yield from self.compose_body()
+        with Horizontal(id="nav"):
+            yield button(self.NEXT_LABEL, "next")
+            yield button(self.BACK_LABEL, "back")
+            yield from self.compose_actions()
+        yield Footer(compact=True)
+
+    def compose_body(self) -> ComposeResult:
+        yield from ()
+
+    def compose_actions(self) -> ComposeResult:
+        """Buttons of this screen's own, after Next and Back (each also has a key)."""
+        yield from ()
+
+    # -- what the app asks of a step ------------------------------------------------------------------
+    def current(self) -> object:
+        """The value the screen holds now, kept when the operator leaves it by Esc or a jump (None: nothing
+        valid to keep)."""
+        return None
+
+    def collect(self) -> object:
+        """The value to go on with, or None after showing why it is not valid yet."""
+        return self.current()
+
+    @property
+    def busy(self) -> str:
+        """Why the screen cannot be left right now ("" when it can): an apply that is running."""
+        return ""
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Next and Back are shown dimmed while the screen is busy (refresh_bindings() when that changes)."""
+        if action in ("next", "back") and self.busy:
+            return None
+        return True
+
+    def leave_when_done(self) -> None:
+        """The operator quit while the screen was busy: leave by itself as soon as the work has ended."""
+
+    # -- keys -----------------------------------------------------------------------------------------
+    def action_help(self) -> None:
+        from screens.widgets.help import HelpScreen
+
+        self.app.push_screen(HelpScreen(self.HELP or "wizard", self.banner.title))
+
+    def action_back(self) -> None:
+        if self.busy:
+            self.notify(f"Not now: {self.busy}.", severity="warning")
+            return
+        self.dismiss(StepExit("back", self.current()))
+
+    def action_next(self) -> None:
+        if self.busy:
+            self.notify(f"Not yet: {self.busy}.", severity="warning")
+            return
+        value = self.collect()
+        if value is not None:
+            self.dismiss(StepExit("next", value))
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        actions = {"next": self.action_next, "back": self.action_back}
+        action = actions.get(event.button.id or "")
+        if action is not None:
+            event.stop()
+            action()
+
+    # -- workers: one place for their errors ----------------------------------------------------------
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR:
+            error = event.worker.error
+            self.worker_failed(event.worker.name, error if isinstance(error, BaseException) else None)
+
+    def worker_failed(self, name: str, error: BaseException | None) -> None:
+        """A worker raised: say so on the screen (subclasses show it where the result would have gone)."""
+        text = f"{type(error).__name__}: {error}" if error is not None else "unknown error"
+        self.notify(f"{name or 'background work'} failed: {text}", severity="error", timeout=30)

@@ -1,0 +1,241 @@
+"""The sequencing table: which screen a step is, what it is given from the session, where its answer goes.
+
+Screen modules are imported when their step is first shown, so that the first frame does not wait for them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+from screens.base import StepExit, StepScreen
+from screens.session import NEEDS_HOST, SETUP_STEPS, Session, Step
+
+if TYPE_CHECKING:
+    from wizard.apply.results import ApplyResult
+
+T = TypeVar("T")
+SECTIONS = {
+    Step.HYPERVISOR: "hypervisor",
+    Step.STORAGE: "storage",
+    Step.NESTED: "nested",
+    Step.CEPH_DOWNLOAD: "ceph_download",
+    Step.TPM: "tpm",
+    Step.PERFORMANCE: "performance",
+}
+
+
+def reachable(step: Step, session: Session) -> Step:
+    """The step itself, or the earlier one it needs first (the host's files, its facts, a plan, an apply)."""
+    if step in (Step.TROUBLESHOOT, Step.WELCOME):
+        return step
+    if not session.source.ready:
+        return Step.WELCOME
+    if step in NEEDS_HOST and (session.facts is None or session.answers is None):
+        return Step.HOST_CHECK
+    if step is Step.APPLY and (session.outcome is None or session.outcome.plan is None):
+        return Step.REVIEW
+    if step in (Step.CONFIRM, Step.DONE) and session.result is None:
+        return Step.REVIEW
+    return step
+
+
+def build(step: Step, session: Session) -> StepScreen:
+    banner = session.banner(step)
+    source = session.source
+    answers = session.answers
+    if step is Step.WELCOME:
+        from screens.welcome import WelcomeScreen
+
+        return WelcomeScreen(banner, session.mode, source, session.prepare_demo)
+    if step is Step.TROUBLESHOOT:
+        from screens.troubleshoot import TroubleshootScreen
+
+        return TroubleshootScreen(banner)
+    if step is Step.HOST_CHECK:
+        from screens.host_check import HostCheckScreen, KnownHost
+
+        known = None
+        if session.facts is not None and session.diagnosis is not None:
+            known = KnownHost(session.facts, session.diagnosis)
+        return HostCheckScreen(banner, source, known, session.fixes_in_plan(), want_answers=answers is None)
+    answers = _known(answers, "the answers")
+    facts = _known(session.facts, "the host's facts")
+    diagnosis = _known(session.diagnosis, "the diagnosis")
+    root = source.root or Path("/")
+    if step is Step.HYPERVISOR:
+        from screens.hypervisor import HypervisorScreen
+
+        return HypervisorScreen(banner, answers.hypervisor, diagnosis.verdict)
+    if step is Step.STORAGE:
+        from screens.storage import StorageScreen
+
+        return StorageScreen(banner, answers.storage, facts)
+    if step is Step.NESTED:
+        from screens.nested import NestedScreen
+
+        return NestedScreen(banner, answers.nested, facts)
+    if step is Step.CEPH_DOWNLOAD:
+        from screens.ceph_download import CephDownloadScreen
+
+        return CephDownloadScreen(banner, answers.ceph_download, answers.storage.backend)
+    if step is Step.TPM:
+        from screens.tpm import TpmScreen
+
+        return TpmScreen(banner, answers.tpm, facts, source.live)
+    if step is Step.PERFORMANCE:
+        from screens.performance import PerformanceScreen
+
+        return PerformanceScreen(banner, answers.performance, facts)
+    if step is Step.REVIEW:
+        from screens.review import ReviewScreen
+
+        return ReviewScreen(
+            banner, facts, answers, root, live=source.live, confirm_timeout=session.confirm_timeout
+        )
+    if step is Step.APPLY:
+        from screens.apply import ApplyScreen
+
+        plan = _known(session.outcome.plan if session.outcome else None, "the plan")
+        return ApplyScreen(banner, plan, root, session.confirm_timeout)
+    if step is Step.CONFIRM:
+        return build_confirm(session, _known(session.result, "the apply's result"), rollback=False)
+    if step is Step.DONE:
+        from screens.done import DoneScreen, Outcome
+
+        result = _known(session.result, "the apply's result")
+        notes = session.outcome.plan.notes if session.outcome and session.outcome.plan else ()
+        outcome = Outcome(result, session.kept, session.settled_message, notes, root, source.live)
+        return DoneScreen(banner, outcome)
+    raise ValueError(f"no screen for {step}")  # Snapshots is opened with F2, not as a step
+
+
+def _known(value: T | None, what: str) -> T:
+    if value is None:  # reachable() leads to the step that provides it first
+        raise LookupError(f"{what} is not known yet")
+    return value
+
+
+def build_confirm(session: Session, result: ApplyResult, *, rollback: bool) -> StepScreen:
+    from screens.confirm import ConfirmScreen
+
+    banner = session.banner(Step.CONFIRM)
+    if rollback:
+        banner = dataclasses.replace(banner, title="Confirm the rollback", position="")
+    root = session.source.root or Path("/")
+    return ConfirmScreen(banner, root, result, revert_at_once=session.quitting)
+
+
+def needs_confirmation(value: object) -> bool:
+    confirmation = getattr(value, "confirmation", None)
+    return bool(getattr(value, "ok", False)) and confirmation is not None
+
+
+def store(step: Step, session: Session, exit: StepExit) -> None:
+    """Keep what a screen collected, whichever way it was left."""
+    value = exit.value
+    if value is None:
+        return
+    if step is Step.WELCOME:
+        from screens.welcome import WelcomeResult
+
+        if isinstance(value, WelcomeResult):
+            session.source = dataclasses.replace(session.source, root=value.root, ready=True)
+    elif step is Step.HOST_CHECK:
+        from screens.host_check import HostCheckResult
+
+        if isinstance(value, HostCheckResult):
+            session.facts = value.facts
+            session.diagnosis = value.diagnosis
+            if session.answers is None:
+                session.answers = value.answers
+            session.choose_fixes(value.fixes)
+    elif step in SECTIONS:
+        session.set_section(SECTIONS[step], value)
+    elif step is Step.REVIEW and exit.direction == "next":
+        from wizard.plan.planner import PlanOutcome
+
+        if isinstance(value, PlanOutcome):
+            session.outcome = value
+    elif step is Step.APPLY:
+        from wizard.apply.results import ApplyResult
+
+        if isinstance(value, ApplyResult):
+            session.result = value
+            session.kept = None
+            session.settled_message = ""
+    elif step is Step.CONFIRM:
+        from screens.confirm import Settled
+
+        if isinstance(value, Settled):
+            session.kept = value.kept
+            session.settled_message = value.message
+
+
+def following(step: Step, session: Session) -> Step | None:
+    if step is Step.APPLY:
+        return Step.CONFIRM if needs_confirmation(session.result) else Step.DONE
+    order = session.steps
+    if step not in order or order.index(step) + 1 >= len(order) or step is Step.DONE:
+        return None
+    return order[order.index(step) + 1]
+
+
+def previous(step: Step, session: Session) -> Step:
+    if step in (Step.APPLY, Step.CONFIRM, Step.DONE):
+        return Step.REVIEW
+    order = session.steps
+    if step not in order or order.index(step) == 0:
+        return step
+    return order[order.index(step) - 1]
+
+
+def after_quit(step: Step, session: Session) -> Step | None:
+    """Where an apply goes when the operator quit during it: its revert, then the end."""
+    if step is Step.APPLY and needs_confirmation(session.result):
+        return Step.CONFIRM
+    return None
+
+
+def quit_question(step: Step | None, session: Session, busy: str) -> str:
+    if busy and step is Step.CONFIRM:
+        return (
+            "Quit now? The change is reverted first, so nothing unconfirmed stays. (To keep it, answer n "
+            "and press y.)"
+        )
+    if busy:
+        return (
+            f"Not now: {busy}, and it cannot stop half-way. Quit when it has ended? It is then reverted, so "
+            "nothing is left half-applied."
+        )
+    if session.result is not None and session.result.ok:
+        return "Quit kvm-wizard? What was applied stays; F2 snapshots or `kvm-wizard snapshots` can undo it."
+    return "Quit kvm-wizard? Nothing has been changed on this host; your answers here are not kept."
+
+
+def farewell(session: Session) -> list[str]:
+    """What the launcher prints after the terminal is restored."""
+    lines: list[str] = []
+    root = session.source.root
+    if session.source.kind == "demo" and root is not None and session.source.ready:
+        lines.append(f"kvm-wizard: the demo's files are in {root} (a throwaway copy; remove it when done).")
+    result = session.result
+    if result is not None and result.confirmation is not None and session.kept is None:
+        where = "" if root is None or root == Path("/") else f" --root {root}"
+        lines.append(
+            f"kvm-wizard: generation {result.confirmation.generation} waits for confirmation until "
+            f"{result.confirmation.deadline}: kvm-wizard confirm{where}; otherwise it is reverted."
+        )
+    return lines
+
+
+def exit_code(session: Session) -> int:
+    """0: nothing applied, or applied and kept; 1: an apply failed, was rolled back or reverted."""
+    result = session.result
+    if result is None:
+        return 0
+    return 0 if result.ok and session.kept is not False else 1
+
+
+__all__ = ["SETUP_STEPS", "build", "following", "previous", "reachable", "store"]

@@ -1,0 +1,57 @@
+"""The diff view: the engine's explained diff lines drawn as they are (grouped by section, reasons under each
+change, secrets already masked). Every line keeps its +, - or "# why:" prefix, so colour only repeats it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+if TYPE_CHECKING:
+    from wizard.diff import DiffLine
+
+STYLES = {
+    "file": "bold reverse",
+    "section": "bold cyan",
+    "hunk": "dim",
+    "context": "",
+    "removed": "red",
+    "added": "green",
+    "reason": "italic yellow",
+    "note": "",
+}
+
+
+def render_lines(lines: Iterable[DiffLine]) -> Text:
+    text = Text()
+    for item in lines:
+        kind = item.kind.value
+        if kind == "file":
+            text.append("\n")
+        text.append(item.plain(), style=STYLES.get(kind, ""))
+        text.append("\n")
+    return text
+
+
+class DiffView(VerticalScroll, can_focus=True):
+    """A scrolling, focusable view of text: arrows, PgUp/PgDn, Home/End move it."""
+
+    DEFAULT_CSS = """
+    DiffView { height: 1fr; }
+    DiffView > Static { width: 1fr; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.body = Static("", id=f"{id}-text" if id else None)
+
+    def compose(self) -> ComposeResult:
+        yield self.body
+
+    def show(self, text: Text) -> None:
+        self.body.update(text)
+        self.scroll_home(animate=False)
