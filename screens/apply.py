@@ -1,0 +1,198 @@
+"""Apply: the engine applies the plan as one transaction in a worker; this shows each step's progress, the
+live output of commands and the log, and on a failure the rollback that happened. It cannot be left while the
+transaction runs: a quit waits for it to end (and then reverts it)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widgets import Log, Static
+
+from screens.base import StepExit, StepScreen, stylesheet
+from screens.session import Banner
+from screens.widgets.text import line, status
+
+if TYPE_CHECKING:
+    from wizard.apply.events import ProgressEvent, Step
+    from wizard.apply.results import ApplyResult
+    from wizard.plan.model import Plan
+
+
+class StepsListed(Message):
+    """The transaction's steps are known."""
+
+    def __init__(self, steps: tuple[Step, ...]) -> None:
+        super().__init__()
+        self.steps = steps
+
+
+class ApplyProgressed(Message):
+    """The engine reported progress: a step started, ended, was skipped or failed; a command printed a line."""
+
+    def __init__(self, event: ProgressEvent) -> None:
+        super().__init__()
+        self.event = event
+
+
+class ApplyFinished(Message):
+    """The transaction ended: applied (perhaps waiting for confirmation), or failed and rolled back."""
+
+    def __init__(self, result: ApplyResult) -> None:
+        super().__init__()
+        self.result = result
+
+
+def step_lines(steps: tuple[Step, ...], states: dict[int, str]) -> Text:
+    text = Text()
+    for index, step in enumerate(steps):
+        text.append_text(status(states.get(index, "wait")))
+        text.append(f" {step.title}\n")
+    return text
+
+
+class ApplyScreen(StepScreen):
+    CSS_PATH = stylesheet("apply")
+    HELP = "apply"
+    running: reactive[bool] = reactive(True, bindings=True)
+
+    def __init__(self, banner: Banner, plan: Plan, root: Path, confirm_timeout: float | None) -> None:
+        super().__init__(banner)
+        self.plan = plan
+        self.root = root
+        self.confirm_timeout = confirm_timeout
+        self.steps: tuple[Step, ...] = ()
+        self.states: dict[int, str] = {}
+        self.result: ApplyResult | None = None
+        self.leave_after = False
+
+    def compose_body(self) -> ComposeResult:
+        yield Static(line("run", "Applying: nothing can be interrupted half-way."), id="state")
+        yield Static("", id="steps")
+        where = "/var/log/kvm-wizard.log" + ("" if self.root == Path("/") else f" under {self.root}")
+        yield Static(Text(f"Output and events (the full log is {where}):", style="bold"), id="log-title")
+        yield Log(id="log", max_lines=2000)
+
+    def on_mount(self) -> None:
+        self.query_one("#log").focus()
+        self.apply()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, name="apply")
+    def apply(self) -> None:
+        from wizard.apply.transaction import apply_plan, preview_apply
+        from wizard.commands import CommandRunner
+
+        self.post_message(
+            StepsListed(preview_apply(self.plan, self.root, confirm_timeout=self.confirm_timeout).steps)
+        )
+        result = apply_plan(
+            self.plan,
+            self.root,
+            runner=CommandRunner(),
+            progress=self._progressed,
+            confirm_timeout=self.confirm_timeout,
+        )
+        self.post_message(ApplyFinished(result))
+
+    def _progressed(self, event: ProgressEvent) -> None:
+        self.post_message(ApplyProgressed(event))  # from the worker's thread: post_message is thread-safe
+
+    def on_steps_listed(self, event: StepsListed) -> None:
+        self.steps = event.steps
+        self._draw()
+
+    def on_apply_progressed(self, message: ApplyProgressed) -> None:
+        from wizard.apply.events import (
+            CommandOutput,
+            RollbackFinished,
+            RollbackStarted,
+            StepFailed,
+            StepFinished,
+            StepSkipped,
+            StepStarted,
+        )
+        from wizard.apply.log import mask
+
+        event = message.event
+        log = self.query_one("#log", Log)
+        if isinstance(event, StepStarted):
+            self.states[event.index] = "run"
+            log.write_line(f"[{event.index + 1}/{event.count}] {event.step.title}")
+        elif isinstance(event, StepFinished):
+            self.states[event.index] = "ok"
+            if event.detail:
+                log.write_line(f"      {event.detail}")
+        elif isinstance(event, StepSkipped):
+            self.states[event.index] = "skip"
+            log.write_line(f"[{event.index + 1}/{event.count}] {event.step.title}: not run: {event.reason}")
+        elif isinstance(event, StepFailed):
+            self.states[event.index] = "fail"
+            log.write_line(f"      FAILED: {event.error}")
+        elif isinstance(event, CommandOutput):
+            log.write_line(f"      | {mask(event.line)}")
+        elif isinstance(event, RollbackStarted):
+            log.write_line(f"Rolling back {event.files} file(s): {event.reason}")
+            for index, state in self.states.items():
+                if state == "ok":
+                    self.states[index] = "undone"
+        elif isinstance(event, RollbackFinished):
+            log.write_line(
+                "Rollback done."
+                if not event.problems
+                else "Rollback incomplete: " + "; ".join(event.problems)
+            )
+        self._draw()
+
+    def _draw(self) -> None:
+        self.query_one("#steps", Static).update(step_lines(self.steps, self.states))
+
+    def on_apply_finished(self, event: ApplyFinished) -> None:
+        result = event.result
+        self.result = result
+        self.running = False
+        text = line("pass" if result.ok else "fail", result.describe())
+        if result.ok and result.confirmation is not None:
+            text.append(" Next: check and confirm it (F10).")
+        elif result.ok:
+            text.append(" F10 goes on.")
+        else:
+            text.append(" Esc goes back to the Review; F10 shows the summary.")
+        self.query_one("#state", Static).update(text)
+        log = self.query_one("#log", Log)
+        for note in result.notes:
+            log.write_line(f"Note: {note}")
+        for action in result.irreversible:
+            log.write_line(f"Cannot be undone: {action.title}")
+        log.scroll_end(animate=False)
+        self.query_one("#next").focus()
+        if self.leave_after:
+            self.dismiss(StepExit("next", result))
+
+    def worker_failed(self, name: str, error: BaseException | None) -> None:
+        self.running = False
+        self.query_one("#state", Static).update(
+            line(
+                "fail",
+                f"The {name} stopped with an error: {error}. Run kvm-wizard recover before anything else.",
+            )
+        )
+
+    @property
+    def busy(self) -> str:
+        return "the apply is running" if self.running else ""
+
+    def leave_when_done(self) -> None:
+        self.leave_after = True
+        if not self.running and self.result is not None:
+            self.dismiss(StepExit("next", self.result))
+
+    def current(self) -> object:
+        return self.result
+
+    def collect(self) -> object:
+        return self.result

@@ -1,0 +1,139 @@
+"""Ceph direct download: Glance images read straight from Ceph; not applicable (with the reason) when instance
+disks are on rbd themselves. Fields checked as they are typed; "this host is also a Glance API node"."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Checkbox, Static
+
+from screens.base import StepScreen, stylesheet
+from screens.session import Banner
+from screens.widgets.text import line
+from screens.widgets.validated_field import ValidatedField
+
+if TYPE_CHECKING:
+    from wizard.answers import CephDownloadAnswers
+
+WHAT = (
+    "Instances boot from Glance images. With direct download this compute node reads an image straight "
+    "from Ceph (rbd export) instead of through the Glance API: faster first boots from large images."
+)
+NOT_APPLICABLE = (
+    "Not applicable: instance disks are on rbd (Storage step), so they are cloned inside Ceph and images are "
+    "never downloaded to this host. Nothing is set here."
+)
+
+
+def _timeout_problem(text: str) -> str | None:
+    if not text.strip().isdigit():
+        return "must be a whole number of seconds"
+    seconds = int(text)
+    if seconds <= 0:
+        return "must be more than 0 seconds"
+    if seconds > 3600:
+        return "is over an hour; use at most 3600"
+    return None
+
+
+class CephDownloadScreen(StepScreen):
+    CSS_PATH = stylesheet("ceph_download")
+    HELP = "ceph_download"
+
+    def __init__(self, banner: Banner, answers: CephDownloadAnswers, storage_backend: str) -> None:
+        super().__init__(banner)
+        self.answers = answers
+        self.applicable = storage_backend != "rbd"
+
+    def compose_body(self) -> ComposeResult:
+        from wizard.answers import names
+
+        yield Static(Text(WHAT), id="what")
+        if not self.applicable:
+            yield Static(line("info", NOT_APPLICABLE), id="not-applicable")
+            return
+        yield Checkbox(
+            "Download images directly from Ceph (ceph_download.enabled)",
+            value=self.answers.enabled,
+            id="enabled",
+            compact=True,
+        )
+        with Vertical(id="fields"):
+            yield ValidatedField(
+                "Ceph client",
+                self.answers.rbd_user,
+                names.ceph_client_problem,
+                id="rbd_user",
+                hint="reads images; without 'client.'",
+            )
+            yield ValidatedField("Image pool", self.answers.rbd_pool, names.ceph_pool_problem, id="rbd_pool")
+            yield ValidatedField(
+                "ceph.conf", self.answers.ceph_conf, names.absolute_path_problem, id="ceph_conf"
+            )
+            yield ValidatedField(
+                "Connect timeout (s)",
+                str(self.answers.connect_timeout),
+                _timeout_problem,
+                id="connect_timeout",
+            )
+            yield Checkbox(
+                "This host is also a Glance API node: set show_image_direct_url there",
+                value=self.answers.glance_api_node,
+                id="glance_api_node",
+                compact=True,
+            )
+            yield Static(
+                Text("Image locations then become visible to users of the Glance API.", style="italic"),
+                id="glance-note",
+            )
+
+    def on_mount(self) -> None:
+        if self.applicable:
+            self._update()
+            self.query_one("#enabled").focus()
+        else:
+            self.query_one("#next").focus()
+
+    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+        self._update()
+
+    def _update(self) -> None:
+        self.query_one("#fields").display = self.query_one("#enabled", Checkbox).value
+
+    def _fields(self) -> list[ValidatedField]:
+        return list(self.query(ValidatedField))
+
+    def current(self) -> object:
+        from wizard.answers import CephDownloadAnswers
+
+        if not self.applicable:
+            return CephDownloadAnswers(
+                enabled=False,
+                rbd_user=self.answers.rbd_user,
+                rbd_pool=self.answers.rbd_pool,
+                ceph_conf=self.answers.ceph_conf,
+                connect_timeout=self.answers.connect_timeout,
+                glance_api_node=self.answers.glance_api_node,
+            )
+        values = {field.id or "": field.value for field in self._fields()}
+        timeout = values["connect_timeout"].strip()
+        return CephDownloadAnswers(
+            enabled=self.query_one("#enabled", Checkbox).value,
+            rbd_user=values["rbd_user"],
+            rbd_pool=values["rbd_pool"],
+            ceph_conf=values["ceph_conf"],
+            connect_timeout=int(timeout) if timeout.isdigit() else self.answers.connect_timeout,
+            glance_api_node=self.query_one("#glance_api_node", Checkbox).value,
+        )
+
+    def collect(self) -> object:
+        if self.applicable and self.query_one("#enabled", Checkbox).value:
+            for field in self._fields():
+                if field.problem is not None:
+                    field.focus_input()
+                    self.notify(field.problem, severity="error")
+                    return None
+        return self.current()

@@ -1,0 +1,227 @@
+"""Host check: the verdict and every finding with its evidence and remedy; fixes added to the plan; re-check.
+
+Detection runs in a worker (a live probe takes seconds); the screen counts the seconds meanwhile. The result
+gives back the facts, the diagnosis, the answers to start from (the last ones applied here, else the ones
+suggested for this host) and the fixes ticked.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.timer import Timer
+from textual.widgets import Button, Static
+
+from screens.base import StepScreen, stylesheet
+from screens.session import Banner, HostSource, fixes_in
+from screens.widgets.buttons import button
+from screens.widgets.findings import FindingsView
+from screens.widgets.text import line
+
+if TYPE_CHECKING:
+    from wizard.answers import Answers
+    from wizard.host.facts import HostFacts
+    from wizard.host.findings import Diagnosis
+
+VERDICT_WORDS = {
+    "ready": "pass",
+    "limited": "warn",
+    "fixable": "warn",
+    "disabled-in-firmware": "fail",
+    "unsupported": "fail",
+}
+
+
+@dataclass(frozen=True)
+class KnownHost:
+    facts: HostFacts
+    diagnosis: Diagnosis
+
+
+@dataclass(frozen=True)
+class HostCheckResult:
+    facts: HostFacts
+    diagnosis: Diagnosis
+    answers: Answers | None  # where the answers start, when the session has none yet
+    fixes: dict[str, bool]  # fix id -> ticked, for the fixes this screen offered
+
+
+class HostChecked(Message):
+    """Detection and diagnosis finished."""
+
+    def __init__(self, host: KnownHost, answers: Answers | None, origin: str) -> None:
+        super().__init__()
+        self.host = host
+        self.answers = answers
+        self.origin = origin  # where the answers came from, for the operator
+
+
+class HostCheckScreen(StepScreen):
+    CSS_PATH = stylesheet("host_check")
+    HELP = "host_check"
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("r", "recheck", "Re-check")]
+
+    def __init__(
+        self,
+        banner: Banner,
+        source: HostSource,
+        known: KnownHost | None,
+        in_plan: frozenset[str],
+        *,
+        want_answers: bool,
+    ) -> None:
+        super().__init__(banner)
+        self.source = source
+        self.known = known
+        self.in_plan = in_plan
+        self.want_answers = want_answers
+        self.answers: Answers | None = None
+        self.choices: dict[str, bool] = {}
+        self.started = 0.0
+        self.ticker: Timer | None = None
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("", id="verdict")
+        yield FindingsView(id="findings")
+
+    def compose_actions(self) -> ComposeResult:
+        yield button("Re-check (r)", "recheck")
+
+    def on_mount(self) -> None:
+        if self.known is None:
+            self.action_recheck()
+        else:
+            self._show(self.known, "")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "recheck":
+            event.stop()
+            self.action_recheck()
+        else:
+            super().on_button_pressed(event)
+
+    def action_recheck(self) -> None:
+        if self.ticker is not None:
+            return
+        self.started = time.monotonic()
+        self.ticker = self.set_interval(1.0, self._tick)
+        self._tick()
+        self.detect(want_answers=self.want_answers and self.answers is None)
+
+    def _tick(self) -> None:
+        seconds = time.monotonic() - self.started
+        self.query_one("#verdict", Static).update(
+            line(
+                "run",
+                f"Detecting {self.source.describe()}: reading /proc, /sys, /dev and /etc ({seconds:.0f} s)",
+            )
+        )
+
+    @work(thread=True, exclusive=True, exit_on_error=False, name="detection")
+    def detect(self, *, want_answers: bool) -> None:
+        from wizard.host.diagnose import diagnose
+
+        facts = _facts(self.source)
+        diagnosis = diagnose(facts)
+        answers, origin = _answers(facts, self.source) if want_answers else (None, "")
+        self.post_message(HostChecked(KnownHost(facts, diagnosis), answers, origin))
+
+    def on_host_checked(self, event: HostChecked) -> None:
+        if self.ticker is not None:
+            self.ticker.stop()
+            self.ticker = None
+        if event.answers is not None:
+            self.answers = event.answers
+            self.in_plan = fixes_in(event.answers)
+        self.known = event.host
+        self._show(event.host, event.origin)
+        self.query_one("#finding-list").focus()
+
+    def _show(self, host: KnownHost, origin: str) -> None:
+        verdict = host.diagnosis.verdict
+        text = line(VERDICT_WORDS.get(verdict.code.value, "unknown"), f"Verdict: {verdict.code.value}. ")
+        text.append(verdict.summary)
+        if origin:
+            text.append(f"\n{origin}", style="italic")
+        self.query_one("#verdict", Static).update(text)
+        chosen = {fix for fix in self.in_plan if self.choices.get(fix, True)}
+        chosen |= {fix for fix, on in self.choices.items() if on}
+        self.query_one(FindingsView).show(host.diagnosis.findings, frozenset(chosen))
+
+    def on_findings_view_fix_toggled(self, event: FindingsView.FixToggled) -> None:
+        self.choices[event.fix] = event.chosen
+
+    def worker_failed(self, name: str, error: BaseException | None) -> None:
+        if self.ticker is not None:
+            self.ticker.stop()
+            self.ticker = None
+        self.query_one("#verdict", Static).update(
+            line("fail", f"The {name} failed: {type(error).__name__}: {error}. r tries again.")
+        )
+
+    @property
+    def busy(self) -> str:
+        return ""
+
+    def current(self) -> object:
+        if self.known is None:
+            return None
+        return HostCheckResult(self.known.facts, self.known.diagnosis, self.answers, dict(self.choices))
+
+    def collect(self) -> object:
+        if self.known is None:
+            self.notify("The host is still being checked.", severity="warning")
+            return None
+        return self.current()
+
+
+def _facts(source: HostSource) -> HostFacts:
+    if source.kind == "demo":
+        from wizard.demo import load_demo_facts, load_scenario
+
+        return load_demo_facts(load_scenario(source.scenario))
+    if source.kind == "facts" and source.facts_path is not None:
+        from wizard.host.facts import load_facts
+
+        return load_facts(source.facts_path)
+    from wizard.host.probe import probe
+
+    return probe(source.root or Path("/"))
+
+
+def _answers(facts: HostFacts, source: HostSource) -> tuple[Answers, str]:
+    """The last answers applied under this root, else the ones suggested for this host. Consent to software
+    emulation is never carried in: the operator gives it on the Hypervisor screen, in this session."""
+    from wizard.answers import AnswersError, HypervisorAnswers, parse_answers
+    from wizard.answers.suggest import suggest_answers
+    from wizard.apply.state import state_paths
+
+    name = source.scenario or ("this host" if source.live else str(source.root))
+    suggested = dataclasses.replace(suggest_answers(facts, name).answers, hypervisor=HypervisorAnswers())
+    origin = "Your answers start from the suggestions for this host."
+    if source.root is not None:
+        saved = state_paths(source.root).answers
+        try:
+            text = saved.read_text(encoding="utf-8")
+        except OSError:
+            return suggested, origin
+        try:
+            answers = parse_answers(text, str(saved)).answers
+        except AnswersError as error:
+            return suggested, f"The last answers could not be read ({error}); the suggestions are used."
+        hypervisor = dataclasses.replace(answers.hypervisor, allow_emulation=False)
+        return dataclasses.replace(
+            answers, hypervisor=hypervisor
+        ), "Your answers start from the last ones applied here."
+    return suggested, origin
+
+
+__all__ = ["HostCheckResult", "HostCheckScreen", "KnownHost"]

@@ -1,0 +1,188 @@
+"""Nested guests: on or off; the CPU mode instances see (host-passthrough, host-model, custom with models and
+extra flags); the vendor's flag (vmx or svm) that the wizard adds and shows; the limitations, shown before the
+choice is confirmed."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Checkbox, RadioButton, RadioSet, Static
+
+from screens.base import StepScreen, stylesheet
+from screens.session import Banner
+from screens.widgets.text import line
+from screens.widgets.validated_field import ValidatedField
+
+if TYPE_CHECKING:
+    from wizard.answers import NestedAnswers
+    from wizard.host.facts import HostFacts
+
+MODES = {
+    "host-passthrough": "host-passthrough: this exact CPU (fastest; migrates to identical CPUs only)",
+    "host-model": "host-model: the closest named model plus this CPU's features",
+    "custom": "custom: named CPU models you choose (the most portable)",
+}
+LIMITATIONS = (
+    "While an instance runs nested guests it cannot be live-migrated, and it cannot resume from suspend; "
+    "plan maintenance with that in mind. The module reload that turns nested on fails while instances run."
+)
+
+
+def _names(text: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in text.replace(" ", ",").split(",") if item.strip())
+
+
+class NestedScreen(StepScreen):
+    CSS_PATH = stylesheet("nested")
+    HELP = "nested"
+
+    def __init__(self, banner: Banner, answers: NestedAnswers, facts: HostFacts) -> None:
+        from wizard.host.profile import HostProfile
+        from wizard.plan.settings import vendor_flag
+
+        super().__init__(banner)
+        self.answers = answers
+        profile = HostProfile.from_facts(facts)
+        self.flag = vendor_flag(profile)
+        self.module = profile.nested_module
+        state = profile.nested.get(self.module) if self.module else None
+        self.active = state.active if state is not None else None
+        self.vendor = {"vmx": "Intel", "svm": "AMD"}.get(self.flag or "", "")
+
+    def compose_body(self) -> ComposeResult:
+        yield Static(self._host_line(), id="host")
+        yield Checkbox(
+            "Let instances run their own KVM guests (nested.enabled)",
+            value=self.answers.enabled,
+            id="enabled",
+            compact=True,
+        )
+        yield Static(line("warn", LIMITATIONS), id="limitations")
+        with RadioSet(id="cpu-mode", compact=True):
+            for mode, label in MODES.items():
+                yield RadioButton(label, value=mode == self.answers.cpu_mode, id=mode)
+        with Vertical(id="custom-fields"):
+            yield ValidatedField(
+                "CPU models",
+                ", ".join(self.answers.cpu_models),
+                self._models_problem,
+                id="cpu_models",
+                hint="comma-separated, e.g. IvyBridge (virsh cpu-models x86_64)",
+            )
+        yield ValidatedField(
+            "Extra CPU flags",
+            ", ".join(self.answers.extra_flags),
+            self._flags_problem,
+            id="extra_flags",
+            hint="comma-separated, e.g. pcid; may be empty",
+        )
+        yield Static("", id="flags-result")
+
+    def _host_line(self) -> Text:
+        if self.module is None:
+            return line("info", "Nested guests are not supported by the wizard on this architecture.")
+        state = {True: "on", False: "off", None: "unknown"}[self.active]
+        text = line("info", f"{self.module} controls nested guests here; it is {state} now.")
+        if self.flag:
+            text.append(f" {self.vendor} CPU: the wizard adds {self.flag} when nested guests need it.")
+        return text
+
+    def _models_problem(self, text: str) -> str | None:
+        from wizard.answers import names
+        from wizard.options import cpu_model_vendor
+
+        models = _names(text)
+        if not models:
+            return "is empty; custom mode needs at least one model, e.g. IvyBridge"
+        for model in models:
+            problem = names.cpu_model_problem(model)
+            if problem is not None:
+                return f"{model!r} {problem}"
+            owner = cpu_model_vendor(model)
+            mine = {"vmx": "intel", "svm": "amd"}.get(self.flag or "")
+            if owner is not None and mine is not None and owner != mine:
+                return f"{model!r} is an {owner} model and this CPU is {self.vendor}: nova-compute would refuse it"
+        return None
+
+    def _flags_problem(self, text: str) -> str | None:
+        from wizard.answers import names
+        from wizard.options import cpu_flag_vendor
+
+        mine = {"vmx": "intel", "svm": "amd"}.get(self.flag or "")
+        for flag in _names(text):
+            problem = names.cpu_flag_problem(flag)
+            if problem is not None:
+                return f"{flag!r} {problem}"
+            owner = cpu_flag_vendor(flag)
+            if owner is not None and owner != mine:
+                return f"{flag!r} exists only on {owner} CPUs: guests would fail to start here"
+        return None
+
+    def on_mount(self) -> None:
+        self._update()
+        self.query_one("#enabled").focus()
+
+    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+        self._update()
+
+    def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
+        self._update()
+
+    def on_input_changed(self) -> None:
+        self._update()
+
+    def _mode(self) -> str:
+        for mode in MODES:
+            if self.query_one(f"#{mode}", RadioButton).value:
+                return mode
+        return self.answers.cpu_mode
+
+    def _update(self) -> None:
+        enabled = self.query_one("#enabled", Checkbox).value
+        self.query_one("#limitations").display = enabled
+        self.query_one("#custom-fields").display = self._mode() == "custom"
+        self.query_one("#flags-result", Static).update(self._flags_result())
+
+    def _flags_result(self) -> Text:
+        from wizard.answers import Answers
+        from wizard.plan.settings import extra_flags
+
+        answers = self._answers()
+        flags, _ = extra_flags(Answers(nested=answers), self.flag)
+        text = Text("nova.conf will say: ", style="italic")
+        text.append(f"cpu_mode = {answers.cpu_mode}")
+        if flags:
+            text.append(f", cpu_model_extra_flags = {', '.join(flags)}")
+        return text
+
+    def _answers(self) -> NestedAnswers:
+        mode = self._mode()
+        models = _names(self.query_one("#cpu_models", ValidatedField).value) if mode == "custom" else ()
+        return dataclasses.replace(
+            self.answers,
+            enabled=self.query_one("#enabled", Checkbox).value,
+            cpu_mode=mode,
+            cpu_models=models,
+            extra_flags=_names(self.query_one("#extra_flags", ValidatedField).value),
+        )
+
+    def current(self) -> object:
+        return self._answers()
+
+    def collect(self) -> object:
+        answers = self._answers()
+        if answers.enabled and self.module is None:
+            self.notify("Nested guests are not supported on this architecture: untick it.", severity="error")
+            return None
+        fields = ["extra_flags"] + (["cpu_models"] if answers.cpu_mode == "custom" else [])
+        for name in fields:
+            field = self.query_one(f"#{name}", ValidatedField)
+            if field.problem is not None:
+                field.focus_input()
+                self.notify(field.problem, severity="error")
+                return None
+        return answers

@@ -1,0 +1,179 @@
+"""Review: the answers checked against this host, every file's diff with the reason per line (grouped by
+section, secrets masked), the actions with the ones a rollback cannot undo marked, and the answers file that
+will be saved. A problem names its step: Enter on it goes there; F9 goes to any step."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.message import Message
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from screens.base import StepExit, StepScreen, stylesheet
+from screens.session import Banner, Step
+from screens.widgets.diff_view import DiffView, render_lines
+from screens.widgets.text import line
+
+if TYPE_CHECKING:
+    from wizard.answers import Answers
+    from wizard.apply.transaction import ApplyPreview
+    from wizard.diff import DiffLine
+    from wizard.host.facts import HostFacts
+    from wizard.plan.planner import PlanOutcome
+
+STEP_OF_SECTION = {
+    "hypervisor": Step.HYPERVISOR,
+    "storage": Step.STORAGE,
+    "nested": Step.NESTED,
+    "ceph_download": Step.CEPH_DOWNLOAD,
+    "tpm": Step.TPM,
+    "performance": Step.PERFORMANCE,
+}
+
+
+class PlanMade(Message):
+    """The plan for these answers is made (or refused, with its problems)."""
+
+    def __init__(
+        self, outcome: PlanOutcome, lines: list[DiffLine], preview: ApplyPreview | None, answers: str
+    ) -> None:
+        super().__init__()
+        self.outcome = outcome
+        self.lines = lines
+        self.preview = preview
+        self.answers = answers
+
+
+class ReviewScreen(StepScreen):
+    CSS_PATH = stylesheet("review")
+    HELP = "review"
+    NEXT_LABEL = "Apply"
+
+    def __init__(
+        self,
+        banner: Banner,
+        facts: HostFacts,
+        answers: Answers,
+        root: Path,
+        *,
+        live: bool,
+        confirm_timeout: float,
+    ) -> None:
+        super().__init__(banner)
+        self.facts = facts
+        self.answers = answers
+        self.root = root
+        self.live = live
+        self.confirm_timeout = confirm_timeout
+        self.made: PlanMade | None = None
+        self.targets: list[Step] = []
+
+    def compose_body(self) -> ComposeResult:
+        yield Static(
+            line("run", "Checking the answers against this host and making the plan..."), id="summary"
+        )
+        yield OptionList(id="problems")
+        yield DiffView(id="changes")
+
+    def on_mount(self) -> None:
+        self.query_one("#problems").display = False
+        self.plan()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, name="planning")
+    def plan(self) -> None:
+        from wizard.answers import dumps_answers
+        from wizard.apply.log import mask
+        from wizard.apply.transaction import preview_apply
+        from wizard.diff import explain_plan
+        from wizard.plan.planner import make_plan
+
+        outcome = make_plan(self.facts, self.answers, self.root)
+        plan = outcome.plan
+        lines = explain_plan(plan, live=self.live) if plan is not None else []
+        preview = preview_apply(plan, self.root, confirm_timeout=self.confirm_timeout) if plan else None
+        self.post_message(PlanMade(outcome, lines, preview, mask(dumps_answers(self.answers))))
+
+    def on_plan_made(self, event: PlanMade) -> None:
+        self.made = event
+        outcome = event.outcome
+        problems = [f"{item.path or 'plan'}: {item.message}" for item in outcome.problems]
+        problems += [f"apply: {item}" for item in (event.preview.problems if event.preview else ())]
+        self.targets = [
+            STEP_OF_SECTION.get(item.path.split(".", 1)[0], Step.HOST_CHECK) for item in outcome.problems
+        ]
+        self.targets += [Step.HOST_CHECK] * (len(problems) - len(self.targets))
+        listing = self.query_one("#problems", OptionList)
+        listing.set_options(Option(line("fail", text)) for text in problems)
+        listing.display = bool(problems)
+        self.query_one("#summary", Static).update(self._summary(event, len(problems)))
+        self.query_one("#changes", DiffView).show(self._details(event))
+        (listing if problems else self.query_one("#changes")).focus()
+
+    def _summary(self, event: PlanMade, problems: int) -> Text:
+        plan = event.outcome.plan
+        if problems or plan is None:
+            text = line("fail", f"{problems} problem(s) stop the plan; nothing will be changed. ")
+            text.append("Enter on one goes to its step.")
+            return text
+        if plan.empty:
+            return line("pass", "Nothing to change: the files already say what your answers ask.")
+        irreversible = len(plan.irreversible_actions)
+        text = line(
+            "pass",
+            f"The answers are valid here. {len(plan.edits)} file(s) change, {len(plan.actions)} action(s)"
+            + (f", {irreversible} cannot be undone." if irreversible else "."),
+        )
+        text.append(
+            f" After applying you have {self.confirm_timeout:.0f} s to confirm; otherwise it is all reverted."
+        )
+        return text
+
+    def _details(self, event: PlanMade) -> Text:
+        outcome = event.outcome
+        text = Text()
+        for warning in outcome.validation.warnings:
+            text.append_text(line("warn", f"{warning.path}: {warning.message}"))
+            text.append("\n")
+        for violation in outcome.rule_warnings:
+            text.append_text(line("warn", f"{violation.message}; fix: {violation.fix}"))
+            text.append("\n")
+        text.append_text(render_lines(event.lines))
+        preview = event.preview
+        notes = [*(outcome.plan.notes if outcome.plan else ()), *(preview.notes if preview else ())]
+        if preview is not None and preview.remaining:
+            text.append("\nNot run under this root (left to do on the target):\n", style="bold")
+            for action in preview.remaining:
+                text.append(f"  - {action.title}\n")
+        if notes:
+            text.append("\nNotes\n", style="bold")
+            for note in notes:
+                text.append(f"  - {note}\n")
+        text.append(f"\nThe answers saved in {self._answers_path()} when the apply succeeds:\n", style="bold")
+        text.append(event.answers)
+        return text
+
+    def _answers_path(self) -> str:
+        return "/var/lib/kvm-wizard/answers.toml" + ("" if self.root == Path("/") else f" under {self.root}")
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option_index < len(self.targets):
+            self.dismiss(StepExit("jump", None, self.targets[event.option_index]))
+
+    def worker_failed(self, name: str, error: BaseException | None) -> None:
+        self.query_one("#summary", Static).update(line("fail", f"The {name} failed: {error}"))
+
+    def collect(self) -> object:
+        made = self.made
+        if made is None:
+            self.notify("The plan is still being made.", severity="warning")
+            return None
+        if not made.outcome.ok or made.outcome.plan is None or (made.preview and made.preview.problems):
+            self.notify("The problems listed stop the plan: nothing can be applied yet.", severity="error")
+            return None
+        return made.outcome

@@ -1,0 +1,161 @@
+"""Storage: where instance disks live (qcow2, flat, lvm, rbd), each with its consequences, and its fields
+checked as they are typed (the volume group is offered from the host when lvm2 is there)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import RadioButton, RadioSet, Static
+
+from screens.base import StepScreen, stylesheet
+from screens.session import Banner
+from screens.widgets.text import line
+from screens.widgets.validated_field import ValidatedField
+
+if TYPE_CHECKING:
+    from wizard.answers import StorageAnswers
+    from wizard.host.facts import HostFacts
+
+BACKENDS = {
+    "qcow2": "qcow2: copy-on-write files on local disk (the default)",
+    "flat": "flat: raw files on local disk",
+    "lvm": "lvm: logical volumes in a volume group",
+    "rbd": "rbd: Ceph RBD images (shared storage)",
+}
+CONSEQUENCES = {
+    "qcow2": "Disk space: thin, an instance uses only what it writes. Speed: a little slower than raw. "
+    "Live migration copies the disks unless /var/lib/nova/instances is shared. Glance images may be qcow2 "
+    "or raw; with force_raw_images (nova's default) they are converted to raw once, on first use.",
+    "flat": "Disk space: the whole disk size is reserved when the instance starts. Speed: the fastest local "
+    "files. Live migration copies the disks unless /var/lib/nova/instances is shared. Images are converted "
+    "to raw (force_raw_images).",
+    "lvm": "Disk space: each disk is a logical volume of its full size in the volume group, which must exist "
+    "(vgs). Speed: raw block devices, fast. Live migration copies the disks (block migration).",
+    "rbd": "Disk space: in the Ceph pool, shared by every compute node. Live migration does not copy disks, "
+    "and instances start as copy-on-write clones of their image, which must be raw in Glance: a qcow2 image "
+    "is downloaded and converted instead (with force_raw_images), losing the clone. Needs ceph.conf, a Ceph "
+    "client and the libvirt secret holding its key.",
+}
+
+
+class StorageScreen(StepScreen):
+    CSS_PATH = stylesheet("storage")
+    HELP = "storage"
+
+    def __init__(self, banner: Banner, answers: StorageAnswers, facts: HostFacts) -> None:
+        from wizard.host.profile import HostProfile
+
+        super().__init__(banner)
+        self.answers = answers
+        profile = HostProfile.from_facts(facts)
+        self.groups = profile.volume_groups  # None: lvm2 is not there (or vgs failed)
+        self.groups_source = profile.volume_groups_source
+
+    def compose_body(self) -> ComposeResult:
+        from wizard.answers import names
+
+        with RadioSet(id="backend", compact=True):
+            for backend, label in BACKENDS.items():
+                yield RadioButton(label, value=backend == self.answers.backend, id=backend)
+        yield Static("", id="consequences")
+        with Vertical(id="lvm-fields", classes="fields"):
+            vg = self.answers.volume_group or (self.groups[0] if self.groups else "")
+            yield ValidatedField(
+                "Volume group",
+                vg,
+                self._volume_group_problem,
+                id="volume_group",
+                hint=self._groups_hint(),
+                suggestions=self.groups or (),
+            )
+        with Vertical(id="rbd-fields", classes="fields"):
+            yield ValidatedField("Pool", self.answers.rbd_pool, names.ceph_pool_problem, id="rbd_pool")
+            yield ValidatedField(
+                "ceph.conf", self.answers.ceph_conf, names.absolute_path_problem, id="ceph_conf"
+            )
+            yield ValidatedField(
+                "Ceph client",
+                self.answers.rbd_user,
+                names.ceph_client_problem,
+                id="rbd_user",
+                hint="without 'client.'",
+            )
+            yield ValidatedField(
+                "Secret UUID",
+                self.answers.rbd_secret_uuid,
+                names.uuid_problem,
+                id="rbd_secret_uuid",
+                hint="virsh secret-list shows it",
+                placeholder="457eb676-33da-42ec-9a8c-9293d545c337",
+            )
+
+    def _groups_hint(self) -> str:
+        if self.groups is None:
+            return f"lvm2 was not found here ({self.groups_source})"
+        if not self.groups:
+            return "no volume group exists here yet: vgcreate one first"
+        return "on this host: " + ", ".join(self.groups) + " (right arrow completes)"
+
+    def _volume_group_problem(self, name: str) -> str | None:
+        from wizard.answers import names
+
+        problem = names.volume_group_problem(name)
+        if problem is not None:
+            return problem
+        if self.groups is None:
+            return "cannot be checked: lvm2 is not installed here; install lvm2 and create the group first"
+        if name not in self.groups:
+            known = ", ".join(self.groups) or "none"
+            return f"does not exist on this host (volume groups: {known}); create it with vgcreate first"
+        return None
+
+    def on_mount(self) -> None:
+        self._update()
+        self.query_one("#backend").focus()
+
+    def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
+        self._update()
+
+    def backend(self) -> str:
+        for backend in BACKENDS:
+            if self.query_one(f"#{backend}", RadioButton).value:
+                return backend
+        return self.answers.backend
+
+    def _update(self) -> None:
+        backend = self.backend()
+        self.query_one("#consequences", Static).update(Text(CONSEQUENCES[backend]))
+        self.query_one("#lvm-fields").display = backend == "lvm"
+        self.query_one("#rbd-fields").display = backend == "rbd"
+
+    def _fields(self) -> list[ValidatedField]:
+        container = {"lvm": "#lvm-fields", "rbd": "#rbd-fields"}.get(self.backend())
+        return list(self.query_one(container).query(ValidatedField)) if container else []
+
+    def _value(self, field: str) -> str:
+        return self.query_one(f"#{field}", ValidatedField).value
+
+    def current(self) -> object:
+        from wizard.answers import StorageAnswers
+
+        backend = self.backend()
+        return StorageAnswers(
+            backend=backend,
+            volume_group=self._value("volume_group") if backend == "lvm" else self.answers.volume_group,
+            rbd_pool=self._value("rbd_pool"),
+            ceph_conf=self._value("ceph_conf"),
+            rbd_user=self._value("rbd_user"),
+            rbd_secret_uuid=self._value("rbd_secret_uuid"),
+        )
+
+    def collect(self) -> object:
+        for field in self._fields():
+            problem = field.problem
+            if problem is not None:
+                field.focus_input()
+                self.notify(line("fail", problem).plain, severity="error")
+                return None
+        return self.current()

@@ -1,0 +1,185 @@
+"""TPM: the host's TPM 2.0 from the engine's status (device, tpm2-tools, vTPM), verification through tpm2-tools
+in a worker with progress, and the choices: install the tools, verify, an emulated TPM for instances."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.widgets import Button, Checkbox, Static
+
+from screens.base import StepScreen, stylesheet
+from screens.session import Banner
+from screens.widgets.buttons import button
+from screens.widgets.text import line, status
+
+if TYPE_CHECKING:
+    from wizard.answers import TpmAnswers
+    from wizard.host.facts import HostFacts
+    from wizard.tpm.status import TpmStatus
+    from wizard.tpm.verify import StepProgress
+
+STEP_WORDS = {"passed": "pass", "warning": "warn", "failed": "fail", "skipped": "skip"}
+
+
+class TpmStatusMade(Message):
+    """The TPM's status is known (verified or not)."""
+
+    def __init__(self, status: TpmStatus, requested: bool) -> None:
+        super().__init__()
+        self.status = status
+        self.requested = requested  # verification was asked for (else the status is from the facts only)
+
+
+class TpmStepProgressed(Message):
+    """A verification step started or ended."""
+
+    def __init__(self, progress: StepProgress) -> None:
+        super().__init__()
+        self.progress = progress
+
+
+def render_status(state: TpmStatus, *, requested: bool) -> Text:
+    text = line("pass" if state.ok else "warn", state.summary)
+    text.append("\n")
+    text.append("Device: ", style="bold")
+    text.append(state.detection.summary + "\n")
+    text.append("Tools: ", style="bold")
+    text.append(state.tools.description + "\n")
+    if state.install is not None:
+        text.append(f"  would install with: {' '.join(state.install.argv)} (cannot be undone)\n")
+    text.append("Verification: ", style="bold")
+    if not state.verification.ran and not requested:
+        text.append("not run yet: v runs it now (read-only tpm2-tools commands)\n")
+    elif not state.verification.ran:
+        text.append(state.verification.skipped_reason + "\n")
+    else:
+        text.append("\n")
+    for step in state.verification.steps:
+        text.append("  ")
+        text.append_text(status(STEP_WORDS.get(step.status.value, "unknown")))
+        text.append(f" {step.title}: {step.meaning}\n")
+        if step.remedy and step.status.value != "passed":
+            text.append(f"         {step.remedy}\n")
+    vtpm = state.vtpm
+    text.append("vTPM for instances: ", style="bold")
+    text.append("available\n" if vtpm.available else "not available\n")
+    for problem in vtpm.problems:
+        text.append("  ")
+        text.append_text(line("fail", problem))
+        text.append("\n")
+    for warning in vtpm.warnings:
+        text.append("  ")
+        text.append_text(line("warn", warning))
+        text.append("\n")
+    for remedy in state.remedies:
+        text.append(f"To do: {remedy}\n")
+    return text
+
+
+class TpmScreen(StepScreen):
+    CSS_PATH = stylesheet("tpm")
+    HELP = "tpm"
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("v", "verify", "Verify now")]
+
+    def __init__(self, banner: Banner, answers: TpmAnswers, facts: HostFacts, live: bool) -> None:
+        super().__init__(banner)
+        self.answers = answers
+        self.facts = facts
+        self.live = live
+        self.verifying = False
+
+    def compose_body(self) -> ComposeResult:
+        with VerticalScroll(id="status-box"):
+            yield Static(line("run", "Reading the TPM's status..."), id="status")
+        yield Checkbox(
+            "Install tpm2-tools when missing (a rollback cannot undo it)",
+            value=self.answers.install_tools,
+            id="install_tools",
+            compact=True,
+        )
+        yield Checkbox(
+            "Verify the TPM with tpm2-tools (self test, random, identity, PCR banks)",
+            value=self.answers.verify,
+            id="verify",
+            compact=True,
+        )
+        yield Checkbox(
+            "Offer an emulated TPM to instances (Nova vTPM through swtpm)",
+            value=self.answers.vtpm,
+            id="vtpm",
+            compact=True,
+        )
+
+    def compose_actions(self) -> ComposeResult:
+        yield button("Verify now (v)", "verify-now")
+
+    def on_mount(self) -> None:
+        self.query_one("#install_tools").focus()
+        self.assess(verify=False)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "verify-now":
+            event.stop()
+            self.action_verify()
+        else:
+            super().on_button_pressed(event)
+
+    def action_verify(self) -> None:
+        if self.verifying:
+            return
+        self.verifying = True
+        self.query_one("#status", Static).update(line("run", "Verifying the TPM with tpm2-tools..."))
+        self.assess(verify=True)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, name="TPM verification")
+    def assess(self, *, verify: bool) -> None:
+        from wizard.commands import CommandRunner
+        from wizard.tpm.status import build_status
+
+        state = build_status(
+            self.facts,
+            environment=os.environ,
+            runner=CommandRunner() if verify else None,
+            live=self.live,
+            verify=verify,
+            on_progress=self._progressed,
+        )
+        self.post_message(TpmStatusMade(state, verify))
+
+    def _progressed(self, progress: StepProgress) -> None:
+        self.post_message(TpmStepProgressed(progress))
+
+    def on_tpm_step_progressed(self, event: TpmStepProgressed) -> None:
+        progress = event.progress
+        if progress.result is None:
+            self.query_one("#status", Static).update(
+                line("run", f"Verifying: step {progress.index + 1} of {progress.total}: {progress.title}...")
+            )
+
+    def on_tpm_status_made(self, event: TpmStatusMade) -> None:
+        self.verifying = False
+        self.query_one("#status", Static).update(render_status(event.status, requested=event.requested))
+
+    def worker_failed(self, name: str, error: BaseException | None) -> None:
+        self.verifying = False
+        self.query_one("#status", Static).update(line("fail", f"The {name} failed: {error}"))
+
+    @property
+    def busy(self) -> str:
+        return ""
+
+    def current(self) -> object:
+        from wizard.answers import TpmAnswers
+
+        return TpmAnswers(
+            verify=self.query_one("#verify", Checkbox).value,
+            install_tools=self.query_one("#install_tools", Checkbox).value,
+            vtpm=self.query_one("#vtpm", Checkbox).value,
+        )

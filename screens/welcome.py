@@ -1,0 +1,248 @@
+"""Welcome: what the wizard will and will not do, the mode, where it keeps its state, and what it found on start.
+
+On start it prepares the host's files (a demo's throwaway copy) and asks the engine what happened while nobody
+was looking: an interrupted apply (complete it or roll it back), an apply waiting for confirmation, an
+automatic revert. Nothing goes on until an interrupted apply is settled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widgets import Button, Static
+
+from screens.base import StepScreen, stylesheet
+from screens.session import Banner, HostSource, Mode
+from screens.widgets.buttons import button
+from screens.widgets.text import heading, line, lines
+
+if TYPE_CHECKING:
+    from wizard.apply.startup import StartupReport
+
+WILL = (
+    "- find out what this host can do: a KVM API probe decides, not a CPU flag\n"
+    "- ask each choice of a Nova compute node on KVM, checked as you type\n"
+    "- show every change as a diff with its reasons before anything is done\n"
+    "- apply it as one transaction, snapshot first; keep it only if you confirm\n"
+    "- undo any change later (F2: snapshots)"
+)
+WONT = (
+    "- choose software emulation without your consent\n"
+    "- change anything before you approve the Review\n"
+    "- touch the firmware setup or the kernel command line"
+)
+MODES: dict[Mode, str] = {
+    "setup": "first-boot setup",
+    "demo": "demo (a recorded host; its files are a throwaway copy, nothing is written outside it)",
+    "rescue": "rescue",
+}
+
+
+@dataclass(frozen=True)
+class WelcomeResult:
+    root: Path  # the host's files, ready (a demo's copy is made)
+
+
+class StartChecked(Message):
+    """The host's files are ready and the engine said what it found on start."""
+
+    def __init__(self, root: Path, report: StartupReport, lines: list[Text]) -> None:
+        super().__init__()
+        self.root = root
+        self.report = report
+        self.lines = lines
+
+
+class Settled(Message):
+    """An interrupted or pending change was completed, rolled back, confirmed or reverted."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
+class WelcomeScreen(StepScreen):
+    CSS_PATH = stylesheet("welcome")
+    HELP = "welcome"
+    NEXT_LABEL = "Start"
+    working: reactive[bool] = reactive(True, bindings=True)  # preparing, checking or settling
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("c", "settle('complete')", "Complete", show=False),
+        Binding("r", "settle('rollback')", "Roll back", show=False),
+        Binding("k", "settle('confirm')", "Keep", show=False),
+        Binding("v", "settle('revert')", "Revert", show=False),
+    ]
+
+    def __init__(
+        self,
+        banner: Banner,
+        mode: Mode,
+        source: HostSource,
+        prepare_demo: Callable[[str, Path | None], Path] | None = None,
+    ) -> None:
+        super().__init__(banner)
+        self.mode = mode
+        self.source = source
+        self.prepare_demo = prepare_demo
+        self.root: Path | None = source.root if source.kind != "demo" else None
+        self.report: StartupReport | None = None
+
+    def compose_body(self) -> ComposeResult:
+        yield Static(heading("kvm-wizard will:"), classes="heading")
+        yield Static(Text(WILL), id="will")
+        yield Static(heading("It will not:"), classes="heading")
+        yield Static(Text(WONT), id="wont")
+        yield Static(heading("Mode:", MODES[self.mode]), id="mode")
+        yield Static(self._where(), id="where")
+        yield Static("Looking for unfinished work...", id="start")
+
+    def compose_actions(self) -> ComposeResult:
+        yield button("Complete it (c)", "complete", "settle")
+        yield button("Roll it back (r)", "rollback", "settle")
+        yield button("Keep it (k)", "confirm", "settle")
+        yield button("Revert it (v)", "revert", "settle")
+
+    def _where(self) -> Text:
+        host = heading("Host:", self.source.describe())
+        if self.root is None:
+            return lines(host, heading("Files:", "a throwaway copy (its path is shown when you quit)"))
+        root = "" if self.root == Path("/") else f" under {self.root}"
+        kept = "generations and last answers in /var/lib/kvm-wizard, log in /var/log/kvm-wizard.log"
+        return lines(host, heading(f"Kept{root}:", kept))
+
+    def on_mount(self) -> None:
+        for widget in self.query(".settle"):
+            widget.display = False
+        self.check_start()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, name="start check")
+    def check_start(self) -> None:
+        from wizard.apply.startup import check_on_start
+
+        root = self.root
+        if root is None:
+            if self.prepare_demo is None:
+                raise RuntimeError("a demo host without a way to copy its files")
+            root = self.prepare_demo(self.source.scenario, self.source.root)
+        report = check_on_start(root)
+        self.post_message(StartChecked(root, report, _describe(report)))
+
+    def on_start_checked(self, event: StartChecked) -> None:
+        from wizard.apply.confirm import mark_revert_reported
+
+        self.root = event.root
+        self.report = event.report
+        self.working = False
+        self.query_one("#where", Static).update(self._where())
+        self.query_one("#start", Static).update(
+            lines(*event.lines) if event.lines else "Nothing unfinished was found."
+        )
+        if event.report.revert is not None:
+            mark_revert_reported(event.root)
+        unfinished = event.report.unfinished
+        pending = event.report.pending
+        self.query_one("#complete").display = unfinished is not None and not unfinished.must_roll_back
+        self.query_one("#rollback").display = unfinished is not None and not unfinished.must_complete
+        self.query_one("#confirm").display = unfinished is None and pending is not None
+        self.query_one("#revert").display = unfinished is None and pending is not None
+        self.query_one("#next").focus()
+
+    @on(Button.Pressed, ".settle")
+    def settle_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_settle(event.button.id or "")
+
+    def action_settle(self, how: str) -> None:
+        button = self.query_one(f"#{how}", Button)
+        if self.working or not button.display or self.root is None:
+            return
+        self.working = True
+        self.query_one("#start", Static).update("Working...")
+        self.settle(self.root, how)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, name="recovery")
+    def settle(self, root: Path, how: str) -> None:
+        from wizard.apply.confirm import confirm, revert_now
+        from wizard.apply.recovery import RecoveryDecision, RecoveryError, recover
+        from wizard.apply.startup import check_on_start
+
+        if how in ("complete", "rollback"):
+            decision = RecoveryDecision.COMPLETE if how == "complete" else RecoveryDecision.ROLL_BACK
+            try:
+                recovery = recover(root, decision)
+                text = recovery.message if recovery is not None else "Nothing to recover any more."
+            except RecoveryError as error:
+                text = f"Recovery failed: {error}"
+        elif how == "confirm":
+            text = confirm(root).message
+        else:
+            text = revert_now(root).message
+        report = check_on_start(root)
+        self.post_message(StartChecked(root, report, [Text(text), *_describe(report)]))
+
+    def worker_failed(self, name: str, error: BaseException | None) -> None:
+        self.working = False
+        self.query_one("#start", Static).update(line("fail", f"{name} failed: {error}"))
+
+    @property
+    def busy(self) -> str:
+        return "a recovery is running" if self.working and self.report is not None else ""
+
+    def collect(self) -> object:
+        if self.root is None or self.report is None:
+            self.notify("One moment: the host's files are being prepared.", severity="warning")
+            return None
+        if self.report.unfinished is not None:
+            self.notify("Settle the interrupted change first: complete it or roll it back.", severity="error")
+            return None
+        return WelcomeResult(self.root)
+
+    def action_back(self) -> None:
+        self.notify("This is the first step. ctrl+q quits.")
+
+
+def _describe(report: StartupReport) -> list[Text]:
+    found: list[Text] = []
+    if report.revert is not None:
+        revert = report.revert
+        found.append(
+            line(
+                "note",
+                f"At {revert.time} the changes of generation {revert.restored} were reverted: {revert.reason}.",
+            )
+        )
+        found += [Text(f"  {problem}") for problem in revert.problems]
+    unfinished = report.unfinished
+    if unfinished is not None:
+        found.append(
+            line(
+                "warn",
+                f"An earlier {unfinished.kind} was interrupted while {unfinished.phase} (generation "
+                f"{unfinished.generation}: {unfinished.summary}). Each file is wholly old or wholly new.",
+            )
+        )
+        if unfinished.problem:
+            found.append(Text(f"  It cannot be recovered here: {unfinished.problem}"))
+        elif unfinished.must_roll_back:
+            found.append(Text(f"  It had failed ({unfinished.failure}): it can only be rolled back."))
+        elif unfinished.must_complete:
+            found.append(Text("  An interrupted revert is always completed."))
+    if report.pending is not None and unfinished is None:
+        found.append(
+            line(
+                "warn",
+                f"Generation {report.pending.generation} waits for confirmation ({report.seconds_left:.0f} s "
+                "left); without it, it is reverted.",
+            )
+        )
+    found += [line("note", problem) for problem in report.problems]
+    return found
