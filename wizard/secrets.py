@@ -5,7 +5,8 @@ from __future__ import annotations
 import functools
 import re
 
-from wizard.options import FILE_KINDS, normalize_section
+# wizard.options is imported where it is needed: mask_text() masks log lines during the probe, and the probe
+# should not load the option schema for that.
 
 MASK = "****"  # always the same: a mask must not reveal the length of what it hides
 
@@ -48,6 +49,7 @@ _NOT_SECRET = frozenset(
 def _secret_table(file_kind: str) -> tuple[frozenset[tuple[str, str]], frozenset[str]]:
     """(section, name) pairs flagged secret, and the names flagged in any section, lower-cased."""
     from wizard import option_data
+    from wizard.options import FILE_KINDS
 
     kinds = [file_kind] if file_kind in FILE_KINDS else list(FILE_KINDS)
     pairs = {
@@ -67,6 +69,8 @@ def name_looks_secret(option: str) -> bool:
 
 def is_secret(file_kind: str, section: str, option: str) -> bool:
     """Whether the value of `option` in `section` must never be shown (any file kind; unknown ones use patterns)."""
+    from wizard.options import normalize_section
+
     name = option.strip().lower().replace("-", "_")
     # [default] is a section of its own for oslo, but it is masked like [DEFAULT].
     section_key = normalize_section(section).lower()

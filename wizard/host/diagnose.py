@@ -61,6 +61,7 @@ hardware virtualization is possible here), then ``disabled-in-firmware``, then `
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from wizard.host.checks.access import check_kvm_access
 from wizard.host.checks.common import Assessment, Impact
@@ -83,7 +84,9 @@ from wizard.host.findings import Diagnosis, Verdict, VerdictCode
 from wizard.host.kernel import KvmUsability
 from wizard.host.platform import ArchFamily, Vendor
 from wizard.host.profile import HostProfile
-from wizard.rescue.model import ConfigReview
+
+if TYPE_CHECKING:
+    from wizard.rescue.model import ConfigReview
 
 Check = Callable[[Context], list[Assessment]]
 

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import tomlkit
-from tomlkit.exceptions import TOMLKitError
 
 FACTS_SCHEMA = 1
 
@@ -159,6 +157,10 @@ def _plain(value: Any) -> Any:
 
 
 def facts_to_toml(facts: HostFacts) -> str:
+    # tomlkit writes readable multi-line strings; it is imported here because reading (every demo and --facts
+    # run) needs only the standard library's tomllib, and tomlkit costs a noticeable part of check's start.
+    import tomlkit
+
     document = tomlkit.document()
     document.add(
         tomlkit.comment("kvm-wizard host facts: raw observations of one host (see README, 'Host facts').")
@@ -221,8 +223,8 @@ def _convert(cls: type[Any], name: str, raw: Any, where: str) -> Any:
 
 def facts_from_toml(text: str, source: str) -> HostFacts:
     try:
-        data = tomlkit.parse(text).unwrap()
-    except (TOMLKitError, ValueError) as error:  # tomlkit raises ParseError and, for odd input, ValueError
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
         raise FactsError(f"{source}: not a TOML facts recording ({error})") from None
     schema = data.pop("schema", None)
     if schema != FACTS_SCHEMA:

@@ -11,23 +11,29 @@ line numbers included, apart from the masked values.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from wizard.files.ini_syntax import separator_at
-from wizard.files.lines import split_lines, without_ending
-from wizard.options import FILE_KINDS, FileKind, known_options, normalize_section
-from wizard.secrets import MASK, is_secret, mask_ini_line, mask_ini_text, mask_text
+# The option schema and the masking rules are imported where they are used: `kvm-wizard check` on a host
+# without nova.conf (the first-boot case) should not pay for loading them.
+if TYPE_CHECKING:
+    from wizard.options import FileKind
 
 # The configuration files the probe records this way, and how each is parsed and masked.
 RECORDED_CONFIGS: dict[str, FileKind] = {
     "/etc/nova/nova.conf": "nova.conf",
     "/etc/glance/glance-api.conf": "glance-api.conf",
 }
+CONFIG_PATHS: dict[FileKind, str] = {kind: path for path, kind in RECORDED_CONFIGS.items()}
+# The prefix of the finding ids of each file's lint ("nova-conf-unknown-option:libvirt.foo").
+ID_PREFIXES: dict[FileKind, str] = {"nova.conf": "nova-conf", "glance-api.conf": "glance-api-conf"}
 LINE_MARKER = "# line "
 _MARKER = re.compile(r"^# line (\d+)$")
 
 
 def record_ini(file_kind: str, text: str) -> str:
     """What the facts keep of an INI file: its settings with their line numbers, secret values masked."""
+    from wizard.files.lines import split_lines, without_ending
+
     kept: list[str] = []
     expected = 1
     for number, ending_line in enumerate(split_lines(text)[0], start=1):
@@ -59,6 +65,9 @@ _CREDENTIAL_WORDS = ("pas", "pw", "secr", "tok", "key", "cred")
 
 
 def looks_secret(file: FileKind, section: str, key: str) -> bool:
+    from wizard.options import known_options, normalize_section
+    from wizard.secrets import is_secret
+
     if is_secret(file, section, key):
         return True
     unknown = key not in known_options(file, normalize_section(section))
@@ -67,6 +76,8 @@ def looks_secret(file: FileKind, section: str, key: str) -> bool:
 
 def shown_line(text: str) -> str:
     """A line oslo cannot parse, masked: after a word that looks like a credential's name, nothing is shown."""
+    from wizard.secrets import MASK, mask_text
+
     words = text.split(None, 1)
     if len(words) == 2 and any(word in words[0].lower() for word in _CREDENTIAL_WORDS):
         return f"{words[0]} {MASK}"
@@ -76,8 +87,11 @@ def shown_line(text: str) -> str:
 def mask_config_line(file_kind: str, section: str, line: str) -> str:
     """One line of a configuration file for a preview: wizard.secrets' masking, plus the guessed credentials
     of names nova does not define (`pasword = ...`) and of lines oslo cannot parse (`password s3cret`)."""
+    from wizard.files.ini_syntax import separator_at
+    from wizard.secrets import MASK, mask_ini_line
+
     masked = mask_ini_line(file_kind, section, line)
-    if file_kind not in FILE_KINDS:
+    if file_kind not in RECORDED_CONFIGS.values():
         return masked
     body = masked.rstrip("\r\n")
     ending = masked[len(body) :]
@@ -96,6 +110,8 @@ def mask_config_line(file_kind: str, section: str, line: str) -> str:
 def mask_config_text(file_kind: str, text: str) -> str:
     """A whole configuration file masked as mask_config_line() masks a line, continuation lines of a masked
     value included (sections followed)."""
+    from wizard.secrets import MASK, mask_ini_line, mask_ini_text
+
     section = "DEFAULT"
     hidden = False  # the last assignment's value was masked here: its continuation lines are part of it
     lines = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from wizard.host.ini_record import RECORDED_CONFIGS
+from wizard.host.ini_record import CONFIG_PATHS, ID_PREFIXES
 from wizard.options import FileKind
 from wizard.rules import HostContext
 
@@ -13,8 +13,6 @@ Severity = Literal["error", "warning", "info"]
 EditKind = Literal["set", "set-list", "unset", "move"]
 
 # The file each kind lives in, and the prefix of its findings' ids.
-CONFIG_PATHS: dict[FileKind, str] = {kind: path for path, kind in RECORDED_CONFIGS.items()}
-ID_PREFIXES: dict[FileKind, str] = {"nova.conf": "nova-conf", "glance-api.conf": "glance-api-conf"}
 
 
 @dataclass(frozen=True)

@@ -22,12 +22,13 @@ from wizard.host.checks.context import VtState, build_context
 from wizard.host.diagnose import diagnose_profile
 from wizard.host.facts import HostFacts
 from wizard.host.findings import Diagnosis, Finding, Status, Verdict, diagnosis_to_json
+from wizard.host.ini_record import CONFIG_PATHS
 from wizard.host.profile import HostProfile
 from wizard.plan.current import PlanningError, read_current
 from wizard.plan.model import Plan
 from wizard.rescue.fixes import FixRecipe, build_fix_plan
 from wizard.rescue.lint import lint_host, review_config
-from wizard.rescue.model import CONFIG_PATHS, ConfigReview, ConfigText, IniEdit, LintIssue
+from wizard.rescue.model import ConfigReview, ConfigText, IniEdit, LintIssue
 
 MODULES_FIX = "kvm-modules"
 DEVICE_FIX = "kvm-device-access"

@@ -2,21 +2,31 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from wizard.host.checks.common import Assessment, Impact, assess
 from wizard.host.checks.context import Context
 from wizard.host.facts import HostFacts
 from wizard.host.findings import Evidence, Remedy, Status
-from wizard.host.ini_record import RECORDED_CONFIGS, restore_ini
+from wizard.host.ini_record import ID_PREFIXES, RECORDED_CONFIGS, restore_ini
 from wizard.host.profile import HostProfile
-from wizard.rescue.lint import lint_host, review_config
-from wizard.rescue.model import ID_PREFIXES, ConfigFile, ConfigReview, ConfigText, LintIssue
+
+# The lint (option schema, rules) loads only when there is a file to lint: a first-boot host has none.
+if TYPE_CHECKING:
+    from wizard.rescue.model import ConfigFile, ConfigReview, LintIssue
 
 _STATUS = {"error": Status.FAIL, "warning": Status.WARN, "info": Status.INFO}
 NOT_RECORDED = "its settings are not in these facts (recorded by an older kvm-wizard); record the host again"
 
 
-def review_recorded(facts: HostFacts, profile: HostProfile) -> ConfigReview:
-    """Lint of the settings in the facts (pure: the probe recorded them, secrets masked)."""
+def review_recorded(facts: HostFacts, profile: HostProfile) -> ConfigReview | None:
+    """Lint of the settings in the facts (pure: the probe recorded them, secrets masked); None when the facts
+    hold no configuration file at all."""
+    if not any(_recorded(facts, path) for path in RECORDED_CONFIGS):
+        return None
+    from wizard.rescue.lint import lint_host, review_config
+    from wizard.rescue.model import ConfigText
+
     sources: list[ConfigText] = []
     for path, kind in RECORDED_CONFIGS.items():
         read = facts.files.get(path)
@@ -29,6 +39,14 @@ def review_recorded(facts: HostFacts, profile: HostProfile) -> ConfigReview:
         else:
             sources.append(ConfigText(kind, None))
     return review_config(sources, lint_host(profile))
+
+
+def _recorded(facts: HostFacts, path: str) -> bool:
+    """Whether the facts say anything about this file beyond "it does not exist"."""
+    read = facts.files.get(path)
+    if read is not None and (read.content is not None or not (read.error or "").startswith("ENOENT")):
+        return True
+    return facts.stat(path).exists
 
 
 def issue_title(issue: LintIssue) -> str:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from wizard.host.checks.context import Context
 from wizard.host.findings import Remedy
+from wizard.host.ini_record import CONFIG_PATHS
 from wizard.host.patterns import KNOWN_ERRORS
 from wizard.host.system import DistroFamily, LogError
-from wizard.rescue.model import CONFIG_PATHS, LintIssue
+
+if TYPE_CHECKING:
+    from wizard.rescue.model import LintIssue
 
 # Known log errors -> the lint rules whose finding explains them.
 EXPLAINED_BY: dict[str, tuple[str, ...]] = {
