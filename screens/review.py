@@ -110,6 +110,8 @@ class ReviewScreen(StepScreen):
         listing = self.query_one("#problems", OptionList)
         listing.set_options(Option(line("fail", text)) for text in problems)
         listing.display = bool(problems)
+        if problems:
+            listing.highlighted = 0
         self.query_one("#summary", Static).update(self._summary(event, len(problems)))
         self.query_one("#changes", DiffView).show(self._details(event))
         (listing if problems else self.query_one("#changes")).focus()

@@ -187,7 +187,8 @@ class WelcomeScreen(StepScreen):
         else:
             text = revert_now(root).message
         report = check_on_start(root)
-        self.post_message(StartChecked(root, report, [Text(text), *_describe(report)]))
+        found = _describe(report) or [Text("Nothing unfinished is left.")]
+        self.post_message(StartChecked(root, report, [Text(text), *found]))
 
     def worker_failed(self, name: str, error: BaseException | None) -> None:
         self.working = False

@@ -1,0 +1,42 @@
+"""Ceph direct download: not applicable with rbd storage (and why); its fields checked as typed."""
+
+from __future__ import annotations
+
+from textual.widgets import Input
+
+from screens.ceph_download import CephDownloadScreen
+from tests.screens.harness import ScreenApp, banner, shows, until
+from wizard.answers import CephDownloadAnswers
+
+
+async def test_not_applicable_when_disks_are_on_rbd() -> None:
+    app = ScreenApp(lambda: CephDownloadScreen(banner("Ceph"), CephDownloadAnswers(enabled=True), "rbd"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await shows(pilot, "[INFO] Not applicable: instance disks are on rbd")
+        await pilot.press("f10")
+        await until(pilot, lambda: app.exits)
+    assert app.exit_value.value == CephDownloadAnswers(enabled=False)
+
+
+async def test_fields_are_checked_and_the_glance_node_is_asked() -> None:
+    app = ScreenApp(lambda: CephDownloadScreen(banner("Ceph"), CephDownloadAnswers(), "qcow2"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert not app.screen.query_one("#fields").display
+        await pilot.press("space")  # enabled
+        assert app.screen.query_one("#fields").display
+        screen = app.screen
+        screen.query_one("#rbd_user-input", Input).value = "client.glance"
+        await shows(pilot, "[FAIL] Ceph client is given with its type prefix")
+        screen.query_one("#connect_timeout-input", Input).value = "0"
+        await shows(pilot, "[FAIL] Connect timeout (s) must be more than 0 seconds")
+        await pilot.press("f10")
+        await pilot.pause()
+        assert not app.exits
+        screen.query_one("#rbd_user-input", Input).value = "glance"
+        screen.query_one("#connect_timeout-input", Input).value = "30"
+        screen.query_one("#glance_api_node").focus()
+        await pilot.press("space")
+        await shows(pilot, "Image locations then become visible")
+        await pilot.press("f10")
+        await until(pilot, lambda: app.exits)
+    assert app.exit_value.value == CephDownloadAnswers(enabled=True, connect_timeout=30, glance_api_node=True)

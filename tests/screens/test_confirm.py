@@ -1,0 +1,75 @@
+"""Confirm: the countdown from the deadline on disk, the health checks, keep or revert; time up reverts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from screens.confirm import ConfirmScreen, Settled
+from tests.screens.harness import ScreenApp, banner, shows, until
+from tests.screens.plans import demo_plan
+from wizard.apply.confirm import pending_confirmation
+from wizard.apply.results import ApplyResult
+from wizard.apply.transaction import apply_plan
+from wizard.cli.tui import prepare_demo
+from wizard.commands import CommandRunner
+
+NOVA = "etc/nova/nova.conf"
+
+
+def applied(tmp_path: Path, timeout: float) -> tuple[Path, bytes, ApplyResult]:
+    root = prepare_demo("intel-ready", tmp_path / "root")
+    before = (root / NOVA).read_bytes()
+    result = apply_plan(demo_plan(root), root, runner=CommandRunner(), confirm_timeout=timeout)
+    assert result.ok
+    assert result.confirmation is not None
+    return root, before, result
+
+
+async def test_keep_it(tmp_path: Path) -> None:
+    root, before, result = applied(tmp_path, 60)
+    app = ScreenApp(lambda: ConfirmScreen(banner("Confirm"), root, result))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await shows(pilot, "Reverting in ")
+        await shows(pilot, "[PASS] Verify: re-read every file, re-parse, run the checks")
+        await pilot.press("escape", "f10")  # neither leaves before the decision
+        assert not app.exits
+        await pilot.press("y")
+        await shows(pilot, "[PASS] Confirmed: the changes of generation 1 stay.")
+        await pilot.press("f10")
+        await until(pilot, lambda: app.exits)
+    settled = app.exit_value.value
+    assert isinstance(settled, Settled)
+    assert settled.kept is True
+    assert pending_confirmation(root) is None
+    assert (root / NOVA).read_bytes() != before
+
+
+async def test_revert_now(tmp_path: Path) -> None:
+    root, before, result = applied(tmp_path, 60)
+    app = ScreenApp(lambda: ConfirmScreen(banner("Confirm"), root, result))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("r")
+        await shows(pilot, "[WARN] Reverted to the state of generation 1")
+        await pilot.press("f10")
+        await until(pilot, lambda: app.exits)
+    settled = app.exit_value.value
+    assert isinstance(settled, Settled)
+    assert settled.kept is False
+    assert (root / NOVA).read_bytes() == before
+
+
+async def test_time_up_reverts(tmp_path: Path) -> None:
+    root, before, result = applied(tmp_path, 1.0)
+    app = ScreenApp(lambda: ConfirmScreen(banner("Confirm"), root, result))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, ConfirmScreen)
+        await until(pilot, lambda: screen.settled is not None, "the revert at the deadline")
+        await pilot.press("f10")
+        await until(pilot, lambda: app.exits)
+    settled = app.exit_value.value
+    # Reverted here, or by the watcher a moment before (then nothing waited any more): reverted either way.
+    assert isinstance(settled, Settled)
+    assert settled.kept in (False, None)
+    assert pending_confirmation(root) is None
+    assert (root / NOVA).read_bytes() == before

@@ -1,0 +1,29 @@
+"""Done: the generation, what changed, the next steps and how to undo it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from screens.done import DoneScreen, Outcome
+from tests.screens.harness import ScreenApp, banner, screen_text, shows, until
+from tests.screens.plans import demo_plan
+from wizard.apply.transaction import apply_plan
+from wizard.cli.tui import prepare_demo
+from wizard.commands import CommandRunner
+
+
+async def test_generation_changes_next_steps_and_undo(tmp_path: Path) -> None:
+    root = prepare_demo("intel-ready", tmp_path / "root")
+    plan = demo_plan(root)
+    result = apply_plan(plan, root, runner=CommandRunner())
+    outcome = Outcome(result, None, "", plan.notes, root, live=False)
+    app = ScreenApp(lambda: DoneScreen(banner("Done"), outcome))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await shows(pilot, "[PASS] Apply done (2 file(s) written; generation 1 holds the state before).")
+        text = screen_text(app)
+        assert "/etc/nova/nova.conf (written)" in text
+        assert "On the target: Restart nova-compute" in text
+        assert f"kvm-wizard snapshots rollback 1 --root {root}" in text
+        await pilot.press("f10")
+        await until(pilot, lambda: app.exits)
+    assert app.exit_value.direction == "next"

@@ -1,0 +1,86 @@
+"""Host check: detection in a worker, the verdict and findings with status words, fixes ticked into the plan."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import OptionList
+
+from screens.host_check import HostCheckResult, HostCheckScreen
+from screens.session import HostSource
+from tests.screens.harness import ScreenApp, banner, shows, until
+from wizard.cli.tui import prepare_demo
+
+
+def host_check(scenario: str, root: Path | None = None) -> HostCheckScreen:
+    source = HostSource("demo", root, scenario=scenario)
+    return HostCheckScreen(banner("Host check"), source, None, frozenset(), want_answers=True)
+
+
+async def test_a_fixable_host_shows_its_verdict_findings_and_remedies() -> None:
+    app = ScreenApp(lambda: host_check("kvm-permissions"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await shows(pilot, "[WARN] Verdict: fixable.")
+        await shows(pilot, "[FAIL]")
+        await shows(pilot, "Your answers start from the suggestions for this host.")
+        await pilot.press("f10")
+        await until(pilot, lambda: app.exits)
+    result = app.exit_value.value
+    assert isinstance(result, HostCheckResult)
+    assert result.diagnosis.verdict.code.value == "fixable"
+    assert result.answers is not None
+    # Consent to emulation is never suggested: the operator gives it on the Hypervisor screen.
+    assert (result.answers.hypervisor.virt_type, result.answers.hypervisor.allow_emulation) == ("kvm", False)
+    assert result.fixes == {}
+
+
+async def test_space_adds_a_fix_to_the_plan_and_the_line_says_so() -> None:
+    app = ScreenApp(lambda: host_check("amd-nested-off"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await shows(pilot, "Verdict:")
+        screen = app.screen
+        assert isinstance(screen, HostCheckScreen)
+        assert screen.known is not None
+        findings = screen.known.diagnosis.findings
+        index = next(
+            i for i, item in enumerate(findings) if item.remedy and item.remedy.plan_fix == "enable-nested"
+        )
+        listing = screen.query_one(OptionList)
+        listing.focus()
+        await pilot.press(*["down"] * index)
+        assert listing.highlighted == index
+        await shows(pilot, "[fix:  ]")
+        await pilot.press("space")
+        await shows(pilot, "[fix: X]")
+        await shows(pilot, "Fix enable-nested: added to the plan")
+        await pilot.press("f10")
+        await until(pilot, lambda: app.exits)
+    result = app.exit_value.value
+    assert isinstance(result, HostCheckResult)
+    assert result.fixes == {"enable-nested": True}
+
+
+async def test_r_checks_again_and_saved_answers_are_the_start(tmp_path: Path) -> None:
+    root = prepare_demo("intel-ready", tmp_path / "root")
+    state = root / "var/lib/kvm-wizard"
+    state.mkdir(parents=True)
+    (state / "answers.toml").write_text(
+        'version = 1\n[hypervisor]\nvirt_type = "qemu"\nallow_emulation = true\n[storage]\nbackend = "flat"\n'
+    )
+    app = ScreenApp(lambda: host_check("intel-ready", root))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await shows(pilot, "Your answers start from the last ones applied here.")
+        screen = app.screen
+        assert isinstance(screen, HostCheckScreen)
+        first = screen.known
+        await pilot.press("r")
+        await until(pilot, lambda: screen.known is not first and screen.ticker is None, "a second detection")
+        await pilot.press("escape")
+        await until(pilot, lambda: app.exits)
+    assert app.exit_value.direction == "back"
+    result = app.exit_value.value
+    assert isinstance(result, HostCheckResult)
+    assert result.answers is not None
+    assert result.answers.storage.backend == "flat"
+    # The consent of an earlier session is asked again.
+    assert (result.answers.hypervisor.virt_type, result.answers.hypervisor.allow_emulation) == ("qemu", False)

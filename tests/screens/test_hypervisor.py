@@ -1,0 +1,51 @@
+"""Hypervisor: kvm by default; qemu only with consent; where KVM cannot work, the wizard stops with the reason."""
+
+from __future__ import annotations
+
+from screens.hypervisor import HypervisorScreen
+from tests.screens.harness import ScreenApp, banner, demo_facts, shows, until
+from wizard.answers import HypervisorAnswers
+from wizard.host.diagnose import diagnose
+
+
+def hypervisor(scenario: str, answers: HypervisorAnswers | None = None) -> HypervisorScreen:
+    verdict = diagnose(demo_facts(scenario)).verdict
+    return HypervisorScreen(banner("Hypervisor"), answers or HypervisorAnswers(), verdict)
+
+
+async def test_kvm_where_it_works() -> None:
+    app = ScreenApp(lambda: hypervisor("intel-ready"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await shows(pilot, "[PASS] KVM can work on this host (ready).")
+        await pilot.press("f10")
+        await until(pilot, lambda: app.exits)
+    assert app.exit_value.value == HypervisorAnswers("kvm", False)
+
+
+async def test_qemu_needs_consent_and_says_what_it_costs() -> None:
+    app = ScreenApp(lambda: hypervisor("intel-ready"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("down", "space")  # the radio set has the focus: qemu
+        await shows(pilot, "10 to 50 times slower")
+        await shows(pilot, "qemu needs your consent")
+        await pilot.press("f10")
+        await pilot.pause()
+        assert not app.exits
+        await pilot.press("tab", "space")  # the consent box
+        await pilot.press("f10")
+        await until(pilot, lambda: app.exits)
+    assert app.exit_value.value == HypervisorAnswers("qemu", True)
+
+
+async def test_where_kvm_cannot_work_the_wizard_stops_with_the_reason() -> None:
+    app = ScreenApp(lambda: hypervisor("intel-vt-disabled"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await shows(pilot, "[FAIL] KVM cannot work on this host (disabled-in-firmware)")
+        await shows(pilot, "The wizard stops here")
+        await pilot.press("f10")
+        await shows(pilot, "kvm cannot work here")
+        assert not app.exits
+        await pilot.press("escape")
+        await until(pilot, lambda: app.exits)
+    assert app.exit_value.direction == "back"
+    assert app.exit_value.value == HypervisorAnswers("kvm", False)

@@ -1,0 +1,66 @@
+"""Nested guests: the limitations shown before the choice, the vendor's flag added and shown, custom models."""
+
+from __future__ import annotations
+
+from textual.widgets import Input
+
+from screens.nested import NestedScreen
+from tests.screens.harness import ScreenApp, banner, demo_facts, screen_text, shows, until
+from wizard.answers import NestedAnswers
+
+
+def nested(scenario: str, answers: NestedAnswers | None = None) -> NestedScreen:
+    return NestedScreen(banner("Nested guests"), answers or NestedAnswers(), demo_facts(scenario))
+
+
+async def test_enabling_shows_the_limitations_and_the_intel_flag() -> None:
+    app = ScreenApp(lambda: nested("intel-ready"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert not app.screen.query_one("#limitations").display
+        await shows(pilot, "nova.conf will say: cpu_mode = host-model")
+        await pilot.press("space")
+        assert app.screen.query_one("#limitations").display
+        await shows(pilot, "[WARN] While an instance runs nested guests it cannot be live-migrated")
+        await shows(pilot, "cpu_model_extra_flags = vmx")
+        await pilot.press("f10")
+        await until(pilot, lambda: app.exits)
+    assert app.exit_value.value == NestedAnswers(enabled=True, cpu_mode="host-model")
+
+
+async def test_amd_gets_svm_and_an_intel_flag_is_refused() -> None:
+    app = ScreenApp(lambda: nested("amd-nested-off", NestedAnswers(enabled=True)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await shows(pilot, "AMD CPU: the wizard adds svm")
+        await shows(pilot, "cpu_model_extra_flags = svm")
+        app.screen.query_one("#extra_flags-input", Input).value = "pcid, vmx"
+        await shows(pilot, "[FAIL] Extra CPU flags 'vmx' exists only on intel CPUs")
+        await pilot.press("f10")
+        await pilot.pause()
+        assert not app.exits
+        app.screen.query_one("#extra_flags-input", Input).value = "pcid"
+        await shows(pilot, "cpu_model_extra_flags = pcid, svm")
+        await pilot.press("f10")
+        await until(pilot, lambda: app.exits)
+    assert app.exit_value.value == NestedAnswers(enabled=True, cpu_mode="host-model", extra_flags=("pcid",))
+
+
+async def test_custom_mode_needs_models_of_this_vendor() -> None:
+    app = ScreenApp(lambda: nested("intel-ready", NestedAnswers(enabled=True, cpu_mode="custom")))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await shows(pilot, "[FAIL] CPU models is empty")
+        models = app.screen.query_one("#cpu_models-input", Input)
+        models.value = "EPYC-Rome"
+        await shows(pilot, "is an amd model and this CPU is Intel")
+        models.value = "IvyBridge"
+        await shows(pilot, "cpu_mode = custom, cpu_model_extra_flags = vmx")
+        await pilot.press("f10")
+        await until(pilot, lambda: app.exits)
+    assert app.exit_value.value == NestedAnswers(enabled=True, cpu_mode="custom", cpu_models=("IvyBridge",))
+
+
+async def test_power_has_no_vendor_flag() -> None:
+    app = ScreenApp(lambda: nested("power9", NestedAnswers(enabled=True, cpu_mode="host-passthrough")))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await shows(pilot, "kvm_hv controls nested guests here")
+        await shows(pilot, "nova.conf will say: cpu_mode = host-passthrough")
+        assert "cpu_model_extra_flags" not in screen_text(app)

@@ -1,0 +1,69 @@
+"""Review: the plan's diff with reasons and masked secrets, actions marked, the answers file, problems -> step."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import OptionList
+
+from screens.review import ReviewScreen
+from screens.session import Step
+from tests.screens.harness import ScreenApp, banner, demo_facts, screen_text, shows, until
+from wizard.answers import Answers, StorageAnswers
+from wizard.cli.tui import prepare_demo
+from wizard.plan.planner import PlanOutcome
+
+SECRET = "S3cret-Pass"
+
+
+def review(root: Path, answers: Answers, scenario: str = "intel-ready") -> ReviewScreen:
+    facts = demo_facts(scenario)
+    return ReviewScreen(banner("Review"), facts, answers, root, live=False, confirm_timeout=120)
+
+
+def with_a_secret_next_to_a_change(root: Path) -> Path:
+    nova = root / "etc/nova/nova.conf"
+    text = nova.read_text().replace(
+        "#compute_driver = <None>\n",
+        f"#compute_driver = <None>\ntransport_url = rabbit://nova:{SECRET}@ctl/\n",
+    )
+    nova.write_text(text)
+    return root
+
+
+async def test_every_change_with_its_reason_secrets_masked_and_the_answers_file(tmp_path: Path) -> None:
+    root = with_a_secret_next_to_a_change(prepare_demo("kvm-permissions", tmp_path / "root"))
+    app = ScreenApp(lambda: review(root, Answers(), "kvm-permissions"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await shows(pilot, "[PASS] The answers are valid here.")
+        text = screen_text(app)
+        assert "/etc/nova/nova.conf" in text
+        assert "[libvirt]" in text
+        assert "+virt_type = kvm" in text
+        assert "    # why: " in text
+        assert "CANNOT BE UNDONE" in text
+        assert "transport_url = ****" in text or "rabbit://nova:****@ctl/" in text
+        assert SECRET not in text
+        assert "The answers saved in /var/lib/kvm-wizard/answers.toml" in text
+        assert 'backend = "qcow2"' in text
+        await pilot.press("f10")
+        await until(pilot, lambda: app.exits)
+    outcome = app.exit_value.value
+    assert isinstance(outcome, PlanOutcome)
+    assert outcome.ok
+
+
+async def test_a_problem_names_its_key_and_enter_goes_to_its_step(tmp_path: Path) -> None:
+    root = prepare_demo("intel-ready", tmp_path / "root")
+    answers = Answers(storage=StorageAnswers(backend="lvm", volume_group="missing-vg"))
+    app = ScreenApp(lambda: review(root, answers))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await shows(pilot, "[FAIL] 1 problem(s) stop the plan; nothing will be changed.")
+        await shows(pilot, "storage.volume_group: 'missing-vg' does not exist on this host")
+        await pilot.press("f10")
+        await pilot.pause()
+        assert not app.exits
+        assert app.screen.query_one(OptionList).has_focus
+        await pilot.press("enter")
+        await until(pilot, lambda: app.exits)
+    assert (app.exit_value.direction, app.exit_value.target) == ("jump", Step.STORAGE)
