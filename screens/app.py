@@ -55,14 +55,17 @@ class WizardApp(App[int]):
     COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {StepCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f2", "snapshots", "Snapshots"),
-        Binding("f9", "command_palette", "Steps", priority=True),
+        Binding("f9,ctrl+p", "command_palette", "Steps", priority=True, key_display="f9"),
         Binding("ctrl+q", "request_quit", "Quit", priority=True),
         Binding("ctrl+c", "request_quit", "Quit", priority=True, show=False),
     ]
 
-    def __init__(self, session: Session, profile: console.Profile = "full") -> None:
+    def __init__(
+        self, session: Session, profile: console.Profile = "full", start: Step | None = None
+    ) -> None:
         super().__init__()
         self.session = session
+        self.start = start  # the step to open on (what it needs first is shown instead when it is missing)
         self.profile = profile
         self.step: Step | None = None
         self.rolled_back = False  # a rollback ran from the snapshots: a Review or Done underneath is stale
@@ -83,7 +86,7 @@ class WizardApp(App[int]):
 
             self.push_screen(DemoPickerScreen(), self.picked)
         else:
-            self.show(self.session.steps[0])
+            self.show(self.start or self.session.steps[0])
 
     def picked(self, choice: tuple[str, str] | None) -> None:
         if choice is None:

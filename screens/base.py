@@ -79,7 +79,7 @@ class StepScreen(Screen[StepExit]):
             yield button(self.NEXT_LABEL, "next")
             yield button(self.BACK_LABEL, "back")
             yield from self.compose_actions()
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def compose_body(self) -> ComposeResult:
         yield from ()

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from wizard.host.facts import HostFacts
 
 MODES = {
-    "host-passthrough": "host-passthrough: this exact CPU (fastest; migrates to identical CPUs only)",
+    "host-passthrough": "host-passthrough: this very CPU (fastest; migrates only to the same CPU)",
     "host-model": "host-model: the closest named model plus this CPU's features",
     "custom": "custom: named CPU models you choose (the most portable)",
 }

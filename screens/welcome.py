@@ -93,7 +93,7 @@ class WelcomeScreen(StepScreen):
         self.mode = mode
         self.source = source
         self.prepare_demo = prepare_demo
-        self.root: Path | None = source.root if source.kind != "demo" else None
+        self.root: Path | None = source.root if source.ready else None
         self.report: StartupReport | None = None
 
     def compose_body(self) -> ComposeResult:

@@ -52,7 +52,7 @@ class DemoPickerScreen(Screen[tuple[str, str] | None]):
         )
         yield OptionList(id="scenarios")
         yield Static("", id="description")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one("#scenarios").focus()

@@ -34,7 +34,7 @@ class FindingsView(Vertical):
     FindingsView > OptionList { height: 9; }
     FindingsView > VerticalScroll { height: 1fr; padding: 0 1; }
     """
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("space", "toggle_fix", "Add fix")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("space", "toggle_fix", "Fix")]
 
     class FixToggled(Message):
         """A fix was ticked or unticked."""
@@ -61,7 +61,11 @@ class FindingsView(Vertical):
         highlighted = listing.highlighted
         listing.set_options(Option(self._line(item), id=str(index)) for index, item in enumerate(findings))
         if findings:
-            listing.highlighted = min(highlighted or 0, len(findings) - 1)
+            # The first time, the first finding that needs attention: a long list of [PASS] hides it otherwise.
+            first = next(
+                (index for index, item in enumerate(findings) if item.status.value in ("fail", "warn")), 0
+            )
+            listing.highlighted = min(first if highlighted is None else highlighted, len(findings) - 1)
             self._detail(findings[listing.highlighted])
 
     def _fix_mark(self, finding: Finding) -> str:

@@ -51,7 +51,7 @@ class HelpScreen(ModalScreen[None]):
         yield Label(f"Help: {self.help_title}", id="help-title")
         with VerticalScroll(can_focus=True, id="help-body"):
             yield Markdown(help_text(self.help_name))
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one("#help-body").focus()

@@ -44,7 +44,7 @@ class QuitScreen(ModalScreen[bool]):
             with Horizontal():
                 yield button(f"{self.no} (n)", "no")
                 yield button(f"{self.yes} (y)", "yes")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one("#no", Button).focus()  # the safe answer is the default

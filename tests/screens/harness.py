@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import time
 from collections.abc import Callable
@@ -12,6 +13,7 @@ from textual.app import App
 from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widgets import Input, OptionList, Static
+from textual.worker import WorkerCancelled, WorkerFailed
 
 from screens import console
 from screens.base import StepExit, stylesheet
@@ -59,7 +61,8 @@ async def until(pilot: Pilot[Any], condition: Callable[[], object], what: str = 
     while not condition():
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}; the screen shows:\n{screen_text(pilot.app)}")
-        await pilot.app.workers.wait_for_complete()
+        with contextlib.suppress(WorkerCancelled, WorkerFailed):  # the screens report their workers' ends
+            await pilot.app.workers.wait_for_complete()
         await pilot.pause(0.01)
 
 

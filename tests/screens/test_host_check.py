@@ -47,7 +47,8 @@ async def test_space_adds_a_fix_to_the_plan_and_the_line_says_so() -> None:
         )
         listing = screen.query_one(OptionList)
         listing.focus()
-        await pilot.press(*["down"] * index)
+        start = listing.highlighted or 0
+        await pilot.press(*(["down"] * (index - start) if index >= start else ["up"] * (start - index)))
         assert listing.highlighted == index
         await shows(pilot, "[fix:  ]")
         await pilot.press("space")

@@ -1,0 +1,121 @@
+"""SVG snapshots of the main screens at 80x24 in the console profile: nothing cut off or overlapping.
+
+Deterministic: no animations, no cursor blink, no clock, and the roots live at fixed paths. Review
+tests/screens/__snapshots__ (snapshot_report.html) before accepting a change with --snapshot-update.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import shutil
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from textual.pilot import Pilot
+from textual.widgets import Input
+from textual.worker import WorkerCancelled, WorkerFailed
+
+from screens.app import WizardApp
+from screens.session import HostSource, Session, Step
+from tests.screens.harness import demo_facts, screen_text
+from tests.screens.test_flows import ready
+from wizard.answers import Answers, HypervisorAnswers, NestedAnswers, StorageAnswers
+from wizard.answers.suggest import suggest_answers
+from wizard.apply.transaction import apply_plan
+from wizard.cli.tui import prepare_demo
+from wizard.commands import CommandRunner
+from wizard.host.diagnose import diagnose
+from wizard.plan.planner import make_plan
+
+SnapCompare = Callable[..., bool]
+FIXED = Path("/tmp/kvm-wizard-svg")  # a fixed path: roots are shown on some screens
+
+
+def fixed_root(name: str, scenario: str) -> Path:
+    root = FIXED / name
+    shutil.rmtree(root, ignore_errors=True)
+    return prepare_demo(scenario, root)
+
+
+def session(name: str, scenario: str, answers: Answers | None = None, *, known: bool = True) -> Session:
+    facts = demo_facts(scenario)
+    chosen = answers or dataclasses.replace(
+        suggest_answers(facts, scenario).answers, hypervisor=HypervisorAnswers()
+    )
+    source = HostSource("demo", fixed_root(name, scenario), scenario=scenario)
+    result = Session(mode="demo", source=source)
+    if known:
+        result.facts, result.diagnosis, result.answers = facts, diagnose(facts), chosen
+    return result
+
+
+def settled(
+    extra: Callable[[Pilot[Any]], Awaitable[None]] | None = None,
+) -> Callable[[Pilot[Any]], Awaitable[None]]:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        app = pilot.app
+        assert isinstance(app, WizardApp)
+        for _ in range(500):
+            if ready(app) and "Detecting" not in screen_text(app):
+                break
+            with contextlib.suppress(WorkerCancelled, WorkerFailed):
+                await app.workers.wait_for_complete()
+            await pilot.pause(0.01)
+        if extra is not None:
+            await extra(pilot)
+        for entry in app.screen.query(Input):
+            entry.cursor_blink = False
+        await pilot.pause()
+
+    return run_before
+
+
+def test_welcome(snap_compare: SnapCompare) -> None:
+    app = WizardApp(session("welcome", "intel-ready", known=False), "console")
+    assert snap_compare(app, terminal_size=(80, 24), run_before=settled())
+
+
+def test_demo_picker(snap_compare: SnapCompare) -> None:
+    app = WizardApp(Session(mode="demo", source=HostSource("demo", None, ready=False)), "console")
+    assert snap_compare(app, terminal_size=(80, 24), run_before=settled())
+
+
+def test_host_check_of_a_fixable_host(snap_compare: SnapCompare) -> None:
+    app = WizardApp(session("host-check", "kvm-permissions", known=False), "console", Step.HOST_CHECK)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=settled())
+
+
+def test_hypervisor_where_kvm_cannot_work(snap_compare: SnapCompare) -> None:
+    app = WizardApp(session("hypervisor", "vm-guest-no-nested"), "console", Step.HYPERVISOR)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=settled())
+
+
+def test_storage_on_lvm(snap_compare: SnapCompare) -> None:
+    answers = Answers(storage=StorageAnswers(backend="lvm", volume_group="nova-vg"))
+    app = WizardApp(session("storage", "intel-ready", answers), "console", Step.STORAGE)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=settled())
+
+
+def test_nested_on_amd_with_its_limitations(snap_compare: SnapCompare) -> None:
+    answers = Answers(nested=NestedAnswers(enabled=True))
+    app = WizardApp(session("nested", "amd-nested-off", answers), "console", Step.NESTED)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=settled())
+
+
+def test_review(snap_compare: SnapCompare) -> None:
+    app = WizardApp(session("review", "kvm-permissions"), "console", Step.REVIEW)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=settled())
+
+
+def test_done(snap_compare: SnapCompare) -> None:
+    wizard = session("done", "intel-ready")
+    assert wizard.facts is not None
+    assert wizard.answers is not None
+    assert wizard.root is not None
+    wizard.outcome = make_plan(wizard.facts, wizard.answers, wizard.root)
+    assert wizard.outcome.plan is not None
+    wizard.result = apply_plan(wizard.outcome.plan, wizard.root, runner=CommandRunner())
+    app = WizardApp(wizard, "console", Step.DONE)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=settled())
