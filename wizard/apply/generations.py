@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import tomlkit
-
 from wizard.apply.atomic import Attributes, FileState, fsync_directory, write_atomic
 from wizard.apply.faults import crash_point
 from wizard.apply.state import (
@@ -134,6 +132,8 @@ def _state_from_toml(data: dict[str, Any]) -> RecordedState:
 
 
 def manifest_text(generation: Generation) -> str:
+    import tomlkit  # only to write: reading uses tomllib, and tomlkit is slow to import
+
     document = tomlkit.document()
     document.add(tomlkit.comment("kvm-wizard generation: the files before and after one transaction"))
     fields: dict[str, Any] = {
@@ -330,6 +330,8 @@ def record(paths: StatePaths, generation: Generation, contents: dict[tuple[str, 
 
 def set_status(paths: StatePaths, number: int, status: str, *, confirmed: str = "") -> None:
     """How the transaction ended (and when it was confirmed), beside the immutable manifest."""
+    import tomlkit  # only to write: reading uses tomllib, and tomlkit is slow to import
+
     data = {"status": status, "confirmed": confirmed}
     write_atomic(paths.generation(number) / STATUS, tomlkit.dumps(data).encode("utf-8"), _private(paths))
 

@@ -11,8 +11,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import tomlkit
-
 from wizard.apply.log import command_line
 from wizard.apply.state import PRIVATE_FILE_MODE, StatePaths, ensure_private_directory
 
@@ -73,6 +71,8 @@ def hold_lock(paths: StatePaths, purpose: str, *, wait: float | None = 0.0) -> I
 
     LockHeld names the holder when the lock stays taken.
     """
+    import tomlkit  # only to write: reading uses tomllib, and tomlkit is slow to import
+
     handle = _open(paths)
     try:
         if not _acquire(handle, wait):

@@ -13,8 +13,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import tomlkit
-
 from wizard.apply.atomic import Attributes, remove_file, write_atomic
 from wizard.apply.faults import crash_point
 from wizard.apply.results import PendingConfirmation, RevertRecord, UndoCommand
@@ -54,6 +52,8 @@ def _private() -> Attributes:
 
 
 def _write_toml(path: Path, data: dict[str, Any]) -> None:
+    import tomlkit  # only to write: reading uses tomllib, and tomlkit is slow to import
+
     write_atomic(path, tomlkit.dumps(data).encode("utf-8"), _private())
 
 
