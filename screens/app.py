@@ -9,50 +9,33 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import signal
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from functools import partial
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
-from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider
 
 from screens import console, steps
 from screens.base import StepExit, StepScreen, stylesheet
 from screens.session import CHOICE_STEPS, Session, Step
 from screens.widgets.quit_confirm import QuitScreen
 
+if TYPE_CHECKING:
+    from textual.command import Provider
 
-class StepCommands(Provider):
-    """The palette's only commands: "Go to step: NAME" (Textual's own system commands are left out)."""
 
-    def _commands(self) -> Iterator[tuple[str, Step]]:
-        app = self.app
-        if isinstance(app, WizardApp):
-            for step in app.jumpable():
-                yield f"Go to step: {step.label}", step
+def step_commands() -> type[Provider]:
+    from screens.palette import StepCommands
 
-    async def discover(self) -> Hits:
-        for text, step in self._commands():
-            yield DiscoveryHit(text, partial(self._go, step))
-
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for text, step in self._commands():
-            score = matcher.match(text)
-            if score > 0:
-                yield Hit(score, matcher.highlight(text), partial(self._go, step))
-
-    def _go(self, step: Step) -> None:
-        app = self.app
-        if isinstance(app, WizardApp):
-            app.call_later(app.jump, step)
+    return StepCommands
 
 
 class WizardApp(App[int]):
     TITLE = "kvm-wizard"
     CSS_PATH = stylesheet("wizard")
-    COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {StepCommands}
+    # Only "Go to step" (no theme or screenshot commands); imported when the palette first opens.
+    COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {step_commands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f2", "snapshots", "Snapshots"),
         Binding("f9,ctrl+p", "command_palette", "Steps", priority=True, key_display="f9"),
@@ -76,6 +59,7 @@ class WizardApp(App[int]):
         console.use_theme(self, profile)
 
     def on_mount(self) -> None:
+        self.call_after_refresh(console.toggle_glyphs)  # before any screen with a checkbox is built
         if not self.is_headless:
             # SIGTERM (a service stop) and SIGHUP (a serial line dropped) go through the same safe quit.
             loop = asyncio.get_running_loop()
@@ -100,6 +84,8 @@ class WizardApp(App[int]):
     # -- sequencing -------------------------------------------------------------------------------------
     def show(self, step: Step) -> None:
         step = steps.reachable(step, self.session)
+        if step is not Step.WELCOME:
+            console.toggle_glyphs()  # done once after the first frame already; cheap again
         self.step = step
         self.session.visited.add(step)
         self.push_screen(steps.build(step, self.session), partial(self.left, step))
@@ -190,6 +176,8 @@ class WizardApp(App[int]):
 
     # -- quitting ---------------------------------------------------------------------------------------
     def action_command_palette(self) -> None:
+        from textual.command import CommandPalette
+
         if self.jumpable() and not isinstance(self.screen, CommandPalette):
             self.push_screen(CommandPalette(placeholder="Go to step... (type to filter, Esc closes)"))
 

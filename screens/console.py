@@ -11,7 +11,8 @@ animations. Profiles:
 
 Order matters: ``prepare_environment`` sets Textual's switches and must run before ``import textual``
 (they are read at import time); ``apply_glyphs`` and ``remap_borders`` change Textual's classes and run
-before the app is built. This module imports Textual only inside those functions.
+before the app is built; ``toggle_glyphs`` and ``markdown_glyphs`` run before the first screen that uses
+those widgets (they are costly imports). This module imports Textual only inside those functions.
 """
 
 from __future__ import annotations
@@ -115,15 +116,16 @@ def prepare_environment(profile: Profile, environ: dict[str, str] | None = None)
 
 
 # Textual's widgets draw their borders with eighth blocks ("tall", "wide", "outer"); app CSS beats their
-# DEFAULT_CSS, so every state that gets such a border is listed. {B} is solid (box drawing) or ascii.
+# DEFAULT_CSS, so every state that gets such a border is listed, for the widgets the wizard uses (the border
+# table remap below catches any other). {B} is solid (box drawing) or ascii.
 _CSS = """
-Input, TextArea, OptionList, SelectionList, Switch, ToggleButton, RadioSet, SelectCurrent, DataTable {
+Input, OptionList, ToggleButton, RadioSet {
     border: {B} $border-blurred;
     &:focus { border: {B} $border; }
 }
 Input.-invalid { border: {B} $error 60%; &:focus { border: {B} $error; } }
 Input.-textual-compact, Input.-textual-compact:focus { border: none; }
-RadioSet > RadioButton, SelectionList > ToggleButton { border: none; }
+RadioSet > RadioButton { border: none; }
 ToggleButton.-textual-compact, RadioSet.-textual-compact { border: none; &:focus { border: none; } }
 Button {
     border: {B} $border-blurred;
@@ -139,8 +141,6 @@ Toast { border-left: {B} $foreground 30%; }
 Toast.-information { border-left: {B} $success; }
 Toast.-warning { border-left: {B} $warning; }
 Toast.-error { border-left: {B} $error; }
-Footer FooterKey.-command-palette, KeyPanel, HelpPanel { border-left: {B} $foreground 30%; }
-Collapsible { border-top: {B} $background; }
 MarkdownBlockQuote { border-left: {B} $text-primary 50%; }
 MarkdownHorizontalRule { border-bottom: {B} $secondary; }
 CommandPalette #--input { border: {B} $border; }
@@ -149,7 +149,7 @@ CommandPalette CommandInput, CommandPalette CommandInput:focus { border: blank; 
 CommandPalette CommandList, CommandPalette CommandList:focus { border: {B} $border; border-top: none; }
 CommandPalette LoadingIndicator { border-bottom: {B} $border; }
 CommandPalette SearchIcon { display: none; }
-ToggleButton, Tab, Label, Static { text-overflow: clip; }
+ToggleButton, Label, Static { text-overflow: clip; }
 """
 
 
@@ -164,17 +164,7 @@ def stylesheet(profile: Profile) -> str:
 
 
 def apply_glyphs(profile: Profile) -> None:
-    """Swap glyphs that Textual's widgets draw outside their borders. Toggle state is shown by a mark in every
-    profile, never by colour alone: [X] and [ ], (*) and ( )."""
-    from textual.widgets import Checkbox, Markdown, RadioButton
-    from textual.widgets._toggle_button import ToggleButton
-
-    ToggleButton.BUTTON_LEFT = "["
-    ToggleButton.BUTTON_RIGHT = "]"
-    Checkbox.BUTTON_INNER = _Mark("X")  # type: ignore[assignment]  # a descriptor in the str attribute's place
-    RadioButton.BUTTON_LEFT = "("
-    RadioButton.BUTTON_RIGHT = ")"
-    RadioButton.BUTTON_INNER = _Mark("*")  # type: ignore[assignment]
+    """Swap glyphs that Textual draws outside borders: scrollbars and bars (before the first frame)."""
     if profile == "full":
         return
     from textual.renderables.bar import Bar
@@ -185,6 +175,29 @@ def apply_glyphs(profile: Profile) -> None:
     ScrollBarRender.HORIZONTAL_BARS = [" "] * 8
     line = "─" if profile == "console" else "-"
     Bar.BAR = Bar.HALF_BAR_LEFT = Bar.HALF_BAR_RIGHT = line
+
+
+def toggle_glyphs() -> None:
+    """Toggle state shown by a mark in every profile, never by colour alone: [X] and [ ], (*) and ( ).
+    Importing the toggles costs tens of milliseconds: the app does it after its first frame, before any
+    screen with a toggle is built."""
+    from textual.widgets import Checkbox, RadioButton
+    from textual.widgets._toggle_button import ToggleButton
+
+    ToggleButton.BUTTON_LEFT = "["
+    ToggleButton.BUTTON_RIGHT = "]"
+    Checkbox.BUTTON_INNER = _Mark("X")  # type: ignore[assignment]  # a descriptor in the str attribute's place
+    RadioButton.BUTTON_LEFT = "("
+    RadioButton.BUTTON_RIGHT = ")"
+    RadioButton.BUTTON_INNER = _Mark("*")  # type: ignore[assignment]
+
+
+def markdown_glyphs(profile: Profile) -> None:
+    """Markdown's bullets (•, ▪, ‣) as ASCII; called where Markdown is first used (the help)."""
+    if profile == "full":
+        return
+    from textual.widgets import Markdown
+
     Markdown.BULLETS = ["* ", "- ", "+ ", "* ", "- "]
 
 

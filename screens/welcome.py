@@ -29,16 +29,16 @@ if TYPE_CHECKING:
     from wizard.apply.startup import StartupReport
 
 WILL = (
-    "- find out what this host can do: a KVM API probe decides, not a CPU flag\n"
-    "- ask each choice of a Nova compute node on KVM, checked as you type\n"
-    "- show every change as a diff with its reasons before anything is done\n"
-    "- apply it as one transaction, snapshot first; keep it only if you confirm\n"
-    "- undo any change later (F2: snapshots)"
+    " - find out what this host can do: a KVM API probe decides, not a CPU flag\n"
+    " - ask each choice of a Nova compute node on KVM, checked as you type\n"
+    " - show every change as a diff with its reasons before anything is done\n"
+    " - apply it as one transaction, snapshot first; keep it only if you confirm\n"
+    " - undo any change later (F2: snapshots)"
 )
 WONT = (
-    "- choose software emulation without your consent\n"
-    "- change anything before you approve the Review\n"
-    "- touch the firmware setup or the kernel command line"
+    " - choose software emulation without your consent\n"
+    " - change anything before you approve the Review\n"
+    " - touch the firmware setup or the kernel command line"
 )
 MODES: dict[Mode, str] = {
     "setup": "first-boot setup",
@@ -97,32 +97,27 @@ class WelcomeScreen(StepScreen):
         self.report: StartupReport | None = None
 
     def compose_body(self) -> ComposeResult:
-        yield Static(heading("kvm-wizard will:"), classes="heading")
-        yield Static(Text(WILL), id="will")
-        yield Static(heading("It will not:"), classes="heading")
-        yield Static(Text(WONT), id="wont")
-        yield Static(heading("Mode:", MODES[self.mode]), id="mode")
+        intro = lines(heading("kvm-wizard will:"), WILL, heading("It will not:"), WONT)
+        yield Static(intro, id="intro")
         yield Static(self._where(), id="where")
         yield Static("Looking for unfinished work...", id="start")
 
     def compose_actions(self) -> ComposeResult:
-        yield button("Complete it (c)", "complete", "settle")
-        yield button("Roll it back (r)", "rollback", "settle")
-        yield button("Keep it (k)", "confirm", "settle")
-        yield button("Revert it (v)", "revert", "settle")
+        # The buttons to settle unfinished work are mounted when there is some (fewer widgets at start).
+        yield from ()
 
     def _where(self) -> Text:
+        mode = heading("Mode:", MODES[self.mode])
         host = heading("Host:", self.source.describe())
         if self.root is None:
-            return lines(host, heading("Files:", "a throwaway copy (its path is shown when you quit)"))
+            return lines(mode, host, heading("Files:", "a throwaway copy (its path is shown when you quit)"))
         root = "" if self.root == Path("/") else f" under {self.root}"
         kept = "generations and last answers in /var/lib/kvm-wizard, log in /var/log/kvm-wizard.log"
-        return lines(host, heading(f"Kept{root}:", kept))
+        return lines(mode, host, heading(f"Kept{root}:", kept))
 
     def on_mount(self) -> None:
-        for widget in self.query(".settle"):
-            widget.display = False
-        self.check_start()
+        # After the first frame: the worker's imports and file copies would otherwise delay it.
+        self.call_after_refresh(self.check_start)
 
     @work(thread=True, exclusive=True, exit_on_error=False, name="start check")
     def check_start(self) -> None:
@@ -150,10 +145,19 @@ class WelcomeScreen(StepScreen):
             mark_revert_reported(event.root)
         unfinished = event.report.unfinished
         pending = event.report.pending
-        self.query_one("#complete").display = unfinished is not None and not unfinished.must_roll_back
-        self.query_one("#rollback").display = unfinished is not None and not unfinished.must_complete
-        self.query_one("#confirm").display = unfinished is None and pending is not None
-        self.query_one("#revert").display = unfinished is None and pending is not None
+        offers = {
+            "complete": unfinished is not None and not unfinished.must_roll_back,
+            "rollback": unfinished is not None and not unfinished.must_complete,
+            "confirm": unfinished is None and pending is not None,
+            "revert": unfinished is None and pending is not None,
+        }
+        for widget in self.query(".settle"):
+            widget.remove()
+        labels = {"complete": "Complete it (c)", "rollback": "Roll it back (r)", "confirm": "Keep it (k)"}
+        labels["revert"] = "Revert it (v)"
+        self.query_one("#nav").mount_all(
+            button(labels[how], how, "settle") for how, on in offers.items() if on
+        )
         self.query_one("#next").focus()
 
     @on(Button.Pressed, ".settle")
@@ -162,8 +166,7 @@ class WelcomeScreen(StepScreen):
         self.action_settle(event.button.id or "")
 
     def action_settle(self, how: str) -> None:
-        button = self.query_one(f"#{how}", Button)
-        if self.working or not button.display or self.root is None:
+        if self.working or not self.query(f"#{how}") or self.root is None:
             return
         self.working = True
         self.query_one("#start", Static).update("Working...")

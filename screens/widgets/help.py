@@ -48,6 +48,10 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         from textual.widgets import Markdown
 
+        from screens import console
+
+        console.markdown_glyphs(getattr(self.app, "profile", "full"))
+
         yield Label(f"Help: {self.help_title}", id="help-title")
         with VerticalScroll(can_focus=True, id="help-body"):
             yield Markdown(help_text(self.help_name))

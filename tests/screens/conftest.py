@@ -10,3 +10,4 @@ os.environ["TEXTUAL_ANIMATIONS"] = "none"
 from screens import console
 
 console.setup("console")
+console.toggle_glyphs()

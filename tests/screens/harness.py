@@ -18,6 +18,7 @@ from textual.worker import WorkerCancelled, WorkerFailed
 from screens import console
 from screens.base import StepExit, stylesheet
 from screens.session import Banner, HostSource, Session
+from screens.widgets.title_bar import TitleBar
 from wizard.cli.tui import prepare_demo
 from wizard.host.facts import HostFacts
 
@@ -79,6 +80,8 @@ def screen_text(app: App[Any]) -> str:
             parts.append(_plain(widget.content))
         elif isinstance(widget, Input):
             parts.append(widget.value)
+        elif isinstance(widget, TitleBar):
+            parts.append(widget.render().plain)
         elif isinstance(widget, OptionList):
             parts += [
                 _plain(widget.get_option_at_index(index).prompt) for index in range(widget.option_count)

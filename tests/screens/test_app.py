@@ -60,7 +60,7 @@ async def test_the_palette_goes_to_a_step_and_offers_nothing_else(tmp_path: Path
 
 
 async def _palette_texts(app: WizardApp) -> AsyncIterator[str]:
-    from screens.app import StepCommands
+    from screens.palette import StepCommands
 
     provider = StepCommands(app.screen, None)
     async for hit in provider.discover():
