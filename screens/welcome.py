@@ -62,14 +62,6 @@ class StartChecked(Message):
         self.lines = lines
 
 
-class Settled(Message):
-    """An interrupted or pending change was completed, rolled back, confirmed or reverted."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self.text = text
-
-
 class WelcomeScreen(StepScreen):
     CSS_PATH = stylesheet("welcome")
     HELP = "welcome"

@@ -225,3 +225,22 @@ def test_each_screen_has_its_help_and_its_own_stylesheet(screen: type[StepScreen
     for rule in re.findall(r"^([^\s/}][^{]*)\{", css_path.read_text(encoding="utf-8"), re.MULTILINE):
         for selector in rule.split(","):
             assert selector.split()[0] == screen.__name__, f"{css_path.name}: {selector.strip()!r}"
+
+
+async def test_on_this_host_it_checks_the_host_itself_and_changes_nothing() -> None:
+    """kvm-wizard without options: root / and a live probe. Only the Host check: nothing is applied here."""
+    session = Session(mode="setup", source=HostSource("live", Path("/")))
+    app = WizardApp(session, "console")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await to_step(pilot, app, "WelcomeScreen")
+        await shows(pilot, "Host: this host")
+        await until(pilot, lambda: getattr(app.screen, "report", None) is not None, "the start check")
+        await pilot.press("f10")
+        await to_step(pilot, app, "HostCheckScreen")
+        await shows(pilot, "Verdict:")
+        assert app.session.facts is None  # kept only when the step is left
+        await pilot.press("ctrl+q")
+        await until(pilot, lambda: isinstance(app.screen, QuitScreen), "the question")
+        await pilot.press("y")
+        await until(pilot, lambda: not app.is_running, "the end")
+    assert app.return_value == 0

@@ -58,3 +58,8 @@ def test_a_demo_copy_has_the_common_and_its_own_files(tmp_path: Path) -> None:
 def test_without_a_terminal_it_says_what_to_use_instead(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="needs a terminal"):
         run(arguments(root=str(tmp_path)))  # pytest's stdin is not a terminal
+
+
+def test_rescue_without_a_terminal_points_to_the_report(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="kvm-wizard rescue --report"):
+        run(arguments(root=str(tmp_path), mode="rescue"))

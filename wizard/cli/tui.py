@@ -26,9 +26,8 @@ if TYPE_CHECKING:
 def run(args: argparse.Namespace) -> int:
     mode, source = _choose(args)
     if not (sys.stdin.isatty() and sys.stderr.isatty()):
-        raise UsageError(
-            "the interactive wizard needs a terminal; without one use kvm-wizard check, plan and apply"
-        )
+        instead = "kvm-wizard rescue --report" if mode == "rescue" else "kvm-wizard check, plan and apply"
+        raise UsageError(f"the interactive wizard needs a terminal; without one use {instead}")
     from screens import console
 
     # Before Textual is imported: it reads its switches (animations, frame rate) at import time.
