@@ -17,7 +17,6 @@ WRITING_CALLS = {
     "mkdir",
     "unlink",
     "rename",
-    "replace",
     "rmdir",
     "touch",
     "chmod",
