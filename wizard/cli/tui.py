@@ -12,6 +12,7 @@ exist yet: tests and demos that want to look at the files afterwards name it).
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -29,6 +30,9 @@ def run(args: argparse.Namespace) -> int:
         instead = "kvm-wizard rescue --report" if mode == "rescue" else "kvm-wizard check, plan and apply"
         raise UsageError(f"the interactive wizard needs a terminal; without one use {instead}")
     from screens import console
+
+    if getattr(args, "no_color", False):
+        os.environ["NO_COLOR"] = "1"  # Textual reads it when the app is built: words still carry every status
 
     # Before Textual is imported: it reads its switches (animations, frame rate) at import time.
     profile = console.setup()
