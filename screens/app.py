@@ -58,6 +58,13 @@ class WizardApp(App[int]):
         )
         console.use_theme(self, profile)
 
+    def get_key_display(self, binding: Binding) -> str:
+        """Key names as words where Textual would draw a symbol the console fonts lack (enter, not U+23CE)."""
+        shown = super().get_key_display(binding)
+        if console.outside_portable(shown, self.profile):
+            return binding.key.split(",")[0].replace("ctrl+", "^")
+        return shown
+
     def on_mount(self) -> None:
         self.call_after_refresh(console.toggle_glyphs)  # before any screen with a checkbox is built
         if not self.is_headless:

@@ -33,7 +33,7 @@ class DemoPickerScreen(Screen[tuple[str, str] | None]):
     DemoPickerScreen #description { padding: 1 1 0 1; height: 1fr; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "pick", "Pick", priority=True),  # before the list's own (hidden) Enter
+        Binding("enter", "pick", "Pick", priority=True, key_display="enter"),  # before the list's own Enter
         Binding("escape", "leave", "Quit", show=False),
     ]
 
