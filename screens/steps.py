@@ -176,7 +176,7 @@ def store(step: Step, session: Session, exit: StepExit) -> None:
 def following(step: Step, session: Session) -> Step | None:
     if step is Step.APPLY:
         return Step.CONFIRM if needs_confirmation(session.result) else Step.DONE
-    order = session.steps
+    order = SETUP_STEPS if step in SETUP_STEPS else session.steps  # rescue can go into the setup steps too
     if step not in order or order.index(step) + 1 >= len(order) or step is Step.DONE:
         return None
     return order[order.index(step) + 1]
@@ -185,7 +185,7 @@ def following(step: Step, session: Session) -> Step | None:
 def previous(step: Step, session: Session) -> Step:
     if step in (Step.APPLY, Step.CONFIRM, Step.DONE):
         return Step.REVIEW
-    order = session.steps
+    order = SETUP_STEPS if step in SETUP_STEPS else session.steps
     if step not in order or order.index(step) == 0:
         return step
     return order[order.index(step) - 1]

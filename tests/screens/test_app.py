@@ -244,3 +244,19 @@ async def test_on_this_host_it_checks_the_host_itself_and_changes_nothing() -> N
         await pilot.press("y")
         await until(pilot, lambda: not app.is_running, "the end")
     assert app.return_value == 0
+
+
+async def test_rescue_can_go_into_the_setup_steps(tmp_path: Path) -> None:
+    session = Session(
+        mode="rescue", source=HostSource("live", prepare_demo("intel-ready", tmp_path / "root"))
+    )
+    app = WizardApp(session, "console")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await to_step(pilot, app, "TroubleshootScreen")
+        await pilot.press("f9")
+        await until(pilot, lambda: isinstance(app.screen, CommandPalette), "the palette")
+        await pilot.press(*"welc", "enter")
+        await to_step(pilot, app, "WelcomeScreen")
+        await shows(pilot, "Nothing unfinished")
+        await pilot.press("f10")
+        await to_step(pilot, app, "HostCheckScreen")
