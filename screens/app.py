@@ -66,7 +66,6 @@ class WizardApp(App[int]):
         return shown
 
     def on_mount(self) -> None:
-        self.call_after_refresh(console.toggle_glyphs)  # before any screen with a checkbox is built
         if not self.is_headless:
             # SIGTERM (a service stop) and SIGHUP (a serial line dropped) go through the same safe quit.
             loop = asyncio.get_running_loop()
@@ -92,7 +91,8 @@ class WizardApp(App[int]):
     def show(self, step: Step) -> None:
         step = steps.reachable(step, self.session)
         if step is not Step.WELCOME:
-            console.toggle_glyphs()  # done once after the first frame already; cheap again
+            # Imported on leaving the first screen, not before it: it would delay the first frame.
+            console.toggle_glyphs()
         self.step = step
         self.session.visited.add(step)
         self.push_screen(steps.build(step, self.session), partial(self.left, step))

@@ -193,6 +193,12 @@ class WelcomeScreen(StepScreen):
     def busy(self) -> str:
         return "a recovery is running" if self.working and self.report is not None else ""
 
+    def current(self) -> object:
+        """The prepared root, kept when the operator jumps elsewhere (once nothing unfinished is left)."""
+        if self.root is None or self.report is None or self.report.unfinished is not None:
+            return None
+        return WelcomeResult(self.root)
+
     def collect(self) -> object:
         if self.root is None or self.report is None:
             self.notify("One moment: the host's files are being prepared.", severity="warning")
