@@ -167,10 +167,6 @@ class HostCheckScreen(StepScreen):
             line("fail", f"The {name} failed: {type(error).__name__}: {error}. r tries again.")
         )
 
-    @property
-    def busy(self) -> str:
-        return ""
-
     def current(self) -> object:
         if self.known is None:
             return None

@@ -171,10 +171,6 @@ class TpmScreen(StepScreen):
         self.verifying = False
         self.query_one("#status", Static).update(line("fail", f"The {name} failed: {error}"))
 
-    @property
-    def busy(self) -> str:
-        return ""
-
     def current(self) -> object:
         from wizard.answers import TpmAnswers
 
