@@ -31,15 +31,14 @@ def suggest_answers(facts: HostFacts, name: str) -> Suggestion:
     if verdict.code in KVM_CAN_WORK:
         notes["hypervisor.virt_type"] = f"KVM works or can be made to work ({verdict.code.value})."
     else:
-        # The template must validate on this host, and kvm cannot: say so loudly rather than pick kvm.
-        hypervisor = dataclasses.replace(hypervisor, virt_type="qemu", allow_emulation=True)
+        # Never consent to emulation on the operator's behalf: the file stays invalid here until a person
+        # either fixes the host or writes both qemu and the consent.
         notes["hypervisor.virt_type"] = (
-            f"KVM cannot work here ({verdict.code.value}). {verdict.summary} This template says qemu only so "
-            "that it is valid here; qemu emulates every instruction. Fix the host and choose kvm instead."
+            f"KVM cannot work here ({verdict.code.value}). {verdict.summary} This file is not valid on this "
+            'host as it stands: fix the host (kvm-wizard check says how), or choose "qemu" and set '
+            "allow_emulation = true to accept software emulation, which is many times slower."
         )
-        notes["hypervisor.allow_emulation"] = (
-            "true only because KVM cannot work on this host (see virt_type)."
-        )
+        notes["hypervisor.allow_emulation"] = "left false: only you can consent to emulation (see virt_type)."
     storage = answers.storage
     groups = profile.volume_groups
     if groups:
