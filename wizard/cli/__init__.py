@@ -30,13 +30,6 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-def _available_commands() -> dict[str, tuple[str, str]]:
-    """The commands whose module exists in this build (features land one at a time)."""
-    from importlib.util import find_spec
-
-    return {name: entry for name, entry in COMMANDS.items() if find_spec(entry[0]) is not None}
-
-
 def _chosen_command(arguments: Sequence[str]) -> str | None:
     """The command named on the command line, found without importing any command module."""
     for word in arguments:
@@ -45,7 +38,19 @@ def _chosen_command(arguments: Sequence[str]) -> str | None:
     return None
 
 
-def build_parser(chosen: str | None = None) -> argparse.ArgumentParser:
+def _names_a_command(arguments: Sequence[str]) -> bool:
+    """Whether the command line has a word that could be a command (or asks for help). Without one, the
+    wizard itself starts, and the parser needs no sub-parsers: they cost the first frame time."""
+    takes_value = {"--demo", "--root", "--facts"}
+    previous = ""
+    for word in arguments:
+        if word in ("-h", "--help") or (not word.startswith("-") and previous not in takes_value):
+            return True
+        previous = word
+    return False
+
+
+def build_parser(chosen: str | None = None, *, commands: bool = True) -> argparse.ArgumentParser:
     """The parser; only the chosen command's module is imported (headless commands start fast)."""
     parser = argparse.ArgumentParser(
         prog="kvm-wizard",
@@ -57,8 +62,10 @@ def build_parser(chosen: str | None = None) -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"kvm-wizard {__version__}")
     add_ui_arguments(parser)
+    if not commands:
+        return parser
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name, (module_name, summary) in _available_commands().items():
+    for name, (module_name, summary) in COMMANDS.items():
         sub = subparsers.add_parser(name, help=summary, description=summary[0].upper() + summary[1:] + ".")
         if name == chosen:
             module = importlib.import_module(module_name)
@@ -110,7 +117,7 @@ def _merge_shared_options(args: argparse.Namespace) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser(_chosen_command(arguments))
+    parser = build_parser(_chosen_command(arguments), commands=_names_a_command(arguments))
     try:
         args = parser.parse_args(arguments)
     except SystemExit as exit_request:  # argparse exits 2 on usage errors and 0 on --help/--version

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
-import traceback
-from collections.abc import Callable
-from typing import Any, TextIO
+from typing import TYPE_CHECKING
+
+# json, traceback and typing's runtime parts are imported where used: every command starts here.
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any, TextIO
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
@@ -41,6 +43,8 @@ def run_guarded(handler: Callable[[argparse.Namespace], int], args: argparse.Nam
         sys.stderr.close()
         return EXIT_OK
     except Exception as error:  # noqa: BLE001 - the last line of defence: a message and a place to read more, no traceback
+        import traceback
+
         detail = "".join(traceback.format_exception(error))
         where = _save_crash_report(detail)
         print(
@@ -71,6 +75,8 @@ def use_color(args: argparse.Namespace, stream: TextIO) -> bool:
 
 
 def print_json(data: Any, stream: TextIO | None = None) -> None:
+    import json
+
     target = stream or sys.stdout
     json.dump(data, target, indent=2, sort_keys=False, ensure_ascii=False)
     target.write("\n")
