@@ -9,12 +9,8 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from wizard.cli.common import EXIT_OK, EXIT_PROBLEMS, UsageError, add_host_arguments, print_json, use_color
-
-if TYPE_CHECKING:
-    from wizard.host.facts import HostFacts
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -43,7 +39,9 @@ def run(args: argparse.Namespace) -> int:
     if args.facts and args.root:
         raise UsageError("--root cannot be combined with --facts: a recording already holds what was read")
     if demo is not None:
-        facts = _demo_facts(demo)
+        from wizard.cli.host import demo_facts
+
+        facts = demo_facts(demo)
         if facts is None:
             return EXIT_OK
     elif args.facts:
@@ -71,17 +69,3 @@ def run(args: argparse.Namespace) -> int:
 
         render_diagnosis(diagnosis, facts.source, sys.stdout, color=use_color(args, sys.stdout))
     return EXIT_OK if diagnosis.verdict.code is VerdictCode.READY else EXIT_PROBLEMS
-
-
-def _demo_facts(name: str) -> HostFacts | None:
-    """The demo host's facts, or None after listing the scenarios (`--demo list`)."""
-    from wizard.demo import DemoError, list_scenarios, load_demo_facts, load_scenario
-
-    if name == "list":
-        for scenario in list_scenarios():
-            print(f"{scenario.name:20} {scenario.title}")
-        return None
-    try:
-        return load_demo_facts(load_scenario(name))
-    except DemoError as error:
-        raise UsageError(f"{error} (kvm-wizard check --demo list)") from None
