@@ -213,3 +213,24 @@ def test_the_plan_touches_no_file(demo_host: DemoHost, product_answers: Answers)
 
 def _files(root: Path) -> dict[Path, bytes]:
     return {path: path.read_bytes() for path in root.rglob("*") if path.is_file()}
+
+
+def test_a_pvm_guest_gets_no_nested_option_and_its_device_the_kvm_group(tmp_path: Path) -> None:
+    from wizard.host.facts import load_facts
+
+    facts = load_facts(Path(__file__).parent.parent / "fixtures/facts/firecracker-pvm-guest.toml")
+    (tmp_path / "etc").mkdir()
+    refused = make_plan(
+        facts, Answers(nested=NestedAnswers(enabled=True, cpu_mode="host-passthrough")), tmp_path
+    )
+    assert [problem.path for problem in refused.problems] == ["nested.enabled"]
+    assert "comes from PVM" in refused.problems[0].message
+    outcome = make_plan(facts, Answers(), tmp_path)
+    assert outcome.plan is not None, outcome.problems
+    # /dev/kvm is root:root 0600: whoever libvirt's package creates to run QEMU (in group kvm) could not open
+    # it, so the device gets group kvm; nobody is added to a group, as no such account exists yet.
+    assert [action.id for action in outcome.plan.actions] == [
+        "create-group:kvm",
+        "chgrp:/dev/kvm",
+        "chmod:/dev/kvm",
+    ]

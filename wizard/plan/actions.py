@@ -140,16 +140,20 @@ def module_actions(
 
 
 def device_actions(answers: Answers, profile: HostProfile, plan: ActionPlan) -> None:
-    """Give /dev/kvm the group and mode distributions use, when the QEMU user or nova cannot open it."""
+    """Give /dev/kvm the group and mode distributions use, and the QEMU user that group, when QEMU could not
+    open it. Only QEMU opens /dev/kvm (nova talks to libvirt); an account that does not exist yet is made by
+    its package in group kvm, so only the device may need changing for it."""
     if answers.hypervisor.virt_type != "kvm" or not profile.kvm_device.exists:
         return
-    blocked = sorted(user for user, access in profile.access.items() if access.can_open is False)
-    if not blocked:
+    user = profile.qemu_user
+    access = profile.access.get(user)
+    if access is None or access.can_open is not False:
         return
     device = profile.kvm_device
     reason = Reason(
-        f"{' and '.join(blocked)} cannot open /dev/kvm ({device.owner or device.uid}:{device.group or device.gid} "
-        f"{device.mode:04o}); distributions use root:kvm 0660 with the QEMU user in group kvm",
+        f"{user} (the account QEMU runs as) cannot open /dev/kvm ({device.owner or device.uid}:"
+        f"{device.group or device.gid} {device.mode:04o}); distributions use root:kvm 0660 with the QEMU user "
+        "in group kvm",
         "host: /dev/kvm permissions",
     )
     if "kvm" not in profile.accounts.groups:
@@ -163,19 +167,19 @@ def device_actions(answers: Answers, profile: HostProfile, plan: ActionPlan) -> 
                 inverse=("groupdel", "kvm"),
             )
         )
-    for user in blocked:
-        access = profile.access[user]
-        if access.exists and not access.in_kvm_group:
-            plan.actions.append(
-                Action(
-                    id=f"add-to-group:{user}:kvm",
-                    title=f"Add {user} to group kvm",
-                    argv=("usermod", "--append", "--groups", "kvm", user),
-                    reasons=(reason,),
-                    reversible=True,
-                    inverse=("gpasswd", "--delete", user, "kvm"),
-                )
+    if access.exists and not access.in_kvm_group:
+        plan.actions.append(
+            Action(
+                id=f"add-to-group:{user}:kvm",
+                title=f"Add {user} to group kvm",
+                argv=("usermod", "--append", "--groups", "kvm", user),
+                reasons=(reason,),
+                reversible=True,
+                inverse=("gpasswd", "--delete", user, "kvm"),
             )
+        )
+    if device.group == "kvm" and device.mode & 0o060 == 0o060:
+        return  # the device is as it should be; the group membership was what was missing
     if profile.udev.running and profile.udev.kvm_group_rule is not None:
         plan.actions.append(
             Action(

@@ -160,6 +160,13 @@ def _check_cpu(answers: Answers, host: HostProfile, problem: Reporter, warn: Rep
                 "on aarch64, nested guests need Linux 6.16 or later booted with kvm-arm.mode=nested on the kernel "
                 "command line; the wizard sets the CPU mode, and the kernel command line is yours to change",
             )
+        elif host.pvm_active:
+            problem(
+                "nested.enabled",
+                "KVM here comes from PVM (kvm_pvm), not from the CPU's virtualization extensions: the vendor "
+                "module's nested parameter does not apply, and the wizard cannot enable nested guests; set it "
+                "to false",
+            )
         elif host.nested_module is None:
             problem(
                 "nested.enabled",
