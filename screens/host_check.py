@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
@@ -21,6 +20,7 @@ from textual.timer import Timer
 from textual.widgets import Button, Static
 
 from screens.base import StepScreen, stylesheet
+from screens.host import VERDICT_WORDS, load_facts
 from screens.session import Banner, HostSource, fixes_in
 from screens.widgets.buttons import button
 from screens.widgets.findings import FindingsView
@@ -30,14 +30,6 @@ if TYPE_CHECKING:
     from wizard.answers import Answers
     from wizard.host.facts import HostFacts
     from wizard.host.findings import Diagnosis
-
-VERDICT_WORDS = {
-    "ready": "pass",
-    "limited": "warn",
-    "fixable": "warn",
-    "disabled-in-firmware": "fail",
-    "unsupported": "fail",
-}
 
 
 @dataclass(frozen=True)
@@ -129,7 +121,7 @@ class HostCheckScreen(StepScreen):
     def detect(self, *, want_answers: bool) -> None:
         from wizard.host.diagnose import diagnose
 
-        facts = _facts(self.source)
+        facts = load_facts(self.source)
         diagnosis = diagnose(facts)
         answers, origin = _answers(facts, self.source) if want_answers else (None, "")
         self.post_message(HostChecked(KnownHost(facts, diagnosis), answers, origin))
@@ -177,20 +169,6 @@ class HostCheckScreen(StepScreen):
             self.notify("The host is still being checked.", severity="warning")
             return None
         return self.current()
-
-
-def _facts(source: HostSource) -> HostFacts:
-    if source.kind == "demo":
-        from wizard.demo import load_demo_facts, load_scenario
-
-        return load_demo_facts(load_scenario(source.scenario))
-    if source.kind == "facts" and source.facts_path is not None:
-        from wizard.host.facts import load_facts
-
-        return load_facts(source.facts_path)
-    from wizard.host.probe import probe
-
-    return probe(source.root or Path("/"))
 
 
 def _answers(facts: HostFacts, source: HostSource) -> tuple[Answers, str]:

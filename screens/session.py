@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from wizard.apply.results import ApplyResult
     from wizard.host.facts import HostFacts
     from wizard.host.findings import Diagnosis
+    from wizard.plan.model import Plan
     from wizard.plan.planner import PlanOutcome
 
 Mode = Literal["setup", "demo", "rescue"]
@@ -80,6 +81,8 @@ SETUP_STEPS: tuple[Step, ...] = (
 )
 CHOICE_STEPS: tuple[Step, ...] = SETUP_STEPS[: SETUP_STEPS.index(Step.REVIEW) + 1]
 NEEDS_HOST: frozenset[Step] = frozenset(CHOICE_STEPS[2:])  # the host's facts must be known first
+# The rescue view: the fixes chosen on Troubleshoot go straight to the apply; the setup steps stay reachable (F9).
+RESCUE_STEPS: tuple[Step, ...] = (Step.TROUBLESHOOT, Step.APPLY, Step.CONFIRM, Step.DONE)
 
 # Fixes the Host check screen can add to the plan, as the answer that makes the planner include them.
 # The KVM module and /dev/kvm fixes need no answer: the plan includes them whenever virt_type is kvm.
@@ -145,6 +148,7 @@ class Session:
     diagnosis: Diagnosis | None = None
     answers: Answers | None = None
     outcome: PlanOutcome | None = None
+    plan: Plan | None = None  # the fixes chosen on Troubleshoot; it goes before outcome's plan until a Review
     result: ApplyResult | None = None  # the last apply
     kept: bool | None = None  # the last apply confirmed (True), reverted (False), or not settled
     settled_message: str = ""
@@ -157,7 +161,7 @@ class Session:
 
     @property
     def steps(self) -> tuple[Step, ...]:
-        return (Step.TROUBLESHOOT,) if self.mode == "rescue" else SETUP_STEPS
+        return RESCUE_STEPS if self.mode == "rescue" else SETUP_STEPS
 
     def banner(self, step: Step) -> Banner:
         marker = ""

@@ -6,6 +6,7 @@ Screen modules are imported when their step is first shown, so that the first fr
 from __future__ import annotations
 
 import dataclasses
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -14,8 +15,13 @@ from screens.session import NEEDS_HOST, SETUP_STEPS, Session, Step
 
 if TYPE_CHECKING:
     from wizard.apply.results import ApplyResult
+    from wizard.plan.model import Plan
 
 T = TypeVar("T")
+RECHECK_NOTE = (
+    "Esc goes back to Troubleshoot, which checks this node again (the files linted anew): what the fixes "
+    "solved is gone from it. F10 finishes."
+)
 SECTIONS = {
     Step.HYPERVISOR: "hypervisor",
     Step.STORAGE: "storage",
@@ -34,7 +40,7 @@ def reachable(step: Step, session: Session) -> Step:
         return Step.WELCOME
     if step in NEEDS_HOST and (session.facts is None or session.answers is None):
         return Step.HOST_CHECK
-    if step is Step.APPLY and (session.outcome is None or session.outcome.plan is None):
+    if step is Step.APPLY and _plan(session) is None:
         return Step.REVIEW
     if step in (Step.CONFIRM, Step.DONE) and session.result is None:
         return Step.REVIEW
@@ -52,7 +58,14 @@ def build(step: Step, session: Session) -> StepScreen:
     if step is Step.TROUBLESHOOT:
         from screens.troubleshoot import TroubleshootScreen
 
-        return TroubleshootScreen(banner)
+        return TroubleshootScreen(
+            banner,
+            source,
+            session.prepare_demo,
+            session.confirm_timeout,
+            applied=_applied_generation(session),
+            root_ready=partial(_root_ready, session),
+        )
     if step is Step.HOST_CHECK:
         from screens.host_check import HostCheckScreen, KnownHost
 
@@ -60,10 +73,27 @@ def build(step: Step, session: Session) -> StepScreen:
         if session.facts is not None and session.diagnosis is not None:
             known = KnownHost(session.facts, session.diagnosis)
         return HostCheckScreen(banner, source, known, session.fixes_in_plan(), want_answers=answers is None)
+    root = source.root or Path("/")
+    # Apply and what follows need a plan, not answers: the rescue view's fixes come without any.
+    if step is Step.APPLY:
+        from screens.apply import ApplyScreen
+
+        return ApplyScreen(banner, _known(_plan(session), "the plan"), root, session.confirm_timeout)
+    if step is Step.CONFIRM:
+        return build_confirm(session, _known(session.result, "the apply's result"), rollback=False)
+    if step is Step.DONE:
+        from screens.done import DoneScreen, Outcome
+
+        result = _known(session.result, "the apply's result")
+        plan = _plan(session)
+        notes = plan.notes if plan is not None else ()
+        if session.mode == "rescue" and session.plan is not None:
+            notes = (*notes, RECHECK_NOTE)
+        outcome = Outcome(result, session.kept, session.settled_message, notes, root, source.live)
+        return DoneScreen(banner, outcome)
     answers = _known(answers, "the answers")
     facts = _known(session.facts, "the host's facts")
     diagnosis = _known(session.diagnosis, "the diagnosis")
-    root = source.root or Path("/")
     if step is Step.HYPERVISOR:
         from screens.hypervisor import HypervisorScreen
 
@@ -94,21 +124,27 @@ def build(step: Step, session: Session) -> StepScreen:
         return ReviewScreen(
             banner, facts, answers, root, live=source.live, confirm_timeout=session.confirm_timeout
         )
-    if step is Step.APPLY:
-        from screens.apply import ApplyScreen
-
-        plan = _known(session.outcome.plan if session.outcome else None, "the plan")
-        return ApplyScreen(banner, plan, root, session.confirm_timeout)
-    if step is Step.CONFIRM:
-        return build_confirm(session, _known(session.result, "the apply's result"), rollback=False)
-    if step is Step.DONE:
-        from screens.done import DoneScreen, Outcome
-
-        result = _known(session.result, "the apply's result")
-        notes = session.outcome.plan.notes if session.outcome and session.outcome.plan else ()
-        outcome = Outcome(result, session.kept, session.settled_message, notes, root, source.live)
-        return DoneScreen(banner, outcome)
     raise ValueError(f"no screen for {step}")  # Snapshots is opened with F2, not as a step
+
+
+def _plan(session: Session) -> Plan | None:
+    """The plan the apply runs: the fixes chosen on Troubleshoot, else the one the Review made."""
+    if session.plan is not None:
+        return session.plan
+    return session.outcome.plan if session.outcome is not None else None
+
+
+def _root_ready(session: Session, root: Path) -> None:
+    """A demo's copy was made: F2 (snapshots) and the farewell use it from now on, before the step is left."""
+    session.source = dataclasses.replace(session.source, root=root, ready=True)
+
+
+def _applied_generation(session: Session) -> int | None:
+    """The generation this session applied and did not revert: Troubleshoot then says what it fixed."""
+    result = session.result
+    if result is None or not result.ok or result.nothing_to_do or session.kept is False:
+        return None
+    return result.generation
 
 
 def _known(value: T | None, what: str) -> T:
@@ -142,6 +178,17 @@ def store(step: Step, session: Session, exit: StepExit) -> None:
 
         if isinstance(value, WelcomeResult):
             session.source = dataclasses.replace(session.source, root=value.root, ready=True)
+    elif step is Step.TROUBLESHOOT:
+        from screens.troubleshoot import TroubleshootResult
+
+        if isinstance(value, TroubleshootResult):
+            session.source = dataclasses.replace(session.source, root=value.root, ready=True)
+            session.facts = value.facts
+            if session.diagnosis is not None:
+                # Host check shows a known diagnosis as it is: keep it of the same facts. Without one it
+                # detects again, which also suggests the answers the setup steps start from.
+                session.diagnosis = value.diagnosis
+            session.plan = value.plan  # None when left without choosing: no stale fixes are applied
     elif step is Step.HOST_CHECK:
         from screens.host_check import HostCheckResult
 
@@ -158,6 +205,7 @@ def store(step: Step, session: Session, exit: StepExit) -> None:
 
         if isinstance(value, PlanOutcome):
             session.outcome = value
+            session.plan = None  # the reviewed plan is the one to apply now
     elif step is Step.APPLY:
         from wizard.apply.results import ApplyResult
 
@@ -184,7 +232,8 @@ def following(step: Step, session: Session) -> Step | None:
 
 def previous(step: Step, session: Session) -> Step:
     if step in (Step.APPLY, Step.CONFIRM, Step.DONE):
-        return Step.REVIEW
+        # Back to where the plan came from: the fixes chosen on Troubleshoot, or the Review.
+        return Step.TROUBLESHOOT if session.plan is not None else Step.REVIEW
     order = SETUP_STEPS if step in SETUP_STEPS else session.steps
     if step not in order or order.index(step) == 0:
         return step

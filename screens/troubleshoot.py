@@ -1,38 +1,352 @@
-"""Troubleshoot (rescue): a placeholder until the rescue view lands; it says where the rescue report is today."""
+"""Troubleshoot (rescue): the verdict, the findings, the fixes ticked with space; F10 previews and applies."""
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
-from textual.widgets import Static
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.widgets import Button, OptionList, Static
+from textual.widgets.option_list import Option
 
-from screens.base import StepScreen, stylesheet
+from screens.base import StepExit, StepScreen, stylesheet
+from screens.host import VERDICT_WORDS, load_facts, ready_root
+from screens.rescue_text import fix_line, preview_text, problems_first, recheck_text
+from screens.session import Banner, HostSource
+from screens.widgets.buttons import button
+from screens.widgets.findings import FindingsView
+from screens.widgets.rescue_lists import FixList, RescueFindings
+from screens.widgets.text import line
 
-PLACEHOLDER = (
-    "The rescue view (diagnosis, known errors found in nova-compute's log with their fixes offered as a plan, "
-    "and rollback) comes to this screen soon.\n\n"
-    "Today the same rescue report is printed by:\n\n"
-    "    kvm-wizard rescue --report\n\n"
-    "and its fixes are previewed and applied, with snapshot and confirm-or-revert, by:\n\n"
-    "    kvm-wizard rescue --apply-fixes\n\n"
-    "From here: F2 shows the snapshots (any generation can be rolled back), F9 goes to any step of the setup "
-    "wizard, ctrl+q quits."
-)
+if TYPE_CHECKING:
+    from wizard.host.facts import HostFacts
+    from wizard.host.findings import Diagnosis
+    from wizard.plan.model import Plan
+    from wizard.rescue.report import Fix, RescueReport
+
+
+@dataclass(frozen=True)
+class TroubleshootResult:
+    root: Path  # the host's files, ready (a demo's copy is made)
+    facts: HostFacts
+    diagnosis: Diagnosis
+    plan: Plan | None  # the chosen fixes to apply; None when the screen was left without applying
+
+
+class ReportProgressed(Message):
+    """The report's worker says what it is doing."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
+class ReportMade(Message):
+    """The rescue report is built (and, after an apply, the files linted again)."""
+
+    def __init__(self, root: Path, report: RescueReport, recheck: Text | None) -> None:
+        super().__init__()
+        self.root = root
+        self.report = report
+        self.recheck = recheck
+
+
+class FixesPlanned(Message):
+    """The ticked fixes are one plan, previewed (summary and explained diff); or they could not be planned."""
+
+    def __init__(self, plan: Plan | None, summary: Text, body: Text, *, can_apply: bool) -> None:
+        super().__init__()
+        self.plan = plan
+        self.summary = summary
+        self.body = body
+        self.can_apply = can_apply
 
 
 class TroubleshootScreen(StepScreen):
+    """The rescue report of this node: known errors in nova-compute's log since its last start and config
+    problems with their line numbers among the findings, and the fixes kvm-wizard can apply.
+
+    The report is built in a worker (it only reads; a demo's copy is made first). F10 plans the ticked fixes
+    again against the files as they are now and previews them; Apply gives the plan back to the app, which
+    runs it through the same apply and confirm-or-revert as the setup. F2 (snapshots) rolls back.
+    """
+
     CSS_PATH = stylesheet("troubleshoot")
     HELP = "troubleshoot"
-    NEXT_LABEL = "Quit"
+    NEXT_LABEL = "Preview"
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("r", "recheck", "Re-check")]
+
+    def __init__(
+        self,
+        banner: Banner,
+        source: HostSource,
+        prepare_demo: Callable[[str, Path | None], Path] | None,
+        confirm_timeout: float | None,
+        *,
+        applied: int | None = None,
+        root_ready: Callable[[Path], None] | None = None,
+    ) -> None:
+        super().__init__(banner)
+        self.source = source
+        self.prepare_demo = prepare_demo
+        self.confirm_timeout = confirm_timeout
+        self.applied = applied  # the generation this session applied: the files are linted again to show it
+        self.root_ready = root_ready  # told where a demo's copy is, at once: F2 and the farewell need it
+        self.root: Path | None = (source.root or Path("/")) if source.ready else None
+        self.report: RescueReport | None = None
+        self.recheck: Text | None = None
+        self.refused: Text | None = None  # why the ticked fixes could not be planned
+        self.chosen: set[str] = set()
+        self.offered: set[str] = set()  # every fix shown so far: a new one starts ticked when it is urgent
+        self.checking = False
+        self.planning = False
+        self.leaving = False
 
     def compose_body(self) -> ComposeResult:
-        yield Static(Text(PLACEHOLDER), id="placeholder")
+        yield Static(line("run", f"Checking {self.source.describe()}..."), id="summary")
+        yield RescueFindings(id="findings")
+        yield FixList(id="fix-list")
+        yield Static("", id="not-offered")
+
+    def compose_actions(self) -> ComposeResult:
+        yield button("Re-check (r)", "recheck")
 
     def on_mount(self) -> None:
-        self.query_one("#next").focus()
+        self.query_one("#finding-list").border_title = "Findings, problems first"
+        self.query_one("#fix-list").display = False
+        self.query_one("#not-offered").display = False
+        # After the first frame: the engine's imports and a demo's copy would otherwise delay it.
+        self.call_after_refresh(self.action_recheck)
 
-    def collect(self) -> object:
-        return "quit"
+    def on_screen_resume(self) -> None:
+        # Back from the snapshots (a rollback), the preview, the palette or the help: the files may have
+        # changed, so the report is made again; the ticks are kept.
+        if self.report is not None and not self.checking and not self.leaving:
+            self.checking = True
+            self.make_report(self.root)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "recheck":
+            event.stop()
+            self.action_recheck()
+        else:
+            super().on_button_pressed(event)
+
+    # -- the report -----------------------------------------------------------------------------------
+    def action_recheck(self) -> None:
+        if self.checking:
+            return
+        self.checking = True
+        self.query_one("#summary", Static).update(line("run", f"Checking {self.source.describe()}..."))
+        self.make_report(self.root)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, name="rescue report", group="report")
+    def make_report(self, root: Path | None) -> None:
+        from wizard.rescue.report import build_report
+
+        if root is None:
+            self.post_message(ReportProgressed("Copying the demo host's files"))
+            root = ready_root(self.source, self.prepare_demo)
+        self.post_message(ReportProgressed("Reading the host's facts"))
+        facts = load_facts(self.source)
+        report = build_report(facts, root, progress=self._progressed)
+        recheck = recheck_text(root, facts, self.applied) if self.applied is not None else None
+        self.post_message(ReportMade(root, report, recheck))
+
+    def _progressed(self, text: str) -> None:
+        self.post_message(ReportProgressed(text))  # from the worker's thread: post_message is thread-safe
+
+    def on_report_progressed(self, event: ReportProgressed) -> None:
+        if self.report is None:  # a quiet re-check keeps the report on the screen until the new one is there
+            self.query_one("#summary", Static).update(line("run", f"{event.text}..."))
+
+    def on_report_made(self, event: ReportMade) -> None:
+        first = self.report is None
+        self.checking = False
+        if self.root is None and self.root_ready is not None:
+            self.root_ready(event.root)
+        self.root = event.root
+        self.report = event.report
+        self.recheck = event.recheck
+        self.refused = None
+        offered = {fix.id for fix in event.report.fixes}
+        urgent = {fix.id for fix in event.report.urgent_fixes}
+        self.chosen = (self.chosen & offered) | (urgent - self.offered)
+        self.offered |= offered
+        self._draw()
+        if first:
+            self.query_one("#fix-list" if offered else "#finding-list").focus()
+
+    def _fixes(self) -> list[Fix]:
+        """The fixes on offer, the urgent ones (answering a [FAIL]) first."""
+        fixes = self.report.fixes if self.report is not None else ()
+        return sorted(fixes, key=lambda fix: not fix.urgent)
+
+    def _draw(self) -> None:
+        report = self.report
+        if report is None:
+            return
+        self._draw_summary()
+        view = self.query_one(RescueFindings)
+        view.fixes = {finding.id: fix for finding in report.findings if (fix := report.fix_for(finding.id))}
+        view.show(problems_first(report.findings), frozenset(self.chosen))
+        fixes = self._fixes()
+        listing = self.query_one("#fix-list", FixList)
+        highlighted = listing.highlighted
+        listing.set_options(Option(fix_line(fix, fix.id in self.chosen), id=fix.id) for fix in fixes)
+        listing.display = bool(fixes)
+        listing.border_title = f"Fixes: {len(self.chosen)} of {len(fixes)} ticked (space ticks, F10 previews)"
+        if fixes:
+            listing.highlighted = min(highlighted or 0, len(fixes) - 1)
+        self._draw_not_offered(report)
+
+    def _draw_summary(self) -> None:
+        report = self.report
+        if report is None:
+            return
+        verdict = report.verdict
+        text = line(VERDICT_WORDS.get(verdict.code.value, "unknown"), f"Verdict: {verdict.code.value}. ")
+        text.append(verdict.summary)
+        for extra in (self.recheck, self.refused):
+            if extra is not None:
+                text.append("\n")
+                text.append_text(extra)
+        self.query_one("#summary", Static).update(text)
+
+    def _draw_not_offered(self, report: RescueReport) -> None:
+        text = Text()
+        if not report.fixes:
+            failing = any(finding.status.value == "fail" for finding in report.findings)
+            if failing:
+                text.append_text(line("warn", "kvm-wizard has no fix for what fails here: see [by hand]."))
+            else:
+                text.append_text(line("pass", "Nothing here for kvm-wizard to fix."))
+        for problem in report.problems:
+            text.append("\n" if text else "")
+            text.append_text(line("skip", problem))
+        widget = self.query_one("#not-offered", Static)
+        widget.update(text)
+        widget.display = bool(text)
+
+    # -- ticking fixes ----------------------------------------------------------------------------------
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option_list.id != "fix-list" or not event.option_list.has_focus or self.report is None:
+            return  # not the operator moving through the fixes (a redraw sets the highlight too)
+        # The findings follow the fix: the detail below them says why it is offered.
+        fix = self.report.fix(event.option.id or "")
+        view = self.query_one(RescueFindings)
+        answered = [i for i, finding in enumerate(view.findings) if fix and finding.id in fix.finding_ids]
+        if answered:
+            view.query_one("#finding-list", OptionList).highlighted = answered[0]
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        if event.option_list.id == "fix-list" and event.option.id:
+            event.stop()
+            self._tick(event.option.id, event.option.id not in self.chosen)
+
+    def on_findings_view_fix_toggled(self, event: FindingsView.FixToggled) -> None:
+        event.stop()
+        self._tick(event.fix, event.chosen)
+
+    def _tick(self, fix_id: str, chosen: bool) -> None:
+        if chosen:
+            self.chosen.add(fix_id)
+        else:
+            self.chosen.discard(fix_id)
+        self._draw()
+
+    # -- preview and apply ------------------------------------------------------------------------------
+    def action_next(self) -> None:
+        report = self.report
+        if report is None or self.root is None:
+            self.notify("One moment: the report is being made.", severity="warning")
+            return
+        if not self.chosen:
+            self.notify("No fix is ticked: space ticks one. ctrl+q quits; F9 goes to the setup steps.")
+            return
+        if self.planning:
+            return
+        self.planning = True
+        chosen = [fix.id for fix in report.fixes if fix.id in self.chosen]  # in the report's order
+        self.plan_fixes(report, chosen, self.root)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, name="fixes' plan", group="plan")
+    def plan_fixes(self, report: RescueReport, chosen: list[str], root: Path) -> None:
+        from wizard.apply.transaction import preview_apply
+        from wizard.plan.current import PlanningError
+        from wizard.rescue.report import explain_fix
+
+        try:
+            plan = report.plan(chosen)
+        except (PlanningError, KeyError) as error:
+            message = line("fail", f"The fixes cannot be planned: {error}. r checks again.")
+            self.post_message(FixesPlanned(None, message, Text(), can_apply=False))
+            return
+        lines = explain_fix(plan, live=self.source.live)
+        preview = preview_apply(plan, root, confirm_timeout=self.confirm_timeout)
+        summary, body = preview_text(
+            report, chosen, plan, lines=lines, preview=preview, confirm_timeout=self.confirm_timeout
+        )
+        self.post_message(
+            FixesPlanned(plan, summary, body, can_apply=not preview.problems and not plan.empty)
+        )
+
+    def on_fixes_planned(self, event: FixesPlanned) -> None:
+        from screens.widgets.plan_preview import PlanPreviewScreen
+
+        self.planning = False
+        plan = event.plan
+        if plan is None:
+            self.refused = event.summary
+            self._draw_summary()
+            self.notify(event.summary.plain, severity="error", timeout=15)
+            return
+        banner = dataclasses.replace(self.banner, title="Troubleshoot: the fixes' preview")
+        preview = PlanPreviewScreen(
+            banner, event.summary, event.body, can_go_on=event.can_apply, help_name=self.HELP
+        )
+        self.app.push_screen(preview, lambda apply: self._previewed(plan, apply))
+
+    def _previewed(self, plan: Plan, apply: bool | None) -> None:
+        report = self.report
+        if apply and report is not None and self.root is not None:
+            self.leaving = True
+            self.dismiss(
+                StepExit("next", TroubleshootResult(self.root, report.facts, report.diagnosis, plan))
+            )
+
+    def worker_failed(self, name: str, error: BaseException | None) -> None:
+        self.checking = self.planning = False
+        message = line("fail", f"The {name} failed: {type(error).__name__}: {error}. r tries again.")
+        if self.report is None:
+            self.query_one("#summary", Static).update(message)
+        else:
+            self.refused = message
+            self._draw_summary()
+
+    # -- leaving ----------------------------------------------------------------------------------------
+    def current(self) -> object:
+        """The prepared root and the facts, kept when the operator jumps to a setup step (no plan)."""
+        report = self.report
+        if report is None or self.root is None:
+            return None
+        return TroubleshootResult(self.root, report.facts, report.diagnosis, None)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Esc is left out of the footer: there is nothing before this screen (the footer is full at 80)."""
+        if action == "back":
+            return False
+        return super().check_action(action, parameters)
 
     def action_back(self) -> None:
-        self.notify("This is the rescue view's first screen. ctrl+q quits.")
+        self.notify("This is the rescue view's first screen. ctrl+q quits; F9 goes to the setup steps.")
+
+
+__all__ = ["TroubleshootResult", "TroubleshootScreen"]

@@ -117,3 +117,48 @@ def test_ctrl_c_twice_quits_and_gives_the_terminal_back(tmp_path: Path, terminal
     assert not wizard.screen.in_alternate
     assert b"\x1b[?25h" in wizard.raw  # the cursor is shown again
     assert unportable(wizard.seen) == []
+
+
+def test_rescue_fixes_a_broken_nova_conf_with_keystrokes_only(
+    tmp_path: Path, terminals: list[Terminal]
+) -> None:
+    """`kvm-wizard rescue`: the fixes ticked, previewed, applied and confirmed; the files linted again."""
+    root = tmp_path / "root"
+    wizard = start(terminals, "rescue", "--demo", "broken-nova-conf", "--root", str(root))
+    wizard.wait_for("DEMO broken-nova-conf")
+    wizard.wait_for("Fixes: 3 of 6 ticked")  # the three that stop nova-compute, ticked at first
+    wizard.wait_for("[FAIL] [fix: X] nova.conf line 29")
+    wizard.step("f1", "Help: Troubleshoot")
+    wizard.step("escape", "space Tick")
+    # The urgent fixes come first; after them the optional ones: the KVM modules, then the renamed logdir.
+    wizard.press("down", "down", "down", "down")
+    wizard.step("space", "Fixes: 4 of 6 ticked")
+    wizard.wait_for("[X] nova.conf line 7: logdir becomes [DEFAULT] log_dir")
+    wizard.step("space", "Fixes: 3 of 6 ticked")  # and unticked again
+    wizard.step("space", "Fixes: 4 of 6 ticked")
+    wizard.step("f10", "4 fix(es) as one transaction: 1 file(s) change")
+    wizard.wait_for("-logdir = /var/log/nova")
+    wizard.step("f10", "[PASS] Apply done")
+    wizard.step("f10", "Reverting in")
+    wizard.step("y", "Confirmed: the changes of generation 1 stay.")
+    wizard.step("f10", "How to undo it")
+    wizard.step("escape", "Checked again after generation 1:")
+    wizard.wait_for("[PASS] nova.conf: no error left;")
+    wizard.step("ctrl+q", "What was applied stays")
+    wizard.press("y")
+    assert wizard.wait_exit() == 0
+    assert unportable(wizard.seen) == []
+
+    nova = (root / "etc/nova/nova.conf").read_text()
+    for line in (
+        "virt_type = kvm",
+        "images_type = qcow2",
+        "cpu_mode = host-model",
+        "cpu_model_extra_flags = vmx",
+    ):
+        assert f"\n{line}\n" in nova
+    assert "\nlog_dir = /var/log/nova\n" in nova
+    assert "\nimages_type = qcow\n" not in nova
+    listing = snapshots_list(root)
+    assert "  1  " in listing
+    assert "apply (applied, confirmed)" in listing

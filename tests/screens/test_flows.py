@@ -1,8 +1,10 @@
 """Every demo host through the whole wizard with the keyboard: the files written in its throwaway root and the
-generation made. Where KVM cannot work, the wizard stops with the reason and goes on only with qemu, consented."""
+generation made. Where KVM cannot work, the wizard stops with the reason and goes on only with qemu, consented.
+The rescue view fixes the broken demo hosts the same way, and a rollback from it brings the problems back."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -13,13 +15,19 @@ from screens.app import WizardApp
 from screens.confirm import ConfirmScreen
 from screens.host_check import HostCheckScreen
 from screens.review import ReviewScreen
+from screens.session import HostSource, Session
+from screens.troubleshoot import TroubleshootScreen
 from screens.welcome import WelcomeScreen
+from screens.widgets.plan_preview import PlanPreviewScreen
 from tests.oslo_reader import read_with_oslo
 from tests.screens.harness import demo_facts, demo_session, screen_name, screen_text, shows, until
 from wizard.apply.generations import generations_under
+from wizard.cli.tui import prepare_demo
 from wizard.demo import scenario_names
 from wizard.host.diagnose import diagnose
+from wizard.host.profile import HostProfile
 from wizard.plan.validate import KVM_CAN_WORK
+from wizard.rescue.report import review_files
 
 ORDER = (
     "WelcomeScreen",
@@ -50,6 +58,8 @@ def ready(app: WizardApp) -> bool:
         return screen.known is not None and screen.ticker is None
     if isinstance(screen, ReviewScreen):
         return screen.made is not None
+    if isinstance(screen, TroubleshootScreen):
+        return screen.report is not None and not screen.checking
     if isinstance(screen, ConfirmScreen):
         return screen.settled is not None
     return not getattr(screen, "busy", "")
@@ -94,3 +104,136 @@ async def test_the_whole_wizard_on_a_demo_host(scenario: str, tmp_path: Path) ->
     assert generation.confirmed
     saved = (root / "var/lib/kvm-wizard/answers.toml").read_text()
     assert f'virt_type = "{"kvm" if kvm_works else "qemu"}"' in saved
+
+
+def rescue_session(root: Path, scenario: str) -> Session:
+    """`kvm-wizard rescue --demo SCENARIO --root ROOT`: the Troubleshoot view on a demo's copy."""
+    source = HostSource("demo", root, scenario=scenario, ready=False)
+    return Session(mode="rescue", source=source, prepare_demo=prepare_demo, confirm_timeout=60)
+
+
+async def fix_and_confirm(pilot: Pilot[Any], app: WizardApp, preview: str) -> None:
+    """From Troubleshoot with the urgent fixes ticked: the preview, the apply, the decision, Done."""
+    await at(pilot, app, "TroubleshootScreen")
+    await until(pilot, lambda: ready(app), "the rescue report")
+    await pilot.press("f10")
+    await until(pilot, lambda: isinstance(app.screen, PlanPreviewScreen), "the preview")
+    await shows(pilot, preview)
+    await pilot.press("f10")
+    for name in ("ApplyScreen", "ConfirmScreen", "DoneScreen"):
+        await at(pilot, app, name)
+        if name == "ConfirmScreen":
+            await shows(pilot, "Reverting in")
+            await pilot.press("y")
+        await until(pilot, lambda: ready(app), f"{name} to finish its work")
+        if name != "DoneScreen":
+            await pilot.press("f10")
+
+
+RESCUES = {
+    "broken-nova-conf": "3 fix(es) as one transaction: 1 file(s) change",
+    "amd-modules-missing": "Load kvm_amd now: modprobe kvm_amd",
+    "kvm-permissions": "Ask udev to apply its rules to /dev/kvm again",
+}
+
+
+@pytest.mark.parametrize("scenario", RESCUES)
+async def test_rescue_fixes_a_broken_demo_host(scenario: str, tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    app = WizardApp(rescue_session(root, scenario), "console")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await fix_and_confirm(pilot, app, RESCUES[scenario])
+        await shows(pilot, "Confirmed: the changes of generation 1 stay.")
+        await shows(pilot, "Esc goes back to Troubleshoot")
+        await pilot.press("escape")  # the rescue report again, on the files as they are now
+        await at(pilot, app, "TroubleshootScreen")
+        await shows(pilot, "Checked again after generation 1:")
+        await pilot.press("ctrl+q")
+        await shows(pilot, "What was applied stays")
+        await pilot.press("y")
+        await until(pilot, lambda: not app.is_running, "the end")
+    assert app.return_value == 0
+    entries = generations_under(root)
+    assert [entry.number for entry in entries] == [1]
+    generation = entries[0].generation
+    assert generation is not None
+    assert (generation.kind, generation.status) == ("apply", "applied")
+    assert generation.confirmed
+    result = app.session.result
+    assert result is not None
+    left = [action.argv[0] for action in result.remaining]  # work on the running system: not under a root
+    facts = demo_facts(scenario)
+    review = review_files(root, HostProfile.from_facts(facts))
+    if scenario == "broken-nova-conf":
+        assert [issue.id for issue in review.issues if issue.severity == "error"] == []
+        nova = read_with_oslo(root / "etc/nova/nova.conf", "nova.conf")
+        assert nova[("libvirt", "virt_type")] == "kvm"
+        assert nova[("libvirt", "images_type")] == "qcow2"
+        assert nova[("libvirt", "cpu_mode")] == "host-model"
+        assert nova[("libvirt", "cpu_model_extra_flags")] == ("vmx",)
+        assert left == ["systemctl"]
+    elif scenario == "amd-modules-missing":
+        assert (root / "etc/modules-load.d/kvm.conf").read_text().splitlines()[-1] == "kvm_amd"
+        assert left == ["modprobe"]  # left for the target
+    else:
+        assert result.written == ()
+        assert left == ["udevadm"]
+
+
+async def test_a_rollback_from_troubleshoot_brings_the_problems_back(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    app = WizardApp(rescue_session(root, "broken-nova-conf"), "console")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await fix_and_confirm(pilot, app, "+images_type = qcow2")
+        await pilot.press("escape")
+        await at(pilot, app, "TroubleshootScreen")
+        await shows(pilot, "nova.conf: no error left")
+        await pilot.press("f2")
+        await at(pilot, app, "SnapshotsScreen")
+        await shows(pilot, "apply (applied, confirmed)")
+        await pilot.press("enter")
+        await shows(pilot, "Generation 1 against the files now:")
+        await pilot.press("r")
+        await shows(pilot, "Roll back to generation 1")
+        await pilot.press("y")
+        await at(pilot, app, "ConfirmScreen")
+        await shows(pilot, "Reverting in")
+        await pilot.press("y")
+        await shows(pilot, "Confirmed: the changes of generation 2 stay.")
+        await pilot.press("f10")
+        await at(pilot, app, "SnapshotsScreen")
+        await pilot.press("escape")
+        await at(pilot, app, "TroubleshootScreen")
+        # Back on the rescue view, the report is made again on the files the rollback restored.
+        await shows(pilot, "[FAIL] [fix: X] nova.conf line 30: [libvirt] images_type = qcow")
+    assert "\nimages_type = qcow\n" in (root / "etc/nova/nova.conf").read_text()
+    kinds = [entry.generation.kind for entry in generations_under(root) if entry.generation]
+    assert kinds == ["apply", "rollback"]
+
+
+async def test_a_rescue_demo_has_its_snapshots_at_once() -> None:
+    """`kvm-wizard rescue --demo NAME`: Troubleshoot makes the throwaway copy, so F2 works before leaving it."""
+    source = HostSource("demo", None, scenario="kvm-permissions", ready=False)
+    app = WizardApp(Session(mode="rescue", source=source, prepare_demo=prepare_demo), "console")
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await at(pilot, app, "TroubleshootScreen")
+            await until(pilot, lambda: ready(app), "the rescue report")
+            await pilot.press("f2")
+            await at(pilot, app, "SnapshotsScreen")
+            await shows(pilot, "No generations yet")
+            await pilot.press("escape")
+            await at(pilot, app, "TroubleshootScreen")
+            await pilot.press("ctrl+q")
+            await shows(pilot, "Nothing has been changed")
+            await pilot.press("y")
+            await until(pilot, lambda: not app.is_running, "the end")
+        root = app.session.root
+        assert root is not None
+        assert (root / "etc/nova/nova.conf").is_file()
+        assert app.farewell == [
+            f"kvm-wizard: the demo's files are in {root} (a throwaway copy; remove it when done)."
+        ]
+    finally:
+        if app.session.root is not None:
+            shutil.rmtree(app.session.root)

@@ -121,6 +121,14 @@ def test_done(snap_compare: SnapCompare) -> None:
     assert snap_compare(app, terminal_size=(80, 24), run_before=settled())
 
 
+def test_troubleshoot_of_a_broken_nova_conf(snap_compare: SnapCompare) -> None:
+    """`kvm-wizard rescue --demo broken-nova-conf`: verdict, findings with their fixes, the fixes ticked."""
+    root = fixed_root("troubleshoot", "broken-nova-conf")
+    source = HostSource("demo", root, scenario="broken-nova-conf")
+    app = WizardApp(Session(mode="rescue", source=source), "console")
+    assert snap_compare(app, terminal_size=(80, 24), run_before=settled())
+
+
 def test_the_snapshots_draw_only_console_glyphs() -> None:
     """Every character in the accepted snapshots is in every Linux console font (a second net under the
     end-to-end scan, covering the screens the end-to-end run does not visit)."""
