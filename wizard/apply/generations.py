@@ -22,6 +22,7 @@ from wizard.apply.state import (
     PRIVATE_DIRECTORY_MODE,
     PRIVATE_FILE_MODE,
     StatePaths,
+    dump_toml,
     ensure_private_directory,
     state_paths,
 )
@@ -132,11 +133,7 @@ def _state_from_toml(data: dict[str, Any]) -> RecordedState:
 
 
 def manifest_text(generation: Generation) -> str:
-    import tomlkit  # only to write: reading uses tomllib, and tomlkit is slow to import
-
-    document = tomlkit.document()
-    document.add(tomlkit.comment("kvm-wizard generation: the files before and after one transaction"))
-    fields: dict[str, Any] = {
+    data: dict[str, Any] = {
         "format": MANIFEST_FORMAT,
         "number": generation.number,
         "kind": generation.kind,
@@ -145,27 +142,22 @@ def manifest_text(generation: Generation) -> str:
         "version": generation.version,
         "restores": generation.restores,
         "actions": list(generation.actions),
+        "answers": generation.answers,
+        "files": [
+            {
+                "index": item.index,
+                "path": item.path,
+                "written_path": item.written_path,
+                "kind": item.kind,
+                "link": item.link,
+                "created_directories": list(item.created_directories),
+                "before": _state_to_toml(item.before),
+                "after": _state_to_toml(item.after),
+            }
+            for item in generation.files
+        ],
     }
-    for key, value in fields.items():
-        document[key] = value
-    document["answers"] = tomlkit.string(generation.answers, multiline=True)
-    files = tomlkit.aot()
-    for item in generation.files:
-        entry = tomlkit.table()
-        for key, value in (
-            ("index", item.index),
-            ("path", item.path),
-            ("written_path", item.written_path),
-            ("kind", item.kind),
-            ("link", item.link),
-            ("created_directories", list(item.created_directories)),
-        ):
-            entry[key] = value
-        entry["before"] = _state_to_toml(item.before)
-        entry["after"] = _state_to_toml(item.after)
-        files.append(entry)
-    document["files"] = files
-    return tomlkit.dumps(document)
+    return "# kvm-wizard generation: the files before and after one transaction\n" + dump_toml(data)
 
 
 def parse_manifest(text: str, status: dict[str, Any] | None = None) -> Generation:
@@ -330,10 +322,8 @@ def record(paths: StatePaths, generation: Generation, contents: dict[tuple[str, 
 
 def set_status(paths: StatePaths, number: int, status: str, *, confirmed: str = "") -> None:
     """How the transaction ended (and when it was confirmed), beside the immutable manifest."""
-    import tomlkit  # only to write: reading uses tomllib, and tomlkit is slow to import
-
     data = {"status": status, "confirmed": confirmed}
-    write_atomic(paths.generation(number) / STATUS, tomlkit.dumps(data).encode("utf-8"), _private(paths))
+    write_atomic(paths.generation(number) / STATUS, dump_toml(data).encode("utf-8"), _private(paths))
 
 
 def discard(paths: StatePaths, number: int) -> None:

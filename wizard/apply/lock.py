@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from wizard.apply.log import command_line
-from wizard.apply.state import PRIVATE_FILE_MODE, StatePaths, ensure_private_directory
+from wizard.apply.state import PRIVATE_FILE_MODE, StatePaths, dump_toml, ensure_private_directory
 
 
 @dataclass(frozen=True)
@@ -71,8 +71,6 @@ def hold_lock(paths: StatePaths, purpose: str, *, wait: float | None = 0.0) -> I
 
     LockHeld names the holder when the lock stays taken.
     """
-    import tomlkit  # only to write: reading uses tomllib, and tomlkit is slow to import
-
     handle = _open(paths)
     try:
         if not _acquire(handle, wait):
@@ -85,7 +83,7 @@ def hold_lock(paths: StatePaths, purpose: str, *, wait: float | None = 0.0) -> I
             "purpose": purpose,
         }
         os.ftruncate(handle, 0)
-        os.pwrite(handle, tomlkit.dumps(record).encode("utf-8"), 0)
+        os.pwrite(handle, dump_toml(record).encode("utf-8"), 0)
         try:
             yield
         finally:

@@ -16,7 +16,7 @@ from typing import Any
 from wizard.apply.atomic import Attributes, remove_file, write_atomic
 from wizard.apply.faults import crash_point
 from wizard.apply.results import PendingConfirmation, RevertRecord, UndoCommand
-from wizard.apply.state import PRIVATE_FILE_MODE, StatePaths
+from wizard.apply.state import PRIVATE_FILE_MODE, StatePaths, dump_toml
 
 WATCHER_MODULE = "wizard.apply.watcher"
 
@@ -52,9 +52,7 @@ def _private() -> Attributes:
 
 
 def _write_toml(path: Path, data: dict[str, Any]) -> None:
-    import tomlkit  # only to write: reading uses tomllib, and tomlkit is slow to import
-
-    write_atomic(path, tomlkit.dumps(data).encode("utf-8"), _private())
+    write_atomic(path, dump_toml(data).encode("utf-8"), _private())
 
 
 def write_pending(paths: StatePaths, pending: PendingConfirmation) -> None:

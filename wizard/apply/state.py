@@ -6,6 +6,7 @@ import contextlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from wizard.rootfs import resolve
 
@@ -67,3 +68,14 @@ def ensure_private_directory(path: Path) -> None:
     # mkdir's mode is filtered by the umask only downwards, but an existing directory may be too open.
     if (path.stat().st_mode & 0o777) != PRIVATE_DIRECTORY_MODE:
         os.chmod(path, PRIVATE_DIRECTORY_MODE)
+
+
+def dump_toml(data: dict[str, Any]) -> str:
+    """The TOML of machine-written state (manifests, status, the lock, the pending confirmation).
+
+    tomli-w writes it in a fraction of tomlkit's time; tomlkit stays for the answers file, whose comments must
+    survive a re-save. Multi-line strings keep the answers inside a manifest readable.
+    """
+    import tomli_w
+
+    return tomli_w.dumps(data, multiline_strings=True)
