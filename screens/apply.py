@@ -61,11 +61,22 @@ class ApplyScreen(StepScreen):
     HELP = "apply"
     running: reactive[bool] = reactive(True, bindings=True)
 
-    def __init__(self, banner: Banner, plan: Plan, root: Path, confirm_timeout: float | None) -> None:
+    def __init__(
+        self,
+        banner: Banner,
+        plan: Plan,
+        root: Path,
+        confirm_timeout: float | None,
+        *,
+        summary: str | None = None,
+        back_to: str = "the Review",
+    ) -> None:
         super().__init__(banner)
         self.plan = plan
         self.root = root
         self.confirm_timeout = confirm_timeout
+        self.summary = summary  # the line in `snapshots list`; None: the engine sums up the answers
+        self.back_to = back_to  # where Esc goes after a failure: where the plan came from
         self.steps: tuple[Step, ...] = ()
         self.states: dict[int, str] = {}
         self.result: ApplyResult | None = None
@@ -96,6 +107,7 @@ class ApplyScreen(StepScreen):
             runner=CommandRunner(),
             progress=self._progressed,
             confirm_timeout=self.confirm_timeout,
+            summary=self.summary,
         )
         self.post_message(ApplyFinished(result))
 
@@ -161,7 +173,7 @@ class ApplyScreen(StepScreen):
         elif result.ok:
             text.append(" F10 goes on.")
         else:
-            text.append(" Esc goes back to the Review; F10 shows the summary.")
+            text.append(f" Esc goes back to {self.back_to}; F10 shows the summary.")
         self.query_one("#state", Static).update(text)
         log = self.query_one("#log", Log)
         for note in result.notes:

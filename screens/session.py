@@ -149,6 +149,7 @@ class Session:
     answers: Answers | None = None
     outcome: PlanOutcome | None = None
     plan: Plan | None = None  # the fixes chosen on Troubleshoot; it goes before outcome's plan until a Review
+    fixes: tuple[str, ...] = ()  # the ids of those fixes
     result: ApplyResult | None = None  # the last apply
     kept: bool | None = None  # the last apply confirmed (True), reverted (False), or not settled
     settled_message: str = ""

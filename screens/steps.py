@@ -78,7 +78,17 @@ def build(step: Step, session: Session) -> StepScreen:
     if step is Step.APPLY:
         from screens.apply import ApplyScreen
 
-        return ApplyScreen(banner, _known(_plan(session), "the plan"), root, session.confirm_timeout)
+        # The generation's summary names the rescue fixes (a rescue plan has no answers to sum up).
+        summary = "rescue: " + ", ".join(session.fixes) if session.plan is not None else None
+        back = "Troubleshoot" if previous(Step.APPLY, session) is Step.TROUBLESHOOT else "the Review"
+        return ApplyScreen(
+            banner,
+            _known(_plan(session), "the plan"),
+            root,
+            session.confirm_timeout,
+            summary=summary,
+            back_to=back,
+        )
     if step is Step.CONFIRM:
         return build_confirm(session, _known(session.result, "the apply's result"), rollback=False)
     if step is Step.DONE:
@@ -189,6 +199,7 @@ def store(step: Step, session: Session, exit: StepExit) -> None:
                 # detects again, which also suggests the answers the setup steps start from.
                 session.diagnosis = value.diagnosis
             session.plan = value.plan  # None when left without choosing: no stale fixes are applied
+            session.fixes = value.fixes
     elif step is Step.HOST_CHECK:
         from screens.host_check import HostCheckResult
 

@@ -38,6 +38,7 @@ class TroubleshootResult:
     facts: HostFacts
     diagnosis: Diagnosis
     plan: Plan | None  # the chosen fixes to apply; None when the screen was left without applying
+    fixes: tuple[str, ...] = ()  # their ids, in the report's order: the generation's summary names them
 
 
 class ReportProgressed(Message):
@@ -61,9 +62,12 @@ class ReportMade(Message):
 class FixesPlanned(Message):
     """The ticked fixes are one plan, previewed (summary and explained diff); or they could not be planned."""
 
-    def __init__(self, plan: Plan | None, summary: Text, body: Text, *, can_apply: bool) -> None:
+    def __init__(
+        self, plan: Plan | None, fixes: tuple[str, ...], summary: Text, body: Text, *, can_apply: bool
+    ) -> None:
         super().__init__()
         self.plan = plan
+        self.fixes = fixes
         self.summary = summary
         self.body = body
         self.can_apply = can_apply
@@ -287,7 +291,7 @@ class TroubleshootScreen(StepScreen):
             plan = report.plan(chosen)
         except (PlanningError, KeyError) as error:
             message = line("fail", f"The fixes cannot be planned: {error}. r checks again.")
-            self.post_message(FixesPlanned(None, message, Text(), can_apply=False))
+            self.post_message(FixesPlanned(None, (), message, Text(), can_apply=False))
             return
         lines = explain_fix(plan, live=self.source.live)
         preview = preview_apply(plan, root, confirm_timeout=self.confirm_timeout)
@@ -295,7 +299,9 @@ class TroubleshootScreen(StepScreen):
             report, chosen, plan, lines=lines, preview=preview, confirm_timeout=self.confirm_timeout
         )
         self.post_message(
-            FixesPlanned(plan, summary, body, can_apply=not preview.problems and not plan.empty)
+            FixesPlanned(
+                plan, tuple(chosen), summary, body, can_apply=not preview.problems and not plan.empty
+            )
         )
 
     def on_fixes_planned(self, event: FixesPlanned) -> None:
@@ -312,15 +318,15 @@ class TroubleshootScreen(StepScreen):
         preview = PlanPreviewScreen(
             banner, event.summary, event.body, can_go_on=event.can_apply, help_name=self.HELP
         )
-        self.app.push_screen(preview, lambda apply: self._previewed(plan, apply))
+        fixes = event.fixes
+        self.app.push_screen(preview, lambda apply: self._previewed(plan, fixes, apply))
 
-    def _previewed(self, plan: Plan, apply: bool | None) -> None:
+    def _previewed(self, plan: Plan, fixes: tuple[str, ...], apply: bool | None) -> None:
         report = self.report
         if apply and report is not None and self.root is not None:
             self.leaving = True
-            self.dismiss(
-                StepExit("next", TroubleshootResult(self.root, report.facts, report.diagnosis, plan))
-            )
+            result = TroubleshootResult(self.root, report.facts, report.diagnosis, plan, fixes)
+            self.dismiss(StepExit("next", result))
 
     def worker_failed(self, name: str, error: BaseException | None) -> None:
         self.checking = self.planning = False

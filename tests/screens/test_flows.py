@@ -15,12 +15,13 @@ from screens.app import WizardApp
 from screens.confirm import ConfirmScreen
 from screens.host_check import HostCheckScreen
 from screens.review import ReviewScreen
-from screens.session import HostSource, Session
+from screens.session import HostSource, Session, Step
 from screens.troubleshoot import TroubleshootScreen
 from screens.welcome import WelcomeScreen
 from screens.widgets.plan_preview import PlanPreviewScreen
 from tests.oslo_reader import read_with_oslo
 from tests.screens.harness import demo_facts, demo_session, screen_name, screen_text, shows, until
+from tests.screens.plans import demo_plan, with_failing_action
 from wizard.apply.generations import generations_under
 from wizard.cli.tui import prepare_demo
 from wizard.demo import scenario_names
@@ -102,6 +103,7 @@ async def test_the_whole_wizard_on_a_demo_host(scenario: str, tmp_path: Path) ->
     assert generation is not None
     assert (generation.kind, generation.status) == ("apply", "applied")
     assert generation.confirmed
+    assert generation.summary.startswith("kvm" if kvm_works else "qemu")  # the answers, summed up
     saved = (root / "var/lib/kvm-wizard/answers.toml").read_text()
     assert f'virt_type = "{"kvm" if kvm_works else "qemu"}"' in saved
 
@@ -159,6 +161,9 @@ async def test_rescue_fixes_a_broken_demo_host(scenario: str, tmp_path: Path) ->
     assert generation is not None
     assert (generation.kind, generation.status) == ("apply", "applied")
     assert generation.confirmed
+    # Listed by `kvm-wizard snapshots list` as the CLI's rescue lists it: by the fixes applied.
+    assert app.session.fixes
+    assert generation.summary == "rescue: " + ", ".join(app.session.fixes)
     result = app.session.result
     assert result is not None
     left = [action.argv[0] for action in result.remaining]  # work on the running system: not under a root
@@ -237,3 +242,18 @@ async def test_a_rescue_demo_has_its_snapshots_at_once() -> None:
     finally:
         if app.session.root is not None:
             shutil.rmtree(app.session.root)
+
+
+async def test_a_failed_rescue_apply_says_esc_goes_back_to_troubleshoot(tmp_path: Path) -> None:
+    root = prepare_demo("broken-nova-conf", tmp_path / "root")
+    plan = with_failing_action(demo_plan(root, "broken-nova-conf"))
+    session = Session(mode="rescue", source=HostSource("live", root), plan=plan, fixes=("a-fix",))
+    app = WizardApp(session, "console", Step.APPLY)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await at(pilot, app, "ApplyScreen")
+        await shows(pilot, "Esc goes back to Troubleshoot; F10 shows the summary.")
+        await pilot.press("escape")
+        await at(pilot, app, "TroubleshootScreen")
+    generation = generations_under(root)[0].generation
+    assert generation is not None
+    assert generation.summary == "rescue: a-fix"

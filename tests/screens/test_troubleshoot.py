@@ -93,6 +93,7 @@ async def test_the_report_with_the_urgent_fixes_ticked_then_untick_preview_and_a
     assert result.root == root
     assert result.plan is not None
     assert [edit.path for edit in result.plan.edits] == ["/etc/nova/nova.conf"]
+    assert sorted(result.fixes) == sorted(URGENT)  # named in the generation's summary
     assert (root / "etc/nova/nova.conf").read_text().count("images_type = qcow\n") == 1  # nothing written
 
 
