@@ -176,10 +176,13 @@ class WizardApp(App[int]):
                 screen = steps.build_confirm(self.session, exit.value, rollback=True)
                 self.push_screen(screen, lambda _exit: self.action_snapshots())
                 return
-        if self.rolled_back and self.step in (Step.REVIEW, Step.APPLY, Step.DONE):
+        if self.rolled_back and self.step in (Step.REVIEW, Step.APPLY, Step.CONFIRM, Step.DONE):
             self.rolled_back = False
+            # Back to where the plan came from, to plan again: the Review, or Troubleshoot for rescue fixes.
+            target = Step.REVIEW if self.step is Step.REVIEW else steps.previous(Step.APPLY, self.session)
+            self.session.plan = None
             self.pop_screen()
-            self.show(Step.REVIEW)
+            self.show(target)
 
     # -- quitting ---------------------------------------------------------------------------------------
     def action_command_palette(self) -> None:

@@ -244,6 +244,30 @@ async def test_a_rescue_demo_has_its_snapshots_at_once() -> None:
             shutil.rmtree(app.session.root)
 
 
+async def test_a_rollback_from_done_in_rescue_goes_back_to_troubleshoot(tmp_path: Path) -> None:
+    """Rescue has no answers to review: after a rollback the fixes are chosen again where they were."""
+    root = tmp_path / "root"
+    app = WizardApp(rescue_session(root, "broken-nova-conf"), "console")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await fix_and_confirm(pilot, app, "+images_type = qcow2")
+        await pilot.press("f2")
+        await at(pilot, app, "SnapshotsScreen")
+        await shows(pilot, "apply (applied, confirmed)")
+        await pilot.press("r")
+        await shows(pilot, "Roll back to generation 1")
+        await pilot.press("y")
+        await at(pilot, app, "ConfirmScreen")
+        await shows(pilot, "Reverting in")
+        await pilot.press("y")
+        await shows(pilot, "Confirmed: the changes of generation 2 stay.")
+        await pilot.press("f10")
+        await at(pilot, app, "SnapshotsScreen")
+        await pilot.press("escape")
+        await at(pilot, app, "TroubleshootScreen")
+        await shows(pilot, "[FAIL] [fix: X] nova.conf line 30: [libvirt] images_type = qcow")
+    assert app.session.plan is None  # the fixes' plan was made for the files before the rollback
+
+
 async def test_a_failed_rescue_apply_says_esc_goes_back_to_troubleshoot(tmp_path: Path) -> None:
     root = prepare_demo("broken-nova-conf", tmp_path / "root")
     plan = with_failing_action(demo_plan(root, "broken-nova-conf"))
