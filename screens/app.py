@@ -162,7 +162,10 @@ class WizardApp(App[int]):
         if root is None:
             self.notify("One moment: the host's files are not ready yet.", severity="warning")
             return
-        screen = SnapshotsScreen(self.session.banner(Step.SNAPSHOTS), root, self.session.source.live)
+        session = self.session
+        screen = SnapshotsScreen(
+            session.banner(Step.SNAPSHOTS), root, session.source.live, session.confirm_timeout
+        )
         self.push_screen(screen, self.snapshots_closed)
 
     def snapshots_closed(self, exit: StepExit | None) -> None:

@@ -62,7 +62,7 @@ class ReviewScreen(StepScreen):
         root: Path,
         *,
         live: bool,
-        confirm_timeout: float,
+        confirm_timeout: float | None,
     ) -> None:
         super().__init__(banner)
         self.facts = facts
@@ -130,9 +130,12 @@ class ReviewScreen(StepScreen):
             f"The answers are valid here. {len(plan.edits)} file(s) change, {len(plan.actions)} action(s)"
             + (f", {irreversible} cannot be undone." if irreversible else "."),
         )
-        text.append(
-            f" After applying you have {self.confirm_timeout:.0f} s to confirm; otherwise it is all reverted."
-        )
+        if self.confirm_timeout is None:
+            text.append(" It is kept as soon as it is applied (--no-confirm): nothing asks to confirm it.")
+        else:
+            text.append(
+                f" After applying you have {self.confirm_timeout:.0f} s to confirm; otherwise it is all reverted."
+            )
         return text
 
     def _details(self, event: PlanMade) -> Text:

@@ -143,7 +143,7 @@ class Session:
     source: HostSource
     # Copies a demo scenario's files into a root (the launcher's; screens never write files): (name, DIR or None).
     prepare_demo: Callable[[str, Path | None], Path] | None = None
-    confirm_timeout: float = DEFAULT_CONFIRM_TIMEOUT
+    confirm_timeout: float | None = DEFAULT_CONFIRM_TIMEOUT  # None: --no-confirm, kept without asking
     facts: HostFacts | None = None
     diagnosis: Diagnosis | None = None
     answers: Answers | None = None

@@ -99,7 +99,7 @@ class SnapshotsScreen(StepScreen):
         Binding("d", "compare", "Compare"),
     ]
 
-    def __init__(self, banner: Banner, root: Path, live: bool, confirm_timeout: float = 120.0) -> None:
+    def __init__(self, banner: Banner, root: Path, live: bool, confirm_timeout: float | None = 120.0) -> None:
         super().__init__(banner)
         self.root = root
         self.live = live
@@ -195,7 +195,12 @@ class SnapshotsScreen(StepScreen):
                 "Changed by hand since the wizard wrote them (the rollback's own generation keeps them):\n"
             )
             text += "".join(f"  {item.path}: {item.detail}\n" for item in preview.drift)
-        text += "It is a transaction with its own generation; you confirm it afterwards, or it is reverted."
+        if self.confirm_timeout is None:
+            text += "It is a transaction with its own generation, kept at once (--no-confirm)."
+        else:
+            text += (
+                "It is a transaction with its own generation; you confirm it afterwards, or it is reverted."
+            )
         self.app.push_screen(
             QuitScreen(text, yes="Roll back", no="Cancel"),
             lambda yes: self._answered(bool(yes), preview),

@@ -281,3 +281,27 @@ async def test_a_failed_rescue_apply_says_esc_goes_back_to_troubleshoot(tmp_path
     generation = generations_under(root)[0].generation
     assert generation is not None
     assert generation.summary == "rescue: a-fix"
+
+
+async def test_with_no_confirm_the_apply_is_kept_without_the_question(tmp_path: Path) -> None:
+    """`kvm-wizard --demo --no-confirm`: the Review says so and the apply goes straight to Done."""
+    root = tmp_path / "root"
+    app = WizardApp(demo_session(root, confirm_timeout=None), "console")
+    async with app.run_test(size=(80, 24)) as pilot:
+        for name in ("WelcomeScreen", "HostCheckScreen"):
+            await at(pilot, app, name)
+            await until(pilot, lambda: ready(app), f"{name} to finish its work")
+            await pilot.press("f10")
+        app.jump(Step.REVIEW)
+        await at(pilot, app, "ReviewScreen")
+        await shows(pilot, "It is kept as soon as it is applied (--no-confirm)")
+        await until(pilot, lambda: ready(app), "the plan")
+        await pilot.press("f10")
+        await at(pilot, app, "ApplyScreen")
+        await until(pilot, lambda: ready(app), "the apply")
+        await shows(pilot, "F10 goes on.")
+        await pilot.press("f10")
+        await at(pilot, app, "DoneScreen")
+    generation = generations_under(root)[0].generation
+    assert generation is not None
+    assert generation.status == "applied"

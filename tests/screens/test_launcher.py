@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from screens.session import HostSource
+from screens.session import DEFAULT_CONFIRM_TIMEOUT, HostSource
+from wizard.cli import _merge_shared_options, build_parser
 from wizard.cli.common import UsageError
-from wizard.cli.tui import _choose, prepare_demo, run
+from wizard.cli.tui import _choose, confirm_timeout, prepare_demo, run
 
 
 def arguments(**values: object) -> argparse.Namespace:
@@ -63,3 +64,28 @@ def test_without_a_terminal_it_says_what_to_use_instead(tmp_path: Path) -> None:
 def test_rescue_without_a_terminal_points_to_the_report(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="kvm-wizard rescue --report"):
         run(arguments(root=str(tmp_path), mode="rescue"))
+
+
+@pytest.mark.parametrize(
+    ("argv", "seconds"),
+    [
+        ([], DEFAULT_CONFIRM_TIMEOUT),
+        (["--confirm-timeout", "30"], 30.0),
+        (["--no-confirm"], None),
+        (["--no-confirm", "rescue"], None),
+        (["rescue", "--confirm-timeout", "5"], 5.0),
+        # The rescue command's own choice is taken whole, never mixed with the wizard-level one.
+        (["--no-confirm", "rescue", "--confirm-timeout", "5"], 5.0),
+    ],
+)
+def test_the_wizard_asks_to_confirm_unless_told_not_to(argv: list[str], seconds: float | None) -> None:
+    args = build_parser("rescue" if "rescue" in argv else None).parse_args(argv)
+    _merge_shared_options(args)
+    assert confirm_timeout(args) == seconds
+
+
+@pytest.mark.parametrize("argv", [["--confirm-timeout", "0"], ["--no-confirm", "--confirm-timeout", "9"]])
+def test_confirm_choices_that_make_no_sense_are_usage_errors(argv: list[str]) -> None:
+    with pytest.raises(SystemExit) as exit_request:
+        build_parser(None).parse_args(argv)
+    assert exit_request.value.code == 2

@@ -101,18 +101,49 @@ def add_ui_arguments(parser: argparse.ArgumentParser) -> None:
         help="no colour (the NO_COLOR variable does the same)",
     )
 
+    def seconds(text: str) -> float:
+        # As `apply --confirm-timeout` checks it; that command's module is not imported to start the wizard.
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+        if not value > 0:
+            raise argparse.ArgumentTypeError("the confirm timeout must be more than 0 seconds")
+        return value
+
+    confirm = parser.add_mutually_exclusive_group()
+    confirm.add_argument(
+        "--confirm-timeout",
+        dest="top_confirm_timeout",
+        type=seconds,
+        metavar="S",
+        help="revert an apply or rollback made in the wizard unless confirmed within S seconds (default 120)",
+    )
+    confirm.add_argument(
+        "--no-confirm",
+        dest="top_no_confirm",
+        action="store_true",
+        help="keep what the wizard applies without confirm-or-revert",
+    )
+
 
 _SHARED = ("root", "facts", "demo", "no_color")
 
 
 def _merge_shared_options(args: argparse.Namespace) -> None:
-    """Give a command the wizard-level --root/--facts/--demo/--no-color it was not given itself."""
+    """Give a command the wizard-level --root/--facts/--demo/--no-color it was not given itself, and the
+    confirm choice (--no-confirm or --confirm-timeout) when it made none of its own."""
     for name in _SHARED:
         top = getattr(args, f"top_{name}")
         if top in (None, False):
             continue
         if not hasattr(args, name) or getattr(args, name) in (None, False):
             setattr(args, name, top)
+    # One choice, taken whole: a command's --confirm-timeout must not meet the wizard-level --no-confirm.
+    confirm = ("no_confirm", "confirm_timeout")
+    if all(getattr(args, name, None) in (None, False) for name in confirm):
+        for name in confirm:
+            setattr(args, name, getattr(args, f"top_{name}"))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -4,6 +4,9 @@ It decides the mode and where the host comes from, picks the terminal's glyph pr
 switches before Textual is imported, then runs the app and prints what the operator needs once the terminal
 is back (where a demo's files are, a change still waiting for confirmation).
 
+An apply or rollback made in the wizard is kept only if confirmed within 120 s, or --confirm-timeout S;
+--no-confirm keeps it at once, and only when it is given: the wizard never skips the question by itself.
+
 Hosts: this one (root /), the files under --root DIR, a recording (--facts FILE, files under --root or /),
 or a demo scenario copied into a throwaway directory, or into DIR with --root DIR (DIR must be empty or not
 exist yet: tests and demos that want to look at the files afterwards name it).
@@ -39,7 +42,9 @@ def run(args: argparse.Namespace) -> int:
     from screens.app import WizardApp
     from screens.session import Session
 
-    session = Session(mode=mode, source=source, prepare_demo=prepare_demo)
+    session = Session(
+        mode=mode, source=source, prepare_demo=prepare_demo, confirm_timeout=confirm_timeout(args)
+    )
     app = WizardApp(session, profile)
     result = app.run()
     for line in app.farewell:
@@ -47,6 +52,17 @@ def run(args: argparse.Namespace) -> int:
     if result is None:
         return app.return_code or EXIT_OK
     return result
+
+
+def confirm_timeout(args: argparse.Namespace) -> float | None:
+    """Seconds to confirm an apply or a rollback in; None for --no-confirm (there is a console to ask on,
+    so skipping the question is never the default)."""
+    from screens.session import DEFAULT_CONFIRM_TIMEOUT
+
+    if getattr(args, "no_confirm", False):
+        return None
+    timeout: float | None = getattr(args, "confirm_timeout", None)
+    return DEFAULT_CONFIRM_TIMEOUT if timeout is None else timeout
 
 
 def _choose(args: argparse.Namespace) -> tuple[Mode, HostSource]:
