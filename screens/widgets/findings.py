@@ -1,7 +1,8 @@
 """The findings table: one line per finding with its status word, and the highlighted one's evidence and remedy.
 
 Fixes that an answer adds to the plan are ticked with space; fixes the plan always makes (for virt_type kvm)
-are marked as included; the rest name what the operator has to do.
+are marked as included; the rest name what the operator has to do. Subclasses that offer other fixes (the
+rescue view) say which through the two hooks, fix_mark and fix_note, and toggle them in action_toggle_fix.
 """
 
 from __future__ import annotations
@@ -29,10 +30,14 @@ def fix_of(finding: Finding) -> str | None:
 
 
 class FindingsView(Vertical):
+    # The detail takes focus (Tab after the list) to be scrolled with the keys: at 80x24 a finding's evidence
+    # and remedy can be longer than the lines it gets, and a console has no mouse. A line at its left shows
+    # the focus without colour; unfocused, a blank one keeps the text where it is.
     DEFAULT_CSS = """
     FindingsView { height: 1fr; }
     FindingsView > OptionList { height: 9; }
-    FindingsView > VerticalScroll { height: 1fr; padding: 0 1; }
+    FindingsView > VerticalScroll { height: 1fr; padding: 0 1 0 0; border-left: blank; }
+    FindingsView > VerticalScroll:focus { border-left: solid $border; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [Binding("space", "toggle_fix", "Fix")]
 
@@ -51,7 +56,7 @@ class FindingsView(Vertical):
 
     def compose(self) -> ComposeResult:
         yield OptionList(id="finding-list")
-        with VerticalScroll(id="finding-detail", can_focus=False):
+        with VerticalScroll(id="finding-detail"):
             yield Static("", id="detail")
 
     def show(self, findings: tuple[Finding, ...], chosen: frozenset[str]) -> None:
@@ -59,7 +64,7 @@ class FindingsView(Vertical):
         self.chosen = set(chosen)
         listing = self.query_one(OptionList)
         highlighted = listing.highlighted
-        listing.set_options(Option(self._line(item), id=str(index)) for index, item in enumerate(findings))
+        listing.set_options(Option(self._row(item), id=str(index)) for index, item in enumerate(findings))
         if findings:
             # The first time, the first finding that needs attention: a long list of [PASS] hides it otherwise.
             first = next(
@@ -68,20 +73,39 @@ class FindingsView(Vertical):
             listing.highlighted = min(first if highlighted is None else highlighted, len(findings) - 1)
             self._detail(findings[listing.highlighted])
 
-    def _fix_mark(self, finding: Finding) -> str:
+    # -- hooks: the fixes this view offers ------------------------------------------------------------
+    def fix_mark(self, finding: Finding) -> str:
+        """The mark on the finding's line for the fix that answers it ("" for none): the setup plan's fixes."""
         fix = fix_of(finding)
         if fix is None or finding.status.value == "pass":
             return ""
         if fix in FIX_ANSWERS:
-            return " [fix: X]" if fix in self.chosen else " [fix:  ]"
+            return "[fix: X]" if fix in self.chosen else "[fix:  ]"
         if fix in AUTOMATIC_FIXES and fix in self.chosen:
-            return " [fix: in plan]"
+            return "[fix: in plan]"
         return ""
 
-    def _line(self, finding: Finding) -> Text:
+    def fix_note(self, finding: Finding) -> Text | None:
+        """The detail's last line, on the fix that answers the finding and how to tick it (None for none)."""
+        fix = fix_of(finding)
+        if finding.status.value == "pass":
+            return None
+        if fix in FIX_ANSWERS:
+            state = "added to the plan" if fix in self.chosen else "not in the plan"
+            return Text(f"Fix {fix}: {state} (space adds or removes it)", style="bold")
+        if fix in AUTOMATIC_FIXES and fix in self.chosen:
+            return Text(f"Fix {fix}: the plan includes it (virt_type kvm)", style="bold")
+        return None
+
+    # -- drawing --------------------------------------------------------------------------------------
+    def _row(self, finding: Finding) -> Text:
+        # The mark right after the status word: the end of a long title is cropped at 80 columns.
         text = status(finding.status.value)
-        text.append(f" {finding.title}")
-        text.append(self._fix_mark(finding), style="bold")
+        text.append(" ")
+        mark = self.fix_mark(finding)
+        if mark:
+            text.append(f"{mark} ", style="bold")
+        text.append(finding.title)
         text.no_wrap = True
         text.overflow = "crop"  # an ellipsis is not in every console font
         return text
@@ -110,12 +134,10 @@ class FindingsView(Vertical):
                 text.append(f"  {setting}\n")
             if remedy.why:
                 text.append(f"Why: {remedy.why}\n")
-        fix = fix_of(finding)
-        if fix in FIX_ANSWERS and finding.status.value != "pass":
-            state = "added to the plan" if fix in self.chosen else "not in the plan"
-            text.append(f"Fix {fix}: {state} (space adds or removes it)\n", style="bold")
-        elif fix in AUTOMATIC_FIXES and fix in self.chosen and finding.status.value != "pass":
-            text.append(f"Fix {fix}: the plan includes it (virt_type kvm)\n", style="bold")
+        note = self.fix_note(finding)
+        if note is not None:
+            text.append_text(note)
+            text.append("\n")
         self.query_one("#detail", Static).update(text)
 
     def action_toggle_fix(self) -> None:
@@ -133,6 +155,6 @@ class FindingsView(Vertical):
             self.chosen.add(fix)
         else:
             self.chosen.discard(fix)
-        listing.replace_option_prompt_at_index(index, self._line(finding))
+        listing.replace_option_prompt_at_index(index, self._row(finding))
         self._detail(finding)
         self.post_message(self.FixToggled(fix, chosen))

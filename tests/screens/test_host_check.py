@@ -85,3 +85,23 @@ async def test_r_checks_again_and_saved_answers_are_the_start(tmp_path: Path) ->
     assert result.answers.storage.backend == "flat"
     # The consent of an earlier session is asked again.
     assert (result.answers.hypervisor.virt_type, result.answers.hypervisor.allow_emulation) == ("qemu", False)
+
+
+async def test_the_detail_is_reached_with_tab_and_scrolled_with_the_keys() -> None:
+    """At 80x24 a finding's evidence and remedy can be longer than the lines they get; no mouse on a console."""
+    app = ScreenApp(lambda: host_check("kvm-permissions"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await shows(pilot, "Verdict:")
+        screen = app.screen
+        listing = screen.query_one("#finding-list")
+        detail = screen.query_one("#finding-detail")
+        await until(pilot, lambda: screen.focused is listing, "the findings focused")
+        await pilot.press("tab")
+        assert screen.focused is detail
+        assert detail.max_scroll_y > 0
+        await pilot.press("down", "down")
+        assert detail.scroll_y == 2
+        await pilot.press("end")
+        assert detail.scroll_y == detail.max_scroll_y
+        await pilot.press("shift+tab")
+        assert screen.focused is listing
