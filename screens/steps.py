@@ -54,7 +54,9 @@ def build(step: Step, session: Session) -> StepScreen:
     if step is Step.WELCOME:
         from screens.welcome import WelcomeScreen
 
-        return WelcomeScreen(banner, session.mode, source, session.prepare_demo)
+        return WelcomeScreen(
+            banner, session.mode, source, session.prepare_demo, root_ready=partial(_root_ready, session)
+        )
     if step is Step.TROUBLESHOOT:
         from screens.troubleshoot import TroubleshootScreen
 

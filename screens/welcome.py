@@ -80,11 +80,13 @@ class WelcomeScreen(StepScreen):
         mode: Mode,
         source: HostSource,
         prepare_demo: Callable[[str, Path | None], Path] | None = None,
+        root_ready: Callable[[Path], None] | None = None,
     ) -> None:
         super().__init__(banner)
         self.mode = mode
         self.source = source
         self.prepare_demo = prepare_demo
+        self.root_ready = root_ready  # told where a demo's copy is, at once: a quit from here prints it
         self.root: Path | None = source.root if source.ready else None
         self.report: StartupReport | None = None
 
@@ -126,6 +128,8 @@ class WelcomeScreen(StepScreen):
     def on_start_checked(self, event: StartChecked) -> None:
         from wizard.apply.confirm import mark_revert_reported
 
+        if self.root is None and self.root_ready is not None:
+            self.root_ready(event.root)
         self.root = event.root
         self.report = event.report
         self.working = False

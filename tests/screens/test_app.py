@@ -260,3 +260,18 @@ async def test_rescue_can_go_into_the_setup_steps(tmp_path: Path) -> None:
         await shows(pilot, "Nothing unfinished")
         await pilot.press("f10")
         await to_step(pilot, app, "HostCheckScreen")
+
+
+async def test_quitting_on_welcome_says_where_the_demo_files_are(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    app = WizardApp(demo_session(root), "console")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await to_step(pilot, app, "WelcomeScreen")
+        await shows(pilot, "Nothing unfinished")
+        await pilot.press("ctrl+q")
+        await until(pilot, lambda: isinstance(app.screen, QuitScreen), "the question")
+        await pilot.press("y")
+        await until(pilot, lambda: not app.is_running, "the end")
+    assert app.farewell == [
+        f"kvm-wizard: the demo's files are in {root} (a throwaway copy; remove it when done)."
+    ]
