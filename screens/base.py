@@ -13,12 +13,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Button, Footer
+from textual.widgets import Button
 from textual.worker import Worker, WorkerState
 
 from assets import asset_path
 from screens.session import Banner, Step
 from screens.widgets.buttons import button
+from screens.widgets.keys_footer import KeysFooter
 from screens.widgets.title_bar import TitleBar
 
 Direction = Literal["back", "next", "jump"]
@@ -79,7 +80,7 @@ class StepScreen(Screen[StepExit]):
             yield button(self.NEXT_LABEL, "next")
             yield button(self.BACK_LABEL, "back")
             yield from self.compose_actions()
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeysFooter()
 
     def compose_body(self) -> ComposeResult:
         yield from ()

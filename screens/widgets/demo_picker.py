@@ -10,10 +10,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from screens.session import Banner
+from screens.widgets.keys_footer import KeysFooter
 from screens.widgets.title_bar import TitleBar
 
 if TYPE_CHECKING:
@@ -52,7 +53,7 @@ class DemoPickerScreen(Screen[tuple[str, str] | None]):
         )
         yield OptionList(id="scenarios")
         yield Static("", id="description")
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#scenarios").focus()

@@ -8,9 +8,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Label
+from textual.widgets import Label
 
 from assets import asset_path
+from screens.widgets.keys_footer import KeysFooter
 
 
 def help_text(name: str) -> str:
@@ -55,7 +56,7 @@ class HelpScreen(ModalScreen[None]):
         yield Label(f"Help: {self.help_title}", id="help-title")
         with VerticalScroll(can_focus=True, id="help-body"):
             yield Markdown(help_text(self.help_name))
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#help-body").focus()

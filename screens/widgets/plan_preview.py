@@ -9,11 +9,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Static
+from textual.widgets import Button, Static
 
 from screens.session import Banner
 from screens.widgets.buttons import button
 from screens.widgets.diff_view import DiffView
+from screens.widgets.keys_footer import KeysFooter
 from screens.widgets.title_bar import TitleBar
 
 
@@ -50,7 +51,7 @@ class PlanPreviewScreen(ModalScreen[bool]):
             if self.can_go_on:
                 yield button("Apply", "go-on")
             yield button("Back", "back")
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#preview", DiffView).show(self.body)

@@ -8,9 +8,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Static
+from textual.widgets import Button, Static
 
 from screens.widgets.buttons import button
+from screens.widgets.keys_footer import KeysFooter
 
 
 class QuitScreen(ModalScreen[bool]):
@@ -44,7 +45,7 @@ class QuitScreen(ModalScreen[bool]):
             with Horizontal():
                 yield button(f"{self.no} (n)", "no")
                 yield button(f"{self.yes} (y)", "yes")
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#no", Button).focus()  # the safe answer is the default
