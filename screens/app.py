@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, ClassVar
 from textual.app import App
 from textual.binding import Binding, BindingType
 
+from assets import asset_path
 from screens import console, steps
 from screens.base import StepExit, StepScreen, stylesheet
 from screens.session import CHOICE_STEPS, Session, Step
@@ -46,7 +47,10 @@ class WizardApp(App[int]):
     def __init__(
         self, session: Session, profile: console.Profile = "full", start: Step | None = None
     ) -> None:
-        super().__init__()
+        # The first screen's stylesheet is parsed with the app's: read when the screen is pushed, it would
+        # make Textual parse all CSS again and restyle the app before the first frame.
+        first = stylesheet(session.steps[0].value)
+        super().__init__(css_path=[stylesheet("wizard"), first])
         self.session = session
         self.start = start  # the step to open on (what it needs first is shown instead when it is missing)
         self.profile = profile
@@ -77,6 +81,16 @@ class WizardApp(App[int]):
             self.push_screen(DemoPickerScreen(), self.picked)
         else:
             self.show(self.start or self.session.steps[0])
+        self.call_after_refresh(self.read_step_styles)
+
+    def read_step_styles(self) -> None:
+        """Every step's stylesheet, read once the first frame is out. Textual reads a screen's when it is first
+        shown, and then parses all the app's CSS again and restyles every widget (tens of milliseconds on each
+        first visit); read here, each file is parsed once and no widget is restyled (every rule is scoped to
+        its screen's type, and those screens are not built yet)."""
+        for path in sorted(asset_path("styles").glob("*.tcss")):
+            if not self.stylesheet.has_source(str(path)):
+                self.stylesheet.read(path)
 
     def picked(self, choice: tuple[str, str] | None) -> None:
         if choice is None:

@@ -9,9 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.css.model import RuleSet
 from textual.screen import Screen
 from textual.widgets import Button
 from textual.worker import Worker, WorkerState
@@ -71,6 +73,8 @@ class StepScreen(Screen[StepExit]):
     def __init__(self, banner: Banner) -> None:
         super().__init__()
         self.banner = banner
+        # The stylesheet's rules and the theme its widgets were styled with (see skip_restyle).
+        self.styled_with: tuple[list[RuleSet], str] | None = None
 
     def compose(self) -> ComposeResult:
         yield TitleBar(self.banner)
@@ -112,6 +116,26 @@ class StepScreen(Screen[StepExit]):
 
     def leave_when_done(self) -> None:
         """The operator quit while the screen was busy: leave by itself as soon as the work has ended."""
+
+    # -- styles: no second pass over a screen that is styled already ------------------------------------
+    # Textual restyles every widget of a screen each time it is pushed, after styling each as it was mounted:
+    # a third of a step change. A screen just built, or a kept one shown again, under the rules and theme its
+    # widgets were styled with, is styled as it is: like a screen uncovered by a pop, which Textual does not
+    # restyle. (A class or focus change restyles its widget at once, wherever the screen is.) Any parse of
+    # the stylesheet (a new widget's or screen's CSS, a theme) makes a new list of rules: the next showing is
+    # restyled as Textual does it.
+    @on(events.Mount)
+    @on(events.ScreenSuspend)
+    def note_styling(self) -> None:
+        self.styled_with = (self.app.stylesheet.rules, self.app.theme)
+
+    @on(events.ScreenResume)
+    def skip_restyle(self, event: events.ScreenResume) -> None:
+        # Textual calls each class's handler from the screen's own class up, so this comes before Screen's,
+        # which restyles.
+        styled = self.styled_with
+        if styled is not None and styled[0] is self.app.stylesheet.rules and styled[1] == self.app.theme:
+            event.refresh_styles = False
 
     # -- keys -----------------------------------------------------------------------------------------
     def action_help(self) -> None:

@@ -275,3 +275,18 @@ async def test_quitting_on_welcome_says_where_the_demo_files_are(tmp_path: Path)
     assert app.farewell == [
         f"kvm-wizard: the demo's files are in {root} (a throwaway copy; remove it when done)."
     ]
+
+
+async def test_a_new_screen_is_styled_once_and_as_a_restyle_would(tmp_path: Path) -> None:
+    """Textual restyles a screen it pushes after styling its widgets as they mounted; the step screens skip
+    that second pass under the same stylesheet and theme, which must change nothing."""
+    app = WizardApp(demo_session(tmp_path / "root"), "console")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await past_welcome(pilot, app)
+        await pilot.press("f10")
+        await to_step(pilot, app, "HypervisorScreen")
+        await pilot.pause()
+        before = {id(node): node.styles.base.css for node in app.screen.walk_children(with_self=True)}
+        app.stylesheet.update(app.screen)
+        after = {id(node): node.styles.base.css for node in app.screen.walk_children(with_self=True)}
+        assert after == before
