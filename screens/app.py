@@ -57,6 +57,8 @@ class WizardApp(App[int]):
         self.step: Step | None = None
         self.rolled_back = False  # a rollback ran from the snapshots: a Review or Done underneath is stale
         self.farewell: list[str] = []  # printed by the launcher once the terminal is restored
+        # The choice steps' screens, kept with the recipe each was built from (see steps.KEPT).
+        self.kept: dict[Step, tuple[steps.Recipe, StepScreen]] = {}
         self.stylesheet.add_source(
             console.stylesheet(profile), read_from=("screens/console.py", "stylesheet"), is_default_css=False
         )
@@ -109,12 +111,40 @@ class WizardApp(App[int]):
             console.toggle_glyphs()
         self.step = step
         self.session.visited.add(step)
-        self.push_screen(steps.build(step, self.session), partial(self.left, step))
+        self.push_screen(self._screen(step), partial(self.left, step))
+
+    def _screen(self, step: Step) -> StepScreen:
+        """The step's screen: the kept one while it would be built the same, else a new one."""
+        if step not in steps.KEPT:
+            return steps.build(step, self.session)
+        recipe = steps.recipe(step, self.session)
+        kept = self.kept.get(step)
+        if kept is not None:
+            old, screen = kept
+            if steps.same_recipe(old, recipe) and screen not in self.screen_stack:
+                screen.shown_again()
+                return screen
+            self.uninstall_screen(screen)
+            if screen not in self.screen_stack:
+                screen.remove()  # suspended since it was left (not popped just now: see _go)
+        screen = recipe()
+        self.install_screen(screen, f"step-{step.value}")  # installed: a pop keeps it for next time
+        self.kept[step] = (recipe, screen)
+        return screen
+
+    def _store(self, step: Step, exit: StepExit) -> None:
+        """Keep what the step was left with; its kept screen starts from that when it is shown again."""
+        steps.store(step, self.session, exit)
+        kept = self.kept.get(step)
+        if kept is not None and exit.value is not None:
+            screen = kept[1]
+            screen.adopt(exit.value)
+            self.kept[step] = (steps.recipe(step, self.session), screen)
 
     def left(self, step: Step, exit: StepExit | None) -> None:
         if exit is None:
             return
-        steps.store(step, self.session, exit)
+        self._store(step, exit)
         if exit.direction == "jump" and exit.target is not None:
             target: Step | None = exit.target
         elif exit.direction == "back":
@@ -152,9 +182,22 @@ class WizardApp(App[int]):
         if screen.busy:
             self.notify(f"Not now: {screen.busy}.", severity="warning")
             return
-        steps.store(self.step, self.session, StepExit("jump", screen.current(), step))
+        self._store(self.step, StepExit("jump", screen.current(), step))
+        self._go(step)
+
+    def _go(self, step: Step) -> None:
+        """From the step shown to another. To the same one, its kept screen stays and is refreshed: popped and
+        pushed again at once, Textual would end by telling it that it is suspended."""
+        target = steps.reachable(step, self.session)
+        kept = self.kept.get(target)
+        if kept is not None and kept[1] is self.screen:
+            if steps.same_recipe(kept[0], steps.recipe(target, self.session)):
+                kept[1].shown_again()
+                return
+            self.uninstall_screen(kept[1])  # built anew below; the pop removes this one
+            del self.kept[target]
         self.pop_screen()
-        self.show(step)
+        self.show(target)
 
     def _busy(self) -> str:
         """Why the topmost step cannot be left now ("" when it can), even under a modal screen."""
@@ -198,8 +241,7 @@ class WizardApp(App[int]):
             # Back to where the plan came from, to plan again: the Review, or Troubleshoot for rescue fixes.
             target = Step.REVIEW if self.step is Step.REVIEW else steps.previous(Step.APPLY, self.session)
             self.session.plan = None
-            self.pop_screen()
-            self.show(target)
+            self._go(target)
 
     # -- quitting ---------------------------------------------------------------------------------------
     def action_command_palette(self) -> None:

@@ -7,7 +7,7 @@ the value it collected) or jump. It never picks the next screen; the app does.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Generic, Literal, TypeVar, cast
 
 from textual import events, on
 from textual.app import ComposeResult
@@ -25,6 +25,7 @@ from screens.widgets.keys_footer import KeysFooter
 from screens.widgets.title_bar import TitleBar
 
 Direction = Literal["back", "next", "jump"]
+A = TypeVar("A")  # the answers of one section (HypervisorAnswers, StorageAnswers, ...)
 _LABELLED = (("NEXT_LABEL", "f10,ctrl+n", "next"), ("BACK_LABEL", "escape", "back"))
 _DISPLAY = {"f10,ctrl+n": "f10"}
 
@@ -117,6 +118,16 @@ class StepScreen(Screen[StepExit]):
     def leave_when_done(self) -> None:
         """The operator quit while the screen was busy: leave by itself as soon as the work has ended."""
 
+    # -- a kept screen (the choice steps): shown again instead of being built anew ---------------------
+    def adopt(self, value: object) -> None:
+        """The session holds what this screen was left with (``value``, as current() or collect() gave it):
+        shown again, the screen starts from it, as one built from the session now would. Screens that keep
+        what they were given beyond their widgets (the answers behind a hidden field) take it here."""
+
+    def shown_again(self) -> None:
+        """The screen is shown again as a step (not back from a dialog above it): refresh what can have
+        changed meanwhile outside the session (the files a plan is made from)."""
+
     # -- styles: no second pass over a screen that is styled already ------------------------------------
     # Textual restyles every widget of a screen each time it is pushed, after styling each as it was mounted:
     # a third of a step change. A screen just built, or a kept one shown again, under the rules and theme its
@@ -174,3 +185,15 @@ class StepScreen(Screen[StepExit]):
         """A worker raised: say so on the screen (subclasses show it where the result would have gone)."""
         text = f"{type(error).__name__}: {error}" if error is not None else "unknown error"
         self.notify(f"{name or 'background work'} failed: {text}", severity="error", timeout=30)
+
+
+class SectionScreen(StepScreen, Generic[A]):
+    """A step that edits one section of the answers: ``answers`` is what it was given, then what it was left
+    with (the values behind a field that is hidden or not built come from there)."""
+
+    def __init__(self, banner: Banner, answers: A) -> None:
+        super().__init__(banner)
+        self.answers = answers
+
+    def adopt(self, value: object) -> None:
+        self.answers = cast("A", value)  # what current() or collect() gave: this section's answers

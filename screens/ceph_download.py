@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Checkbox, Static
 
-from screens.base import StepScreen, stylesheet
+from screens.base import SectionScreen, stylesheet
 from screens.session import Banner
 from screens.widgets.text import line
 from screens.widgets.validated_field import ValidatedField
@@ -39,13 +39,12 @@ def _timeout_problem(text: str) -> str | None:
     return None
 
 
-class CephDownloadScreen(StepScreen):
+class CephDownloadScreen(SectionScreen["CephDownloadAnswers"]):
     CSS_PATH = stylesheet("ceph_download")
     HELP = "ceph_download"
 
     def __init__(self, banner: Banner, answers: CephDownloadAnswers, storage_backend: str) -> None:
-        super().__init__(banner)
-        self.answers = answers
+        super().__init__(banner, answers)
         self.applicable = storage_backend != "rbd"
 
     def compose_body(self) -> ComposeResult:

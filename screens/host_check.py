@@ -170,6 +170,13 @@ class HostCheckScreen(StepScreen):
             return None
         return self.current()
 
+    def adopt(self, value: object) -> None:
+        # The session took the answers and the ticks: what is ticked here is what the plan includes now.
+        self.in_plan = frozenset(self.query_one(FindingsView).chosen)
+        self.choices = {}
+        self.answers = None
+        self.want_answers = False
+
 
 def _answers(facts: HostFacts, source: HostSource) -> tuple[Answers, str]:
     """The last answers applied under this root, else the ones suggested for this host. Consent to software

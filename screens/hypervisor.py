@@ -12,7 +12,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import Checkbox, RadioButton, RadioSet, Static
 
-from screens.base import StepScreen, stylesheet
+from screens.base import SectionScreen, stylesheet
 from screens.session import Banner
 from screens.widgets.text import line
 
@@ -28,13 +28,12 @@ COST = (
 )
 
 
-class HypervisorScreen(StepScreen):
+class HypervisorScreen(SectionScreen["HypervisorAnswers"]):
     CSS_PATH = stylesheet("hypervisor")
     HELP = "hypervisor"
 
     def __init__(self, banner: Banner, answers: HypervisorAnswers, verdict: Verdict) -> None:
-        super().__init__(banner)
-        self.answers = answers
+        super().__init__(banner, answers)
         self.verdict = verdict
         self.kvm_works = verdict.code.value in KVM_CAN_WORK
 

@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Checkbox, RadioButton, RadioSet, Static
 
-from screens.base import StepScreen, stylesheet
+from screens.base import SectionScreen, stylesheet
 from screens.session import Banner
 from screens.widgets.text import line
 from screens.widgets.validated_field import ValidatedField
@@ -36,7 +36,7 @@ def _names(text: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in text.replace(" ", ",").split(",") if item.strip())
 
 
-class NestedScreen(StepScreen):
+class NestedScreen(SectionScreen["NestedAnswers"]):
     CSS_PATH = stylesheet("nested")
     HELP = "nested"
 
@@ -44,8 +44,7 @@ class NestedScreen(StepScreen):
         from wizard.host.profile import HostProfile
         from wizard.plan.settings import vendor_flag
 
-        super().__init__(banner)
-        self.answers = answers
+        super().__init__(banner, answers)
         profile = HostProfile.from_facts(facts)
         self.flag = vendor_flag(profile)
         self.module = profile.nested_module

@@ -8,7 +8,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import Checkbox, Static
 
-from screens.base import StepScreen, stylesheet
+from screens.base import SectionScreen, stylesheet
 from screens.session import Banner
 from screens.widgets.text import line
 
@@ -23,15 +23,14 @@ WHAT = (
 )
 
 
-class PerformanceScreen(StepScreen):
+class PerformanceScreen(SectionScreen["PerformanceAnswers"]):
     CSS_PATH = stylesheet("performance")
     HELP = "performance"
 
     def __init__(self, banner: Banner, answers: PerformanceAnswers, facts: HostFacts) -> None:
         from wizard.host.profile import HostProfile
 
-        super().__init__(banner)
-        self.answers = answers
+        super().__init__(banner, answers)
         profile = HostProfile.from_facts(facts)
         self.state = profile.module_state("vhost_net").value
         self.device = profile.vhost_net_device.exists

@@ -84,6 +84,14 @@ class ReviewScreen(StepScreen):
         self.query_one("#problems").display = False
         self.plan()
 
+    def shown_again(self) -> None:
+        # The same answers, but the files may have changed since (an apply, a rollback): planned anew.
+        self.made = None
+        self.query_one("#summary", Static).update(
+            line("run", "Checking the answers against this host and making the plan...")
+        )
+        self.plan()
+
     @work(thread=True, exclusive=True, exit_on_error=False, name="planning")
     def plan(self) -> None:
         from wizard.answers import dumps_answers

@@ -1,23 +1,43 @@
 """The sequencing table: which screen a step is, what it is given from the session, where its answer goes.
 
 Screen modules are imported when their step is first shown, so that the first frame does not wait for them.
+The choice steps' screens are kept once built (see recipe): going back and forth shows them again instead
+of composing them anew, which is most of what a step change costs.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from screens.base import StepExit, StepScreen
-from screens.session import NEEDS_HOST, SETUP_STEPS, Session, Step
+from screens.session import CHOICE_STEPS, NEEDS_HOST, SETUP_STEPS, Session, Step
 
 if TYPE_CHECKING:
     from wizard.apply.results import ApplyResult
     from wizard.plan.model import Plan
 
 T = TypeVar("T")
+# Steps whose screen is kept and shown again while what it is built from is the same (Welcome and the steps
+# after the Review do their work when they are built, so they are built each time).
+KEPT: frozenset[Step] = frozenset(CHOICE_STEPS[1:])
+
+
+class Recipe(Protocol):
+    """A screen class with the arguments it is built from: a functools.partial, seen by what it holds."""
+
+    @property
+    def func(self) -> Callable[..., StepScreen]: ...
+    @property
+    def args(self) -> tuple[Any, ...]: ...
+    @property
+    def keywords(self) -> dict[str, Any]: ...
+    def __call__(self) -> StepScreen: ...
+
+
 RECHECK_NOTE = (
     "Esc goes back to Troubleshoot, which checks this node again (the files linted anew): what the fixes "
     "solved is gone from it. F10 finishes."
@@ -48,9 +68,10 @@ def reachable(step: Step, session: Session) -> Step:
 
 
 def build(step: Step, session: Session) -> StepScreen:
+    if step in KEPT:
+        return recipe(step, session)()
     banner = session.banner(step)
     source = session.source
-    answers = session.answers
     if step is Step.WELCOME:
         from screens.welcome import WelcomeScreen
 
@@ -68,13 +89,6 @@ def build(step: Step, session: Session) -> StepScreen:
             applied=_applied_generation(session),
             root_ready=partial(_root_ready, session),
         )
-    if step is Step.HOST_CHECK:
-        from screens.host_check import HostCheckScreen, KnownHost
-
-        known = None
-        if session.facts is not None and session.diagnosis is not None:
-            known = KnownHost(session.facts, session.diagnosis)
-        return HostCheckScreen(banner, source, known, session.fixes_in_plan(), want_answers=answers is None)
     root = source.root or Path("/")
     # Apply and what follows need a plan, not answers: the rescue view's fixes come without any.
     if step is Step.APPLY:
@@ -103,40 +117,68 @@ def build(step: Step, session: Session) -> StepScreen:
             notes = (*notes, RECHECK_NOTE)
         outcome = Outcome(result, session.kept, session.settled_message, notes, root, source.live)
         return DoneScreen(banner, outcome)
-    answers = _known(answers, "the answers")
+    raise ValueError(f"no screen for {step}")  # Snapshots is opened with F2, not as a step
+
+
+def recipe(step: Step, session: Session) -> Recipe:
+    """A kept step's screen class with the arguments it is built from. Two equal recipes build the same
+    screen: the app shows the one it kept again as long as the recipe is the same (see same_recipe)."""
+    banner = session.banner(step)
+    source = session.source
+    if step is Step.HOST_CHECK:
+        from screens.host_check import HostCheckScreen, KnownHost
+
+        known = None
+        if session.facts is not None and session.diagnosis is not None:
+            known = KnownHost(session.facts, session.diagnosis)
+        in_plan = session.fixes_in_plan()
+        return partial(HostCheckScreen, banner, source, known, in_plan, want_answers=session.answers is None)
+    root = source.root or Path("/")
+    answers = _known(session.answers, "the answers")
     facts = _known(session.facts, "the host's facts")
     diagnosis = _known(session.diagnosis, "the diagnosis")
     if step is Step.HYPERVISOR:
         from screens.hypervisor import HypervisorScreen
 
-        return HypervisorScreen(banner, answers.hypervisor, diagnosis.verdict)
+        return partial(HypervisorScreen, banner, answers.hypervisor, diagnosis.verdict)
     if step is Step.STORAGE:
         from screens.storage import StorageScreen
 
-        return StorageScreen(banner, answers.storage, facts)
+        return partial(StorageScreen, banner, answers.storage, facts)
     if step is Step.NESTED:
         from screens.nested import NestedScreen
 
-        return NestedScreen(banner, answers.nested, facts)
+        return partial(NestedScreen, banner, answers.nested, facts)
     if step is Step.CEPH_DOWNLOAD:
         from screens.ceph_download import CephDownloadScreen
 
-        return CephDownloadScreen(banner, answers.ceph_download, answers.storage.backend)
+        return partial(CephDownloadScreen, banner, answers.ceph_download, answers.storage.backend)
     if step is Step.TPM:
         from screens.tpm import TpmScreen
 
-        return TpmScreen(banner, answers.tpm, facts, source.live)
+        return partial(TpmScreen, banner, answers.tpm, facts, source.live)
     if step is Step.PERFORMANCE:
         from screens.performance import PerformanceScreen
 
-        return PerformanceScreen(banner, answers.performance, facts)
+        return partial(PerformanceScreen, banner, answers.performance, facts)
     if step is Step.REVIEW:
         from screens.review import ReviewScreen
 
-        return ReviewScreen(
-            banner, facts, answers, root, live=source.live, confirm_timeout=session.confirm_timeout
+        return partial(
+            ReviewScreen,
+            banner,
+            facts,
+            answers,
+            root,
+            live=source.live,
+            confirm_timeout=session.confirm_timeout,
         )
-    raise ValueError(f"no screen for {step}")  # Snapshots is opened with F2, not as a step
+    raise ValueError(f"{step} is not a kept step")
+
+
+def same_recipe(one: Recipe, other: Recipe) -> bool:
+    """Whether two recipes build the same screen (the arguments are compared by value: answers, facts)."""
+    return (one.func, one.args, one.keywords) == (other.func, other.args, other.keywords)
 
 
 def _plan(session: Session) -> Plan | None:

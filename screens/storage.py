@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import RadioButton, RadioSet, Static
 
-from screens.base import StepScreen, stylesheet
+from screens.base import SectionScreen, stylesheet
 from screens.session import Banner
 from screens.widgets.text import line
 from screens.widgets.validated_field import ValidatedField
@@ -41,15 +41,14 @@ CONSEQUENCES = {
 }
 
 
-class StorageScreen(StepScreen):
+class StorageScreen(SectionScreen["StorageAnswers"]):
     CSS_PATH = stylesheet("storage")
     HELP = "storage"
 
     def __init__(self, banner: Banner, answers: StorageAnswers, facts: HostFacts) -> None:
         from wizard.host.profile import HostProfile
 
-        super().__init__(banner)
-        self.answers = answers
+        super().__init__(banner, answers)
         profile = HostProfile.from_facts(facts)
         self.groups = profile.volume_groups  # None: lvm2 is not there (or vgs failed)
         self.groups_source = profile.volume_groups_source

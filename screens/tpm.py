@@ -14,7 +14,7 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import Button, Checkbox, Static
 
-from screens.base import StepScreen, stylesheet
+from screens.base import SectionScreen, stylesheet
 from screens.session import Banner
 from screens.widgets.buttons import button
 from screens.widgets.text import line, status
@@ -83,14 +83,13 @@ def render_status(state: TpmStatus, *, requested: bool) -> Text:
     return text
 
 
-class TpmScreen(StepScreen):
+class TpmScreen(SectionScreen["TpmAnswers"]):
     CSS_PATH = stylesheet("tpm")
     HELP = "tpm"
     BINDINGS: ClassVar[list[BindingType]] = [Binding("v", "verify", "Verify now")]
 
     def __init__(self, banner: Banner, answers: TpmAnswers, facts: HostFacts, live: bool) -> None:
-        super().__init__(banner)
-        self.answers = answers
+        super().__init__(banner, answers)
         self.facts = facts
         self.live = live
         self.verifying = False
