@@ -1,13 +1,19 @@
 """Ceph direct download: Glance images read straight from Ceph; not applicable (with the reason) when instance
-disks are on rbd themselves. Fields checked as they are typed; "this host is also a Glance API node"."""
+disks are on rbd themselves. Fields checked as they are typed; "this host is also a Glance API node".
+
+The fields are built when direct download is first ticked (most of the screen's widgets; a step costs what
+it builds), and kept with what was typed in them.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.widget import Widget
 from textual.widgets import Checkbox, Static
 
 from screens.base import SectionScreen, stylesheet
@@ -48,8 +54,6 @@ class CephDownloadScreen(SectionScreen["CephDownloadAnswers"]):
         self.applicable = storage_backend != "rbd"
 
     def compose_body(self) -> ComposeResult:
-        from wizard.answers import names
-
         yield Static(Text(WHAT), id="what")
         if not self.applicable:
             yield Static(line("info", NOT_APPLICABLE), id="not-applicable")
@@ -61,33 +65,39 @@ class CephDownloadScreen(SectionScreen["CephDownloadAnswers"]):
             compact=True,
         )
         with Vertical(id="fields"):
-            yield ValidatedField(
+            if self.answers.enabled:
+                yield from self._fields_widgets()
+
+    def _fields_widgets(self) -> list[Widget]:
+        from wizard.answers import names
+
+        return [
+            ValidatedField(
                 "Ceph client",
                 self.answers.rbd_user,
                 names.ceph_client_problem,
                 id="rbd_user",
                 hint="reads images; without 'client.'",
-            )
-            yield ValidatedField("Image pool", self.answers.rbd_pool, names.ceph_pool_problem, id="rbd_pool")
-            yield ValidatedField(
-                "ceph.conf", self.answers.ceph_conf, names.absolute_path_problem, id="ceph_conf"
-            )
-            yield ValidatedField(
+            ),
+            ValidatedField("Image pool", self.answers.rbd_pool, names.ceph_pool_problem, id="rbd_pool"),
+            ValidatedField("ceph.conf", self.answers.ceph_conf, names.absolute_path_problem, id="ceph_conf"),
+            ValidatedField(
                 "Connect timeout (s)",
                 str(self.answers.connect_timeout),
                 _timeout_problem,
                 id="connect_timeout",
-            )
-            yield Checkbox(
+            ),
+            Checkbox(
                 "This host is also a Glance API node: set show_image_direct_url there",
                 value=self.answers.glance_api_node,
                 id="glance_api_node",
                 compact=True,
-            )
-            yield Static(
+            ),
+            Static(
                 Text("Image locations then become visible to users of the Glance API.", style="italic"),
                 id="glance-note",
-            )
+            ),
+        ]
 
     def on_mount(self) -> None:
         if self.applicable:
@@ -100,7 +110,11 @@ class CephDownloadScreen(SectionScreen["CephDownloadAnswers"]):
         self._update()
 
     def _update(self) -> None:
-        self.query_one("#fields").display = self.query_one("#enabled", Checkbox).value
+        enabled = self.query_one("#enabled", Checkbox).value
+        fields = self.query_one("#fields")
+        if enabled and not fields.children:
+            fields.mount_all(self._fields_widgets())
+        fields.display = enabled
 
     def _fields(self) -> list[ValidatedField]:
         return list(self.query(ValidatedField))
@@ -108,15 +122,11 @@ class CephDownloadScreen(SectionScreen["CephDownloadAnswers"]):
     def current(self) -> object:
         from wizard.answers import CephDownloadAnswers
 
+        answers = self.answers
         if not self.applicable:
-            return CephDownloadAnswers(
-                enabled=False,
-                rbd_user=self.answers.rbd_user,
-                rbd_pool=self.answers.rbd_pool,
-                ceph_conf=self.answers.ceph_conf,
-                connect_timeout=self.answers.connect_timeout,
-                glance_api_node=self.answers.glance_api_node,
-            )
+            return dataclasses.replace(answers, enabled=False)
+        if not self._fields():  # not built: never ticked here, so what it was given
+            return dataclasses.replace(answers, enabled=self.query_one("#enabled", Checkbox).value)
         values = {field.id or "": field.value for field in self._fields()}
         timeout = values["connect_timeout"].strip()
         return CephDownloadAnswers(
@@ -124,7 +134,7 @@ class CephDownloadScreen(SectionScreen["CephDownloadAnswers"]):
             rbd_user=values["rbd_user"],
             rbd_pool=values["rbd_pool"],
             ceph_conf=values["ceph_conf"],
-            connect_timeout=int(timeout) if timeout.isdigit() else self.answers.connect_timeout,
+            connect_timeout=int(timeout) if timeout.isdigit() else answers.connect_timeout,
             glance_api_node=self.query_one("#glance_api_node", Checkbox).value,
         )
 

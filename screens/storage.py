@@ -1,5 +1,9 @@
 """Storage: where instance disks live (qcow2, flat, lvm, rbd), each with its consequences, and its fields
-checked as they are typed (the volume group is offered from the host when lvm2 is there)."""
+checked as they are typed (the volume group is offered from the host when lvm2 is there).
+
+Only the chosen backend's fields are built (half the screen's widgets are fields, and a step costs what it
+builds); another backend's are built when it is first chosen, and kept with what was typed in them.
+"""
 
 from __future__ import annotations
 
@@ -41,6 +45,9 @@ CONSEQUENCES = {
 }
 
 
+FIELDS = ("lvm", "rbd")  # the backends with fields of their own
+
+
 class StorageScreen(SectionScreen["StorageAnswers"]):
     CSS_PATH = stylesheet("storage")
     HELP = "storage"
@@ -54,42 +61,50 @@ class StorageScreen(SectionScreen["StorageAnswers"]):
         self.groups_source = profile.volume_groups_source
 
     def compose_body(self) -> ComposeResult:
-        from wizard.answers import names
 
         with RadioSet(id="backend", compact=True):
             for backend, label in BACKENDS.items():
                 yield RadioButton(label, value=backend == self.answers.backend, id=backend)
         yield Static("", id="consequences")
-        with Vertical(id="lvm-fields", classes="fields"):
+        for backend in FIELDS:
+            with Vertical(id=f"{backend}-fields", classes="fields"):
+                if backend == self.answers.backend:
+                    yield from self._fields_of(backend)
+
+    def _fields_of(self, backend: str) -> list[ValidatedField]:
+        from wizard.answers import names
+
+        if backend == "lvm":
             vg = self.answers.volume_group or (self.groups[0] if self.groups else "")
-            yield ValidatedField(
-                "Volume group",
-                vg,
-                self._volume_group_problem,
-                id="volume_group",
-                hint=self._groups_hint(),
-                suggestions=self.groups or (),
-            )
-        with Vertical(id="rbd-fields", classes="fields"):
-            yield ValidatedField("Pool", self.answers.rbd_pool, names.ceph_pool_problem, id="rbd_pool")
-            yield ValidatedField(
-                "ceph.conf", self.answers.ceph_conf, names.absolute_path_problem, id="ceph_conf"
-            )
-            yield ValidatedField(
+            return [
+                ValidatedField(
+                    "Volume group",
+                    vg,
+                    self._volume_group_problem,
+                    id="volume_group",
+                    hint=self._groups_hint(),
+                    suggestions=self.groups or (),
+                )
+            ]
+        return [
+            ValidatedField("Pool", self.answers.rbd_pool, names.ceph_pool_problem, id="rbd_pool"),
+            ValidatedField("ceph.conf", self.answers.ceph_conf, names.absolute_path_problem, id="ceph_conf"),
+            ValidatedField(
                 "Ceph client",
                 self.answers.rbd_user,
                 names.ceph_client_problem,
                 id="rbd_user",
                 hint="without 'client.'",
-            )
-            yield ValidatedField(
+            ),
+            ValidatedField(
                 "Secret UUID",
                 self.answers.rbd_secret_uuid,
                 names.uuid_problem,
                 id="rbd_secret_uuid",
                 hint="virsh secret-list shows it",
                 placeholder="457eb676-33da-42ec-9a8c-9293d545c337",
-            )
+            ),
+        ]
 
     def _groups_hint(self) -> str:
         if self.groups is None:
@@ -127,27 +142,36 @@ class StorageScreen(SectionScreen["StorageAnswers"]):
     def _update(self) -> None:
         backend = self.backend()
         self.query_one("#consequences", Static).update(Text(CONSEQUENCES[backend]))
-        self.query_one("#lvm-fields").display = backend == "lvm"
-        self.query_one("#rbd-fields").display = backend == "rbd"
+        for name in FIELDS:
+            container = self.query_one(f"#{name}-fields")
+            if name == backend and not container.children:
+                container.mount_all(self._fields_of(name))
+            container.display = name == backend
 
     def _fields(self) -> list[ValidatedField]:
-        container = {"lvm": "#lvm-fields", "rbd": "#rbd-fields"}.get(self.backend())
-        return list(self.query_one(container).query(ValidatedField)) if container else []
+        if self.backend() not in FIELDS:
+            return []
+        return list(self.query_one(f"#{self.backend()}-fields").query(ValidatedField))
 
-    def _value(self, field: str) -> str:
-        return self.query_one(f"#{field}", ValidatedField).value
+    def _value(self, field: str, unbuilt: str) -> str:
+        """What the field holds, or ``unbuilt`` (the answer it would start from) when it is not built."""
+        built = self.query(f"#{field}").results(ValidatedField)
+        return next((widget.value for widget in built), unbuilt)
 
     def current(self) -> object:
         from wizard.answers import StorageAnswers
 
         backend = self.backend()
+        answers = self.answers
         return StorageAnswers(
             backend=backend,
-            volume_group=self._value("volume_group") if backend == "lvm" else self.answers.volume_group,
-            rbd_pool=self._value("rbd_pool"),
-            ceph_conf=self._value("ceph_conf"),
-            rbd_user=self._value("rbd_user"),
-            rbd_secret_uuid=self._value("rbd_secret_uuid"),
+            volume_group=self._value("volume_group", answers.volume_group)
+            if backend == "lvm"
+            else answers.volume_group,
+            rbd_pool=self._value("rbd_pool", answers.rbd_pool),
+            ceph_conf=self._value("ceph_conf", answers.ceph_conf),
+            rbd_user=self._value("rbd_user", answers.rbd_user),
+            rbd_secret_uuid=self._value("rbd_secret_uuid", answers.rbd_secret_uuid),
         )
 
     def collect(self) -> object:

@@ -58,7 +58,9 @@ class ValidatedField(Vertical):
 
     @property
     def value(self) -> str:
-        return self.query_one(Input).value
+        # Its value before its input is composed (mounted a moment ago, the operator already pressed F10).
+        entries = self.query(Input)
+        return entries.first().value if entries else self.initial
 
     @property
     def problem(self) -> str | None:

@@ -40,3 +40,14 @@ async def test_fields_are_checked_and_the_glance_node_is_asked() -> None:
         await pilot.press("f10")
         await until(pilot, lambda: app.exits)
     assert app.exit_value.value == CephDownloadAnswers(enabled=True, connect_timeout=30, glance_api_node=True)
+
+
+async def test_the_fields_are_built_when_first_ticked() -> None:
+    answers = CephDownloadAnswers(rbd_pool="glance-images")
+    app = ScreenApp(lambda: CephDownloadScreen(banner("Ceph"), answers, "qcow2"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await shows(pilot, "Instances boot from Glance images")
+        assert not app.screen.query(Input)
+        await pilot.press("escape")  # never ticked: what it was given, kept
+        await until(pilot, lambda: app.exits)
+    assert app.exit_value.value == answers

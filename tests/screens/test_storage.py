@@ -76,3 +76,22 @@ async def test_esc_keeps_what_was_typed() -> None:
     assert app.exit_value.direction == "back"
     assert isinstance(value, StorageAnswers)
     assert (value.backend, value.rbd_pool) == ("rbd", "volumes")
+
+
+async def test_only_the_chosen_backends_fields_are_built_and_typing_is_kept() -> None:
+    app = ScreenApp(lambda: storage(StorageAnswers(rbd_pool="volumes")))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await shows(pilot, "Disk space: thin")  # qcow2: no fields at all
+        screen = app.screen
+        assert not screen.query(Input)
+        await pilot.press("down", "down", "down", "space")  # rbd: its fields, from the answers
+        await shows(pilot, "[FAIL] Secret UUID is required")
+        assert screen.query_one("#rbd_pool-input", Input).value == "volumes"
+        assert not screen.query("#volume_group")
+        screen.query_one("#rbd_pool-input", Input).value = "vms"
+        await pilot.press("up", "up", "up", "space")  # qcow2 again: the rbd fields hidden, kept
+        await pilot.press("escape")
+        await until(pilot, lambda: app.exits)
+    value = app.exit_value.value
+    assert isinstance(value, StorageAnswers)
+    assert (value.backend, value.rbd_pool) == ("qcow2", "vms")
