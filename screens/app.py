@@ -50,7 +50,7 @@ class WizardApp(App[int]):
         # The first screen's stylesheet is parsed with the app's: read when the screen is pushed, it would
         # make Textual parse all CSS again and restyle the app before the first frame.
         first = stylesheet(session.steps[0].value)
-        super().__init__(css_path=[stylesheet("wizard"), first])
+        super().__init__(css_path=[stylesheet("wizard"), first], ansi_color=console.ansi_color(profile))
         self.session = session
         self.start = start  # the step to open on (what it needs first is shown instead when it is missing)
         self.profile = profile

@@ -256,13 +256,27 @@ def console_theme() -> Theme:
     return dataclasses.replace(base, name="console-dark", variables=variables)
 
 
+def ansi_color(profile: Profile) -> bool | None:
+    """The app's ansi_color: native ANSI colours for the console theme, Textual's choice elsewhere."""
+    return None if profile == "full" else True
+
+
 def use_theme(app: App[Any], profile: Profile) -> None:
-    """The console theme on a limited terminal; Textual's own theme elsewhere."""
+    """The console theme on a limited terminal; Textual's own theme elsewhere. Call it in the app's __init__,
+    the app made with ansi_color=True on a limited terminal (its themes are ANSI themes: no truecolor filter).
+
+    Set as the theme attribute, a theme makes Textual parse all CSS again once the app runs; set here, before
+    anything is parsed, it is taken as Textual takes its default theme, and the first parse uses its colours.
+    """
     if profile == "full":
         return
+    from textual.app import App
+
     theme = console_theme()
     app.register_theme(theme)
-    app.theme = theme.name
+    app.set_reactive(App.theme, theme.name)
+    app.stylesheet.set_variables(app.get_css_variables())
+    app.add_class(f"-theme-{theme.name}", update=False)
 
 
 def setup(profile: Profile | None = None) -> Profile:

@@ -37,7 +37,7 @@ class ScreenApp(App[None]):
     CSS_PATH: ClassVar[str] = stylesheet("wizard")
 
     def __init__(self, make: Callable[[], Screen[Any]]) -> None:
-        super().__init__()
+        super().__init__(ansi_color=console.ansi_color("console"))
         self.make = make
         self.exits: list[Any] = []
         self.stylesheet.add_source(
