@@ -254,6 +254,7 @@ class WizardApp(App[int]):
         if isinstance(self.screen, QuitScreen):
             self.screen.dismiss(True)  # ctrl+c twice
             return
+        self._note_outcome()
         busy = self._busy()
         question = steps.quit_question(self.step, self.session, busy)
         self.push_screen(QuitScreen(question, yes="Quit after it" if busy else "Quit"), self.quit_answered)
@@ -279,6 +280,18 @@ class WizardApp(App[int]):
                 candidate.leave_when_done()
         self.notify("The wizard ends when the apply has ended, after reverting it.", timeout=30)
 
+    def _note_outcome(self) -> None:
+        """An apply that has ended (or a decision taken) counts before its screen is left: the quit question,
+        the farewell and the exit status speak of it."""
+        if self.step not in (Step.APPLY, Step.CONFIRM):
+            return
+        for candidate in reversed(self.screen_stack):
+            if isinstance(candidate, StepScreen):
+                if candidate.current() is not None:
+                    steps.store(self.step, self.session, StepExit("jump", candidate.current()))
+                return
+
     def finish(self, code: int | None = None) -> None:
+        self._note_outcome()
         self.farewell = steps.farewell(self.session)
         self.exit(steps.exit_code(self.session) if code is None else code)

@@ -132,7 +132,7 @@ class ReviewScreen(StepScreen):
             return text
         if plan.empty:
             return line("pass", "Nothing to change: the files already say what your answers ask.")
-        irreversible = len(plan.irreversible_actions)
+        irreversible = len(plan.irreversible_here(live=self.live))
         text = line(
             "pass",
             f"The answers are valid here. {len(plan.edits)} file(s) change, {len(plan.actions)} action(s)"

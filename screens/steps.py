@@ -17,7 +17,7 @@ from screens.base import StepExit, StepScreen
 from screens.session import CHOICE_STEPS, NEEDS_HOST, SETUP_STEPS, Session, Step
 
 if TYPE_CHECKING:
-    from wizard.apply.results import ApplyResult
+    from wizard.apply.results import ApplyResult, PendingConfirmation
     from wizard.plan.model import Plan
 
 T = TypeVar("T")
@@ -313,6 +313,12 @@ def quit_question(step: Step | None, session: Session, busy: str) -> str:
             f"Not now: {busy}, and it cannot stop half-way. Quit when it has ended? It is then reverted, so "
             "nothing is left half-applied."
         )
+    pending = _still_pending(session)
+    if pending is not None:
+        return (
+            f"Quit kvm-wizard? Generation {pending.generation} is not confirmed yet: it is reverted at "
+            f"{pending.deadline} unless `kvm-wizard confirm` keeps it first."
+        )
     if session.result is not None and session.result.ok:
         return "Quit kvm-wizard? What was applied stays; F2 snapshots or `kvm-wizard snapshots` can undo it."
     return "Quit kvm-wizard? Nothing has been changed on this host; your answers here are not kept."
@@ -324,14 +330,29 @@ def farewell(session: Session) -> list[str]:
     root = session.source.root
     if session.source.kind == "demo" and root is not None and session.source.ready:
         lines.append(f"kvm-wizard: the demo's files are in {root} (a throwaway copy; remove it when done).")
-    result = session.result
-    if result is not None and result.confirmation is not None and session.kept is None:
-        where = "" if root is None or root == Path("/") else f" --root {root}"
+    pending = _still_pending(session)
+    if pending is not None and root is not None:
+        where = "" if root == Path("/") else f" --root {root}"
         lines.append(
-            f"kvm-wizard: generation {result.confirmation.generation} waits for confirmation until "
-            f"{result.confirmation.deadline}: kvm-wizard confirm{where}; otherwise it is reverted."
+            f"kvm-wizard: generation {pending.generation} waits for confirmation until "
+            f"{pending.deadline}: kvm-wizard confirm{where}; otherwise it is reverted."
         )
     return lines
+
+
+def _still_pending(session: Session) -> PendingConfirmation | None:
+    """The confirmation this session's apply still waits for. The disk decides: it may have been kept or
+    reverted on a screen not left yet."""
+    result = session.result
+    root = session.source.root
+    if result is None or result.confirmation is None or root is None:
+        return None
+    from wizard.apply.confirm import PendingFileError, pending_confirmation
+
+    try:
+        return pending_confirmation(root)
+    except PendingFileError:
+        return result.confirmation
 
 
 def exit_code(session: Session) -> int:

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import difflib
 import re
+import textwrap
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
 from wizard.plan.model import Action, FileEdit, LineChange, Plan
 
+REASON_WIDTH = 76  # fits an 80-column console with the views' borders and padding
 _SECTION = re.compile(r"^\s*\[([^\]]+)\]\s*$")
 
 
@@ -34,12 +36,18 @@ class DiffLine:
     text: str
 
     def plain(self) -> str:
-        prefix = {
-            LineKind.CONTEXT: " ",
-            LineKind.REMOVED: "-",
-            LineKind.ADDED: "+",
-            LineKind.REASON: "    # why: ",
-        }.get(self.kind, "")
+        if self.kind is LineKind.REASON:
+            # Reasons are prose: wrapped here with a hanging indent, so that they stay readable at 80 columns
+            # in every view (a terminal would wrap them back to column 0, under the diff's own lines).
+            return textwrap.fill(
+                self.text,
+                width=REASON_WIDTH,
+                initial_indent="    # why: ",
+                subsequent_indent="    #      ",
+                break_on_hyphens=False,
+                break_long_words=False,
+            )
+        prefix = {LineKind.CONTEXT: " ", LineKind.REMOVED: "-", LineKind.ADDED: "+"}.get(self.kind, "")
         return prefix + self.text
 
 
@@ -187,8 +195,7 @@ def explain_plan(plan: Plan, *, live: bool, mask: LineMasker = _default_masker) 
     if plan.actions:
         out.append(DiffLine(LineKind.FILE, "Actions"))
         out.extend(explain_actions(plan.actions, live=live))
-    # Only what will run here can need undoing; under a staging root the live actions are work for later.
-    irreversible = [action for action in plan.irreversible_actions if live or not action.live_only]
+    irreversible = plan.irreversible_here(live=live)
     if irreversible:
         out.append(DiffLine(LineKind.FILE, "Cannot be undone by a rollback"))
         out.extend(DiffLine(LineKind.NOTE, action.title) for action in irreversible)

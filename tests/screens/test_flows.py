@@ -305,3 +305,52 @@ async def test_with_no_confirm_the_apply_is_kept_without_the_question(tmp_path: 
     generation = generations_under(root)[0].generation
     assert generation is not None
     assert generation.status == "applied"
+
+
+async def test_quitting_on_confirm_after_keeping_says_nothing_waits(tmp_path: Path) -> None:
+    """Confirmed on the Confirm screen, then quit before Done: the farewell must not say it still waits."""
+    root = tmp_path / "root"
+    app = WizardApp(rescue_session(root, "broken-nova-conf"), "console")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await at(pilot, app, "TroubleshootScreen")
+        await until(pilot, lambda: ready(app), "the rescue report")
+        await pilot.press("f10")
+        await until(pilot, lambda: isinstance(app.screen, PlanPreviewScreen), "the preview")
+        await pilot.press("f10")
+        await at(pilot, app, "ApplyScreen")
+        await until(pilot, lambda: ready(app), "the apply")
+        await pilot.press("f10")
+        await at(pilot, app, "ConfirmScreen")
+        await shows(pilot, "Reverting in")
+        await pilot.press("y")
+        await until(pilot, lambda: ready(app), "the decision")
+        await pilot.press("ctrl+q")
+        await pilot.press("y")
+        await until(pilot, lambda: not app.is_running, "the end")
+    assert not any("waits for confirmation" in line for line in app.farewell)
+    generation = generations_under(root)[0].generation
+    assert generation is not None
+    assert generation.confirmed
+
+
+async def test_quitting_after_the_apply_before_deciding_says_how_to_confirm(tmp_path: Path) -> None:
+    """Quit on the Apply screen once it has ended: the change waits for `kvm-wizard confirm`, and both the
+    question and the farewell say so (and until when)."""
+    root = tmp_path / "root"
+    app = WizardApp(rescue_session(root, "broken-nova-conf"), "console")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await at(pilot, app, "TroubleshootScreen")
+        await until(pilot, lambda: ready(app), "the rescue report")
+        await pilot.press("f10")
+        await until(pilot, lambda: isinstance(app.screen, PlanPreviewScreen), "the preview")
+        await pilot.press("f10")
+        await at(pilot, app, "ApplyScreen")
+        await until(pilot, lambda: ready(app), "the apply")
+        await pilot.press("ctrl+q")
+        await shows(pilot, "Generation 1 is not confirmed yet")
+        await pilot.press("y")
+        await until(pilot, lambda: not app.is_running, "the end")
+    assert any(
+        "generation 1 waits for confirmation" in line and f"kvm-wizard confirm --root {root}" in line
+        for line in app.farewell
+    ), app.farewell

@@ -16,8 +16,10 @@ from wizard.apply import generations
 from wizard.apply.events import ProgressCallback, ignore_progress
 from wizard.apply.lock import LockHeld, hold_lock
 from wizard.apply.log import ActivityLog
+
+# Re-exported: callers of pending_confirmation() catch it.
+from wizard.apply.pending import PendingFileError as PendingFileError  # noqa: PLC0414 - mypy needs it explicit
 from wizard.apply.pending import (
-    PendingFileError,
     boot_id,
     now_text,
     read_pending,

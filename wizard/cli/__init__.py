@@ -41,7 +41,7 @@ def _chosen_command(arguments: Sequence[str]) -> str | None:
 def _names_a_command(arguments: Sequence[str]) -> bool:
     """Whether the command line has a word that could be a command (or asks for help). Without one, the
     wizard itself starts, and the parser needs no sub-parsers: they cost the first frame time."""
-    takes_value = {"--demo", "--root", "--facts"}
+    takes_value = {"--demo", "--root", "--facts", "--confirm-timeout"}
     previous = ""
     for word in arguments:
         if word in ("-h", "--help") or (not word.startswith("-") and previous not in takes_value):

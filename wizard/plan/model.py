@@ -121,3 +121,8 @@ class Plan:
     @property
     def irreversible_actions(self) -> tuple[Action, ...]:
         return tuple(action for action in self.actions if not action.reversible)
+
+    def irreversible_here(self, *, live: bool) -> tuple[Action, ...]:
+        """The irreversible actions an apply will really run: under a staging root (not live) the actions on
+        the running system are left for the target, so they need no undoing here."""
+        return tuple(action for action in self.irreversible_actions if live or not action.live_only)
