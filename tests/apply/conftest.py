@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.apply.scenario import make_root
+from tests.conftest import SYSTEM_TEMP
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 NOBODY = 65534
@@ -67,7 +68,7 @@ def run_child(
     python = sys.executable
     if user is not None:
         python, path = _unprivileged_python()
-        extra.update(path)
+        extra.update(path, TMPDIR=SYSTEM_TEMP)
     return subprocess.run(
         [python, "-m", "tests.apply.child", str(root), *arguments],
         cwd=REPOSITORY,

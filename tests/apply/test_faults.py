@@ -23,6 +23,7 @@ from tests.apply.scenario import (
     snapshot,
     standard_plan,
 )
+from tests.conftest import SYSTEM_TEMP
 from wizard.apply.transaction import apply_plan
 from wizard.commands import CommandRunner
 
@@ -96,7 +97,7 @@ def test_an_immutable_file_is_a_clear_error_and_nothing_changes(root: Path, immu
 @pytest.fixture
 def public_root() -> Iterator[Path]:
     """A root another user can reach (pytest's own tmp directory is private to root)."""
-    base = Path(tempfile.mkdtemp(prefix="kvm-wizard-test-"))
+    base = Path(tempfile.mkdtemp(prefix="kvm-wizard-test-", dir=SYSTEM_TEMP))
     base.chmod(0o755)
     try:
         yield make_root(base / "root")

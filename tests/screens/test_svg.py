@@ -9,10 +9,11 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import shutil
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 from textual.worker import WorkerCancelled, WorkerFailed
@@ -31,6 +32,12 @@ from wizard.plan.planner import make_plan
 
 SnapCompare = Callable[..., bool]
 FIXED = Path("/tmp/kvm-wizard-svg")  # a fixed path: roots are shown on some screens
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _remove_the_fixed_roots() -> Iterator[None]:
+    yield
+    shutil.rmtree(FIXED, ignore_errors=True)
 
 
 def fixed_root(name: str, scenario: str) -> Path:

@@ -1,19 +1,13 @@
-"""Human output of headless commands, rendered with rich: words for every status, colour only as an extra."""
+"""Human output of the headless reports (`check`, `rescue --report`): words for every status, colour only as an
+extra, readable at 80 columns. Plain text (wizard.cli.plain) rather than rich: `check` starts fast."""
 
 from __future__ import annotations
 
 import dataclasses
-import io
-import re
 import shutil
 from typing import TYPE_CHECKING, TextIO
 
-from rich import box
-from rich.console import Console
-from rich.padding import Padding
-from rich.table import Table
-from rich.text import Text
-
+from wizard.cli.plain import Block, Span, hanging, paint
 from wizard.host.findings import Diagnosis, Finding, Remedy, Status, VerdictCode
 
 if TYPE_CHECKING:
@@ -33,44 +27,74 @@ VERDICT_STYLE = {
     VerdictCode.DISABLED_IN_FIRMWARE: "bold red",
     VerdictCode.UNSUPPORTED: "bold red",
 }
+STATUS_WIDTH = 7  # the widest status word, UNKNOWN
+STATUS_GAP = 3
 
 
-def make_console(stream: TextIO, *, color: bool, width: int | None = None) -> Console:
-    return Console(
-        file=stream,
-        width=width,
-        color_system="auto" if color else None,
-        force_terminal=color or None,
-        no_color=not color,
-        highlight=False,
-        emoji=False,
-        markup=False,
+class Report:
+    """Lines of a report being written, at one width, with or without colour."""
+
+    def __init__(self, width: int, *, color: bool) -> None:
+        self.width = width
+        self.color = color
+        self.lines: list[str] = []
+
+    def block(self, block: Block, indent: int = 0) -> None:
+        self.lines.extend(
+            (" " * indent + line) if line else ""
+            for line in block.lines(self.width - indent, color=self.color)
+        )
+
+    def title(self, text: str) -> None:
+        self.block(Block.of(text, "bold underline"))
+
+    def blank(self) -> None:
+        self.lines.append("")
+
+    def write(self, stream: TextIO) -> None:
+        stream.write("".join(line.rstrip(" ") + "\n" for line in self.lines))
+
+
+def _width(stream: TextIO, width: int | None) -> int:
+    if width is not None:
+        return width
+    return shutil.get_terminal_size((80, 24)).columns if stream.isatty() else 80
+
+
+def _finding_block(finding: Finding) -> Block:
+    block = Block.of(finding.title, "bold" if finding.status in {Status.FAIL, Status.WARN} else "")
+    block.add(f" [{finding.id}]", "dim")
+    for item in finding.evidence:
+        block.add(f"\n{item.source}: ", "dim").add(item.observed)
+    if finding.detail and finding.status in {Status.FAIL, Status.WARN, Status.UNKNOWN}:
+        block.add(f"\n{finding.detail}", "italic")
+    return block
+
+
+def findings_table(report: Report, findings: tuple[Finding, ...]) -> None:
+    """Status and finding side by side under a header and a rule, as the wizard's Host check shows them."""
+    color = report.color
+    gap = " " * (STATUS_WIDTH - len("Status") + STATUS_GAP)
+    report.lines.append(paint("Status", "bold", color=color) + gap + paint("Finding", "bold", color=color))
+    report.lines.append("─" * report.width)
+    rows: list[tuple[Span, Block]] = [
+        ((finding.status.upper(), STATUS_STYLE[finding.status]), _finding_block(finding))
+        for finding in findings
+    ]
+    report.lines.extend(hanging(rows, report.width, color=color, label_width=STATUS_WIDTH, gap=STATUS_GAP))
+
+
+def _numbered(report: Report, blocks: list[Block]) -> None:
+    label_width = len(f"{len(blocks)}.")
+    rows: list[tuple[Span, Block]] = [
+        ((f"{number}.", "bold"), block) for number, block in enumerate(blocks, 1)
+    ]
+    report.lines.extend(
+        hanging(rows, report.width, color=report.color, label_width=label_width, gap=1, right=True)
     )
 
 
-def _finding_cell(finding: Finding) -> Text:
-    cell = Text()
-    cell.append(finding.title, style="bold" if finding.status in {Status.FAIL, Status.WARN} else "")
-    cell.append(f" [{finding.id}]", style="dim")
-    for item in finding.evidence:
-        cell.append(f"\n{item.source}: ", style="dim")
-        cell.append(item.observed)
-    if finding.detail and finding.status in {Status.FAIL, Status.WARN, Status.UNKNOWN}:
-        cell.append(f"\n{finding.detail}", style="italic")
-    return cell
-
-
-def findings_table(diagnosis: Diagnosis) -> Table:
-    table = Table(box=box.SIMPLE_HEAD, expand=True, show_edge=False, pad_edge=False)
-    table.add_column("Status", no_wrap=True, width=7)
-    table.add_column("Finding", ratio=1, overflow="fold")
-    for finding in diagnosis.findings:
-        status = Text(finding.status.upper(), style=STATUS_STYLE[finding.status])
-        table.add_row(status, _finding_cell(finding))
-    return table
-
-
-def remedies_table(diagnosis: Diagnosis) -> Table | None:
+def _remedy_blocks(diagnosis: Diagnosis) -> list[Block]:
     """What to do, in the findings' order: problems first, then optional improvements."""
     urgent = [
         item for item in diagnosis.findings if item.remedy and item.status in {Status.FAIL, Status.WARN}
@@ -78,119 +102,93 @@ def remedies_table(diagnosis: Diagnosis) -> Table | None:
     optional = [
         item for item in diagnosis.findings if item.remedy and item.status not in {Status.FAIL, Status.WARN}
     ]
-    if not urgent and not optional:
-        return None
     # One remedy can answer several findings (the firmware setting explains a hidden flag too): once.
     grouped: dict[Remedy, list[Finding]] = {}
     for finding in [*urgent, *optional]:
         if finding.remedy is not None:
             grouped.setdefault(finding.remedy, []).append(finding)
-    table = Table.grid(padding=(0, 1, 1, 0), expand=True)
-    table.add_column(no_wrap=True, justify="right")
-    table.add_column(ratio=1, overflow="fold")
-    for number, (remedy, findings) in enumerate(grouped.items(), start=1):
+    blocks: list[Block] = []
+    for remedy, findings in grouped.items():
         ids = ", ".join(item.id for item in findings)
-        block = Text()
-        block.append(remedy.summary, style="bold")
-        block.append(f" [{ids}]" + ("" if findings[0] in urgent else " (optional)"), style="dim")
+        block = Block.of(remedy.summary, "bold")
+        block.add(f" [{ids}]" + ("" if findings[0] in urgent else " (optional)"), "dim")
         for command in remedy.commands:
-            block.append("\n$ ", style="dim")
-            block.append(command, style="bold cyan")
+            block.add("\n$ ", "dim").add(command, "bold cyan")
         for setting in remedy.settings:
-            block.append("\nsetting: ", style="dim")
-            block.append(setting)
+            block.add("\nsetting: ", "dim").add(setting)
         if remedy.why:
-            block.append(f"\nwhy: {remedy.why}", style="italic")
-        table.add_row(Text(f"{number}.", style="bold"), block)
-    return table
+            block.add(f"\nwhy: {remedy.why}", "italic")
+        blocks.append(block)
+    return blocks
 
 
-# Trailing blanks rich pads lines with (possibly followed by a style reset): noise when copied or diffed.
-_TRAILING_BLANKS = re.compile(r"[ \t]+((?:\x1b\[[0-9;]*m)*)$", re.MULTILINE)
+def _heading(report: Report, verdict_code: VerdictCode, source: str, summary: str) -> None:
+    heading = Block.of("Verdict: ", "bold").add(verdict_code.upper(), VERDICT_STYLE[verdict_code])
+    heading.add(f"   ({source})", "dim")
+    report.block(heading)
+    report.block(Block.of(summary), indent=2)
+    report.blank()
 
 
 def render_diagnosis(
     diagnosis: Diagnosis, facts_source: str, stream: TextIO, *, color: bool, width: int | None = None
 ) -> None:
     """The verdict, the findings table and what to do, readable at 80 columns."""
-    if width is None:
-        width = shutil.get_terminal_size((80, 24)).columns if stream.isatty() else 80
-    buffer = io.StringIO()
-    console = make_console(buffer, color=color, width=width)
-    verdict = diagnosis.verdict
-    heading = Text("Verdict: ", style="bold")
-    heading.append(verdict.code.upper(), style=VERDICT_STYLE[verdict.code])
-    heading.append(f"   (facts: {facts_source})", style="dim")
-    console.print(heading)
-    console.print(Padding(Text(verdict.summary), (0, 0, 1, 2)))
-    console.print(findings_table(diagnosis))
-    todo = remedies_table(diagnosis)
-    if todo is not None:
-        console.print()
-        console.print(Text("What to do", style="bold underline"))
-        console.print(todo)
-    stream.write(_TRAILING_BLANKS.sub(r"\1", buffer.getvalue()))
+    report = Report(_width(stream, width), color=color)
+    _heading(report, diagnosis.verdict.code, f"facts: {facts_source}", diagnosis.verdict.summary)
+    findings_table(report, diagnosis.findings)
+    todo = _remedy_blocks(diagnosis)
+    if todo:
+        report.blank()
+        report.title("What to do")
+        _numbered(report, todo)
+    report.write(stream)
 
 
-def render_rescue(report: RescueReport, stream: TextIO, *, color: bool, width: int | None = None) -> None:
+def render_rescue(
+    report_data: RescueReport, stream: TextIO, *, color: bool, width: int | None = None
+) -> None:
     """The rescue report: verdict, the problems (config problems with their lines), the fixes on offer."""
-    if width is None:
-        width = shutil.get_terminal_size((80, 24)).columns if stream.isatty() else 80
-    buffer = io.StringIO()
-    console = make_console(buffer, color=color, width=width)
-    diagnosis = report.diagnosis
-    verdict = diagnosis.verdict
-    heading = Text("Verdict: ", style="bold")
-    heading.append(verdict.code.upper(), style=VERDICT_STYLE[verdict.code])
-    heading.append(f"   (facts: {report.facts.source}; files under {report.root})", style="dim")
-    console.print(heading)
-    console.print(Padding(Text(verdict.summary), (0, 0, 1, 2)))
+    report = Report(_width(stream, width), color=color)
+    diagnosis = report_data.diagnosis
+    source = f"facts: {report_data.facts.source}; files under {report_data.root}"
+    _heading(report, diagnosis.verdict.code, source, diagnosis.verdict.summary)
     problems = tuple(item for item in diagnosis.findings if item.status in {Status.FAIL, Status.WARN})
     if problems:
-        console.print(Text(f"Problems ({len(problems)})", style="bold underline"))
-        console.print(findings_table(dataclasses.replace(diagnosis, findings=problems)))
+        report.title(f"Problems ({len(problems)})")
+        findings_table(report, dataclasses.replace(diagnosis, findings=problems).findings)
     else:
-        console.print(Text("No problem found; `kvm-wizard check` lists every finding.", style="bold"))
-    if report.fixes:
-        console.print()
-        console.print(Text("Fixes kvm-wizard can apply", style="bold underline"))
-        console.print(_fixes_table(report))
-    manual = [item for item in problems if report.fix_for(item.id) is None and item.remedy is not None]
+        report.block(Block.of("No problem found; `kvm-wizard check` lists every finding.", "bold"))
+    if report_data.fixes:
+        report.blank()
+        report.title("Fixes kvm-wizard can apply")
+        _fixes(report, report_data)
+    manual = [item for item in problems if report_data.fix_for(item.id) is None and item.remedy is not None]
     if manual:
-        console.print()
-        console.print(
-            Text("Not fixed automatically (what to do is in `kvm-wizard check`)", style="bold underline")
-        )
+        report.blank()
+        report.title("Not fixed automatically (what to do is in `kvm-wizard check`)")
         for finding in manual:
-            line = Text("- ")
-            line.append(finding.remedy.summary if finding.remedy else "")
-            line.append(f" [{finding.id}]", style="dim")
-            console.print(line)
-    for problem in report.problems:
-        console.print(Text(f"Note: {problem}", style="italic"))
-    stream.write(_TRAILING_BLANKS.sub(r"\1", buffer.getvalue()))
+            summary = finding.remedy.summary if finding.remedy else ""
+            report.block(Block.of(f"- {summary}").add(f" [{finding.id}]", "dim"))
+    for problem in report_data.problems:
+        report.block(Block.of(f"Note: {problem}", "italic"))
+    report.write(stream)
 
 
-def _fixes_table(report: RescueReport) -> Table:
-    table = Table.grid(padding=(0, 1, 1, 0), expand=True)
-    table.add_column(no_wrap=True, justify="right")
-    table.add_column(ratio=1, overflow="fold")
-    ordered = [*report.urgent_fixes, *(fix for fix in report.fixes if not fix.urgent)]
-    for number, fix in enumerate(ordered, start=1):
-        block = Text()
-        block.append(fix.title, style="bold")
-        block.append("" if fix.urgent else " (optional)", style="dim")
-        block.append(f"\n--fix {fix.id}", style="cyan")
-        block.append(f"\nresolves: {', '.join(fix.finding_ids)}", style="dim")
-        edits = len(fix.plan.edits)
-        actions = len(fix.plan.actions)
-        block.append(f"\n{edits} file change(s), {actions} action(s)", style="dim")
-        table.add_row(Text(f"{number}.", style="bold"), block)
-    urgent = len(report.urgent_fixes)
-    footer = Text(
+def _fixes(report: Report, report_data: RescueReport) -> None:
+    ordered = [*report_data.urgent_fixes, *(fix for fix in report_data.fixes if not fix.urgent)]
+    blocks: list[Block] = []
+    for fix in ordered:
+        block = Block.of(fix.title, "bold").add("" if fix.urgent else " (optional)", "dim")
+        block.add(f"\n--fix {fix.id}", "cyan")
+        block.add(f"\nresolves: {', '.join(fix.finding_ids)}", "dim")
+        block.add(f"\n{len(fix.plan.edits)} file change(s), {len(fix.plan.actions)} action(s)", "dim")
+        blocks.append(block)
+    _numbered(report, blocks)
+    urgent = len(report_data.urgent_fixes)
+    footer = Block.of(
         f"kvm-wizard rescue --apply-fixes previews and applies the {urgent} fix(es) not marked optional; "
         "--fix ID (repeatable, or --fix all) chooses.",
-        style="italic",
+        "italic",
     )
-    table.add_row(Text(""), footer)
-    return table
+    report.block(footer, indent=len(f"{len(blocks)}.") + 1)

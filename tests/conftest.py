@@ -1,0 +1,29 @@
+"""Suite-wide set-up: every temporary file the code under test makes goes under pytest's own temporary
+directory (kept for the last three runs, then removed), not loose in /tmp."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+
+import pytest
+
+# The machine's own temporary directory, for what another user must reach (pytest's is private to root).
+SYSTEM_TEMP = tempfile.gettempdir()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _temporary_files_under_pytest(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Demo copies made with no --root (mkdtemp), the pty tests' children and their watchers included."""
+    where = str(tmp_path_factory.mktemp("tmp"))
+    saved_env = os.environ.get("TMPDIR")
+    saved_dir = tempfile.tempdir
+    os.environ["TMPDIR"] = where
+    tempfile.tempdir = where
+    yield
+    tempfile.tempdir = saved_dir
+    if saved_env is None:
+        os.environ.pop("TMPDIR", None)
+    else:
+        os.environ["TMPDIR"] = saved_env
