@@ -307,18 +307,23 @@ async def test_with_no_confirm_the_apply_is_kept_without_the_question(tmp_path: 
     assert generation.status == "applied"
 
 
+async def applied_fixes(pilot: Pilot[Any], app: WizardApp) -> None:
+    """From Troubleshoot: the urgent fixes previewed and applied; the Apply screen has ended."""
+    await at(pilot, app, "TroubleshootScreen")
+    await until(pilot, lambda: ready(app), "the rescue report")
+    await pilot.press("f10")
+    await until(pilot, lambda: isinstance(app.screen, PlanPreviewScreen), "the preview")
+    await pilot.press("f10")
+    await at(pilot, app, "ApplyScreen")
+    await until(pilot, lambda: ready(app), "the apply")
+
+
 async def test_quitting_on_confirm_after_keeping_says_nothing_waits(tmp_path: Path) -> None:
     """Confirmed on the Confirm screen, then quit before Done: the farewell must not say it still waits."""
     root = tmp_path / "root"
     app = WizardApp(rescue_session(root, "broken-nova-conf"), "console")
     async with app.run_test(size=(80, 24)) as pilot:
-        await at(pilot, app, "TroubleshootScreen")
-        await until(pilot, lambda: ready(app), "the rescue report")
-        await pilot.press("f10")
-        await until(pilot, lambda: isinstance(app.screen, PlanPreviewScreen), "the preview")
-        await pilot.press("f10")
-        await at(pilot, app, "ApplyScreen")
-        await until(pilot, lambda: ready(app), "the apply")
+        await applied_fixes(pilot, app)
         await pilot.press("f10")
         await at(pilot, app, "ConfirmScreen")
         await shows(pilot, "Reverting in")
@@ -339,13 +344,7 @@ async def test_quitting_after_the_apply_before_deciding_says_how_to_confirm(tmp_
     root = tmp_path / "root"
     app = WizardApp(rescue_session(root, "broken-nova-conf"), "console")
     async with app.run_test(size=(80, 24)) as pilot:
-        await at(pilot, app, "TroubleshootScreen")
-        await until(pilot, lambda: ready(app), "the rescue report")
-        await pilot.press("f10")
-        await until(pilot, lambda: isinstance(app.screen, PlanPreviewScreen), "the preview")
-        await pilot.press("f10")
-        await at(pilot, app, "ApplyScreen")
-        await until(pilot, lambda: ready(app), "the apply")
+        await applied_fixes(pilot, app)
         await pilot.press("ctrl+q")
         await shows(pilot, "Generation 1 is not confirmed yet")
         await pilot.press("y")
