@@ -163,12 +163,15 @@ class WizardApp(App[int]):
         if action in ("snapshots", "command_palette"):
             if not isinstance(self.screen, StepScreen):
                 return False  # a modal view or the demo picker is open: close it first
-            if self._busy():
+            if self._busy() or (action == "command_palette" and self._held()):
                 return None
         return True
 
+    def _held(self) -> str:
+        return self.screen.holds if isinstance(self.screen, StepScreen) else ""
+
     def jumpable(self) -> tuple[Step, ...]:
-        if self._busy():
+        if self._busy() or self._held():
             return ()
         if self.session.mode == "rescue":
             return (Step.TROUBLESHOOT, *CHOICE_STEPS)
@@ -179,8 +182,8 @@ class WizardApp(App[int]):
         if not isinstance(screen, StepScreen) or self.step is None:
             self.notify("Close this view first (Esc).", severity="warning")
             return
-        if screen.busy:
-            self.notify(f"Not now: {screen.busy}.", severity="warning")
+        if screen.busy or screen.holds:
+            self.notify(f"Not now: {screen.busy or screen.holds}.", severity="warning")
             return
         self._store(self.step, StepExit("jump", screen.current(), step))
         self._go(step)

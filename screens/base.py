@@ -109,6 +109,11 @@ class StepScreen(Screen[StepExit]):
         """Why the screen cannot be left right now ("" when it can): an apply that is running."""
         return ""
 
+    @property
+    def holds(self) -> str:
+        """Why no other step may be jumped to yet ("" when one may): unfinished work to settle here first."""
+        return ""
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Next and Back are shown dimmed while the screen is busy (refresh_bindings() when that changes)."""
         if action in ("next", "back") and self.busy:

@@ -155,6 +155,7 @@ class WelcomeScreen(StepScreen):
             button(labels[how], how, "settle") for how, on in offers.items() if on
         )
         self.query_one("#next").focus()
+        self.app.refresh_bindings()  # the step palette's key is dimmed while an interrupted apply waits
 
     @on(Button.Pressed, ".settle")
     def settle_pressed(self, event: Button.Pressed) -> None:
@@ -196,6 +197,12 @@ class WelcomeScreen(StepScreen):
     @property
     def busy(self) -> str:
         return "a recovery is running" if self.working and self.report is not None else ""
+
+    @property
+    def holds(self) -> str:
+        if self.report is not None and self.report.unfinished is not None:
+            return "settle the interrupted change first: complete it or roll it back"
+        return ""
 
     def current(self) -> object:
         """The prepared root, kept when the operator jumps elsewhere (once nothing unfinished is left)."""

@@ -76,3 +76,25 @@ def interrupted(root: Path) -> None:
         check=False,
     )
     assert done.returncode != 0, done.stderr
+
+
+async def test_no_step_can_be_jumped_to_before_an_interrupted_apply_is_settled(tmp_path: Path) -> None:
+    """F9 and the palette would skip the Welcome's question: they wait until the apply is settled."""
+    from screens.app import WizardApp
+    from screens.session import Session, Step
+
+    root = make_root(tmp_path / "root")
+    interrupted(root)
+    app = WizardApp(Session(mode="setup", source=HostSource("live", root)), "console")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await shows(pilot, "[WARN] An earlier apply was interrupted")
+        assert app.jumpable() == ()
+        app.jump(Step.STORAGE)
+        await pilot.pause()
+        assert type(app.screen).__name__ == "WelcomeScreen"
+        await pilot.press("f9")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "WelcomeScreen"  # no palette opened
+        await pilot.press("r")
+        await shows(pilot, "Nothing unfinished")
+        assert Step.STORAGE in app.jumpable()
