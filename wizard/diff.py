@@ -140,10 +140,17 @@ def explain_edit(edit: FileEdit, *, context: int = 2, mask: LineMasker = _defaul
                     text = mask(kind, sections_before[index], before[index])
                     out.append(DiffLine(LineKind.CONTEXT, _display(text)))
                 continue
+            added = [_reasons_for(after[index], False, edit.changes) for index in range(j1, j2)]
             for index in range(i1, i2):
                 text = mask(kind, sections_before[index], before[index])
                 out.append(DiffLine(LineKind.REMOVED, _display(text)))
-                _collect(pending, _reasons_for(before[index], True, edit.changes))
+                change = _reasons_for(before[index], True, edit.changes)
+                if change is not None and all(change is not item for item in added):
+                    # Removed, not replaced: explained right under its own line, so that its reasons cannot
+                    # read as if they explained a neighbour.
+                    _flush(out, [change], explained)
+                else:
+                    _collect(pending, change)
             for index in range(j1, j2):
                 text = mask(kind, sections_after[index], after[index])
                 out.append(DiffLine(LineKind.ADDED, _display(text)))

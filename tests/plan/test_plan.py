@@ -234,3 +234,23 @@ def test_a_pvm_guest_gets_no_nested_option_and_its_device_the_kvm_group(tmp_path
         "chgrp:/dev/kvm",
         "chmod:/dev/kvm",
     ]
+
+
+def test_a_removed_line_is_explained_under_itself_not_under_a_neighbour(
+    demo_host: DemoHost, product_answers: Answers
+) -> None:
+    """A deprecated cpu_model removed next to replaced lines: its reasons stand right under it."""
+    facts, root = demo_host("intel-ready")
+    conf = root / "etc/nova/nova.conf"
+    conf.write_text(
+        conf.read_text().replace(
+            "[libvirt]\n", "[libvirt]\ncpu_model = Haswell\ncpu_model_extra_flags = svm\nvirt_type = xen\n", 1
+        )
+    )
+    plan = make_plan(facts, product_answers, root).plan
+    assert plan is not None
+    lines = plain_text(explain_plan(plan, live=False)).splitlines()
+    removed = lines.index("-cpu_model = Haswell")
+    assert lines[removed + 1].startswith("    # why: CPU models may be set only with cpu_mode = custom")
+    virt_type = lines.index("+virt_type = kvm")
+    assert lines[virt_type + 1].startswith("    # why: guests use the CPU's virtualization extensions")
