@@ -254,3 +254,24 @@ def test_a_removed_line_is_explained_under_itself_not_under_a_neighbour(
     assert lines[removed + 1].startswith("    # why: CPU models may be set only with cpu_mode = custom")
     virt_type = lines.index("+virt_type = kvm")
     assert lines[virt_type + 1].startswith("    # why: guests use the CPU's virtualization extensions")
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [(b"# caf\xe9\n", "Not valid UTF-8"), (b"just words\n", "No ':' or '=' found in assignment")],
+)
+def test_a_file_oslo_would_refuse_is_a_problem_of_the_plan_not_of_the_verification(
+    line: bytes, message: str, demo_host: DemoHost, product_answers: Answers
+) -> None:
+    """The editor keeps the bad line; the plan says so at once instead of writing and rolling back."""
+    facts, root = demo_host("intel-ready")
+    conf = root / "etc/nova/nova.conf"
+    data = conf.read_bytes()
+    conf.write_bytes(data.replace(b"[libvirt]\n", b"[libvirt]\n" + line, 1))
+    number = conf.read_bytes().splitlines().index(line.rstrip(b"\n")) + 1
+    outcome = make_plan(facts, product_answers, root)
+    assert not outcome.ok
+    assert [problem.message for problem in outcome.problems] == [
+        f"/etc/nova/nova.conf line {number}: {message}: oslo.config refuses the whole file, so it stays as it "
+        "is; correct that line first (`kvm-wizard check` lists it)"
+    ]

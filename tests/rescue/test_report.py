@@ -99,3 +99,17 @@ def test_no_secret_in_the_report(host: Host) -> None:
     text = json.dumps(report_to_json(report, live=False))
     for secret in SECRETS:
         assert secret not in text, secret
+
+
+def test_a_line_that_is_not_utf8_is_a_problem_shown_with_escapes(host: Host) -> None:
+    """oslo.config reads nova.conf as UTF-8 and stops nova at one latin-1 byte, even in a comment."""
+    facts, root = host("intel-ready")
+    (root / "etc/nova/nova.conf").write_bytes(BASE.encode() + b"# caf\xe9 au lait\n")
+    report = build_report(facts, root)
+    finding = report.diagnosis.finding("nova-conf-unparsable:line-6")
+    assert finding is not None
+    assert finding.status is Status.FAIL
+    assert finding.title.startswith("nova.conf line 6: Not valid UTF-8: oslo.config refuses the whole file")
+    assert finding.evidence[0].observed == "# caf\\xe9 au lait"
+    text = json.dumps(report_to_json(report, live=False), ensure_ascii=False)
+    text.encode("utf-8")  # no lone surrogate: the JSON is valid UTF-8

@@ -37,9 +37,7 @@ def render_lines(lines: list[DiffLine], stream: TextIO, *, color: bool) -> None:
 def render_outcome(outcome: PlanOutcome, stream: TextIO, *, color: bool, live: bool) -> None:
     out: list[DiffLine] = []
     if outcome.problems:
-        out.append(
-            DiffLine(LineKind.FILE, f"The answers have {len(outcome.problems)} problem(s) on this host:")
-        )
+        out.append(DiffLine(LineKind.FILE, f"The plan has {len(outcome.problems)} problem(s) on this host:"))
         out.extend(DiffLine(LineKind.NOTE, f"  - {problem}") for problem in outcome.problems)
     warnings = [str(warning) for warning in outcome.validation.warnings]
     warnings += [f"{item.message}; fix: {item.fix}" for item in outcome.rule_warnings]

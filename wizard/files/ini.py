@@ -63,7 +63,8 @@ class IniDocument:
 
     def __init__(self, text: str, *, undecodable: bool = False) -> None:
         self._lines, self._ending = split_lines(text)
-        self._undecodable = undecodable
+        # Text made by decode() carries undecodable bytes as lone surrogates: known here however it was read.
+        self._undecodable = undecodable or _UNDECODABLE.search(text) is not None
         self._index: Index | None = None
         self._changes: list[IniChange] = []
 

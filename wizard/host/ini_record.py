@@ -78,6 +78,8 @@ def shown_line(text: str) -> str:
     """A line oslo cannot parse, masked: after a word that looks like a credential's name, nothing is shown."""
     from wizard.secrets import MASK, mask_text
 
+    # Bytes that are not UTF-8 (kept as lone surrogates) are shown as escapes: printable, and not hidden.
+    text = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
     words = text.split(None, 1)
     if len(words) == 2 and any(word in words[0].lower() for word in _CREDENTIAL_WORDS):
         return f"{words[0]} {MASK}"

@@ -23,10 +23,11 @@ class PlanOutcome:
     plan: Plan | None  # None when the answers have problems: nothing may be applied
     rule_problems: tuple[RuleViolation, ...] = ()  # the planned files would still break a rule
     rule_warnings: tuple[RuleViolation, ...] = ()  # rules the files break in options the plan does not touch
+    file_problems: tuple[str, ...] = ()  # a file the plan writes that oslo.config would still refuse
 
     @property
     def ok(self) -> bool:
-        return self.plan is not None and not self.rule_problems
+        return self.plan is not None and not self.rule_problems and not self.file_problems
 
     @property
     def problems(self) -> tuple[AnswerProblem, ...]:
@@ -34,7 +35,8 @@ class PlanOutcome:
             AnswerProblem("", f"{violation.message}; fix: {violation.fix}")
             for violation in self.rule_problems
         )
-        return self.validation.problems + own
+        files = tuple(AnswerProblem("", problem) for problem in self.file_problems)
+        return self.validation.problems + own + files
 
 
 def _config(data: bytes | None) -> dict[tuple[str, str], str]:
@@ -79,7 +81,22 @@ def make_plan(facts: HostFacts, answers: Answers, root: Path) -> PlanOutcome:
         and any((item.section, item.option) in governed for item in violation.options)
     )
     warnings = tuple(violation for violation in violations if violation not in problems)
-    return PlanOutcome(validation, plan, problems, warnings)
+    return PlanOutcome(validation, plan, problems, warnings, _unreadable(plan))
+
+
+def _unreadable(plan: Plan) -> tuple[str, ...]:
+    """Lines that would make oslo.config refuse a file the plan writes (they were there before: the editor
+    keeps every byte it does not change). Said now, rather than by the verification after every file has been
+    written and rolled back."""
+    found: list[str] = []
+    for edit in plan.edits:
+        if edit.kind.is_ini:
+            found.extend(
+                f"{edit.path} line {problem.line_number}: {problem.message}: oslo.config refuses the whole "
+                "file, so it stays as it is; correct that line first (`kvm-wizard check` lists it)"
+                for problem in IniDocument.parse(edit.after).problems()
+            )
+    return tuple(found)
 
 
 # Options the answers decide even when the file already says the right thing (so the plan writes nothing).

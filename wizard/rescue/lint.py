@@ -81,8 +81,7 @@ def _unparsable(document: Document) -> list[LintIssue]:
             "unparsable",
             "error",
             (Place("", "", problem.line_number, shown_line(problem.text)),),
-            f"line {problem.line_number}: {problem.message}: oslo.config refuses the whole file, so nova does "
-            "not start",
+            f"{problem.message}: oslo.config refuses the whole file, so nova does not start",
             "correct the line to `option = value`, or make it a comment with # at its start",
             key=f"line-{problem.line_number}",
         )
