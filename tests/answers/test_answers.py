@@ -170,7 +170,7 @@ def test_a_value_that_could_inject_ini_is_reported_once() -> None:
     ("text", "expected"),
     [
         ("version = 2\n", "is 2, written by a newer kvm-wizard; this one reads up to version 1"),
-        ("[storage]\n", "version: must be a whole number"),
+        ("[storage]\n", "version: missing: an answers file starts with `version = 1`"),
         ('version = "1"\n', "version: must be a whole number"),
         ("version = 0\n", "versions start at 1"),
     ],

@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -51,10 +52,13 @@ def facts_of(name: str) -> str:
 
 
 def test_a_demo_host_is_applied_with_its_generation_and_log(tmp_path: Path) -> None:
+    commented = "# Rack 7 compute nodes, made on node r7-01\n" + PRODUCT_ANSWERS.replace(
+        'backend = "qcow2"\n', 'backend = "qcow2"  # local disks: no Ceph in rack 7\n'
+    )
     result = kvm_wizard(
         tmp_path,
         "--answers",
-        answers_file(tmp_path),
+        answers_file(tmp_path, commented),
         "--demo",
         "amd-modules-missing",
         "--yes",
@@ -71,6 +75,12 @@ def test_a_demo_host_is_applied_with_its_generation_and_log(tmp_path: Path) -> N
     log = (root / "var/log/kvm-wizard.log").read_text()
     assert "apply: [3/10] Write /etc/nova/nova.conf" in log
     assert "apply: apply done: generation 1" in log
+    # The operator's answers are kept as written, comments included, as the last answers and in the generation.
+    saved = (root / "var/lib/kvm-wizard/answers.toml").read_text()
+    assert saved.startswith("# Rack 7 compute nodes, made on node r7-01\nversion = 1\n")
+    assert 'backend = "qcow2"  # local disks: no Ceph in rack 7\n' in saved
+    manifest = tomllib.loads((root / "var/lib/kvm-wizard/generations/1/manifest.toml").read_text())
+    assert manifest["answers"] == saved
 
 
 def test_json_reports_the_generation_and_what_is_left_for_the_target(tmp_path: Path) -> None:
@@ -227,3 +237,25 @@ def test_an_older_answers_file_is_migrated_and_the_migration_shown(
         "version 0 -> 1: [storage] pool is called rbd_pool ([storage] pool renamed to rbd_pool)"
     ]
     assert "Migrated: version 0 -> 1" in captured.err
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_a_dry_run_needs_no_consent_nor_confirmation_and_changes_nothing(
+    tmp_path: Path, as_json: bool
+) -> None:
+    """Without a console, with neither --yes nor --no-confirm: a dry run has nothing to ask about."""
+    root = make_throwaway_root(load_scenario("amd-modules-missing"), tmp_path)
+    before = tree(root)
+    arguments = ["--answers", answers_file(tmp_path), "--facts", facts_of("amd-modules-missing")]
+    result = kvm_wizard(
+        tmp_path, *arguments, "--root", str(root), "--dry-run", *(["--json"] if as_json else [])
+    )
+    assert result.returncode == 0, result.stderr
+    if as_json:
+        document = json.loads(result.stdout)
+        assert (document["ok"], document["dry_run"], document["generation"]) == (True, True, None)
+    else:
+        assert "Dry run done: nothing was written and no command was run" in result.stdout
+        assert "generation None" not in result.stdout
+        assert "Cannot be undone:" not in result.stdout
+    assert tree(root) == before

@@ -98,6 +98,17 @@ def parse_answers(text: str, source: str = "answers") -> ParsedAnswers:
     except (TOMLKitError, ValueError) as error:
         raise AnswersError(source, [AnswerProblem("", f"not valid TOML: {error}")]) from None
     version = document.unwrap().get("version")
+    if version is None:
+        raise AnswersVersionError(
+            source,
+            [
+                AnswerProblem(
+                    "version",
+                    f"missing: an answers file starts with `version = {ANSWERS_VERSION}` (the format it was "
+                    "written in), so that an older one can be migrated",
+                )
+            ],
+        )
     if isinstance(version, bool) or not isinstance(version, int):
         raise AnswersVersionError(
             source,

@@ -94,6 +94,8 @@ class ApplyResult:
 
     def describe(self) -> str:
         """One or two lines for the operator."""
+        if self.ok and self.dry_run:
+            return "Dry run done: nothing was written and no command was run (the steps above are what an apply does)."
         if self.ok:
             if self.nothing_to_do:
                 return "Nothing to change."

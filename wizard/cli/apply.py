@@ -5,12 +5,13 @@ Validates the answers against this host first (every problem at once, with key p
 (confirm-or-revert) unless --no-confirm. Exit 0 applied, 1 invalid answers / refused / rolled back /
 reverted, 2 usage or input error.
 
-JSON form (``--json``, needs --yes and --no-confirm or --confirm-timeout; progress goes to stderr)::
+JSON form (``--json``, needs --yes and --no-confirm or --confirm-timeout unless --dry-run; progress goes to
+stderr)::
 
     {"schema": 1, "ok": bool, "generation": int|null, "error": str, "failed_step": str|null,
      "rolled_back": bool, "written": [str], "remaining": [str], "irreversible": [str], "notes": [str],
      "root": str, "confirm_deadline": str|null, "problems": [{"key": str, "message": str}],
-     "migrations": [str]}
+     "migrations": [str], "dry_run": bool}
 
 An answers file of an older version is migrated first, and each step is shown ("Migrated: ...").
 """
@@ -47,7 +48,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from wizard.answers import AnswersError
+    import dataclasses
+
+    from wizard.answers import AnswersError, dumps_answers
     from wizard.cli.apply_common import apply_with_confirmation, report_start
     from wizard.cli.host import load_host
     from wizard.cli.plan import read_answers_argument
@@ -55,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     from wizard.plan.current import PlanningError
     from wizard.plan.planner import make_plan
 
-    if args.json and not (args.yes and (args.no_confirm or args.confirm_timeout)):
+    if args.json and not args.dry_run and not (args.yes and (args.no_confirm or args.confirm_timeout)):
         raise UsageError(
             "--json needs --yes and either --no-confirm or --confirm-timeout S (nothing can be asked)"
         )
@@ -89,10 +92,13 @@ def run(args: argparse.Namespace) -> int:
         from wizard.cli.render_plan import render_outcome
 
         render_outcome(outcome, out, color=use_color(args, out), live=host.live)
+    # The answers kept with the generation (and as the last answers) are the operator's file, comments and
+    # order included, not a fresh rendering of the values.
+    plan = dataclasses.replace(outcome.plan, answers_toml=dumps_answers(parsed.answers, parsed.document))
     runner = CommandRunner(dry_run=args.dry_run)
     if args.json:
-        return _apply_json(outcome.plan, args, runner)
-    return apply_with_confirmation(outcome.plan, args, runner=runner, stdout=out)
+        return _apply_json(plan, args, runner)
+    return apply_with_confirmation(plan, args, runner=runner, stdout=out)
 
 
 def _refuse(args: argparse.Namespace, problems: list[tuple[str, str]], text: str) -> int:
@@ -112,7 +118,7 @@ def _apply_json(plan: Any, args: argparse.Namespace, runner: Any) -> int:
         root_from(args),
         runner=runner,
         progress=ProgressPrinter(sys.stderr),
-        confirm_timeout=confirm_timeout_from(args, console=False),
+        confirm_timeout=None if runner.dry_run else confirm_timeout_from(args, console=False),
     )
     print_json(_result_json(result, args, []))
     return EXIT_OK if result.ok else EXIT_PROBLEMS
@@ -134,6 +140,7 @@ def _result_json(result: Any, args: argparse.Namespace, problems: list[tuple[str
         "confirm_deadline": None,
         "problems": [{"key": key, "message": message} for key, message in problems],
         "migrations": list(getattr(args, "migrations", [])),
+        "dry_run": bool(getattr(args, "dry_run", False)),
     }
     if result is not None:
         data.update(

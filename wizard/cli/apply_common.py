@@ -160,7 +160,7 @@ def print_result(result: ApplyResult, stdout: TextIO, *, describe: bool = True) 
         stdout.write(f"  Not restored: {problem}\n")
     for action in result.remaining if result.ok else ():
         stdout.write(f"  Still to do on the target: {action.title}\n")
-    for action in result.irreversible:
+    for action in result.irreversible if not result.dry_run else ():
         stdout.write(f"  Cannot be undone: {action.title}\n")
     for note in result.notes:
         stdout.write(f"  Note: {note}\n")
@@ -248,7 +248,9 @@ def apply_with_confirmation(
     stdout = stdout or sys.stdout
     root = root_from(args)
     console = interactive(stdin)
-    timeout = confirm_timeout_from(args, console=console)
+    dry_run = runner is not None and runner.dry_run
+    # A dry run changes nothing: there is nothing to consent to, and nothing to confirm or revert.
+    timeout = None if dry_run else confirm_timeout_from(args, console=console)
     preview = preview_apply(plan, root, confirm_timeout=timeout)
     if plan.empty:
         stdout.write("Nothing to change.\n")
@@ -263,7 +265,7 @@ def apply_with_confirmation(
         stdout.write(f"Cannot be undone by a rollback: {action.title}\n")
     for action in preview.remaining:
         stdout.write(f"Not run under {root} (left to do on the target): {action.title}\n")
-    if not ask_yes(
+    if not dry_run and not ask_yes(
         f"Apply {len(plan.edits)} file change(s) and {len(plan.actions)} action(s)?", args, stdin, stdout
     ):
         stdout.write("Nothing changed.\n")
