@@ -402,6 +402,39 @@ def cpu_model_vendor(model: str) -> str | None:
     return _MODEL_VENDORS[canonical] if canonical is not None else None
 
 
+# Models that tell their architecture: libvirt's generic x86 ones (besides the vendors' above), POWER's
+# (POWER8, POWER9_v2.2, POWER10) and Arm's (cortex-a72, neoverse-n1, a64fx). "max" and "host" exist everywhere.
+_X86_GENERIC_MODELS = frozenset(
+    [
+        "qemu64",
+        "qemu32",
+        "kvm64",
+        "kvm32",
+        "core2duo",
+        "coreduo",
+        "n270",
+        "pentium",
+        "pentium2",
+        "pentium3",
+        "486",
+    ]
+)
+_POWER_MODEL = re.compile(r"power\d+(?:nvl)?(?:_v\d+(?:\.\d+)?)?", re.IGNORECASE)
+_ARM_MODEL = re.compile(r"(?:cortex-[amr]\d+|neoverse-[nve]\d+|a64fx)", re.IGNORECASE)
+
+
+def cpu_model_arch(model: str) -> str | None:
+    """ "x86", "power" or "arm" for a model that exists on one architecture only; else None."""
+    name = _VERSION_SUFFIX.sub("", model.strip()).lower()
+    if name in _CANONICAL_MODELS or name in _X86_GENERIC_MODELS:
+        return "x86"
+    if _POWER_MODEL.fullmatch(name):
+        return "power"
+    if _ARM_MODEL.fullmatch(name):
+        return "arm"
+    return None
+
+
 def cpu_flag_vendor(flag: str) -> str | None:
     """ "intel" or "amd" for a feature only that vendor's CPUs have (`+vmx`, `vmx-ept`, `svm`); else None."""
     name = flag.strip().lower().lstrip("+-")

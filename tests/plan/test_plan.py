@@ -120,6 +120,57 @@ def test_every_backend_cpu_mode_and_vendor_reads_back_through_oslo(
     assert f"options kvm_{'intel' if vendor == 'intel' else 'amd'} nested=1" in modprobe
 
 
+OTHER_ARCHES = {"power": ("power9", "POWER9"), "arm": ("aarch64", "cortex-a72")}
+
+
+@pytest.mark.parametrize(
+    ("backend", "cpu_mode", "arch"), list(itertools.product(BACKENDS, CPU_MODES, OTHER_ARCHES))
+)
+def test_every_backend_and_cpu_mode_reads_back_through_oslo_on_power_and_arm(
+    backend: str, cpu_mode: str, arch: str, demo_host: DemoHost
+) -> None:
+    """No vmx/svm there: the extra flags are the operator's own, the models are the architecture's."""
+    scenario, model = OTHER_ARCHES[arch]
+    facts, root = demo_host(scenario)
+    nested = CPU_MODES[cpu_mode]
+    if cpu_mode == "custom":
+        nested = dataclasses.replace(nested, cpu_models=(model,))
+    outcome = make_plan(facts, Answers(storage=BACKENDS[backend], nested=nested), root)
+    assert outcome.ok, outcome.problems
+    assert outcome.plan is not None
+    write_plan(root, outcome.plan.edits)
+    values = read_with_oslo(root / "etc/nova/nova.conf", "nova.conf")
+    assert values[("libvirt", "virt_type")] == "kvm"
+    assert values[("libvirt", "images_type")] == backend
+    assert values[("libvirt", "cpu_mode")] == cpu_mode
+    assert list(values[("libvirt", "cpu_models")]) == ([model] if cpu_mode == "custom" else [])
+    expected_flags = [] if cpu_mode == "host-passthrough" else ["pcid"]
+    assert list(values[("libvirt", "cpu_model_extra_flags")]) == expected_flags
+    if arch == "power":
+        assert "options kvm_hv nested=1" in (root / "etc/modprobe.d/kvm.conf").read_text()
+
+
+@pytest.mark.parametrize(
+    ("scenario", "model", "arch_name"),
+    [
+        ("power9", "cortex-a72", "Arm"),
+        ("aarch64", "POWER9", "IBM POWER"),
+        ("aarch64", "Haswell", "x86 (Intel and AMD)"),
+        ("intel-ready", "POWER10", "IBM POWER"),
+        ("amd-nested-off", "neoverse-n1", "Arm"),
+    ],
+)
+def test_a_cpu_model_of_another_architecture_is_refused(
+    scenario: str, model: str, arch_name: str, demo_host: DemoHost
+) -> None:
+    facts, root = demo_host(scenario)
+    nested = NestedAnswers(enabled=True, cpu_mode="custom", cpu_models=(model,))
+    outcome = make_plan(facts, Answers(nested=nested), root)
+    assert not outcome.ok
+    assert [problem.path for problem in outcome.problems] == ["nested.cpu_models"]
+    assert f"{model!r} is a CPU model of {arch_name}" in outcome.problems[0].message
+
+
 def test_ceph_download_writes_glance_options_and_the_glance_api_node(demo_host: DemoHost) -> None:
     facts, root = demo_host("intel-ready")
     answers = Answers(

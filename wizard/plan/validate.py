@@ -12,7 +12,7 @@ from wizard.host.facts import HostFacts
 from wizard.host.findings import Diagnosis, VerdictCode
 from wizard.host.platform import ArchFamily, Vendor
 from wizard.host.profile import HostProfile
-from wizard.options import cpu_flag_vendor, cpu_model_vendor
+from wizard.options import cpu_flag_vendor, cpu_model_arch, cpu_model_vendor
 from wizard.rootfs import PathEscapeError, resolve
 from wizard.tpm.vtpm import assess_vtpm
 
@@ -120,6 +120,9 @@ def validate_for_host(
     return Validation(tuple(problems), tuple(warnings), diagnosis)
 
 
+_ARCH_NAMES = {"x86": "x86 (Intel and AMD)", "power": "IBM POWER", "arm": "Arm"}
+
+
 def _check_cpu(answers: Answers, host: HostProfile, problem: Reporter, warn: Reporter) -> None:
     vendor = {Vendor.INTEL: "intel", Vendor.AMD: "amd"}.get(host.platform.vendor)
     family = host.platform.family
@@ -139,7 +142,17 @@ def _check_cpu(answers: Answers, host: HostProfile, problem: Reporter, warn: Rep
                     else ""
                 ),
             )
+    arch = {ArchFamily.X86: "x86", ArchFamily.POWER: "power", ArchFamily.ARM: "arm"}.get(family)
     for model in nested.cpu_models:
+        model_arch = cpu_model_arch(model)
+        if model_arch is not None and arch is not None and model_arch != arch:
+            problem(
+                "nested.cpu_models",
+                f"{model!r} is a CPU model of {_ARCH_NAMES[model_arch]} and this host is "
+                f"{host.platform.machine or _ARCH_NAMES[arch]}: nova-compute refuses to start. Choose a model of "
+                f"`virsh cpu-models {host.platform.machine or 'ARCH'}`, or host-model.",
+            )
+            continue
         owner = cpu_model_vendor(model)
         if owner is not None and vendor is not None and owner != vendor:
             problem(
