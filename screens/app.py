@@ -136,6 +136,10 @@ class WizardApp(App[int]):
         """Keep what the step was left with; its kept screen starts from that when it is shown again."""
         steps.store(step, self.session, exit)
         kept = self.kept.get(step)
+        if kept is not None and kept[1].unsettled:
+            self.session.unsettled[step] = kept[1].unsettled
+        else:
+            self.session.unsettled.pop(step, None)
         if kept is not None and exit.value is not None:
             screen = kept[1]
             screen.adopt(exit.value)
@@ -163,7 +167,7 @@ class WizardApp(App[int]):
         if action in ("snapshots", "command_palette"):
             if not isinstance(self.screen, StepScreen):
                 return False  # a modal view or the demo picker is open: close it first
-            if self._busy() or (action == "command_palette" and self._held()):
+            if self._busy() or self._held():
                 return None
         return True
 
@@ -215,8 +219,8 @@ class WizardApp(App[int]):
 
         if isinstance(self.screen, SnapshotsScreen) or not isinstance(self.screen, StepScreen):
             return
-        if self._busy():
-            self.notify(f"Not now: {self._busy()}.", severity="warning")
+        if self._busy() or self._held():
+            self.notify(f"Not now: {self._busy() or self._held()}.", severity="warning")
             return
         root = self.session.root
         if root is None:
@@ -250,6 +254,9 @@ class WizardApp(App[int]):
     def action_command_palette(self) -> None:
         from textual.command import CommandPalette
 
+        if self._held():
+            self.notify(f"Not now: {self._held()}.", severity="warning")
+            return
         if self.jumpable() and not isinstance(self.screen, CommandPalette):
             self.push_screen(CommandPalette(placeholder="Go to step... (type to filter, Esc closes)"))
 

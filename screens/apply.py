@@ -198,6 +198,25 @@ class ApplyScreen(StepScreen):
     def busy(self) -> str:
         return "the apply is running" if self.running else ""
 
+    @property
+    def holds(self) -> str:
+        """An applied change waiting for its decision: only forward (F10) to it, so that it cannot be left
+        behind to be reverted unseen."""
+        if self.result is not None and self.result.ok and self.result.confirmation is not None:
+            return "the change waits for your decision: F10 goes to it"
+        return ""
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "back" and self.holds:
+            return None
+        return super().check_action(action, parameters)
+
+    def action_back(self) -> None:
+        if self.holds:
+            self.notify(f"Not now: {self.holds}.", severity="warning")
+            return
+        super().action_back()
+
     def leave_when_done(self) -> None:
         self.leave_after = True
         if not self.running and self.result is not None:

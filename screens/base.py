@@ -110,6 +110,12 @@ class StepScreen(Screen[StepExit]):
         return ""
 
     @property
+    def unsettled(self) -> str:
+        """A field left with a value the answers cannot hold (its problem, "" when none): the Review lists it,
+        so that an answer typed wrong is never silently replaced by the one before."""
+        return ""
+
+    @property
     def holds(self) -> str:
         """Why no other step may be jumped to yet ("" when one may): unfinished work to settle here first."""
         return ""

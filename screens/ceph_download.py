@@ -138,6 +138,12 @@ class CephDownloadScreen(SectionScreen["CephDownloadAnswers"]):
             glance_api_node=self.query_one("#glance_api_node", Checkbox).value,
         )
 
+    @property
+    def unsettled(self) -> str:
+        if self.applicable and self._fields() and self.query_one("#enabled", Checkbox).value:
+            return next((field.problem for field in self._fields() if field.problem is not None), "")
+        return ""
+
     def collect(self) -> object:
         if self.applicable and self.query_one("#enabled", Checkbox).value:
             for field in self._fields():

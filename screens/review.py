@@ -63,8 +63,10 @@ class ReviewScreen(StepScreen):
         *,
         live: bool,
         confirm_timeout: float | None,
+        unsettled: tuple[tuple[Step, str], ...] = (),
     ) -> None:
         super().__init__(banner)
+        self.left_invalid = unsettled  # steps left with a field that is not valid, and its problem
         self.facts = facts
         self.answers = answers
         self.root = root
@@ -109,9 +111,11 @@ class ReviewScreen(StepScreen):
     def on_plan_made(self, event: PlanMade) -> None:
         self.made = event
         outcome = event.outcome
-        problems = [f"{item.path or 'plan'}: {item.message}" for item in outcome.problems]
+        problems = [f"{step.label}: {problem} (not taken)" for step, problem in self.left_invalid]
+        problems += [f"{item.path or 'plan'}: {item.message}" for item in outcome.problems]
         problems += [f"apply: {item}" for item in (event.preview.problems if event.preview else ())]
-        self.targets = [
+        self.targets = [step for step, _problem in self.left_invalid]
+        self.targets += [
             STEP_OF_SECTION.get(item.path.split(".", 1)[0], Step.HOST_CHECK) for item in outcome.problems
         ]
         self.targets += [Step.HOST_CHECK] * (len(problems) - len(self.targets))
@@ -186,7 +190,12 @@ class ReviewScreen(StepScreen):
         if made is None:
             self.notify("The plan is still being made.", severity="warning")
             return None
-        if not made.outcome.ok or made.outcome.plan is None or (made.preview and made.preview.problems):
+        if (
+            self.left_invalid
+            or not made.outcome.ok
+            or made.outcome.plan is None
+            or (made.preview and made.preview.problems)
+        ):
             self.notify("The problems listed stop the plan: nothing can be applied yet.", severity="error")
             return None
         return made.outcome

@@ -155,6 +155,7 @@ class Session:
     settled_message: str = ""
     quitting: bool = False  # the operator quit during an apply: revert it when it ends, then stop
     visited: set[Step] = field(default_factory=set)
+    unsettled: dict[Step, str] = field(default_factory=dict)  # steps left with a field that is not valid
 
     @property
     def root(self) -> Path | None:

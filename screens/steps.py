@@ -172,6 +172,7 @@ def recipe(step: Step, session: Session) -> Recipe:
             root,
             live=source.live,
             confirm_timeout=session.confirm_timeout,
+            unsettled=tuple(session.unsettled.items()),
         )
     raise ValueError(f"{step} is not a kept step")
 

@@ -353,3 +353,22 @@ async def test_quitting_after_the_apply_before_deciding_says_how_to_confirm(tmp_
         "generation 1 waits for confirmation" in line and f"kvm-wizard confirm --root {root}" in line
         for line in app.farewell
     ), app.farewell
+
+
+async def test_an_applied_change_waiting_for_its_decision_cannot_be_left_behind(tmp_path: Path) -> None:
+    """Esc, F9 and F2 on the ended Apply would leave the change to be reverted unseen: only F10 goes on."""
+    root = tmp_path / "root"
+    app = WizardApp(rescue_session(root, "broken-nova-conf"), "console")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await applied_fixes(pilot, app)
+        await shows(pilot, "Next: check and confirm it (F10).")
+        for key in ("escape", "f9", "f2"):
+            await pilot.press(key)
+            await pilot.pause()
+            assert screen_name(app) == "ApplyScreen", key
+        assert app.jumpable() == ()
+        await pilot.press("f10")
+        await at(pilot, app, "ConfirmScreen")
+        await shows(pilot, "Reverting in")
+        await pilot.press("y")
+        await shows(pilot, "Confirmed: the changes of generation 1 stay.")

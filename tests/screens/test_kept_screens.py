@@ -116,3 +116,33 @@ async def test_going_to_the_step_shown_keeps_it_working(tmp_path: Path) -> None:
     answers = app.session.answers
     assert answers is not None
     assert answers.storage.backend == "flat"
+
+
+async def test_a_field_left_invalid_stops_the_review_instead_of_being_replaced(tmp_path: Path) -> None:
+    """30x typed as the Ceph timeout, then F9 to the Review: the Review says so; it never plans with the old value."""
+    from textual.widgets import Input
+
+    app = WizardApp(demo_session(tmp_path / "root"), "console")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await past_welcome(pilot, app)
+        await go(pilot, app, Step.CEPH_DOWNLOAD, "CephDownloadScreen")
+        ceph = app.screen
+        await pilot.press("space")  # enabled: its fields are built
+        await until(pilot, lambda: bool(ceph.query("#connect_timeout-input")), "the fields")
+        ceph.query_one("#connect_timeout-input", Input).value = "30x"
+        await go(pilot, app, Step.REVIEW, "ReviewScreen")
+        await shows(pilot, "Ceph direct download: Connect timeout (s) must be a whole number")
+        await shows(pilot, "problem(s) stop the plan")
+        await pilot.press("f10")
+        await pilot.pause()
+        assert screen_name(app) == "ReviewScreen"  # nothing is applied
+        # Enter on the problem goes back to the field; corrected, the Review plans with it.
+        app.screen.query_one("#problems").focus()
+        await pilot.press("enter")
+        await until(pilot, lambda: app.screen is ceph, "the Ceph step again")
+        ceph.query_one("#connect_timeout-input", Input).value = "30"
+        await go(pilot, app, Step.REVIEW, "ReviewScreen")
+        await shows(pilot, "[PASS] The answers are valid here.")
+    answers = app.session.answers
+    assert answers is not None
+    assert answers.ceph_download.connect_timeout == 30
