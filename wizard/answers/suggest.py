@@ -66,17 +66,21 @@ def suggest_answers(facts: HostFacts, name: str) -> Suggestion:
         )
     elif profile.platform.family is not ArchFamily.X86:
         notes["nested.extra_flags"] = "not an x86 CPU: no vendor flag is added."
-    notes["tpm.verify"] = (
-        f"TPM: {', '.join(device.name for device in profile.tpm_devices)}."
-        if profile.tpm_devices
-        else "no TPM device found."
-    )
+    tpm = answers.tpm
+    if profile.tpm_devices:
+        notes["tpm.verify"] = f"TPM: {', '.join(device.name for device in profile.tpm_devices)}."
+    else:
+        # Nothing to verify, and tools with nothing to talk to: not installed unless asked for.
+        tpm = dataclasses.replace(tpm, verify=False, install_tools=False)
+        notes["tpm.verify"] = (
+            "no TPM device found: nothing to verify (enable it in the firmware setup first)."
+        )
     notes["tpm.install_tools"] = (
         "tpm2-tools are installed."
         if profile.tpm2_tools is not None
         else f"tpm2-tools are missing; package manager: {profile.distribution.package_manager or 'none found'}."
     )
-    suggested = dataclasses.replace(answers, hypervisor=hypervisor, storage=storage, nested=nested)
+    suggested = dataclasses.replace(answers, hypervisor=hypervisor, storage=storage, nested=nested, tpm=tpm)
     host = profile.distribution.name or profile.distribution.id or "unknown distribution"
     header = (
         "",

@@ -46,7 +46,7 @@ def verification_plan(
     unless the operator names one with TPM2TOOLS_TCTI (a simulator, a remote tpm2-abrmd).
     """
     if not requested:
-        return "Not verified: verification was not requested (--no-verify)."
+        return "Not verified: verification was not asked for."
     if tcti.source == "environment":
         return ""
     if not live:
