@@ -12,7 +12,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.message import Message
 from textual.reactive import reactive
-from textual.widgets import Log, Static
+from textual.widgets import RichLog, Static
 
 from screens.base import StepExit, StepScreen, stylesheet
 from screens.session import Banner
@@ -81,13 +81,15 @@ class ApplyScreen(StepScreen):
         self.states: dict[int, str] = {}
         self.result: ApplyResult | None = None
         self.leave_after = False
+        self.log_lines: list[str] = []  # what the log shows, unwrapped
 
     def compose_body(self) -> ComposeResult:
         yield Static(line("run", "Applying: nothing can be interrupted half-way."), id="state")
         yield Static("", id="steps")
         where = "/var/log/kvm-wizard.log" + ("" if self.root == Path("/") else f" under {self.root}")
         yield Static(Text(f"Output and events (the full log is {where}):", style="bold"), id="log-title")
-        yield Log(id="log", max_lines=2000)
+        # Wrapped, so that a long command line or error is read whole at 80 columns.
+        yield RichLog(id="log", max_lines=2000, wrap=True, markup=False, highlight=False)
 
     def on_mount(self) -> None:
         self.query_one("#log").focus()
@@ -131,34 +133,39 @@ class ApplyScreen(StepScreen):
         from wizard.apply.log import mask
 
         event = message.event
-        log = self.query_one("#log", Log)
+        log = self.query_one("#log", RichLog)
         if isinstance(event, StepStarted):
             self.states[event.index] = "run"
-            log.write_line(f"[{event.index + 1}/{event.count}] {event.step.title}")
+            self._log(log, f"[{event.index + 1}/{event.count}] {event.step.title}")
         elif isinstance(event, StepFinished):
             self.states[event.index] = "ok"
             if event.detail:
-                log.write_line(f"      {event.detail}")
+                self._log(log, f"      {event.detail}")
         elif isinstance(event, StepSkipped):
             self.states[event.index] = "skip"
-            log.write_line(f"[{event.index + 1}/{event.count}] {event.step.title}: not run: {event.reason}")
+            self._log(log, f"[{event.index + 1}/{event.count}] {event.step.title}: not run: {event.reason}")
         elif isinstance(event, StepFailed):
             self.states[event.index] = "fail"
-            log.write_line(f"      FAILED: {event.error}")
+            self._log(log, f"      FAILED: {event.error}")
         elif isinstance(event, CommandOutput):
-            log.write_line(f"      | {mask(event.line)}")
+            self._log(log, f"      | {mask(event.line)}")
         elif isinstance(event, RollbackStarted):
-            log.write_line(f"Rolling back {event.files} file(s): {event.reason}")
+            self._log(log, f"Rolling back {event.files} file(s): {event.reason}")
             for index, state in self.states.items():
                 if state == "ok":
                     self.states[index] = "undone"
         elif isinstance(event, RollbackFinished):
-            log.write_line(
+            self._log(
+                log,
                 "Rollback done."
                 if not event.problems
-                else "Rollback incomplete: " + "; ".join(event.problems)
+                else "Rollback incomplete: " + "; ".join(event.problems),
             )
         self._draw()
+
+    def _log(self, log: RichLog, text: str) -> None:
+        self.log_lines.append(text)
+        log.write(text, scroll_end=True)
 
     def _draw(self) -> None:
         self.query_one("#steps", Static).update(step_lines(self.steps, self.states))
@@ -167,21 +174,25 @@ class ApplyScreen(StepScreen):
         result = event.result
         self.result = result
         self.running = False
-        text = line("pass" if result.ok else "fail", result.describe())
-        if result.ok and result.confirmation is not None:
-            text.append(" Next: check and confirm it (F10).")
-        elif result.ok:
-            text.append(" F10 goes on.")
+        if result.ok:
+            text = line("pass", result.describe())
+            text.append(
+                " Next: check and confirm it (F10)." if result.confirmation is not None else " F10 goes on."
+            )
         else:
-            text.append(f" Esc goes back to {self.back_to}; F10 shows the summary.")
+            # The way on first: a long error is what gets cut on a small console, not the keys.
+            text = line("fail", f"Esc goes back to {self.back_to}; F10 shows the summary.\n")
+            text.append(result.describe())
         self.query_one("#state", Static).update(text)
-        log = self.query_one("#log", Log)
+        log = self.query_one("#log", RichLog)
         for note in result.notes:
-            log.write_line(f"Note: {note}")
+            self._log(log, f"Note: {note}")
         for action in result.irreversible:
-            log.write_line(f"Cannot be undone: {action.title}")
-        log.scroll_end(animate=False)
+            self._log(log, f"Cannot be undone: {action.title}")
         self.query_one("#next").focus()
+        if self.holds:
+            self.query_one("#back").disabled = True  # only forward, to the decision
+        self.app.refresh_bindings()  # Esc, F2 and F9 dimmed while the change waits for its decision
         if self.leave_after:
             self.dismiss(StepExit("next", result))
 

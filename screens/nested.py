@@ -154,6 +154,8 @@ class NestedScreen(SectionScreen["NestedAnswers"]):
         flags, _ = extra_flags(Answers(nested=answers), self.flag)
         text = Text("nova.conf will say: ", style="italic")
         text.append(f"cpu_mode = {answers.cpu_mode}")
+        if answers.cpu_mode == "custom" and answers.cpu_models:
+            text.append(f", cpu_models = {', '.join(answers.cpu_models)}")
         if flags:
             text.append(f", cpu_model_extra_flags = {', '.join(flags)}")
         return text

@@ -147,6 +147,12 @@ class FindingsView(Vertical):
             return
         finding = self.findings[index]
         fix = fix_of(finding)
+        if fix in AUTOMATIC_FIXES and fix in self.chosen and finding.status.value != "pass":
+            self.app.notify(
+                "This fix is already in the plan: it comes with virt_type kvm (the Hypervisor step), "
+                "and is not ticked on its own."
+            )
+            return
         if fix is None or fix not in FIX_ANSWERS or finding.status.value == "pass":
             self.app.notify("This finding has no fix to add: its remedy is for you to carry out.")
             return

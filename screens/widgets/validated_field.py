@@ -19,9 +19,9 @@ class ValidatedField(Vertical):
     DEFAULT_CSS = """
     ValidatedField { height: auto; }
     ValidatedField > Horizontal { height: 1; }
-    ValidatedField .field-label { width: 20; }
+    ValidatedField .field-label { width: 21; }
     ValidatedField Input { width: 1fr; }
-    ValidatedField .field-message { padding-left: 20; height: auto; }
+    ValidatedField .field-message { padding-left: 21; height: auto; }
     """
 
     def __init__(

@@ -36,9 +36,13 @@ async def test_a_failure_shows_the_rollback_and_the_commands_output(tmp_path: Pa
     plan = with_failing_action(demo_plan(root))
     app = ScreenApp(lambda: ApplyScreen(banner("Apply"), plan, root, None))
     async with app.run_test(size=(80, 24)) as pilot:
-        await shows(pilot, "[FAIL] Apply failed at: A command that fails")
+        await shows(pilot, "[FAIL] Esc goes back to the Review; F10 shows the summary.")
+        await shows(pilot, "Apply failed at: A command that fails")
         log = app.screen.query_one("#log")
-        lines = "\n".join(str(line) for line in getattr(log, "lines", []))
+        assert log.display
+        screen = app.screen
+        assert isinstance(screen, ApplyScreen)
+        lines = "\n".join(screen.log_lines)
         assert "| about to fail" in lines
         assert "Rolling back" in lines
         assert "Rollback done." in lines

@@ -105,3 +105,33 @@ async def test_the_detail_is_reached_with_tab_and_scrolled_with_the_keys() -> No
         assert detail.scroll_y == detail.max_scroll_y
         await pilot.press("shift+tab")
         assert screen.focused is listing
+
+
+async def test_space_on_a_fix_the_plan_always_has_says_so() -> None:
+    """[fix: in plan] comes with virt_type kvm: space explains that, not that there is no fix."""
+    from screens.session import AUTOMATIC_FIXES
+
+    source = HostSource("demo", None, scenario="kvm-permissions")
+    app = ScreenApp(
+        lambda: HostCheckScreen(banner("Host check"), source, None, AUTOMATIC_FIXES, want_answers=False)
+    )
+    async with app.run_test(size=(80, 24)) as pilot:
+        await shows(pilot, "[fix: in plan]")
+        screen = app.screen
+        assert isinstance(screen, HostCheckScreen)
+        assert screen.known is not None
+        findings = screen.known.diagnosis.findings
+        index = next(
+            i
+            for i, item in enumerate(findings)
+            if item.remedy and item.remedy.plan_fix in AUTOMATIC_FIXES and item.status.value != "pass"
+        )
+        listing = screen.query_one(OptionList)
+        listing.focus()
+        listing.highlighted = index
+        await pilot.press("space")
+        await until(
+            pilot,
+            lambda: any("already in the plan" in str(item.message) for item in app._notifications),
+            "the notification",
+        )

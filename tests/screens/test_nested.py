@@ -52,7 +52,7 @@ async def test_custom_mode_needs_models_of_this_vendor() -> None:
         models.value = "EPYC-Rome"
         await shows(pilot, "is an amd model and this CPU is Intel")
         models.value = "IvyBridge"
-        await shows(pilot, "cpu_mode = custom, cpu_model_extra_flags = vmx")
+        await shows(pilot, "cpu_mode = custom, cpu_models = IvyBridge, cpu_model_extra_flags = vmx")
         await pilot.press("f10")
         await until(pilot, lambda: app.exits)
     assert app.exit_value.value == NestedAnswers(enabled=True, cpu_mode="custom", cpu_models=("IvyBridge",))
