@@ -142,9 +142,9 @@ def clip_log_line(line: str) -> str:
     )
     head = line[:60]
     if match is None:
-        return line[: LOG_LINE_MAX - 1] + "…"
+        return line[: LOG_LINE_MAX - 3] + "..."
     start = max(60, match.start() - 80)
-    return head + " … " + line[start : start + LOG_LINE_MAX - 63]
+    return head + " ... " + line[start : start + LOG_LINE_MAX - 65]
 
 
 def log_process(line: str) -> str | None:

@@ -43,5 +43,5 @@ def shown_entry(file: FileKind, entry: IniEntry) -> str:
     if looks_secret(file, section, entry.key):
         return f"[{section}] {entry.key} = {MASK}"
     first = entry.raw_value.split("\n", 1)[0].strip()
-    more = " …" if entry.continued else ""
+    more = " ..." if entry.continued else ""
     return f"[{section}] {entry.key} = {mask_text(first)}{more}"

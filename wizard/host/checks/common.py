@@ -56,9 +56,19 @@ def stat_evidence(path: str, found: PathStat) -> Evidence:
     return Evidence(f"stat {path}", device_summary(found))
 
 
+# Shortened text ends in "..." (ASCII): the Unicode ellipsis is not in every console font.
 def shorten(text: str, limit: int = 160) -> str:
     text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def shorten_middle(text: str, limit: int = 200) -> str:
+    """Like shorten(), but the middle goes: an error message says what was wrong at its end ("but found ...")."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    tail = (limit - 5) * 2 // 5
+    return f"{text[: limit - 5 - tail]} ... {text[-tail:]}"
 
 
 def flags_excerpt(flags: frozenset[str], wanted: tuple[str, ...]) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from wizard.host.checks.common import Assessment, Impact, assess, shorten, stat_evidence
+from wizard.host.checks.common import Assessment, Impact, assess, shorten, shorten_middle, stat_evidence
 from wizard.host.checks.config_log import EXPLAINED_BY, config_error_remedy, log_detail
 from wizard.host.checks.context import Context, VtState
 from wizard.host.checks.kvm_device import permissions_remedy
@@ -167,9 +167,9 @@ def excerpt(error: LogError) -> str:
     match = next((known.pattern.search(line) for known in KNOWN_ERRORS if known.id == error.error_id), None)
     stamp = line[:23] if re.match(r"\d{4}-\d\d-\d\d", line) else ""
     if match is None or match.start() < 80:
-        return shorten(line, 200)
+        return shorten_middle(line, 200)
     start = max(line.rfind(": ", 0, match.start()) + 2, match.start() - 60)
-    return shorten(f"{stamp} … {line[start:]}", 200)
+    return shorten_middle(f"{stamp} ... {line[start:]}", 200)
 
 
 def _log_findings(ctx: Context, log: LogView) -> list[Assessment]:
