@@ -158,7 +158,18 @@ class SnapshotsScreen(StepScreen):
         self.post_message(GenerationCompared(diff_generations(self.root, number)))
 
     def on_generation_compared(self, event: GenerationCompared) -> None:
-        self.query_one("#detail", DiffView).show(diff_text(event.diff))
+        from wizard.apply.log import mask
+
+        text = Text()
+        entry = next((item for item in self.entries if item.number == event.diff.old), None)
+        if entry is not None and entry.generation is not None:
+            # The list's line is cut at 80 columns: the whole of it here.
+            generation = entry.generation
+            state = generation.status + (", confirmed" if generation.confirmed else "")
+            when = generation.created.replace("T", " ")[:19]
+            text.append(f"{generation.kind} ({state}) at {when}: {mask(generation.summary)}\n\n")
+        text.append_text(diff_text(event.diff))
+        self.query_one("#detail", DiffView).show(text)
 
     # -- rollback: preview, question, transaction, then the app's confirm-or-revert ---------------------
     def collect(self) -> object:

@@ -27,6 +27,7 @@ async def test_list_compare_and_roll_back(tmp_path: Path) -> None:
         await pilot.press("enter")
         await shows(pilot, "Generation 1 against the files now:")
         assert "+virt_type = kvm" in screen_text(app)
+        assert "apply (applied) at " in screen_text(app)  # the whole line the list cuts at 80 columns
         await pilot.press("r")
         await until(pilot, lambda: isinstance(app.screen, QuitScreen), "the rollback's preview")
         assert "Roll back to generation 1" in screen_text(app)
