@@ -326,3 +326,14 @@ def test_a_file_oslo_would_refuse_is_a_problem_of_the_plan_not_of_the_verificati
         f"/etc/nova/nova.conf line {number}: {message}: oslo.config refuses the whole file, so it stays as it "
         "is; correct that line first (`kvm-wizard check` lists it)"
     ]
+
+
+def test_an_unknown_x86_cpu_model_is_a_warning_to_check_with_virsh(demo_host: DemoHost) -> None:
+    facts, root = demo_host("intel-ready")
+    nested = NestedAnswers(enabled=True, cpu_mode="custom", cpu_models=("Foo",))
+    outcome = make_plan(facts, Answers(nested=nested), root)
+    assert outcome.ok
+    assert [str(warning) for warning in outcome.validation.warnings] == [
+        "nested.cpu_models: 'Foo' is not an x86 model this wizard knows: nova-compute refuses to start with a "
+        "model libvirt does not know; check it against `virsh cpu-models x86_64` on this host"
+    ]

@@ -153,6 +153,12 @@ def _check_cpu(answers: Answers, host: HostProfile, problem: Reporter, warn: Rep
                 f"`virsh cpu-models {host.platform.machine or 'ARCH'}`, or host-model.",
             )
             continue
+        if model_arch is None and arch == "x86":
+            warn(
+                "nested.cpu_models",
+                f"{model!r} is not an x86 model this wizard knows: nova-compute refuses to start with a model "
+                "libvirt does not know; check it against `virsh cpu-models x86_64` on this host",
+            )
         owner = cpu_model_vendor(model)
         if owner is not None and vendor is not None and owner != vendor:
             problem(
