@@ -102,7 +102,7 @@ class StorageScreen(SectionScreen["StorageAnswers"]):
                 names.uuid_problem,
                 id="rbd_secret_uuid",
                 hint="virsh secret-list shows it",
-                placeholder="457eb676-33da-42ec-9a8c-9293d545c337",
+                placeholder="e.g. 457eb676-33da-42ec-9a8c-9293d545c337",
             ),
         ]
 
