@@ -253,8 +253,9 @@ def _describe(report: StartupReport) -> list[Text]:
         found.append(
             line(
                 "warn",
-                f"Generation {report.pending.generation} waits for confirmation ({report.seconds_left:.0f} s "
-                "left); without it, it is reverted.",
+                # The deadline as a time of day: a count of seconds on a screen that is not redrawn goes stale.
+                f"Generation {report.pending.generation} waits for confirmation until "
+                f"{report.pending.deadline[11:19] or report.pending.deadline}; without it, it is reverted.",
             )
         )
     found += [line("note", problem) for problem in report.problems]
