@@ -106,3 +106,25 @@ def test_check_shows_the_migration(tmp_path: Path, capsys: pytest.CaptureFixture
         "Migrated: version 0 -> 1: [storage] pool is called rbd_pool ([storage] pool renamed to rbd_pool)"
         in (capsys.readouterr().out)
     )
+
+
+@pytest.mark.parametrize("scenario", ["amd-nested-off", "tpm2-host", "aarch64", "vm-guest-no-nested"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "version = 1\n[tpm]\nvtpm = true\n",
+        'version = 1\n[nested]\nenabled = true\ncpu_mode = "custom"\ncpu_models = ["EPYC"]\n',
+    ],
+)
+def test_check_against_a_host_agrees_with_plan(
+    scenario: str, text: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`answers check --demo S` runs what `plan` runs: what one passes, the other passes."""
+    path = tmp_path / "answers.toml"
+    path.write_text(text)
+    checked = main(["answers", "check", str(path), "--demo", scenario, "--json"])
+    check_result = json.loads(capsys.readouterr().out)
+    planned = main(["plan", "--answers", str(path), "--demo", scenario, "--json"])
+    capsys.readouterr()
+    assert (checked, check_result["ok"]) == (planned, planned == 0)
+    assert all(problem["key"] for problem in check_result["problems"])  # each names its key

@@ -106,11 +106,20 @@ def _check(args: argparse.Namespace) -> int:
     problems: list[tuple[str, str]] = []
     warnings: list[tuple[str, str]] = []
     if host is not None:
-        from wizard.plan.validate import validate_for_host
+        # The same checks as `plan` and `apply`: the answers, then the files they would leave on this host.
+        from wizard.plan.current import PlanningError
+        from wizard.plan.planner import answer_key_of, make_plan
 
-        validation = validate_for_host(parsed.answers, host.facts, host.root)
-        problems = [(problem.path, problem.message) for problem in validation.problems]
-        warnings = [(warning.path, warning.message) for warning in validation.warnings]
+        try:
+            outcome = make_plan(host.facts, parsed.answers, host.root)
+        except PlanningError as error:
+            problems = [("", f"the changes cannot be planned: {error}")]
+        else:
+            problems = [(problem.path, problem.message) for problem in outcome.problems]
+            warnings = [(warning.path, warning.message) for warning in outcome.validation.warnings]
+            warnings += [
+                (answer_key_of(item), f"{item.message}; fix: {item.fix}") for item in outcome.rule_warnings
+            ]
     _report(args, None if host is None else host.facts.source, migrations, problems, warnings)
     return EXIT_PROBLEMS if problems else EXIT_OK
 

@@ -32,11 +32,40 @@ class PlanOutcome:
     @property
     def problems(self) -> tuple[AnswerProblem, ...]:
         own = tuple(
-            AnswerProblem("", f"{violation.message}; fix: {violation.fix}")
+            AnswerProblem(answer_key_of(violation), f"{violation.message}; fix: {violation.fix}")
             for violation in self.rule_problems
         )
         files = tuple(AnswerProblem("", problem) for problem in self.file_problems)
         return self.validation.problems + own + files
+
+
+# The answer that decides each option the rules speak of: a rule broken by the planned files is a problem of
+# that answer (the Review goes to its step, `answers check` names its key).
+_ANSWER_OF_OPTION: dict[tuple[str, str], str] = {
+    ("libvirt", "virt_type"): "hypervisor.virt_type",
+    ("libvirt", "images_type"): "storage.backend",
+    ("DEFAULT", "force_raw_images"): "storage.backend",
+    ("libvirt", "images_volume_group"): "storage.volume_group",
+    ("libvirt", "images_rbd_pool"): "storage.rbd_pool",
+    ("libvirt", "images_rbd_ceph_conf"): "storage.ceph_conf",
+    ("libvirt", "rbd_user"): "storage.rbd_user",
+    ("libvirt", "rbd_secret_uuid"): "storage.rbd_secret_uuid",
+    ("libvirt", "cpu_mode"): "nested.cpu_mode",
+    ("libvirt", "cpu_models"): "nested.cpu_models",
+    ("libvirt", "cpu_model_extra_flags"): "nested.extra_flags",
+    ("libvirt", "swtpm_enabled"): "tpm.vtpm",
+    ("libvirt", "swtpm_user"): "tpm.vtpm",
+    ("libvirt", "swtpm_group"): "tpm.vtpm",
+}
+
+
+def answer_key_of(violation: RuleViolation) -> str:
+    """The answers key behind a broken rule ("" when no answer decides its options)."""
+    for item in violation.options:
+        key = _ANSWER_OF_OPTION.get((item.section, item.option))
+        if key is not None:
+            return key
+    return ""
 
 
 def _config(data: bytes | None) -> dict[tuple[str, str], str]:
@@ -64,7 +93,12 @@ def make_plan(facts: HostFacts, answers: Answers, root: Path) -> PlanOutcome:
     violations = check_rules(
         nova,
         glance,
-        rule_context(profile, glance_api_node=glance_node, nested_planned=answers.nested.enabled),
+        rule_context(
+            profile,
+            glance_api_node=glance_node,
+            nested_planned=answers.nested.enabled,
+            swtpm_planned=any(action.id.startswith("install:swtpm") for action in plan.actions),
+        ),
         nested_guests=answers.nested.enabled,
     )
     written = {

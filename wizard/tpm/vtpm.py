@@ -41,8 +41,11 @@ def _account_exists(facts: HostFacts, path: str, name: str) -> bool | None:
     names = {line.split(":", 1)[0] for line in read.content.splitlines() if line and not line.startswith("#")}
     if name in names:
         return True
-    # The probe keeps only the accounts it cares about: a missing line in a trimmed copy proves nothing.
-    return None if read.truncated else False
+    # The probe keeps only the accounts it cares about (tss among them): a line missing from a trimmed copy
+    # proves nothing about any other name.
+    from wizard.host.areas import ACCOUNTS
+
+    return None if read.truncated and name not in ACCOUNTS else False
 
 
 def assess_vtpm(
