@@ -102,7 +102,7 @@ def test_text_fits_80_columns_and_says_it_in_words(kind: str) -> None:
     status = build_status(facts, environment={}, live=False)
     lines = [line for line, _ in render_text(status)]
     assert all(len(line) <= WIDTH for line in lines), [line for line in lines if len(line) > WIDTH]
-    assert lines[0] == ("TPM status: OK" if kind == "tpm2" else "TPM status: PROBLEMS")
+    assert lines[0] == ("TPM status: OK, NOT VERIFIED" if kind == "tpm2" else "TPM status: PROBLEMS")
 
 
 def _run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:

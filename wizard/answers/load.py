@@ -96,7 +96,9 @@ def parse_answers(text: str, source: str = "answers") -> ParsedAnswers:
     try:
         document = tomlkit.parse(text)
     except (TOMLKitError, ValueError) as error:
-        raise AnswersError(source, [AnswerProblem("", f"not valid TOML: {error}")]) from None
+        raise AnswersError(
+            source, [AnswerProblem("", f"not valid TOML: {_toml_error(text, error)}")]
+        ) from None
     version = document.unwrap().get("version")
     if version is None:
         raise AnswersVersionError(
@@ -283,6 +285,17 @@ def load_answers(path: Path) -> ParsedAnswers:
     except UnicodeDecodeError:
         raise AnswersError(str(path), [AnswerProblem("", "is not UTF-8 text")]) from None
     return parse_answers(text, str(path))
+
+
+def _toml_error(text: str, error: Exception) -> str:
+    """The clearer of the two parsers' words for what is wrong ("Unterminated string (at end of document)")."""
+    import tomllib
+
+    try:
+        tomllib.loads(text)
+    except tomllib.TOMLDecodeError as clearer:
+        return str(clearer)
+    return str(error)
 
 
 def to_document(answers: Answers, document: TOMLDocument | None = None) -> TOMLDocument:

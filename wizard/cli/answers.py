@@ -78,6 +78,8 @@ def _template(args: argparse.Namespace) -> int:
     target = Path(args.output)
     if target.exists() and not args.force:
         raise UsageError(f"{target} exists: pass --force to replace it")
+    if not target.parent.is_dir():
+        raise UsageError(f"-o {target}: {target.parent} is not a directory (create it first)")
     from wizard.answers.load import write_text_atomically
 
     write_text_atomically(target, text)

@@ -85,7 +85,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="detect the TPM, verify it with tpm2-tools, assess the guests' vTPM",
         description="Detect the host's TPM, verify it through tpm2-tools (honouring TPM2TOOLS_TCTI) and "
         "assess Nova's emulated TPM for guests.",
-        epilog="Exit status: 0 TPM 2.0 present and verified, 1 problems found, 2 usage error.",
+        epilog=(
+            "Exit status: 0 a TPM 2.0 is present and nothing is wrong with it (verified where the tools can reach "
+            "it; the first line says when it was not), 1 problems found, 2 usage error."
+        ),
     )
     status.add_argument("--json", action="store_true", help="print the status as JSON (schema 1)")
     status.add_argument(
@@ -150,7 +153,7 @@ def render_text(status: TpmStatus) -> list[tuple[str, str]]:
     def add(text: str, style: str = "", indent: str = "", first: str | None = None) -> None:
         lines.extend((line, style) for line in _wrap(text, indent, first))
 
-    verdict = "OK" if status.ok else "PROBLEMS"
+    verdict = "PROBLEMS" if not status.ok else "OK" if status.verification.ran else "OK, NOT VERIFIED"
     add(f"TPM status: {verdict}", "bold green" if status.ok else "bold red")
     add(status.summary)
     add(f"Host: {status.source}, root {status.root}", "dim")
