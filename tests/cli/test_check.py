@@ -98,6 +98,13 @@ def test_live_check_saves_what_it_saw(tmp_path: Path) -> None:
         ("schema = 99\n", "facts schema 99 is not supported"),
         ("this is [not toml\n", "not a TOML facts recording"),
         ("schema = 1\nunexpected = 3\n", "unknown key(s) unexpected"),
+        ("schema = 1\nkernel_log = 5\n", "kernel_log: expected an array, found integer 5"),
+        ("schema = 1\nmachine = 64\n", "machine: expected a string, found integer 64"),
+        ('schema = 1\n[stats."/dev/kvm"]\nmode = "abc"\n', "stats./dev/kvm.mode: expected a whole number"),
+        (
+            'schema = 1\n[files."/proc/cpuinfo"]\ncontent = 3\n',
+            "files./proc/cpuinfo.content: expected a string",
+        ),
     ],
 )
 def test_bad_recordings_exit_2(tmp_path: Path, content: str, message: str) -> None:

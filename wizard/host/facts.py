@@ -181,12 +181,88 @@ def _build(cls: type[Any], data: Any, where: str) -> Any:
     if unknown:
         raise FactsError(f"{where}: unknown key(s) {', '.join(unknown)}")
     kwargs: dict[str, Any] = {}
+    hints = _hints(cls)
     for name, raw in data.items():
-        kwargs[name] = _convert(cls, name, raw, f"{where}.{name}" if where else name)
+        path = f"{where}.{name}" if where else name
+        value = _convert(cls, name, raw, path)
+        hint = hints.get(name)
+        if hint is not None and not _matches(value, hint):
+            raise FactsError(f"{path}: expected {_describe(hint)}, found {_toml_type(raw)} {raw!r}"[:300])
+        kwargs[name] = value
     try:
         return cls(**kwargs)
     except TypeError as error:
         raise FactsError(f"{where or 'facts'}: {error}") from None
+
+
+def _hints(cls: type[Any]) -> dict[str, Any]:
+    """The field types of a record class, for checking a recording read from a file (edited by hand, perhaps)."""
+    import typing
+
+    cached = _HINTS.get(cls)
+    if cached is None:
+        try:
+            cached = typing.get_type_hints(cls)
+        except (NameError, TypeError):  # a type this module cannot name: that class goes unchecked
+            cached = {}
+        _HINTS[cls] = cached
+    return cached
+
+
+_HINTS: dict[type[Any], dict[str, Any]] = {}
+
+
+def _matches(value: Any, hint: Any) -> bool:
+    """Whether a value read from TOML fits a field's type (records and enums are checked where built)."""
+    import types
+    import typing
+
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        return any(_matches(value, arg) for arg in args)
+    if hint is type(None):
+        return value is None
+    if hint is bool:
+        return isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if hint is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if hint is str:
+        return isinstance(value, str)
+    if origin is tuple:
+        if not isinstance(value, tuple):
+            return False
+        if len(args) == 2 and args[1] is Ellipsis:
+            return all(_matches(item, args[0]) for item in value)
+        return len(args) == len(value) and all(
+            _matches(item, arg) for item, arg in zip(value, args, strict=True)
+        )
+    if origin is dict:
+        return isinstance(value, dict) and all(_matches(item, args[1]) for item in value.values())
+    return True
+
+
+def _describe(hint: Any) -> str:
+    import typing
+
+    origin = typing.get_origin(hint)
+    if origin is tuple:
+        return "an array"
+    if origin is dict:
+        return "a table"
+    if origin is not None:
+        return " or ".join(_describe(arg) for arg in typing.get_args(hint))
+    return {str: "a string", int: "a whole number", bool: "true or false", float: "a number"}.get(
+        hint, "nothing" if hint is type(None) else getattr(hint, "__name__", str(hint))
+    )
+
+
+def _toml_type(raw: Any) -> str:
+    return {bool: "boolean", int: "integer", float: "float", str: "string", list: "array", dict: "table"}.get(
+        type(raw), type(raw).__name__
+    )
 
 
 _NESTED: dict[tuple[str, str], type[Any]] = {
