@@ -203,3 +203,17 @@ def test_recorded_firecracker_guest_renders_its_remedies() -> None:
     assert "$ chgrp kvm /dev/kvm" in text
     assert "$ chmod 0660 /dev/kvm" in text
     assert "modprobe" not in text
+
+
+def test_a_wizard_level_host_option_a_command_cannot_use_is_refused() -> None:
+    """`kvm-wizard --demo X confirm` would act on this host, not on X: a usage error, not silence."""
+    result = kvm_wizard("--demo", "tpm2-host", "confirm")
+    assert result.returncode == 2
+    assert "--demo does not apply to `kvm-wizard confirm`" in result.stderr
+
+
+def test_tpm_status_takes_a_demo_host_before_or_after_the_command() -> None:
+    for arguments in (("tpm", "status", "--demo", "tpm2-host"), ("--demo", "tpm2-host", "tpm", "status")):
+        result = kvm_wizard(*arguments)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.startswith("TPM status: OK, NOT VERIFIED\nTPM 2.0 found: tpm0")

@@ -137,6 +137,10 @@ def _merge_shared_options(args: argparse.Namespace) -> None:
         top = getattr(args, f"top_{name}")
         if top in (None, False):
             continue
+        if getattr(args, "command", None) and not hasattr(args, name) and name != "no_color":
+            # Ignoring it would act on another host than the one named: `kvm-wizard --demo X confirm`.
+            option = "--" + name.replace("_", "-")
+            raise UsageError(f"{option} does not apply to `kvm-wizard {args.command}`; see its --help")
         if not hasattr(args, name) or getattr(args, name) in (None, False):
             setattr(args, name, top)
     # One choice, taken whole: a command's --confirm-timeout must not meet the wizard-level --no-confirm.
@@ -153,7 +157,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(arguments)
     except SystemExit as exit_request:  # argparse exits 2 on usage errors and 0 on --help/--version
         return int(exit_request.code or 0)
-    _merge_shared_options(args)
+    try:
+        _merge_shared_options(args)
+    except UsageError as error:
+        print(f"kvm-wizard: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
     handler = getattr(args, "handler", None)
     if handler is None:
         return run_guarded(_run_wizard, args)

@@ -94,10 +94,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     status.add_argument(
         "--no-verify", action="store_true", help="do not talk to the TPM; detect and assess only"
     )
-    add_host_arguments(status, demo=False)
+    add_host_arguments(status)
 
 
-def _load(args: argparse.Namespace) -> tuple[HostFacts, bool]:
+def _load(args: argparse.Namespace) -> tuple[HostFacts, bool] | None:
+    if args.demo:
+        from wizard.cli.host import demo_facts
+
+        if args.root:
+            raise UsageError("--root cannot be combined with --demo: a demo host brings its own files")
+        facts = demo_facts(args.demo)  # a recording: its TPM is not reachable from here, so not verified
+        return None if facts is None else (facts, False)
     root = Path(args.root) if args.root else Path("/")
     if args.root and not root.is_dir():
         raise UsageError(f"--root {args.root}: not a directory")
@@ -110,7 +117,10 @@ def _load(args: argparse.Namespace) -> tuple[HostFacts, bool]:
 
 
 def run(args: argparse.Namespace) -> int:
-    facts, live = _load(args)
+    loaded = _load(args)
+    if loaded is None:
+        return EXIT_OK  # --demo list
+    facts, live = loaded
     progress = None if args.json or not sys.stderr.isatty() else _show_progress
     status = build_status(
         facts,
