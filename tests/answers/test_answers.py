@@ -199,3 +199,11 @@ def test_save_is_atomic_and_leaves_no_temporary_files(tmp_path: Path) -> None:
     save_answers(Answers(), path)
     save_answers(Answers(), path)
     assert [entry.name for entry in path.parent.iterdir()] == ["answers.toml"]
+
+
+def test_a_value_of_the_wrong_type_is_one_problem_not_two() -> None:
+    """cpu_models = "IvyBridge" (a string, not a list): said once, not also as "is empty"."""
+    text = 'version = 1\n[nested]\nenabled = true\ncpu_mode = "custom"\ncpu_models = "IvyBridge"\n'
+    assert messages(text) == [
+        "nested.cpu_models: expected a list of strings, e.g. [\"pcid\"], found 'IvyBridge'"
+    ]

@@ -166,7 +166,9 @@ def parse_answers(text: str, source: str = "answers") -> ParsedAnswers:
             assert value is not None  # noqa: S101 - _coerce returns one of the two
             values[section][key] = value
     answers = _build(values)
-    problems.extend(check_values(answers))
+    # A key whose value could not be read is checked no further: its default would only add a false problem.
+    unreadable = {problem.path for problem in problems}
+    problems.extend(problem for problem in check_values(answers) if problem.path not in unreadable)
     if problems:
         raise AnswersError(source, problems)
     return ParsedAnswers(answers, document, migrations)
