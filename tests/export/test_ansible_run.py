@@ -44,6 +44,11 @@ NODES = {
         "kvm_wizard_arch": "ppc64le",
         "kvm_wizard_os_family": "RedHat",
     },
+    "aarch64": {
+        "kvm_wizard_cpu_vendor": "other",
+        "kvm_wizard_arch": "aarch64",
+        "kvm_wizard_os_family": "Debian",
+    },
 }
 PLAYBOOK = shutil.which("ansible-playbook", path=str(Path(sys.executable).parent))
 STATE = ("var/lib/kvm-wizard", "var/log/kvm-wizard.log")

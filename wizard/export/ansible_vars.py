@@ -50,7 +50,11 @@ def play_vars(answers: Answers) -> dict[str, Node]:
             "{{ '/etc/modules' if (kvm_wizard_node_os_family == 'Debian' or kvm_wizard_etc_modules.stat.exists) "
             "else '/etc/modules-load.d/kvm.conf' }}"
         ),
-        "kvm_wizard_boot_modules": f"{{{{ [{modules}] | reject('in', kvm_wizard_node_builtin_modules) | list }}}}",
+        # On arm64 KVM is a bool in the kernel's configuration: built in (or absent), never a module to load.
+        "kvm_wizard_boot_modules": (
+            f"{{{{ [{modules}] | reject('in', kvm_wizard_node_builtin_modules + "
+            "(['kvm'] if kvm_wizard_node_arch == 'aarch64' else [])) | list }}"
+        ),
         "kvm_wizard_packages": {name: f"{{{{ {value} }}}}" for name, value in PACKAGES.items()},
         "kvm_wizard_nova_unit": (
             "{{ 'openstack-nova-compute' if kvm_wizard_node_os_family == 'RedHat' else 'nova-compute' }}"
