@@ -193,3 +193,16 @@ def test_detect_live_reads_a_fake_root(tmp_path: Path) -> None:
     detection = detect_tpm(facts)
     assert detection.kind is TpmKind.TPM2
     assert "Neither /dev/tpmrm0 nor /dev/tpm0 exists" in detection.warnings[0]
+
+
+def test_no_modprobe_is_suggested_on_a_kernel_that_cannot_load_modules() -> None:
+    facts = HostFacts(
+        dirs={"/sys/class/tpm": DirList(error=ENOENT)},
+        files={
+            "/proc/cpuinfo": FileRead("flags\t\t: fpu vme\n"),
+            "/proc/config.gz": FileRead("# CONFIG_MODULES is not set\n"),
+        },
+    )
+    detection = detect_tpm(facts)
+    assert not any("modprobe" in hint for hint in detection.hints)
+    assert any("CONFIG_TCG_TIS or CONFIG_TCG_CRB" in hint for hint in detection.hints)

@@ -135,12 +135,22 @@ def _kernel_lines(facts: HostFacts) -> tuple[str, ...]:
 
 
 def _absent_hints(facts: HostFacts, class_missing: bool) -> tuple[str, ...]:
+    from wizard.host.kernel import read_config, read_module_loading
+
     hints = [FIRMWARE_HINT]
     if class_missing:
-        hints.append(
-            "If the firmware already enables it, check that the kernel driver is loaded: "
-            "`lsmod | grep tpm` should show tpm_tis or tpm_crb (`modprobe tpm_crb` or `modprobe tpm_tis`)."
-        )
+        config, _ = read_config(facts)
+        if read_module_loading(facts, config).possible is False:
+            # No modprobe to offer: the driver must be built in (CONFIG_TCG_TIS, CONFIG_TCG_CRB).
+            hints.append(
+                "This kernel cannot load modules and has no TPM driver built in: a TPM needs a kernel built "
+                "with CONFIG_TCG_TIS or CONFIG_TCG_CRB (=y)."
+            )
+        else:
+            hints.append(
+                "If the firmware already enables it, check that the kernel driver is loaded: "
+                "`lsmod | grep tpm` should show tpm_tis or tpm_crb (`modprobe tpm_crb` or `modprobe tpm_tis`)."
+            )
     if _is_virtual_machine(facts):
         hints.append(
             "This host is a virtual machine: give it a virtual TPM in its hypervisor (libvirt: "
