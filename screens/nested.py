@@ -92,7 +92,7 @@ class NestedScreen(SectionScreen["NestedAnswers"]):
 
     def _models_problem(self, text: str) -> str | None:
         from wizard.answers import names
-        from wizard.options import cpu_model_vendor
+        from wizard.cpu_names import cpu_model_vendor
 
         models = _names(text)
         if not models:
@@ -109,7 +109,7 @@ class NestedScreen(SectionScreen["NestedAnswers"]):
 
     def _flags_problem(self, text: str) -> str | None:
         from wizard.answers import names
-        from wizard.options import cpu_flag_vendor
+        from wizard.cpu_names import cpu_flag_vendor
 
         mine = {"vmx": "intel", "svm": "amd"}.get(self.flag or "")
         for flag in _names(text):

@@ -7,14 +7,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+from wizard.cpu_names import cpu_flag_vendor, cpu_model_vendor
 from wizard.options import (
     INLINE_COMMENT,
     FileKind,
     InvalidValue,
     Option,
     Value,
-    cpu_flag_vendor,
-    cpu_model_vendor,
     find_option,
     get_option,
     known_options,

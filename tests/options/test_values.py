@@ -6,17 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from wizard.options import (
-    InvalidValue,
-    Value,
-    cpu_flag_vendor,
-    cpu_model_vendor,
-    get_option,
-    render_value,
-    validate_cpu_flag,
-    validate_cpu_model_name,
-    validate_value,
-)
+from wizard.cpu_names import cpu_flag_vendor, cpu_model_vendor, validate_cpu_flag, validate_cpu_model_name
+from wizard.options import InvalidValue, Value, get_option, render_value, validate_value
 
 
 @pytest.mark.parametrize(

@@ -88,7 +88,8 @@ def absolute_path_problem(value: str) -> str | None:
 
 
 def cpu_model_problem(name: str) -> str | None:
-    from wizard.options import InvalidValue, validate_cpu_model_name
+    from wizard.cpu_names import validate_cpu_model_name
+    from wizard.options import InvalidValue
 
     checked = validate_cpu_model_name(name)
     if isinstance(checked, InvalidValue):
@@ -97,7 +98,8 @@ def cpu_model_problem(name: str) -> str | None:
 
 
 def cpu_flag_problem(name: str) -> str | None:
-    from wizard.options import InvalidValue, validate_cpu_flag
+    from wizard.cpu_names import validate_cpu_flag
+    from wizard.options import InvalidValue
 
     checked = validate_cpu_flag(name)
     if isinstance(checked, InvalidValue):

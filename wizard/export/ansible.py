@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from wizard import __version__
 from wizard.answers import Answers
+from wizard.cpu_names import cpu_flag_vendor, cpu_model_vendor
 from wizard.export.ansible_files import (
     RELOAD_NESTED,
     RESTART_GLANCE,
@@ -25,7 +26,6 @@ from wizard.export.ansible_files import (
 )
 from wizard.export.ansible_vars import play_vars
 from wizard.export.yaml_text import Document, Node, Unsafe
-from wizard.options import cpu_flag_vendor, cpu_model_vendor
 from wizard.plan.actions import restart_reason
 
 PLAYBOOK = "site.yml"

@@ -10,13 +10,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 
+from wizard.cpu_names import cpu_flag_vendor
 from wizard.files.ini_syntax import parse_list, unquote
 from wizard.options import (
     INLINE_COMMENT,
     FileKind,
     InvalidValue,
     Option,
-    cpu_flag_vendor,
     find_option,
     known_options,
     normalize_section,
