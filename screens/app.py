@@ -297,8 +297,9 @@ class WizardApp(App[int]):
             return
         for candidate in reversed(self.screen_stack):
             if isinstance(candidate, StepScreen):
-                if candidate.current() is not None:
-                    steps.store(self.step, self.session, StepExit("jump", candidate.current()))
+                value = candidate.current()
+                if value is not None:
+                    steps.store(self.step, self.session, StepExit("jump", value))
                 return
 
     def finish(self, code: int | None = None) -> None:

@@ -81,7 +81,6 @@ class ApplyScreen(StepScreen):
         self.states: dict[int, str] = {}
         self.result: ApplyResult | None = None
         self.leave_after = False
-        self.log_lines: list[str] = []  # what the log shows, unwrapped
 
     def compose_body(self) -> ComposeResult:
         yield Static(line("run", "Applying: nothing can be interrupted half-way."), id="state")
@@ -164,7 +163,6 @@ class ApplyScreen(StepScreen):
         self._draw()
 
     def _log(self, log: RichLog, text: str) -> None:
-        self.log_lines.append(text)
         log.write(text, scroll_end=True)
 
     def _draw(self) -> None:
@@ -216,17 +214,6 @@ class ApplyScreen(StepScreen):
         if self.result is not None and self.result.ok and self.result.confirmation is not None:
             return "the change waits for your decision: F10 goes to it"
         return ""
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "back" and self.holds:
-            return None
-        return super().check_action(action, parameters)
-
-    def action_back(self) -> None:
-        if self.holds:
-            self.notify(f"Not now: {self.holds}.", severity="warning")
-            return
-        super().action_back()
 
     def leave_when_done(self) -> None:
         self.leave_after = True

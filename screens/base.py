@@ -49,6 +49,8 @@ class StepScreen(Screen[StepExit]):
     HELP: ClassVar[str] = ""
     NEXT_LABEL: ClassVar[str] = "Next"
     BACK_LABEL: ClassVar[str] = "Back"
+    # The screen's own buttons, by id, and the action each runs (Next and Back are every screen's).
+    BUTTON_ACTIONS: ClassVar[dict[str, str]] = {}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "help", "Help"),
         Binding("escape", "back", "Back"),
@@ -121,8 +123,9 @@ class StepScreen(Screen[StepExit]):
         return ""
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Next and Back are shown dimmed while the screen is busy (refresh_bindings() when that changes)."""
-        if action in ("next", "back") and self.busy:
+        """Next and Back are shown dimmed while the screen is busy, and Back while it holds the operator
+        (refresh_bindings() when that changes)."""
+        if (action in ("next", "back") and self.busy) or (action == "back" and self.holds):
             return None
         return True
 
@@ -166,8 +169,8 @@ class StepScreen(Screen[StepExit]):
         self.app.push_screen(HelpScreen(self.HELP or "wizard", self.banner.title))
 
     def action_back(self) -> None:
-        if self.busy:
-            self.notify(f"Not now: {self.busy}.", severity="warning")
+        if self.busy or self.holds:
+            self.notify(f"Not now: {self.busy or self.holds}.", severity="warning")
             return
         self.dismiss(StepExit("back", self.current()))
 
@@ -180,11 +183,10 @@ class StepScreen(Screen[StepExit]):
             self.dismiss(StepExit("next", value))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        actions = {"next": self.action_next, "back": self.action_back}
-        action = actions.get(event.button.id or "")
-        if action is not None:
+        name = {"next": "next", "back": "back", **self.BUTTON_ACTIONS}.get(event.button.id or "")
+        if name is not None:
             event.stop()
-            action()
+            getattr(self, f"action_{name}")()
 
     # -- workers: one place for their errors ----------------------------------------------------------
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

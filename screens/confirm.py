@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.reactive import reactive
-from textual.widgets import Button, Static
+from textual.widgets import Static
 
 from screens.base import StepExit, StepScreen, stylesheet
 from screens.session import Banner
@@ -64,6 +64,7 @@ def health_checks(result: ApplyResult) -> Text:
 class ConfirmScreen(StepScreen):
     CSS_PATH = stylesheet("confirm")
     HELP = "confirm"
+    BUTTON_ACTIONS: ClassVar[dict[str, str]] = {"keep": "keep", "revert": "revert"}
     NEXT_LABEL = "Go on"
     settled: reactive[Settled | None] = reactive(None, bindings=True)
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -110,14 +111,6 @@ class ConfirmScreen(StepScreen):
         from wizard.apply.confirm import seconds_left
 
         return seconds_left(self.root)
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        actions = {"keep": self.action_keep, "revert": self.action_revert}
-        if event.button.id in actions:
-            event.stop()
-            actions[event.button.id]()
-        else:
-            super().on_button_pressed(event)
 
     def action_keep(self) -> None:
         if not self.working and self.settled is None:

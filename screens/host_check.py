@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import Button, Static
+from textual.widgets import Static
 
 from screens.base import StepScreen, stylesheet
 from screens.host import VERDICT_WORDS, load_facts
@@ -59,6 +59,7 @@ class HostChecked(Message):
 class HostCheckScreen(StepScreen):
     CSS_PATH = stylesheet("host_check")
     HELP = "host_check"
+    BUTTON_ACTIONS: ClassVar[dict[str, str]] = {"recheck": "recheck"}
     BINDINGS: ClassVar[list[BindingType]] = [Binding("r", "recheck", "Re-check")]
 
     def __init__(
@@ -92,13 +93,6 @@ class HostCheckScreen(StepScreen):
             self.action_recheck()
         else:
             self._show(self.known, "")
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "recheck":
-            event.stop()
-            self.action_recheck()
-        else:
-            super().on_button_pressed(event)
 
     def action_recheck(self) -> None:
         if self.ticker is not None:

@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.widgets import Button, Checkbox, Static
+from textual.widgets import Checkbox, Static
 
 from screens.base import SectionScreen, stylesheet
 from screens.session import Banner
@@ -86,6 +86,7 @@ def render_status(state: TpmStatus, *, requested: bool) -> Text:
 class TpmScreen(SectionScreen["TpmAnswers"]):
     CSS_PATH = stylesheet("tpm")
     HELP = "tpm"
+    BUTTON_ACTIONS: ClassVar[dict[str, str]] = {"verify-now": "verify"}
     BINDINGS: ClassVar[list[BindingType]] = [Binding("v", "verify", "Verify now")]
 
     def __init__(self, banner: Banner, answers: TpmAnswers, facts: HostFacts, live: bool) -> None:
@@ -122,13 +123,6 @@ class TpmScreen(SectionScreen["TpmAnswers"]):
     def on_mount(self) -> None:
         self.query_one("#install_tools").focus()
         self.assess(verify=False)
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "verify-now":
-            event.stop()
-            self.action_verify()
-        else:
-            super().on_button_pressed(event)
 
     def action_verify(self) -> None:
         if self.verifying:

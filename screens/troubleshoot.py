@@ -13,7 +13,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
-from textual.widgets import Button, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from screens.base import StepExit, StepScreen, stylesheet
@@ -84,6 +84,7 @@ class TroubleshootScreen(StepScreen):
 
     CSS_PATH = stylesheet("troubleshoot")
     HELP = "troubleshoot"
+    BUTTON_ACTIONS: ClassVar[dict[str, str]] = {"recheck": "recheck"}
     NEXT_LABEL = "Preview"
     BINDINGS: ClassVar[list[BindingType]] = [Binding("r", "recheck", "Re-check")]
 
@@ -135,13 +136,6 @@ class TroubleshootScreen(StepScreen):
         if self.report is not None and not self.checking and not self.leaving:
             self.checking = True
             self.make_report(self.root)
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "recheck":
-            event.stop()
-            self.action_recheck()
-        else:
-            super().on_button_pressed(event)
 
     # -- the report -----------------------------------------------------------------------------------
     def action_recheck(self) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual.widgets import RichLog
+
 from screens.apply import ApplyScreen
 from tests.screens.harness import ScreenApp, banner, screen_text, shows, until
 from tests.screens.plans import demo_plan, with_failing_action
@@ -39,10 +41,8 @@ async def test_a_failure_shows_the_rollback_and_the_commands_output(tmp_path: Pa
         await shows(pilot, "[FAIL] Esc goes back to the Review; F10 shows the summary.")
         await shows(pilot, "Apply failed at: A command that fails")
         log = app.screen.query_one("#log")
-        assert log.display
-        screen = app.screen
-        assert isinstance(screen, ApplyScreen)
-        lines = "\n".join(screen.log_lines)
+        assert isinstance(log, RichLog)
+        lines = "\n".join(strip.text for strip in log.lines)
         assert "| about to fail" in lines
         assert "Rolling back" in lines
         assert "Rollback done." in lines

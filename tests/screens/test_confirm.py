@@ -73,3 +73,14 @@ async def test_time_up_reverts(tmp_path: Path) -> None:
     assert settled.kept in (False, None)
     assert pending_confirmation(root) is None
     assert (root / NOVA).read_bytes() == before
+
+
+async def test_the_keep_button_keeps_it(tmp_path: Path) -> None:
+    """The screen's own buttons run their actions, as their keys do (Tab to one, Enter)."""
+    root, _before, result = applied(tmp_path, 60)
+    app = ScreenApp(lambda: ConfirmScreen(banner("Confirm"), root, result))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await shows(pilot, "Reverting in ")
+        app.screen.query_one("#keep").focus()
+        await pilot.press("enter")
+        await shows(pilot, "[PASS] Confirmed: the changes of generation 1 stay.")

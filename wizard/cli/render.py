@@ -3,7 +3,6 @@ extra, readable at 80 columns. Plain text (wizard.cli.plain) rather than rich: `
 
 from __future__ import annotations
 
-import dataclasses
 import shutil
 from typing import TYPE_CHECKING, TextIO
 
@@ -156,7 +155,7 @@ def render_rescue(
     problems = tuple(item for item in diagnosis.findings if item.status in {Status.FAIL, Status.WARN})
     if problems:
         report.title(f"Problems ({len(problems)})")
-        findings_table(report, dataclasses.replace(diagnosis, findings=problems).findings)
+        findings_table(report, problems)
     else:
         report.block(Block.of("No problem found; `kvm-wizard check` lists every finding.", "bold"))
     if report_data.fixes:

@@ -68,11 +68,11 @@ def answer_key_of(violation: RuleViolation) -> str:
     return ""
 
 
-def _config(data: bytes | None) -> dict[tuple[str, str], str]:
-    if data is None:
+def _config(document: IniDocument | None) -> dict[tuple[str, str], str]:
+    if document is None:
         return {}
     values: dict[tuple[str, str], str] = {}
-    for entry in IniDocument.parse(data).entries():
+    for entry in document.entries():
         if entry.section is not None:
             values[(entry.section, entry.key)] = entry.raw_value
     return values
@@ -84,12 +84,18 @@ def make_plan(facts: HostFacts, answers: Answers, root: Path) -> PlanOutcome:
     if not validation.ok:
         return PlanOutcome(validation, None)
     plan = build_plan(facts, answers, root, profile)
-    after = {edit.path: edit.after for edit in plan.edits}
-    nova = _config(after.get(NOVA_CONF, read_current(root, NOVA_CONF).data))
+    # Each INI file the plan writes, parsed once: for the rules, and for what oslo would refuse in it.
+    written = {edit.path: IniDocument.parse(edit.after) for edit in plan.edits if edit.kind.is_ini}
+
+    def config_after(path: str) -> dict[tuple[str, str], str]:
+        if path in written:
+            return _config(written[path])
+        data = read_current(root, path).data
+        return _config(IniDocument.parse(data) if data is not None else None)
+
+    nova = config_after(NOVA_CONF)
     glance_node = answers.ceph_download.glance_api_node
-    glance = (
-        _config(after.get(GLANCE_API_CONF, read_current(root, GLANCE_API_CONF).data)) if glance_node else None
-    )
+    glance = config_after(GLANCE_API_CONF) if glance_node else None
     violations = check_rules(
         nova,
         glance,
@@ -97,17 +103,17 @@ def make_plan(facts: HostFacts, answers: Answers, root: Path) -> PlanOutcome:
             profile,
             glance_api_node=glance_node,
             nested_planned=answers.nested.enabled,
-            swtpm_planned=any(action.id.startswith("install:swtpm") for action in plan.actions),
+            swtpm_planned=any(action.id == "install:swtpm" for action in plan.actions),
         ),
         nested_guests=answers.nested.enabled,
     )
-    written = {
+    changed = {
         (change.section, change.key)
         for edit in plan.edits
         if edit.kind in (FileKind.NOVA_CONF, FileKind.GLANCE_API_CONF)
         for change in edit.changes
     }
-    governed = written | {(section, key) for section, key in _GOVERNED}
+    governed = changed | {(section, key) for section, key in _GOVERNED}
     problems = tuple(
         violation
         for violation in violations
@@ -115,22 +121,19 @@ def make_plan(facts: HostFacts, answers: Answers, root: Path) -> PlanOutcome:
         and any((item.section, item.option) in governed for item in violation.options)
     )
     warnings = tuple(violation for violation in violations if violation not in problems)
-    return PlanOutcome(validation, plan, problems, warnings, _unreadable(plan))
+    return PlanOutcome(validation, plan, problems, warnings, _unreadable(written))
 
 
-def _unreadable(plan: Plan) -> tuple[str, ...]:
+def _unreadable(written: dict[str, IniDocument]) -> tuple[str, ...]:
     """Lines that would make oslo.config refuse a file the plan writes (they were there before: the editor
     keeps every byte it does not change). Said now, rather than by the verification after every file has been
     written and rolled back."""
-    found: list[str] = []
-    for edit in plan.edits:
-        if edit.kind.is_ini:
-            found.extend(
-                f"{edit.path} line {problem.line_number}: {problem.message}: oslo.config refuses the whole "
-                "file, so it stays as it is; correct that line first (`kvm-wizard check` lists it)"
-                for problem in IniDocument.parse(edit.after).problems()
-            )
-    return tuple(found)
+    return tuple(
+        f"{path} line {problem.line_number}: {problem.message}: oslo.config refuses the whole file, so it stays "
+        "as it is; correct that line first (`kvm-wizard check` lists it)"
+        for path, document in written.items()
+        for problem in document.problems()
+    )
 
 
 # Options the answers decide even when the file already says the right thing (so the plan writes nothing).

@@ -105,19 +105,8 @@ def validate_for_host(
     _check_cpu(answers, host, problem, warn)
 
     if answers.tpm.vtpm:
-        assessment = assess_vtpm(facts, virt_type=virt_type)
+        assessment = assess_vtpm(facts, virt_type=virt_type, installing=True)  # the plan installs swtpm
         for text in assessment.problems:
-            if assessment.install is not None and "swtpm" in text and "not installed" in text:
-                continue  # the plan installs it
-            if assessment.install is not None and text.startswith(("The user ", "The group ")):
-                # The packages the plan installs create the account (Debian: tpm-udev, with swtpm-tools).
-                warn(
-                    "tpm.vtpm",
-                    text.split(";", 1)[0]
-                    + " yet: the swtpm packages the plan installs create it on Debian and "
-                    "Ubuntu (tpm-udev); elsewhere, check it after the install.",
-                )
-                continue
             problem("tpm.vtpm", text)
         for text in assessment.warnings:
             warn("tpm.vtpm", text)

@@ -54,13 +54,21 @@ def assess_vtpm(
     user: str = DEFAULT_USER,
     group: str = DEFAULT_GROUP,
     virt_type: str | None = None,
+    installing: bool = False,
 ) -> VtpmAssessment:
-    """Assess the vTPM rules of nova.conf: swtpm and swtpm_setup, swtpm_user/group, virt_type, key manager."""
+    """Assess the vTPM rules of nova.conf: swtpm and swtpm_setup, swtpm_user/group, virt_type, key manager.
+
+    ``installing``: a plan installs swtpm where it is missing, so its absence is no problem, and the account
+    its packages create is not one either (yet)."""
     problems: list[str] = []
     warnings: list[str] = [BARBICAN_WARNING]
     swtpm = facts.executables.get("swtpm")
     swtpm_setup = facts.executables.get("swtpm_setup")
+    install = swtpm_install_action(facts) if swtpm == "" or swtpm_setup == "" else None
+    planned = installing and install is not None
     for name, path in (("swtpm", swtpm), ("swtpm_setup", swtpm_setup)):
+        if path == "" and planned:
+            continue  # the plan installs it
         if path is None:
             problems.append(
                 f"The host record does not say whether {name} is installed; record the host again."
@@ -79,6 +87,11 @@ def assess_vtpm(
         if exists is None:
             warnings.append(
                 f"Could not check that the {kind} {name} exists (the host record does not list it)."
+            )
+        elif not exists and planned:
+            warnings.append(
+                f"The {kind} {name} does not exist yet: the swtpm packages the plan installs create it on Debian "
+                "and Ubuntu (tpm-udev); elsewhere, check it after the install."
             )
         elif not exists:
             problems.append(
@@ -107,5 +120,5 @@ def assess_vtpm(
         user_exists=user_exists,
         group_exists=group_exists,
         options=tuple(options),
-        install=swtpm_install_action(facts) if swtpm == "" or swtpm_setup == "" else None,
+        install=install,
     )
