@@ -28,8 +28,8 @@ from screens.widgets.text import line
 
 if TYPE_CHECKING:
     from wizard.answers import Answers
+    from wizard.diagnosis.findings import Diagnosis
     from wizard.host.facts import HostFacts
-    from wizard.host.findings import Diagnosis
 
 
 @dataclass(frozen=True)
@@ -113,7 +113,7 @@ class HostCheckScreen(StepScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, name="detection")
     def detect(self, *, want_answers: bool) -> None:
-        from wizard.host.diagnose import diagnose
+        from wizard.diagnosis.diagnose import diagnose
 
         facts = load_facts(self.source)
         diagnosis = diagnose(facts)
@@ -176,8 +176,8 @@ def _answers(facts: HostFacts, source: HostSource) -> tuple[Answers, str]:
     """The last answers applied under this root, else the ones suggested for this host. Consent to software
     emulation is never carried in: the operator gives it on the Hypervisor screen, in this session."""
     from wizard.answers import AnswersError, HypervisorAnswers, parse_answers
-    from wizard.answers.suggest import suggest_answers
     from wizard.apply.state import state_paths
+    from wizard.plan.suggest import suggest_answers
 
     name = source.scenario or ("this host" if source.live else str(source.root))
     suggested = dataclasses.replace(suggest_answers(facts, name).answers, hypervisor=HypervisorAnswers())

@@ -18,7 +18,7 @@ from screens.widgets.text import line
 
 if TYPE_CHECKING:
     from wizard.answers import HypervisorAnswers
-    from wizard.host.findings import Verdict
+    from wizard.diagnosis.findings import Verdict
 
 KVM_CAN_WORK = ("ready", "fixable", "limited")  # as wizard.plan.validate.KVM_CAN_WORK
 COST = (

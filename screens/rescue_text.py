@@ -12,11 +12,11 @@ from screens.widgets.text import line
 
 if TYPE_CHECKING:
     from wizard.apply.transaction import ApplyPreview
-    from wizard.diff import DiffLine
+    from wizard.diagnosis.findings import Finding
     from wizard.host.facts import HostFacts
-    from wizard.host.findings import Finding
+    from wizard.lint.issues import LintIssue
+    from wizard.plan.explain import DiffLine
     from wizard.plan.model import Plan
-    from wizard.rescue.model import LintIssue
     from wizard.rescue.report import Fix, RescueReport
 
 PROBLEMS = ("fail", "warn", "unknown")

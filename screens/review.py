@@ -22,8 +22,8 @@ from screens.widgets.text import line
 if TYPE_CHECKING:
     from wizard.answers import Answers
     from wizard.apply.transaction import ApplyPreview
-    from wizard.diff import DiffLine
     from wizard.host.facts import HostFacts
+    from wizard.plan.explain import DiffLine
     from wizard.plan.planner import PlanOutcome
 
 STEP_OF_SECTION = {
@@ -99,7 +99,7 @@ class ReviewScreen(StepScreen):
         from wizard.answers import dumps_answers
         from wizard.apply.log import mask
         from wizard.apply.transaction import preview_apply
-        from wizard.diff import explain_plan
+        from wizard.plan.explain import explain_plan
         from wizard.plan.planner import make_plan
 
         outcome = make_plan(self.facts, self.answers, self.root)

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 if TYPE_CHECKING:
     from wizard.answers import Answers
     from wizard.apply.results import ApplyResult
+    from wizard.diagnosis.findings import Diagnosis
     from wizard.host.facts import HostFacts
-    from wizard.host.findings import Diagnosis
     from wizard.plan.model import Plan
     from wizard.plan.planner import PlanOutcome
 

@@ -22,7 +22,7 @@ from screens.widgets.quit_confirm import QuitScreen
 from screens.widgets.text import line
 
 if TYPE_CHECKING:
-    from wizard.apply.diff import GenerationDiff
+    from wizard.apply.compare import GenerationDiff
     from wizard.apply.events import ProgressEvent
     from wizard.apply.generations import GenerationEntry
     from wizard.apply.results import ApplyResult
@@ -153,7 +153,7 @@ class SnapshotsScreen(StepScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, name="comparison", group="read")
     def compare(self, number: int) -> None:
-        from wizard.apply.diff import diff_generations
+        from wizard.apply.compare import diff_generations
 
         self.post_message(GenerationCompared(diff_generations(self.root, number)))
 

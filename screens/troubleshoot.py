@@ -26,8 +26,8 @@ from screens.widgets.rescue_lists import FixList, RescueFindings
 from screens.widgets.text import line
 
 if TYPE_CHECKING:
+    from wizard.diagnosis.findings import Diagnosis
     from wizard.host.facts import HostFacts
-    from wizard.host.findings import Diagnosis
     from wizard.plan.model import Plan
     from wizard.rescue.report import Fix, RescueReport
 

@@ -7,7 +7,8 @@ from typing import Any
 
 from oslo_config import cfg, types
 
-from wizard.options import FileKind, Option, schema
+from wizard.option_types import FileKind, Option
+from wizard.options import schema
 
 
 def oslo_option(option: Option) -> cfg.Opt:

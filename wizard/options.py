@@ -9,11 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-FileKind = Literal["nova.conf", "glance-api.conf"]
-FILE_KINDS: tuple[FileKind, ...] = ("nova.conf", "glance-api.conf")
-OptionType = Literal["string", "bool", "int", "list"]
-# A typed option value as oslo.config reads it; lists are tuples so that values stay hashable and immutable.
-Value = str | bool | int | tuple[str, ...]
+from wizard.option_types import FileKind, Option, OptionType, Value
 
 # oslo.config's own spellings (oslo_config.types.Boolean), compared after lower-casing.
 TRUE_WORDS = ("true", "1", "on", "yes")
@@ -29,44 +25,6 @@ _CHOICE_HINTS: Mapping[tuple[str, str], Mapping[str, str]] = {
         "model": "host-model",
     },
 }
-
-
-@dataclass(frozen=True)
-class Choice:
-    """One allowed value of an option with choices, and nova's description of it."""
-
-    value: str
-    help: str = ""
-
-
-@dataclass(frozen=True)
-class Option:
-    """One option as nova or glance defines it (generated from their option objects)."""
-
-    file: FileKind
-    section: str
-    name: str
-    type: OptionType
-    help: str  # the first sentence of the project's own help
-    default: Value | None = None  # None: unset, the option has no default
-    choices: tuple[Choice, ...] = ()
-    ignore_case: bool = False  # oslo compares choices (or list items) case-insensitively
-    value_aliases: tuple[tuple[str, str], ...] = ()  # (deprecated value, the value it means)
-    deprecated_names: tuple[tuple[str, str], ...] = ()  # (section, name) still read in place of this one
-    secret: bool = False
-    minimum: int | None = None
-    maximum: int | None = None
-    deprecated_for_removal: bool = False
-
-    @property
-    def choice_values(self) -> tuple[str, ...]:
-        """The allowed values, in nova's order."""
-        return tuple(choice.value for choice in self.choices)
-
-    @property
-    def label(self) -> str:
-        """How messages name this option: `nova.conf [libvirt] images_type`."""
-        return f"{self.file} [{self.section}] {self.name}"
 
 
 @dataclass(frozen=True)
@@ -109,7 +67,7 @@ def normalize_section(section: str) -> str:
 @functools.cache
 def schema() -> tuple[Option, ...]:
     """Every option the wizard writes."""
-    # Imported here: the data module imports this one, and only code that needs the data pays for loading it.
+    # Imported here, not at the top: only code that needs the data (560 lines of it) pays for loading it.
     from wizard import option_data
 
     return option_data.SCHEMA

@@ -8,12 +8,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 from wizard.cpu_names import cpu_flag_vendor, cpu_model_vendor
+from wizard.option_types import FileKind, Option, Value
 from wizard.options import (
     INLINE_COMMENT,
-    FileKind,
     InvalidValue,
-    Option,
-    Value,
     find_option,
     get_option,
     known_options,

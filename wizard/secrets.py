@@ -49,7 +49,7 @@ _NOT_SECRET = frozenset(
 def _secret_table(file_kind: str) -> tuple[frozenset[tuple[str, str]], frozenset[str]]:
     """(section, name) pairs flagged secret, and the names flagged in any section, lower-cased."""
     from wizard import option_data
-    from wizard.options import FILE_KINDS
+    from wizard.option_types import FILE_KINDS
 
     kinds = [file_kind] if file_kind in FILE_KINDS else list(FILE_KINDS)
     pairs = {

@@ -15,7 +15,7 @@ from textual.widgets import Static
 if TYPE_CHECKING:
     from rich.console import Console, ConsoleOptions, RenderResult
 
-    from wizard.diff import DiffLine
+    from wizard.plan.explain import DiffLine
 
 STYLES = {
     "file": "bold reverse",

@@ -21,7 +21,7 @@ from screens.session import AUTOMATIC_FIXES, FIX_ANSWERS
 from screens.widgets.text import status
 
 if TYPE_CHECKING:
-    from wizard.host.findings import Finding
+    from wizard.diagnosis.findings import Finding
 
 
 def fix_of(finding: Finding) -> str | None:

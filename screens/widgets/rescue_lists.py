@@ -11,7 +11,7 @@ from textual.widgets import OptionList
 from screens.widgets.findings import FindingsView
 
 if TYPE_CHECKING:
-    from wizard.host.findings import Finding
+    from wizard.diagnosis.findings import Finding
     from wizard.rescue.report import Fix
 
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from wizard.answers import KEYS, Answers, parse_answers
-from wizard.answers.suggest import suggest_answers
 from wizard.answers.template import render_template, toml_value
 from wizard.demo import load_demo_facts, load_scenario, make_throwaway_root, scenario_names
+from wizard.plan.suggest import suggest_answers
 from wizard.plan.validate import KVM_CAN_WORK, validate_for_host
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from tests.apply.conftest import NOBODY
 from tests.apply.scenario import GLANCE_REAL, NOVA_CONF, files_only, snapshot, standard_plan
-from wizard.apply.diff import diff_generations
+from wizard.apply.compare import diff_generations
 from wizard.apply.generations import GenerationError, list_generations, load_generation
 from wizard.apply.rollback import preview_rollback, rollback_generation
 from wizard.apply.state import state_paths

@@ -16,7 +16,7 @@ from rich.cells import cell_len
 from tests.host.helpers import FIXTURES, demo
 from wizard.cli.render import render_diagnosis
 from wizard.demo import list_scenarios
-from wizard.host.diagnose import diagnose
+from wizard.diagnosis.diagnose import diagnose
 
 PROJECT = Path(__file__).resolve().parent.parent.parent
 ENTRY = "import sys; from wizard.cli import main; sys.exit(main(sys.argv[1:]))"

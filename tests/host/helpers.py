@@ -7,9 +7,9 @@ import functools
 from pathlib import Path
 
 from wizard.demo import load_demo_facts, load_scenario
-from wizard.host.diagnose import diagnose
+from wizard.diagnosis.diagnose import diagnose
+from wizard.diagnosis.findings import Diagnosis, Finding
 from wizard.host.facts import FileRead, HostFacts, PathStat, load_facts
-from wizard.host.findings import Diagnosis, Finding
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 

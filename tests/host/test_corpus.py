@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from tests.host.helpers import FIXTURES
-from wizard.host.diagnose import diagnose
-from wizard.host.findings import Status
+from wizard.diagnosis.diagnose import diagnose
+from wizard.diagnosis.findings import Status
 from wizard.host.platform import Arch, Vendor
 from wizard.host.probe import probe
 from wizard.host.profile import HostProfile

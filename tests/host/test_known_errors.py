@@ -7,9 +7,9 @@ import dataclasses
 import pytest
 
 from tests.host.helpers import demo, find, with_file
-from wizard.host.diagnose import diagnose
+from wizard.diagnosis.diagnose import diagnose
+from wizard.diagnosis.findings import Status
 from wizard.host.facts import FileRead, HostFacts
-from wizard.host.findings import Status
 from wizard.host.ini_record import record_ini
 from wizard.host.patterns import KNOWN_ERRORS, keep_log_line, log_process
 from wizard.host.system import read_log

@@ -16,9 +16,9 @@ from tests.host.helpers import (
     with_stat,
     without_file,
 )
-from wizard.host.diagnose import diagnose
+from wizard.diagnosis.diagnose import diagnose
+from wizard.diagnosis.findings import Status, VerdictCode
 from wizard.host.facts import PathStat
-from wizard.host.findings import Status, VerdictCode
 
 NOT_THERE = PathStat(exists=False)
 

@@ -11,10 +11,10 @@ import pytest
 from tests.host.helpers import demo
 from wizard.commands import CommandRunner
 from wizard.demo import list_scenarios
+from wizard.diagnosis.diagnose import diagnose
+from wizard.diagnosis.findings import Status, VerdictCode, diagnosis_to_json
 from wizard.host.areas import READ_ONLY_COMMANDS
-from wizard.host.diagnose import diagnose
 from wizard.host.facts import facts_from_toml, facts_to_toml, load_facts, save_facts
-from wizard.host.findings import Status, VerdictCode, diagnosis_to_json
 from wizard.host.probe import probe
 
 

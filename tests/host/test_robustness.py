@@ -8,9 +8,9 @@ import pytest
 
 from tests.host.helpers import demo, find, with_file, without_file
 from wizard.demo import list_scenarios
-from wizard.host.diagnose import diagnose
+from wizard.diagnosis.diagnose import diagnose
+from wizard.diagnosis.findings import Status
 from wizard.host.facts import DirList, FileRead, HostFacts, KvmApiProbe
-from wizard.host.findings import Status
 
 EACCES = "EACCES: Permission denied"
 

@@ -9,8 +9,8 @@ import pytest
 
 from tests.host.helpers import demo, find
 from wizard.demo import DemoError, list_scenarios, load_demo_facts, load_scenario, make_throwaway_root
-from wizard.host.diagnose import diagnose
-from wizard.host.findings import Status, VerdictCode
+from wizard.diagnosis.diagnose import diagnose
+from wizard.diagnosis.findings import Status, VerdictCode
 from wizard.host.probe import probe
 from wizard.host.profile import HostProfile
 

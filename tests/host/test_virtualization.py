@@ -7,9 +7,9 @@ import dataclasses
 import pytest
 
 from tests.host.helpers import demo, find, with_file
-from wizard.host.diagnose import diagnose
+from wizard.diagnosis.diagnose import diagnose
+from wizard.diagnosis.findings import Status, VerdictCode
 from wizard.host.facts import HostFacts
-from wizard.host.findings import Status, VerdictCode
 from wizard.host.patterns import FIRMWARE_DISABLED, keep_kernel_line
 
 AMD_NO_SVM_FLAGS = "fpu vme de pse tsc msr pae lm sse sse2 cmp_legacy extapic"

@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 from oslo_config import cfg
 
 from tests.oslo_reader import read_with_oslo
-from wizard.options import InvalidValue, Option, Value, get_option, render_value, schema, validate_value
+from wizard.option_types import Option, Value
+from wizard.options import InvalidValue, get_option, render_value, schema, validate_value
 
 GOOD_NOVA_CONF = """\
 [DEFAULT]

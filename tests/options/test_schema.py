@@ -7,10 +7,9 @@ import sys
 
 import pytest
 
+from wizard.option_types import FileKind, Value
 from wizard.options import (
-    FileKind,
     NameLookup,
-    Value,
     data_versions,
     find_option,
     get_option,

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from wizard import option_data
-from wizard.options import FILE_KINDS, lookup_name
+from wizard.option_types import FILE_KINDS
+from wizard.options import lookup_name
 from wizard.secrets import _NOT_SECRET, MASK, is_secret, mask_ini_line, mask_ini_text, mask_text
 
 

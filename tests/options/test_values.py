@@ -7,7 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from wizard.cpu_names import cpu_flag_vendor, cpu_model_vendor, validate_cpu_flag, validate_cpu_model_name
-from wizard.options import InvalidValue, Value, get_option, render_value, validate_value
+from wizard.option_types import Value
+from wizard.options import InvalidValue, get_option, render_value, validate_value
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ import pytest
 from tests.plan.conftest import DemoHost
 from wizard.answers import Answers
 from wizard.demo import scenario_names
-from wizard.diff import explain_plan, plain_text
+from wizard.plan.explain import explain_plan, plain_text
 from wizard.plan.planner import make_plan
 
 GOLDEN = Path(__file__).parent / "golden"

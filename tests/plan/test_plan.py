@@ -11,7 +11,7 @@ import pytest
 from tests.oslo_reader import read_with_oslo
 from tests.plan.conftest import DemoHost, write_plan
 from wizard.answers import Answers, NestedAnswers, StorageAnswers
-from wizard.diff import explain_plan, plain_text
+from wizard.plan.explain import explain_plan, plain_text
 from wizard.plan.model import FileKind
 from wizard.plan.planner import make_plan
 

@@ -7,8 +7,8 @@ from dataclasses import asdict
 
 import pytest
 
-from wizard.rescue.lint import review_config
-from wizard.rescue.model import ConfigReview, ConfigText, LintHost, LintIssue
+from wizard.lint.issues import ConfigReview, ConfigText, LintHost, LintIssue
+from wizard.lint.review import review_config
 from wizard.rules import HostContext
 
 INTEL = LintHost(HostContext(cpu_vendor="intel", kvm_nested=True), ("nova-vg", "system-vg"))

@@ -8,7 +8,7 @@ import pytest
 
 from tests.rescue.conftest import BASE, Host
 from wizard.demo import scenario_names
-from wizard.host.findings import Status
+from wizard.diagnosis.findings import Status
 from wizard.rescue.report import build_report, report_to_json
 
 # scenario -> (verdict, the fixes offered first, the optional ones)

@@ -22,12 +22,12 @@ from screens.widgets.help import HelpScreen
 from screens.widgets.quit_confirm import QuitScreen
 from tests.screens.harness import demo_facts, demo_session, screen_name, screen_text, shows, until
 from tests.screens.plans import demo_plan
-from wizard.answers.suggest import suggest_answers
 from wizard.apply.generations import generations_under
 from wizard.cli.tui import prepare_demo
-from wizard.host.diagnose import diagnose
+from wizard.diagnosis.diagnose import diagnose
 from wizard.plan.model import Action, Reason
 from wizard.plan.planner import make_plan
+from wizard.plan.suggest import suggest_answers
 
 
 async def to_step(pilot: Pilot[Any], app: WizardApp, name: str) -> None:

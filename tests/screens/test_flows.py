@@ -25,7 +25,7 @@ from tests.screens.plans import demo_plan, with_failing_action
 from wizard.apply.generations import generations_under
 from wizard.cli.tui import prepare_demo
 from wizard.demo import scenario_names
-from wizard.host.diagnose import diagnose
+from wizard.diagnosis.diagnose import diagnose
 from wizard.host.profile import HostProfile
 from wizard.plan.validate import KVM_CAN_WORK
 from wizard.rescue.report import review_files

@@ -5,7 +5,7 @@ from __future__ import annotations
 from screens.hypervisor import HypervisorScreen
 from tests.screens.harness import ScreenApp, banner, demo_facts, shows, until
 from wizard.answers import HypervisorAnswers
-from wizard.host.diagnose import diagnose
+from wizard.diagnosis.diagnose import diagnose
 
 
 def hypervisor(scenario: str, answers: HypervisorAnswers | None = None) -> HypervisorScreen:

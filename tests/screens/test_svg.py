@@ -23,12 +23,12 @@ from screens.session import HostSource, Session, Step
 from tests.screens.harness import demo_facts, screen_text
 from tests.screens.test_flows import ready
 from wizard.answers import Answers, HypervisorAnswers, NestedAnswers, StorageAnswers
-from wizard.answers.suggest import suggest_answers
 from wizard.apply.transaction import apply_plan
 from wizard.cli.tui import prepare_demo
 from wizard.commands import CommandRunner
-from wizard.host.diagnose import diagnose
+from wizard.diagnosis.diagnose import diagnose
 from wizard.plan.planner import make_plan
+from wizard.plan.suggest import suggest_answers
 
 SnapCompare = Callable[..., bool]
 FIXED = Path("/tmp/kvm-wizard-svg")  # a fixed path: roots are shown on some screens

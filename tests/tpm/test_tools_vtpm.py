@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from wizard.host.facts import CommandRun, FileRead, HostFacts
-from wizard.tpm import assess_vtpm, detect_tools, package_manager, swtpm_install_action, tools_install_action
+from wizard.plan.actions import install_action
+from wizard.tpm import assess_vtpm, detect_tools, package_manager, swtpm_install, tools_install
 from wizard.tpm.vtpm import BARBICAN_WARNING
 
 PASSWD = "root:x:0:0:root:/root:/bin/bash\ntss:x:102:109::/var/lib/tpm:/bin/false\n"
@@ -42,7 +43,7 @@ def test_multi_call_tools_and_version_from_the_record() -> None:
     assert tools.split_tools == ("tpm2_getrandom",)
     assert (tools.version, tools.tcti_default) == ("5.4", "tcti-device")
     assert tools.description == "tpm2-tools 5.4 (multi-call tpm2)"
-    assert tools_install_action(facts) is None
+    assert tools_install(facts) is None
 
 
 @pytest.mark.parametrize(
@@ -76,8 +77,9 @@ def test_multi_call_tools_and_version_from_the_record() -> None:
 def test_install_action_per_distribution(
     os_release: str, executables: dict[str, str], argv: tuple[str, ...]
 ) -> None:
-    action = tools_install_action(_host(os_release, executables))
-    assert action is not None
+    install = tools_install(_host(os_release, executables))
+    assert install is not None
+    action = install_action(install)
     assert action.argv == argv
     assert action.id == "install:tpm2-tools"
     assert action.reversible is False
@@ -89,11 +91,11 @@ def test_install_action_per_distribution(
 def test_no_package_manager_known_means_no_action() -> None:
     facts = _host("ID=mystery\n", {"apt-get": "", "dnf": "", "zypper": ""})
     assert package_manager(facts) is None
-    assert tools_install_action(facts) is None
+    assert tools_install(facts) is None
 
 
 def test_tools_not_recorded_plan_nothing() -> None:
-    assert tools_install_action(HostFacts(files={"/etc/os-release": FileRead("ID=debian\n")})) is None
+    assert tools_install(HostFacts(files={"/etc/os-release": FileRead("ID=debian\n")})) is None
 
 
 def test_vtpm_available_with_swtpm_and_tss() -> None:
@@ -126,7 +128,7 @@ def test_vtpm_problems_missing_swtpm_setup_user_and_virt_type() -> None:
     assert "virt_type kvm or qemu, not lxc" in text
     assert assessment.user_exists is False
     assert assessment.group_exists is True
-    action = swtpm_install_action(facts)
+    action = swtpm_install(facts)
     assert action is not None
     assert action.argv == ("apt-get", "install", "-y", "swtpm", "swtpm-tools")
     assert assessment.install == action

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from wizard.apply.diff import diff_generations, masked_unified_diff
+from wizard.apply.compare import diff_generations, masked_unified_diff
 from wizard.apply.generations import (
     AFTER,
     BEFORE,

@@ -62,8 +62,8 @@ def _template(args: argparse.Namespace) -> int:
     from wizard.answers.template import render_template
 
     if args.demo or args.facts:
-        from wizard.answers.suggest import suggest_answers
         from wizard.cli.host import load_host
+        from wizard.plan.suggest import suggest_answers
 
         host = load_host(args)
         if host is None:

@@ -29,9 +29,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     # Imported here: the parser of every command is built on each start, the engine only when used.
-    from wizard.host.diagnose import diagnose
+    from wizard.diagnosis.diagnose import diagnose
+    from wizard.diagnosis.findings import VerdictCode, diagnosis_to_json
     from wizard.host.facts import FactsError, load_facts, save_facts
-    from wizard.host.findings import VerdictCode, diagnosis_to_json
 
     demo = getattr(args, "demo", None)
     if demo is not None and args.root:

@@ -110,7 +110,7 @@ def _problems_json(problems: list[tuple[str, str]]) -> dict[str, Any]:
 
 
 def plan_to_json(plan: Plan, *, live: bool) -> dict[str, Any]:
-    from wizard.diff import explain_edit
+    from wizard.plan.explain import explain_edit
     from wizard.secrets import mask_ini_line
 
     def masked(kind: str, section: str | None, lines: tuple[str, ...]) -> list[str]:

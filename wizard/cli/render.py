@@ -7,7 +7,7 @@ import shutil
 from typing import TYPE_CHECKING, TextIO
 
 from wizard.cli.plain import Block, Span, hanging, paint
-from wizard.host.findings import Diagnosis, Finding, Remedy, Status, VerdictCode
+from wizard.diagnosis.findings import Diagnosis, Finding, Remedy, Status, VerdictCode
 
 if TYPE_CHECKING:
     from wizard.rescue.report import RescueReport

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from wizard.diff import DiffLine, LineKind, explain_plan
+from wizard.plan.explain import DiffLine, LineKind, explain_plan
 from wizard.plan.planner import PlanOutcome
 
 STYLES = {

@@ -93,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
         from wizard.cli.render import render_rescue
 
         render_rescue(report, sys.stdout, color=use_color(args, sys.stdout))
-    from wizard.host.findings import VerdictCode
+    from wizard.diagnosis.findings import VerdictCode
 
     return EXIT_OK if report.verdict.code is VerdictCode.READY else EXIT_PROBLEMS
 
@@ -118,9 +118,9 @@ def _chosen(report: RescueReport, wanted: list[str] | None) -> list[str]:
 def _apply_fixes(report: RescueReport, args: argparse.Namespace, out: TextIO, *, live: bool) -> int:
     from wizard.cli.apply_common import apply_with_confirmation, report_start
     from wizard.cli.render_plan import render_lines
-    from wizard.diff import DiffLine, LineKind
-    from wizard.host.findings import Status
+    from wizard.diagnosis.findings import Status
     from wizard.plan.current import PlanningError
+    from wizard.plan.explain import DiffLine, LineKind
     from wizard.rescue.report import explain_fix
 
     report_start(report.root, out)
@@ -169,7 +169,7 @@ def _after(report: RescueReport, out: TextIO) -> None:
 
 
 def _left_to_the_operator(report: RescueReport, out: TextIO) -> None:
-    from wizard.host.findings import Status
+    from wizard.diagnosis.findings import Status
 
     for finding in report.findings:
         if (

@@ -19,7 +19,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from wizard.apply.diff import GenerationDiff, diff_generations
+from wizard.apply.compare import GenerationDiff, diff_generations
 from wizard.apply.generations import (
     Generation,
     GenerationEntry,

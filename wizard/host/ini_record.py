@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 # The option schema and the masking rules are imported where they are used: `kvm-wizard check` on a host
 # without nova.conf (the first-boot case) should not pay for loading them.
 if TYPE_CHECKING:
-    from wizard.options import FileKind
+    from wizard.option_types import FileKind
 
 # The configuration files the probe records this way, and how each is parsed and masked.
 RECORDED_CONFIGS: dict[str, FileKind] = {

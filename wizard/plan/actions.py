@@ -10,7 +10,7 @@ from wizard.host.kernel import ModuleState
 from wizard.host.profile import HostProfile
 from wizard.host.system import DistroFamily
 from wizard.plan.model import Action, Check, CheckKind, Reason
-from wizard.tpm.tools import swtpm_install_action, tools_install_action
+from wizard.tpm.tools import PackageInstall, swtpm_install, tools_install
 
 
 @dataclass
@@ -219,15 +219,27 @@ def device_actions(answers: Answers, profile: HostProfile, plan: ActionPlan) -> 
         )
 
 
+def install_action(install: PackageInstall) -> Action:
+    """A package install as a plan action."""
+    return Action(
+        id=install.id,
+        title=install.title,
+        argv=install.argv,
+        reasons=(Reason(install.why, install.evidence),),
+        # A package install has no inverse the wizard can trust: removing it could take other packages along.
+        reversible=False,
+        inverse=None,
+        live_only=True,
+        timeout=900.0,
+    )
+
+
 def package_actions(answers: Answers, facts: HostFacts, plan: ActionPlan) -> None:
-    if answers.tpm.install_tools:
-        action = tools_install_action(facts)
-        if action is not None:
-            plan.actions.append(action)
-    if answers.tpm.vtpm:
-        action = swtpm_install_action(facts)
-        if action is not None:
-            plan.actions.append(action)
+    wanted = (
+        tools_install(facts) if answers.tpm.install_tools else None,
+        swtpm_install(facts) if answers.tpm.vtpm else None,
+    )
+    plan.actions.extend(install_action(install) for install in wanted if install is not None)
 
 
 def restart_actions(

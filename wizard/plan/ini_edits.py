@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from wizard.files.ini import IniChange, IniDocument
-from wizard.options import InvalidValue, Value, find_option, get_option, render_value, validate_value
+from wizard.option_types import Value
+from wizard.options import InvalidValue, find_option, get_option, render_value, validate_value
 from wizard.plan.current import CurrentFile, PlanningError
 from wizard.plan.model import FileEdit, FileKind, LineChange, NewFileAttributes, Reason
 from wizard.plan.settings import Desired

@@ -9,7 +9,7 @@ from wizard.answers import AnswerProblem, Answers
 from wizard.files.ini import IniDocument
 from wizard.host.facts import HostFacts
 from wizard.host.profile import HostProfile
-from wizard.host.rule_context import rule_context
+from wizard.lint.host_context import rule_context
 from wizard.plan.build import GLANCE_API_CONF, NOVA_CONF, build_plan
 from wizard.plan.current import read_current
 from wizard.plan.model import FileKind, Plan

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from wizard.answers import Answers
 from wizard.host.platform import ArchFamily
 from wizard.host.profile import HostProfile
-from wizard.options import FileKind, Value
+from wizard.option_types import FileKind, Value
 from wizard.plan.model import Reason
 
 COMPUTE_DRIVER = "libvirt.LibvirtDriver"

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from wizard.answers import AnswerProblem, Answers, check_values
 from wizard.cpu_names import cpu_flag_vendor, cpu_model_arch, cpu_model_vendor
-from wizard.host.diagnose import diagnose_profile
+from wizard.diagnosis.diagnose import diagnose_profile
+from wizard.diagnosis.findings import Diagnosis, VerdictCode
 from wizard.host.facts import HostFacts
-from wizard.host.findings import Diagnosis, VerdictCode
 from wizard.host.platform import ArchFamily, Vendor
 from wizard.host.profile import HostProfile
 from wizard.rootfs import PathEscapeError, resolve

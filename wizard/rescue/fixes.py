@@ -19,13 +19,13 @@ from wizard.files.lines import decode, encode, split_lines
 from wizard.host.facts import HostFacts
 from wizard.host.ini_record import CONFIG_PATHS
 from wizard.host.profile import HostProfile
-from wizard.options import FileKind
+from wizard.lint.issues import IniEdit
+from wizard.option_types import FileKind
 from wizard.plan.actions import ActionPlan, device_actions, module_actions, restart_actions
 from wizard.plan.current import PlanningError, read_current
 from wizard.plan.model import Check, CheckKind, FileEdit, LineChange, Plan, Reason
 from wizard.plan.model import FileKind as EditKind
 from wizard.plan.module_files import ModuleWanted, plan_boot_modules
-from wizard.rescue.model import IniEdit
 
 _EDIT_KINDS: dict[FileKind, EditKind] = {
     "nova.conf": EditKind.NOVA_CONF,

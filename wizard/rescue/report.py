@@ -15,20 +15,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from wizard.diff import DiffLine, explain_plan
+from wizard.diagnosis.checks.config_log import RESTART_FIX
+from wizard.diagnosis.checks.context import VtState, build_context
+from wizard.diagnosis.diagnose import diagnose_profile
+from wizard.diagnosis.findings import Diagnosis, Finding, Status, Verdict, diagnosis_to_json
 from wizard.files.lines import decode
-from wizard.host.checks.config_log import RESTART_FIX
-from wizard.host.checks.context import VtState, build_context
-from wizard.host.diagnose import diagnose_profile
 from wizard.host.facts import HostFacts
-from wizard.host.findings import Diagnosis, Finding, Status, Verdict, diagnosis_to_json
 from wizard.host.ini_record import CONFIG_PATHS
 from wizard.host.profile import HostProfile
+from wizard.lint.issues import ConfigReview, ConfigText, IniEdit, LintIssue
+from wizard.lint.review import lint_host, review_config
 from wizard.plan.current import PlanningError, read_current
+from wizard.plan.explain import DiffLine, explain_plan
 from wizard.plan.model import Plan
 from wizard.rescue.fixes import FixRecipe, build_fix_plan
-from wizard.rescue.lint import lint_host, review_config
-from wizard.rescue.model import ConfigReview, ConfigText, IniEdit, LintIssue
 
 MODULES_FIX = "kvm-modules"
 DEVICE_FIX = "kvm-device-access"

@@ -5,11 +5,12 @@ from wizard.tpm.live import detect_live
 from wizard.tpm.parse import DictionaryAttackState, PcrBank, TpmIdentity
 from wizard.tpm.status import STATUS_SCHEMA, TpmStatus, build_status, status_to_json, verification_plan
 from wizard.tpm.tools import (
+    PackageInstall,
     Tpm2Tools,
     detect_tools,
     package_manager,
-    swtpm_install_action,
-    tools_install_action,
+    swtpm_install,
+    tools_install,
 )
 from wizard.tpm.tss import Failure, FailureKind, Tcti, explain_failure, tcti_from_environment
 from wizard.tpm.verify import (
@@ -30,6 +31,7 @@ __all__ = [
     "DictionaryAttackState",
     "Failure",
     "FailureKind",
+    "PackageInstall",
     "PcrBank",
     "ProgressCallback",
     "StepProgress",
@@ -52,9 +54,9 @@ __all__ = [
     "explain_failure",
     "package_manager",
     "status_to_json",
-    "swtpm_install_action",
+    "swtpm_install",
     "tcti_from_environment",
-    "tools_install_action",
+    "tools_install",
     "verification_plan",
     "verify_tpm",
 ]

@@ -8,9 +8,8 @@ from typing import Any
 
 from wizard.commands import CommandRunner
 from wizard.host.facts import HostFacts
-from wizard.plan.model import Action
 from wizard.tpm.detect import STILL_POSSIBLE, TpmDetection, TpmKind, detect_tpm
-from wizard.tpm.tools import Tpm2Tools, detect_tools, tools_install_action
+from wizard.tpm.tools import PackageInstall, Tpm2Tools, detect_tools, tools_install
 from wizard.tpm.tss import FailureKind, Tcti, tcti_from_environment
 from wizard.tpm.verify import ProgressCallback, StepStatus, Verification, verify_tpm
 from wizard.tpm.vtpm import VtpmAssessment, assess_vtpm
@@ -26,7 +25,7 @@ class TpmStatus:
     root: str
     detection: TpmDetection
     tools: Tpm2Tools
-    install: Action | None  # installs tpm2-tools when missing
+    install: PackageInstall | None  # installs tpm2-tools when missing
     tcti: Tcti
     verification: Verification
     vtpm: VtpmAssessment
@@ -89,7 +88,7 @@ def _conclude(
 ) -> TpmStatus:
     if verification.tools_version and not tools.version:
         tools = replace(tools, version=verification.tools_version)
-    install = tools_install_action(facts, tools)
+    install = tools_install(facts, tools)
     problems: list[str] = []
     remedies: list[str] = []
     notes: list[str] = list(detection.warnings)

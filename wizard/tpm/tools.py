@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from wizard.host.facts import HostFacts
-from wizard.plan.model import Action, Reason
 from wizard.tpm.parse import parse_tools_version
 
 # The names tpm2-tools installs; since 5.0 every tpm2_* is a link to the multi-call `tpm2`.
@@ -117,49 +116,57 @@ def install_command(manager: str, packages: tuple[str, ...]) -> tuple[str, ...]:
     raise ValueError(f"unknown package manager {manager!r}")
 
 
-def _install_action(facts: HostFacts, software: str, reason: Reason) -> Action | None:
+@dataclass(frozen=True)
+class PackageInstall:
+    """Software the host lacks and the packages that bring it; the planner turns it into an action."""
+
+    software: str  # "tpm2-tools", "swtpm"
+    manager: str  # "apt-get", "dnf", "zypper"
+    packages: tuple[str, ...]
+    why: str  # what the software is for
+    evidence: str  # what of the host says it is missing
+
+    @property
+    def id(self) -> str:
+        return f"install:{self.software}"
+
+    @property
+    def title(self) -> str:
+        return f"Install {' and '.join(self.packages)} with {self.manager}"
+
+    @property
+    def argv(self) -> tuple[str, ...]:
+        return install_command(self.manager, self.packages)
+
+
+def _install(facts: HostFacts, software: str, why: str, evidence: str) -> PackageInstall | None:
     manager = package_manager(facts)
     if manager is None:
         return None
-    packages = _PACKAGES[software][manager]
-    return Action(
-        id=f"install:{software}",
-        title=f"Install {' and '.join(packages)} with {manager}",
-        argv=install_command(manager, packages),
-        reasons=(reason,),
-        # A package install has no inverse the wizard can trust: removing it could take other packages along.
-        reversible=False,
-        inverse=None,
-        live_only=True,
-        timeout=900.0,
-    )
+    return PackageInstall(software, manager, _PACKAGES[software][manager], why, evidence)
 
 
-def tools_install_action(facts: HostFacts, tools: Tpm2Tools | None = None) -> Action | None:
-    """The action that installs tpm2-tools, or None when they are there or no package manager is known."""
+def tools_install(facts: HostFacts, tools: Tpm2Tools | None = None) -> PackageInstall | None:
+    """How to install tpm2-tools, or None when they are there or no package manager is known."""
     current = tools or detect_tools(facts)
     if current.installed or not current.recorded:
         return None
-    return _install_action(
+    return _install(
         facts,
         "tpm2-tools",
-        Reason(
-            "tpm2-tools verify the TPM (self test, random numbers, PCR banks) and are what tools that use "
-            "the TPM call",
-            "host: no tpm2 or tpm2_* command on PATH",
-        ),
+        "tpm2-tools verify the TPM (self test, random numbers, PCR banks) and are what tools that use "
+        "the TPM call",
+        "host: no tpm2 or tpm2_* command on PATH",
     )
 
 
-def swtpm_install_action(facts: HostFacts) -> Action | None:
-    """The action that installs swtpm and swtpm_setup (guests' virtual TPM), or None when present."""
+def swtpm_install(facts: HostFacts) -> PackageInstall | None:
+    """How to install swtpm and swtpm_setup (guests' virtual TPM), or None when present."""
     if facts.executables.get("swtpm") and facts.executables.get("swtpm_setup"):
         return None
-    return _install_action(
+    return _install(
         facts,
         "swtpm",
-        Reason(
-            "Nova's virtual TPM for guests runs one swtpm per guest, set up by swtpm_setup",
-            "host: swtpm or swtpm_setup not on PATH",
-        ),
+        "Nova's virtual TPM for guests runs one swtpm per guest, set up by swtpm_setup",
+        "host: swtpm or swtpm_setup not on PATH",
     )

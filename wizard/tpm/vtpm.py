@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from wizard.host.facts import HostFacts
-from wizard.plan.model import Action
-from wizard.tpm.tools import swtpm_install_action
+from wizard.tpm.tools import PackageInstall, swtpm_install
 
 DEFAULT_USER = "tss"  # nova's defaults for [libvirt] swtpm_user / swtpm_group
 DEFAULT_GROUP = "tss"
@@ -30,7 +29,7 @@ class VtpmAssessment:
     user_exists: bool | None = None  # None: the record has no /etc/passwd
     group_exists: bool | None = None
     options: tuple[tuple[str, str, str], ...] = ()  # (section, key, value) the planner may offer
-    install: Action | None = None  # installs swtpm and swtpm_setup when missing
+    install: PackageInstall | None = None  # installs swtpm and swtpm_setup when missing
 
 
 def _account_exists(facts: HostFacts, path: str, name: str) -> bool | None:
@@ -64,7 +63,7 @@ def assess_vtpm(
     warnings: list[str] = [BARBICAN_WARNING]
     swtpm = facts.executables.get("swtpm")
     swtpm_setup = facts.executables.get("swtpm_setup")
-    install = swtpm_install_action(facts) if swtpm == "" or swtpm_setup == "" else None
+    install = swtpm_install(facts) if swtpm == "" or swtpm_setup == "" else None
     planned = installing and install is not None
     for name, path in (("swtpm", swtpm), ("swtpm_setup", swtpm_setup)):
         if path == "" and planned:

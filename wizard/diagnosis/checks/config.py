@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from wizard.host.checks.common import Assessment, Impact, assess
-from wizard.host.checks.context import Context
+from wizard.diagnosis.checks.common import Assessment, Impact, assess
+from wizard.diagnosis.checks.context import Context
+from wizard.diagnosis.findings import Evidence, Remedy, Status
 from wizard.host.facts import HostFacts
-from wizard.host.findings import Evidence, Remedy, Status
 from wizard.host.ini_record import ID_PREFIXES, RECORDED_CONFIGS, restore_ini
 from wizard.host.profile import HostProfile
 
 # The lint (option schema, rules) loads only when there is a file to lint: a first-boot host has none.
 if TYPE_CHECKING:
-    from wizard.rescue.model import ConfigFile, ConfigReview, LintIssue
+    from wizard.lint.issues import ConfigFile, ConfigReview, LintIssue
 
 _STATUS = {"error": Status.FAIL, "warning": Status.WARN, "info": Status.INFO}
 NOT_RECORDED = "its settings are not in these facts (recorded by an older kvm-wizard); record the host again"
@@ -24,8 +24,8 @@ def review_recorded(facts: HostFacts, profile: HostProfile) -> ConfigReview | No
     hold no configuration file at all."""
     if not any(_recorded(facts, path) for path in RECORDED_CONFIGS):
         return None
-    from wizard.rescue.lint import lint_host, review_config
-    from wizard.rescue.model import ConfigText
+    from wizard.lint.issues import ConfigText
+    from wizard.lint.review import lint_host, review_config
 
     sources: list[ConfigText] = []
     for path, kind in RECORDED_CONFIGS.items():

@@ -14,9 +14,12 @@ from collections.abc import Sequence
 from wizard.files.ini import IniEntry
 from wizard.host.ini_record import shown_line
 from wizard.host.profile import HostProfile
-from wizard.host.rule_context import rule_context
+from wizard.lint.document import Document, shown_entry
+from wizard.lint.host_context import rule_context
+from wizard.lint.issues import ConfigFile, ConfigReview, ConfigText, IniEdit, LintHost, LintIssue, Place
+from wizard.lint.rule_issues import issues_from_violation, volume_group_choice
+from wizard.option_types import FileKind
 from wizard.options import (
-    FileKind,
     InvalidValue,
     find_option,
     get_option,
@@ -26,9 +29,6 @@ from wizard.options import (
     normalize_section,
     validate_value,
 )
-from wizard.rescue.document import Document, shown_entry
-from wizard.rescue.lint_rules import issues_from_violation, volume_group_choice
-from wizard.rescue.model import ConfigFile, ConfigReview, ConfigText, IniEdit, LintHost, LintIssue, Place
 from wizard.rules import check_rules
 from wizard.secrets import is_secret
 

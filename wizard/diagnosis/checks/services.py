@@ -5,13 +5,13 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from wizard.host.checks.common import Assessment, Impact, assess, shorten, shorten_middle, stat_evidence
-from wizard.host.checks.config_log import EXPLAINED_BY, config_error_remedy, log_detail
-from wizard.host.checks.context import Context, VtState
-from wizard.host.checks.kvm_device import permissions_remedy
-from wizard.host.checks.modules import load_remedy
-from wizard.host.checks.tpm import install_command
-from wizard.host.findings import Evidence, Remedy, Status
+from wizard.diagnosis.checks.common import Assessment, Impact, assess, shorten, shorten_middle, stat_evidence
+from wizard.diagnosis.checks.config_log import EXPLAINED_BY, config_error_remedy, log_detail
+from wizard.diagnosis.checks.context import Context, VtState
+from wizard.diagnosis.checks.kvm_device import permissions_remedy
+from wizard.diagnosis.checks.modules import load_remedy
+from wizard.diagnosis.checks.tpm import install_command
+from wizard.diagnosis.findings import Evidence, Remedy, Status
 from wizard.host.patterns import KNOWN_ERRORS
 from wizard.host.system import DistroFamily, LogError, LogView
 

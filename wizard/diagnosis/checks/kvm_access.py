@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from wizard.diagnosis.checks.common import Assessment, Impact, assess, stat_evidence
+from wizard.diagnosis.checks.context import Context
+from wizard.diagnosis.checks.kvm_device import device_ok, permissions_reason
+from wizard.diagnosis.findings import Evidence, Remedy, Status
 from wizard.host.access import KvmAccess
-from wizard.host.checks.common import Assessment, Impact, assess, stat_evidence
-from wizard.host.checks.context import Context
-from wizard.host.checks.kvm_device import device_ok, permissions_reason
-from wizard.host.findings import Evidence, Remedy, Status
 from wizard.host.profile import NOVA_USER, HostProfile
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from wizard.host.checks.common import Assessment, Impact, assess, stat_evidence
-from wizard.host.checks.context import Context
-from wizard.host.findings import Evidence, Remedy, Status
+from wizard.diagnosis.checks.common import Assessment, Impact, assess, stat_evidence
+from wizard.diagnosis.checks.context import Context
+from wizard.diagnosis.findings import Evidence, Remedy, Status
 from wizard.host.kernel import ModuleState
 from wizard.host.platform import ArchFamily, Vendor
 from wizard.host.profile import HostProfile

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from wizard.host.checks.common import Assessment, Impact, assess, shorten
-from wizard.host.checks.context import Context, VtState
-from wizard.host.findings import Evidence, Remedy, Status
+from wizard.diagnosis.checks.common import Assessment, Impact, assess, shorten
+from wizard.diagnosis.checks.context import Context, VtState
+from wizard.diagnosis.findings import Evidence, Remedy, Status
 from wizard.host.platform import Arch, ArchFamily, Vendor
 
 SUPPORTED_TEXT = "x86_64, aarch64, ppc64le and s390x"

@@ -6,7 +6,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from wizard.answers.model import Answers
-from wizard.host.diagnose import diagnose_profile
+from wizard.diagnosis.diagnose import diagnose_profile
 from wizard.host.facts import HostFacts
 from wizard.host.platform import ArchFamily
 from wizard.host.profile import HostProfile

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from wizard.host.checks.context import Context
-from wizard.host.findings import Remedy
+from wizard.diagnosis.checks.context import Context
+from wizard.diagnosis.findings import Remedy
 from wizard.host.ini_record import CONFIG_PATHS
 from wizard.host.patterns import KNOWN_ERRORS
 from wizard.host.system import DistroFamily, LogError
 
 if TYPE_CHECKING:
-    from wizard.rescue.model import LintIssue
+    from wizard.lint.issues import LintIssue
 
 # Known log errors -> the lint rules whose finding explains them.
 EXPLAINED_BY: dict[str, tuple[str, ...]] = {

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from wizard.host.ini_record import CONFIG_PATHS, ID_PREFIXES
-from wizard.options import FileKind
+from wizard.option_types import FileKind
 from wizard.rules import HostContext
 
 Severity = Literal["error", "warning", "info"]

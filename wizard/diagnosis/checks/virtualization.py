@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from wizard.host.checks.common import Assessment, Impact, assess, flags_excerpt, shorten
-from wizard.host.checks.context import Context, VtState
-from wizard.host.checks.cpu import firmware_remedy
-from wizard.host.findings import Evidence, Remedy, Status
+from wizard.diagnosis.checks.common import Assessment, Impact, assess, flags_excerpt, shorten
+from wizard.diagnosis.checks.context import Context, VtState
+from wizard.diagnosis.checks.cpu import firmware_remedy
+from wizard.diagnosis.findings import Evidence, Remedy, Status
 from wizard.host.platform import ArchFamily
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from wizard.files.ini import IniDocument, IniEntry
 from wizard.host.ini_record import looks_secret
-from wizard.options import FileKind, normalize_section
-from wizard.rescue.model import Place
+from wizard.lint.issues import Place
+from wizard.option_types import FileKind
+from wizard.options import normalize_section
 from wizard.secrets import MASK, mask_text
 
 

@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from wizard.diagnosis.findings import Evidence, Finding, Remedy, Status
 from wizard.host.facts import PathStat
-from wizard.host.findings import Evidence, Finding, Remedy, Status
 from wizard.host.kernel import device_summary
 
 

@@ -63,30 +63,35 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from wizard.host.checks.access import check_kvm_access
-from wizard.host.checks.common import Assessment, Impact
-from wizard.host.checks.config import check_config, review_recorded
-from wizard.host.checks.context import Context, build_context
-from wizard.host.checks.cpu import check_arch, check_guest, check_vendor
-from wizard.host.checks.features import check_iommu, check_nested, check_tun, check_vhost_net
-from wizard.host.checks.kvm_device import (
+from wizard.diagnosis.checks.common import Assessment, Impact
+from wizard.diagnosis.checks.config import check_config, review_recorded
+from wizard.diagnosis.checks.context import Context, build_context
+from wizard.diagnosis.checks.cpu import check_arch, check_guest, check_vendor
+from wizard.diagnosis.checks.features import check_iommu, check_nested, check_tun, check_vhost_net
+from wizard.diagnosis.checks.kvm_access import check_kvm_access
+from wizard.diagnosis.checks.kvm_device import (
     check_kvm_api,
     check_kvm_device,
     check_kvm_permissions,
     check_udev,
 )
-from wizard.host.checks.modules import check_kvm_modules, check_module_loading, check_module_persistence
-from wizard.host.checks.services import check_distribution, check_logs, check_openstack, check_volume_groups
-from wizard.host.checks.tpm import check_swtpm, check_tpm, check_tpm2_tools
-from wizard.host.checks.virtualization import check_cpuid, check_extensions, check_firmware
+from wizard.diagnosis.checks.modules import check_kvm_modules, check_module_loading, check_module_persistence
+from wizard.diagnosis.checks.services import (
+    check_distribution,
+    check_logs,
+    check_openstack,
+    check_volume_groups,
+)
+from wizard.diagnosis.checks.tpm import check_swtpm, check_tpm, check_tpm2_tools
+from wizard.diagnosis.checks.virtualization import check_cpuid, check_extensions, check_firmware
+from wizard.diagnosis.findings import Diagnosis, Verdict, VerdictCode
 from wizard.host.facts import HostFacts
-from wizard.host.findings import Diagnosis, Verdict, VerdictCode
 from wizard.host.kernel import KvmUsability
 from wizard.host.platform import ArchFamily, Vendor
 from wizard.host.profile import HostProfile
 
 if TYPE_CHECKING:
-    from wizard.rescue.model import ConfigReview
+    from wizard.lint.issues import ConfigReview
 
 Check = Callable[[Context], list[Assessment]]
 

@@ -12,18 +12,17 @@ from collections.abc import Callable, Mapping
 
 from wizard.cpu_names import cpu_flag_vendor
 from wizard.files.ini_syntax import parse_list, unquote
+from wizard.lint.document import Document
+from wizard.lint.issues import IniEdit, LintHost, LintIssue, Place, Severity
+from wizard.option_types import FileKind, Option
 from wizard.options import (
     INLINE_COMMENT,
-    FileKind,
     InvalidValue,
-    Option,
     find_option,
     known_options,
     normalize_section,
     validate_value,
 )
-from wizard.rescue.document import Document
-from wizard.rescue.model import IniEdit, LintHost, LintIssue, Place, Severity
 from wizard.rules import LIBVIRT_DRIVERS, OptionValue, RuleViolation
 from wizard.secrets import is_secret
 

@@ -11,7 +11,7 @@ from wizard.host.platform import ArchFamily, Vendor
 from wizard.host.profile import HostProfile
 
 if TYPE_CHECKING:
-    from wizard.rescue.model import ConfigReview
+    from wizard.lint.issues import ConfigReview
 
 
 class VtState(StrEnum):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 
-from wizard.host.checks.common import Assessment, Impact, assess
-from wizard.host.checks.context import Context, VtState
-from wizard.host.findings import Evidence, Remedy, Status
+from wizard.diagnosis.checks.common import Assessment, Impact, assess
+from wizard.diagnosis.checks.context import Context, VtState
+from wizard.diagnosis.findings import Evidence, Remedy, Status
 from wizard.host.kernel import ModuleState
 from wizard.host.platform import ArchFamily
 from wizard.host.profile import HostProfile
