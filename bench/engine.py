@@ -19,7 +19,7 @@ from wizard.answers import Answers, CephDownloadAnswers, NestedAnswers
 from wizard.apply.rollback import rollback_generation
 from wizard.apply.transaction import apply_plan
 from wizard.commands import CommandRunner
-from wizard.demo import load_demo_facts, load_scenario, make_throwaway_root
+from wizard.demo import load_demo_facts, load_scenario, make_root
 from wizard.files.ini import IniDocument
 from wizard.host.facts import HostFacts
 from wizard.host.probe import probe
@@ -114,7 +114,7 @@ def demo_roots(count: int, nova_conf: bytes | None = None) -> Iterator[tuple[Hos
     scenario = load_scenario(SCENARIO)
     parent = Path(tempfile.mkdtemp(prefix="kvm-wizard-bench-"))
     try:
-        roots = [make_throwaway_root(scenario, parent=parent) for _ in range(count)]
+        roots = [make_root(scenario, parent=parent) for _ in range(count)]
         if nova_conf is not None:
             for root in roots:
                 (root / "etc/nova/nova.conf").write_bytes(nova_conf)

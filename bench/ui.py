@@ -192,16 +192,16 @@ def _bare_app() -> App[None]:
 def _wizard_app(scratch: Path) -> App[int]:
     """The intel-ready demo, its files copied under ``scratch`` (removed with it)."""
     from screens.app import WizardApp
-    from screens.session import HostSource, Session
-    from wizard.cli.tui import prepare_demo
+    from screens.session import Session
+    from wizard.source import HostSource
 
     source = HostSource("demo", scratch / "root", scenario="intel-ready", ready=False)
-    return WizardApp(Session(mode="demo", source=source, prepare_demo=prepare_demo))
+    return WizardApp(Session(mode="demo", source=source))
 
 
 async def _to_hypervisor(app: App[Any], pilot: Pilot[Any]) -> None:
     """Welcome -> Host check (its detection worker) -> Hypervisor, as an operator gets there."""
-    from screens.session import Step
+    from screens.registry import Step
 
     for _ in range(2):
         await pilot.pause()

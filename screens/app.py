@@ -11,23 +11,26 @@ import dataclasses
 import signal
 from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
 
 from assets import asset_path
-from screens import console, steps
-from screens.base import StepExit, StepScreen, stylesheet
-from screens.session import CHOICE_STEPS, Session, Step
+from screens import console, flow, registry
+from screens.base import HostReady, StepExit, StepScreen, stylesheet
+from screens.registry import Recipe, Step
+from screens.session import Session
 from screens.widgets.quit_confirm import QuitScreen
 
 if TYPE_CHECKING:
     from textual.command import Provider
 
+    from wizard.apply.results import ApplyResult
+
 
 def step_commands() -> type[Provider]:
-    from screens.palette import StepCommands
+    from screens.palette import StepCommands  # when the palette first opens: not on the first frame's path
 
     return StepCommands
 
@@ -49,7 +52,7 @@ class WizardApp(App[int]):
     ) -> None:
         # The first screen's stylesheet is parsed with the app's: read when the screen is pushed, it would
         # make Textual parse all CSS again and restyle the app before the first frame.
-        first = stylesheet(session.steps[0].value)
+        first = stylesheet(registry.order(session)[0].value)
         super().__init__(css_path=[stylesheet("wizard"), first], ansi_color=console.ansi_color(profile))
         self.session = session
         self.start = start  # the step to open on (what it needs first is shown instead when it is missing)
@@ -57,8 +60,8 @@ class WizardApp(App[int]):
         self.step: Step | None = None
         self.rolled_back = False  # a rollback ran from the snapshots: a Review or Done underneath is stale
         self.farewell: list[str] = []  # printed by the launcher once the terminal is restored
-        # The choice steps' screens, kept with the recipe each was built from (see steps.KEPT).
-        self.kept: dict[Step, tuple[steps.Recipe, StepScreen]] = {}
+        # The screens of the steps that reuse theirs, with the recipe each was built from (StepSpec.reuse).
+        self.built: dict[Step, tuple[Recipe[Any], StepScreen[Any]]] = {}
         self.stylesheet.add_source(
             console.stylesheet(profile), read_from=("screens/console.py", "stylesheet"), is_default_css=False
         )
@@ -82,7 +85,7 @@ class WizardApp(App[int]):
 
             self.push_screen(DemoPickerScreen(), self.picked)
         else:
-            self.show(self.start or self.session.steps[0])
+            self.show(self.start or registry.order(self.session)[0])
         self.call_after_refresh(self.read_step_styles)
 
     def read_step_styles(self) -> None:
@@ -101,27 +104,30 @@ class WizardApp(App[int]):
         name, title = choice
         source = dataclasses.replace(self.session.source, scenario=name, scenario_title=title)
         self.session.source = source
-        self.show(self.session.steps[0])
+        self.show(registry.order(self.session)[0])
+
+    def on_host_ready(self, event: HostReady) -> None:
+        """A step made the host's files ready (a demo's copy): F2 and the farewell use them from now on."""
+        self.session.source = event.source
 
     # -- sequencing -------------------------------------------------------------------------------------
     def show(self, step: Step) -> None:
-        step = steps.reachable(step, self.session)
+        step = flow.reachable(step, self.session)
         if step is not Step.WELCOME:
             # Imported on leaving the first screen, not before it: it would delay the first frame.
             console.toggle_glyphs()
         self.step = step
-        self.session.visited.add(step)
         self.push_screen(self._screen(step), partial(self.left, step))
 
-    def _screen(self, step: Step) -> StepScreen:
-        """The step's screen: the kept one while it would be built the same, else a new one."""
-        if step not in steps.KEPT:
-            return steps.build(step, self.session)
-        recipe = steps.recipe(step, self.session)
-        kept = self.kept.get(step)
-        if kept is not None:
-            old, screen = kept
-            if steps.same_recipe(old, recipe) and screen not in self.screen_stack:
+    def _screen(self, step: Step) -> StepScreen[Any]:
+        """The step's screen: the one built before while it would be built the same, else a new one."""
+        recipe = registry.recipe(step, self.session)
+        if not step.spec.reuse:
+            return recipe()
+        built = self.built.get(step)
+        if built is not None:
+            old, screen = built
+            if registry.same_recipe(old, recipe) and screen not in self.screen_stack:
                 screen.shown_again()
                 return screen
             self.uninstall_screen(screen)
@@ -129,34 +135,36 @@ class WizardApp(App[int]):
                 screen.remove()  # suspended since it was left (not popped just now: see _go)
         screen = recipe()
         self.install_screen(screen, f"step-{step.value}")  # installed: a pop keeps it for next time
-        self.kept[step] = (recipe, screen)
+        self.built[step] = (recipe, screen)
         return screen
 
-    def _store(self, step: Step, exit: StepExit) -> None:
-        """Keep what the step was left with; its kept screen starts from that when it is shown again."""
-        steps.store(step, self.session, exit)
-        kept = self.kept.get(step)
-        if kept is not None and kept[1].unsettled:
-            self.session.unsettled[step] = kept[1].unsettled
-        else:
-            self.session.unsettled.pop(step, None)
-        if kept is not None and exit.value is not None:
-            screen = kept[1]
+    def _store(self, step: Step, exit: StepExit[Any]) -> None:
+        """Keep what the step was left with; its screen, when reused, starts from that when shown again."""
+        spec = step.spec
+        spec.keep(self.session, exit)
+        built = self.built.get(step)
+        if spec.section is not None:
+            if built is not None and built[1].unsettled:
+                self.session.unsettled[spec.section] = built[1].unsettled
+            else:
+                self.session.unsettled.pop(spec.section, None)
+        if built is not None and exit.value is not None:
+            screen = built[1]
             screen.adopt(exit.value)
-            self.kept[step] = (steps.recipe(step, self.session), screen)
+            self.built[step] = (registry.recipe(step, self.session), screen)
 
-    def left(self, step: Step, exit: StepExit | None) -> None:
+    def left(self, step: Step, exit: StepExit[Any] | None) -> None:
         if exit is None:
             return
         self._store(step, exit)
         if exit.direction == "jump" and exit.target is not None:
-            target: Step | None = exit.target
+            target: Step | None = Step(exit.target)
         elif exit.direction == "back":
-            target = steps.previous(step, self.session)
+            target = flow.previous(step, self.session)
         else:
-            target = steps.following(step, self.session)
+            target = flow.following(step, self.session)
         if self.session.quitting and step in (Step.APPLY, Step.CONFIRM):
-            target = steps.after_quit(step, self.session)
+            target = flow.after_quit(step, self.session)
         if target is None:
             self.finish()
         else:
@@ -177,9 +185,7 @@ class WizardApp(App[int]):
     def jumpable(self) -> tuple[Step, ...]:
         if self._busy() or self._held():
             return ()
-        if self.session.mode == "rescue":
-            return (Step.TROUBLESHOOT, *CHOICE_STEPS)
-        return CHOICE_STEPS
+        return flow.jumpable(self.session)
 
     def jump(self, step: Step) -> None:
         screen = self.screen
@@ -195,14 +201,14 @@ class WizardApp(App[int]):
     def _go(self, step: Step) -> None:
         """From the step shown to another. To the same one, its kept screen stays and is refreshed: popped and
         pushed again at once, Textual would end by telling it that it is suspended."""
-        target = steps.reachable(step, self.session)
-        kept = self.kept.get(target)
-        if kept is not None and kept[1] is self.screen:
-            if steps.same_recipe(kept[0], steps.recipe(target, self.session)):
-                kept[1].shown_again()
+        target = flow.reachable(step, self.session)
+        built = self.built.get(target)
+        if built is not None and built[1] is self.screen:
+            if registry.same_recipe(built[0], registry.recipe(target, self.session)):
+                built[1].shown_again()
                 return
-            self.uninstall_screen(kept[1])  # built anew below; the pop removes this one
-            del self.kept[target]
+            self.uninstall_screen(built[1])  # built anew below; the pop removes this one
+            del self.built[target]
         self.pop_screen()
         self.show(target)
 
@@ -222,31 +228,24 @@ class WizardApp(App[int]):
         if self._busy() or self._held():
             self.notify(f"Not now: {self._busy() or self._held()}.", severity="warning")
             return
-        root = self.session.root
-        if root is None:
+        if not self.session.source.ready:
             self.notify("One moment: the host's files are not ready yet.", severity="warning")
             return
-        session = self.session
-        screen = SnapshotsScreen(
-            session.banner(Step.SNAPSHOTS), root, session.source.live, session.confirm_timeout
-        )
-        self.push_screen(screen, self.snapshots_closed)
+        self.push_screen(registry.build(Step.SNAPSHOTS, self.session), self.snapshots_closed)
 
-    def snapshots_closed(self, exit: StepExit | None) -> None:
-        from wizard.apply.results import ApplyResult
-
-        if exit is not None and isinstance(exit.value, ApplyResult):
+    def snapshots_closed(self, exit: StepExit[ApplyResult] | None) -> None:
+        if exit is not None and exit.value is not None:
             # A rollback ran: a plan made before it no longer matches the files.
             self.session.outcome = None
             self.rolled_back = True
-            if steps.needs_confirmation(exit.value):
-                screen = steps.build_confirm(self.session, exit.value, rollback=True)
+            if flow.needs_confirmation(exit.value):
+                screen = registry.confirm_rollback(self.session, exit.value)
                 self.push_screen(screen, lambda _exit: self.action_snapshots())
                 return
         if self.rolled_back and self.step in (Step.REVIEW, Step.APPLY, Step.CONFIRM, Step.DONE):
             self.rolled_back = False
             # Back to where the plan came from, to plan again: the Review, or Troubleshoot for rescue fixes.
-            target = Step.REVIEW if self.step is Step.REVIEW else steps.previous(Step.APPLY, self.session)
+            target = Step.REVIEW if self.step is Step.REVIEW else flow.previous(Step.APPLY, self.session)
             self.session.plan = None
             self._go(target)
 
@@ -266,7 +265,7 @@ class WizardApp(App[int]):
             return
         self._note_outcome()
         busy = self._busy()
-        question = steps.quit_question(self.step, self.session, busy)
+        question = flow.quit_question(self.step, self.session, busy)
         self.push_screen(QuitScreen(question, yes="Quit after it" if busy else "Quit"), self.quit_answered)
 
     def quit_answered(self, yes: bool | None) -> None:
@@ -299,10 +298,10 @@ class WizardApp(App[int]):
             if isinstance(candidate, StepScreen):
                 value = candidate.current()
                 if value is not None:
-                    steps.store(self.step, self.session, StepExit("jump", value))
+                    self.step.spec.keep(self.session, StepExit("jump", value))
                 return
 
     def finish(self, code: int | None = None) -> None:
         self._note_outcome()
-        self.farewell = steps.farewell(self.session)
-        self.exit(steps.exit_code(self.session) if code is None else code)
+        self.farewell = flow.farewell(self.session)
+        self.exit(flow.exit_code(self.session) if code is None else code)

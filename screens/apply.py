@@ -56,7 +56,7 @@ def step_lines(steps: tuple[Step, ...], states: dict[int, str]) -> Text:
     return text
 
 
-class ApplyScreen(StepScreen):
+class ApplyScreen(StepScreen["ApplyResult"]):
     CSS_PATH = stylesheet("apply")
     HELP = "apply"
     running: reactive[bool] = reactive(True, bindings=True)
@@ -220,8 +220,8 @@ class ApplyScreen(StepScreen):
         if not self.running and self.result is not None:
             self.dismiss(StepExit("next", self.result))
 
-    def current(self) -> object:
+    def current(self) -> ApplyResult | None:
         return self.result
 
-    def collect(self) -> object:
+    def collect(self) -> ApplyResult | None:
         return self.result

@@ -7,44 +7,56 @@ the value it collected) or jump. It never picks the next screen; the app does.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar, Generic, Literal, TypeVar, cast
+from typing import Any, ClassVar, Generic, Literal, TypeVar
 
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.css.model import RuleSet
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button
 from textual.worker import Worker, WorkerState
 
 from assets import asset_path
-from screens.session import Banner, Step
+from screens.session import Banner
 from screens.widgets.buttons import button
 from screens.widgets.keys_footer import KeysFooter
 from screens.widgets.title_bar import TitleBar
+from wizard.source import HostSource
 
 Direction = Literal["back", "next", "jump"]
-A = TypeVar("A")  # the answers of one section (HypervisorAnswers, StorageAnswers, ...)
+T = TypeVar("T")  # what a step collects (a section's answers, a plan, an apply's result, ...)
 _LABELLED = (("NEXT_LABEL", "f10,ctrl+n", "next"), ("BACK_LABEL", "escape", "back"))
 _DISPLAY = {"f10,ctrl+n": "f10"}
 
 
 @dataclass(frozen=True)
-class StepExit:
+class StepExit(Generic[T]):
     """How a step screen was left, and what it collected (None when nothing valid was entered)."""
 
     direction: Direction
-    value: object = None
-    target: Step | None = None  # for "jump"
+    value: T | None = None
+    target: str | None = None  # for "jump": the step to go to (a registry.Step)
+
+
+class HostReady(Message):
+    """The host's files are in place (a demo's copy is made): the app keeps the source at once, so that F2 and
+    the farewell use it before the step is left."""
+
+    def __init__(self, source: HostSource) -> None:
+        super().__init__()
+        self.source = source
 
 
 def stylesheet(name: str) -> str:
     return str(asset_path("styles", f"{name}.tcss"))
 
 
-class StepScreen(Screen[StepExit]):
-    """A step of the wizard. Subclasses set HELP (assets/help/HELP.md) and CSS_PATH, and write compose_body."""
+class StepScreen(Screen[StepExit[T]], Generic[T]):
+    """A step of the wizard, collecting a T. Subclasses set HELP (assets/help/HELP.md) and CSS_PATH, and write
+    compose_body."""
 
     HELP: ClassVar[str] = ""
     NEXT_LABEL: ClassVar[str] = "Next"
@@ -97,12 +109,12 @@ class StepScreen(Screen[StepExit]):
         yield from ()
 
     # -- what the app asks of a step ------------------------------------------------------------------
-    def current(self) -> object:
+    def current(self) -> T | None:
         """The value the screen holds now, kept when the operator leaves it by Esc or a jump (None: nothing
         valid to keep)."""
         return None
 
-    def collect(self) -> object:
+    def collect(self) -> T | None:
         """The value to go on with, or None after showing why it is not valid yet."""
         return self.current()
 
@@ -133,7 +145,7 @@ class StepScreen(Screen[StepExit]):
         """The operator quit while the screen was busy: leave by itself as soon as the work has ended."""
 
     # -- a kept screen (the choice steps): shown again instead of being built anew ---------------------
-    def adopt(self, value: object) -> None:
+    def adopt(self, value: T) -> None:
         """The session holds what this screen was left with (``value``, as current() or collect() gave it):
         shown again, the screen starts from it, as one built from the session now would. Screens that keep
         what they were given beyond their widgets (the answers behind a hidden field) take it here."""
@@ -200,13 +212,13 @@ class StepScreen(Screen[StepExit]):
         self.notify(f"{name or 'background work'} failed: {text}", severity="error", timeout=30)
 
 
-class SectionScreen(StepScreen, Generic[A]):
+class SectionScreen(StepScreen[T]):
     """A step that edits one section of the answers: ``answers`` is what it was given, then what it was left
     with (the values behind a field that is hidden or not built come from there)."""
 
-    def __init__(self, banner: Banner, answers: A) -> None:
+    def __init__(self, banner: Banner, answers: T) -> None:
         super().__init__(banner)
         self.answers = answers
 
-    def adopt(self, value: object) -> None:
-        self.answers = cast("A", value)  # what current() or collect() gave: this section's answers
+    def adopt(self, value: T) -> None:
+        self.answers = value

@@ -119,7 +119,7 @@ class CephDownloadScreen(SectionScreen["CephDownloadAnswers"]):
     def _fields(self) -> list[ValidatedField]:
         return list(self.query(ValidatedField))
 
-    def current(self) -> object:
+    def current(self) -> CephDownloadAnswers | None:
         from wizard.answers import CephDownloadAnswers
 
         answers = self.answers
@@ -144,7 +144,7 @@ class CephDownloadScreen(SectionScreen["CephDownloadAnswers"]):
             return next((field.problem for field in self._fields() if field.problem is not None), "")
         return ""
 
-    def collect(self) -> object:
+    def collect(self) -> CephDownloadAnswers | None:
         if self.applicable and self.query_one("#enabled", Checkbox).value:
             for field in self._fields():
                 if field.problem is not None:

@@ -36,7 +36,7 @@ OUTCOME_WORDS = {
 
 @dataclass(frozen=True)
 class Settled:
-    kept: bool | None  # True confirmed, False reverted, None: could not tell (see message)
+    confirmed: bool | None  # True kept, False reverted, None: could not tell (see message)
     message: str
 
 
@@ -61,7 +61,7 @@ def health_checks(result: ApplyResult) -> Text:
     return text
 
 
-class ConfirmScreen(StepScreen):
+class ConfirmScreen(StepScreen[Settled]):
     CSS_PATH = stylesheet("confirm")
     HELP = "confirm"
     BUTTON_ACTIONS: ClassVar[dict[str, str]] = {"keep": "keep", "revert": "revert"}
@@ -151,7 +151,7 @@ class ConfirmScreen(StepScreen):
         countdown = self.query_one(Countdown)
         countdown.stop()
         countdown.update(Text("Decided: no more countdown."))
-        word = {True: "pass", False: "warn", None: "info"}[event.settled.kept]
+        word = {True: "pass", False: "warn", None: "info"}[event.settled.confirmed]
         self.query_one("#outcome", Static).update(line(word, event.settled.message + " F10 goes on."))
         self.query_one("#keep").display = False
         self.query_one("#revert").display = False
@@ -182,8 +182,8 @@ class ConfirmScreen(StepScreen):
         else:
             self.action_revert()
 
-    def current(self) -> object:
+    def current(self) -> Settled | None:
         return self.settled
 
-    def collect(self) -> object:
+    def collect(self) -> Settled | None:
         return self.settled

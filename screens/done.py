@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class Outcome:
     result: ApplyResult
-    kept: bool | None  # confirmed, reverted, or not asked (no confirm-or-revert)
+    confirmed: bool | None  # kept (True), reverted (False), or not asked (no confirm-or-revert)
     message: str  # what confirming or reverting said
     notes: tuple[str, ...]  # the plan's notes: what the operator should know or do afterwards
     root: Path
@@ -35,9 +35,9 @@ def _headline(outcome: Outcome) -> Text:
         return line("fail", result.describe())
     if result.nothing_to_do:
         return line("pass", "Nothing had to change: the files already said what your answers ask.")
-    if outcome.kept is False:
+    if outcome.confirmed is False:
         return line("warn", f"Reverted: {outcome.message}")
-    if outcome.kept is None and result.confirmation is not None:
+    if outcome.confirmed is None and result.confirmation is not None:
         return line("info", outcome.message or "Not settled here.")
     return line("pass", f"{result.describe()} {outcome.message}".strip())
 
@@ -49,7 +49,7 @@ def summary(outcome: Outcome) -> Text:
     if result.written:
         text.append("\nWhat changed\n", style="bold")
         for path in result.written:
-            state = "restored" if result.rolled_back or outcome.kept is False else "written"
+            state = "restored" if result.rolled_back or outcome.confirmed is False else "written"
             text.append(f"  {path} ({state})\n")
     ran = [item for item in result.steps if item.step.kind.value == "action" and item.status.value == "done"]
     for item in ran:
@@ -57,7 +57,7 @@ def summary(outcome: Outcome) -> Text:
     for action in result.irreversible:
         text.append(f"  cannot be undone: {action.title}\n")
     next_steps = [*outcome.notes, *(f"On the target: {action.title}" for action in result.remaining)]
-    if result.ok and outcome.kept is not False and next_steps:
+    if result.ok and outcome.confirmed is not False and next_steps:
         text.append("\nNext steps\n", style="bold")
         for note in next_steps:
             text.append(f"  - {note}\n")
@@ -72,7 +72,7 @@ def summary(outcome: Outcome) -> Text:
     return text
 
 
-class DoneScreen(StepScreen):
+class DoneScreen(StepScreen[str]):
     CSS_PATH = stylesheet("done")
     HELP = "done"
     NEXT_LABEL = "Finish"
@@ -88,5 +88,5 @@ class DoneScreen(StepScreen):
         self.query_one("#summary", DiffView).show(summary(self.outcome))
         self.query_one("#next").focus()
 
-    def collect(self) -> object:
+    def collect(self) -> str | None:
         return "finish"

@@ -20,11 +20,11 @@ from textual.timer import Timer
 from textual.widgets import Static
 
 from screens.base import StepScreen, stylesheet
-from screens.host import VERDICT_WORDS, load_facts
-from screens.session import Banner, HostSource, fixes_in
+from screens.session import Banner
 from screens.widgets.buttons import button
 from screens.widgets.findings import FindingsView
-from screens.widgets.text import line
+from screens.widgets.text import VERDICT_WORDS, line
+from wizard.source import HostSource
 
 if TYPE_CHECKING:
     from wizard.answers import Answers
@@ -56,7 +56,7 @@ class HostChecked(Message):
         self.origin = origin  # where the answers came from, for the operator
 
 
-class HostCheckScreen(StepScreen):
+class HostCheckScreen(StepScreen[HostCheckResult]):
     CSS_PATH = stylesheet("host_check")
     HELP = "host_check"
     BUTTON_ACTIONS: ClassVar[dict[str, str]] = {"recheck": "recheck"}
@@ -115,7 +115,7 @@ class HostCheckScreen(StepScreen):
     def detect(self, *, want_answers: bool) -> None:
         from wizard.diagnosis.diagnose import diagnose
 
-        facts = load_facts(self.source)
+        facts = self.source.load_facts()
         diagnosis = diagnose(facts)
         answers, origin = _answers(facts, self.source) if want_answers else (None, "")
         self.post_message(HostChecked(KnownHost(facts, diagnosis), answers, origin))
@@ -126,6 +126,8 @@ class HostCheckScreen(StepScreen):
             self.ticker = None
         if event.answers is not None:
             self.answers = event.answers
+            from wizard.answers.fixes import fixes_in  # loaded by the detection already
+
             self.in_plan = fixes_in(event.answers)
         self.known = event.host
         self._show(event.host, event.origin)
@@ -153,18 +155,18 @@ class HostCheckScreen(StepScreen):
             line("fail", f"The {name} failed: {type(error).__name__}: {error}. r tries again.")
         )
 
-    def current(self) -> object:
+    def current(self) -> HostCheckResult | None:
         if self.known is None:
             return None
         return HostCheckResult(self.known.facts, self.known.diagnosis, self.answers, dict(self.choices))
 
-    def collect(self) -> object:
+    def collect(self) -> HostCheckResult | None:
         if self.known is None:
             self.notify("The host is still being checked.", severity="warning")
             return None
         return self.current()
 
-    def adopt(self, value: object) -> None:
+    def adopt(self, value: HostCheckResult) -> None:
         # The session took the answers and the ticks: what is ticked here is what the plan includes now.
         self.in_plan = frozenset(self.query_one(FindingsView).chosen)
         self.choices = {}

@@ -91,14 +91,14 @@ class HypervisorScreen(SectionScreen["HypervisorAnswers"]):
             return line("fail", "qemu needs your consent: tick the box above (space), or choose kvm.")
         return None
 
-    def current(self) -> object:
+    def current(self) -> HypervisorAnswers | None:
         from wizard.answers import HypervisorAnswers
 
         qemu = self._chosen() == "qemu"
         consent = qemu and self.query_one("#consent", Checkbox).value
         return HypervisorAnswers(virt_type=self._chosen(), allow_emulation=consent)
 
-    def collect(self) -> object:
+    def collect(self) -> HypervisorAnswers | None:
         problem = self._problem()
         if problem is not None:
             self.query_one("#problem", Static).update(problem)

@@ -171,10 +171,10 @@ class NestedScreen(SectionScreen["NestedAnswers"]):
             extra_flags=_names(self.query_one("#extra_flags", ValidatedField).value),
         )
 
-    def current(self) -> object:
+    def current(self) -> NestedAnswers | None:
         return self._answers()
 
-    def collect(self) -> object:
+    def collect(self) -> NestedAnswers | None:
         answers = self._answers()
         if answers.enabled and self.module is None:
             self.notify("Nested guests are not supported on this architecture: untick it.", severity="error")

@@ -4,20 +4,27 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from functools import partial
+from typing import Protocol, runtime_checkable
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from screens.session import Step
+from screens.registry import Step
+
+
+@runtime_checkable
+class StepJumps(Protocol):
+    """What the palette needs of the app: the steps it may go to now, and going there."""
+
+    def jumpable(self) -> tuple[Step, ...]: ...
+    def jump(self, step: Step) -> None: ...
 
 
 class StepCommands(Provider):
     """The palette's only commands (Textual's own system commands are left out)."""
 
     def _commands(self) -> Iterator[tuple[str, Step]]:
-        from screens.app import WizardApp
-
         app = self.app
-        if isinstance(app, WizardApp):
+        if isinstance(app, StepJumps):
             for step in app.jumpable():
                 yield f"Go to step: {step.label}", step
 
@@ -33,8 +40,6 @@ class StepCommands(Provider):
                 yield Hit(score, matcher.highlight(text), partial(self._go, step))
 
     def _go(self, step: Step) -> None:
-        from screens.app import WizardApp
-
         app = self.app
-        if isinstance(app, WizardApp):
+        if isinstance(app, StepJumps):
             app.call_later(app.jump, step)

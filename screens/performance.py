@@ -51,7 +51,7 @@ class PerformanceScreen(SectionScreen["PerformanceAnswers"]):
     def on_mount(self) -> None:
         self.query_one("#vhost_net").focus()
 
-    def current(self) -> object:
+    def current(self) -> PerformanceAnswers | None:
         from wizard.answers import PerformanceAnswers
 
         return PerformanceAnswers(vhost_net=self.query_one("#vhost_net", Checkbox).value)

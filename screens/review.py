@@ -4,6 +4,7 @@ will be saved. A problem names its step: Enter on it goes there; F9 goes to any 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,7 +16,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from screens.base import StepExit, StepScreen, stylesheet
-from screens.session import Banner, Step
+from screens.session import Banner
 from screens.widgets.diff_view import DiffView, render_lines
 from screens.widgets.text import line
 
@@ -25,15 +26,6 @@ if TYPE_CHECKING:
     from wizard.host.facts import HostFacts
     from wizard.plan.explain import DiffLine
     from wizard.plan.planner import PlanOutcome
-
-STEP_OF_SECTION = {
-    "hypervisor": Step.HYPERVISOR,
-    "storage": Step.STORAGE,
-    "nested": Step.NESTED,
-    "ceph_download": Step.CEPH_DOWNLOAD,
-    "tpm": Step.TPM,
-    "performance": Step.PERFORMANCE,
-}
 
 
 class PlanMade(Message):
@@ -49,7 +41,7 @@ class PlanMade(Message):
         self.answers = answers
 
 
-class ReviewScreen(StepScreen):
+class ReviewScreen(StepScreen["PlanOutcome"]):
     CSS_PATH = stylesheet("review")
     HELP = "review"
     NEXT_LABEL = "Apply"
@@ -63,17 +55,19 @@ class ReviewScreen(StepScreen):
         *,
         live: bool,
         confirm_timeout: float | None,
-        unsettled: tuple[tuple[Step, str], ...] = (),
+        step_of_section: Callable[[str], str],
+        unsettled: tuple[tuple[str, str, str], ...] = (),
     ) -> None:
         super().__init__(banner)
-        self.left_invalid = unsettled  # steps left with a field that is not valid, and its problem
+        self.step_of_section = step_of_section  # the step (its id) that edits a section of the answers
+        self.left_invalid = unsettled  # (step id, its label, problem): steps left with a field not valid
         self.facts = facts
         self.answers = answers
         self.root = root
         self.live = live
         self.confirm_timeout = confirm_timeout
         self.made: PlanMade | None = None
-        self.targets: list[Step] = []
+        self.targets: list[str] = []  # the step each problem listed is solved on (Enter goes there)
 
     def compose_body(self) -> ComposeResult:
         yield Static(
@@ -111,14 +105,12 @@ class ReviewScreen(StepScreen):
     def on_plan_made(self, event: PlanMade) -> None:
         self.made = event
         outcome = event.outcome
-        problems = [f"{step.label}: {problem} (not taken)" for step, problem in self.left_invalid]
+        problems = [f"{label}: {problem} (not taken)" for _step, label, problem in self.left_invalid]
         problems += [f"{item.path or 'plan'}: {item.message}" for item in outcome.problems]
         problems += [f"apply: {item}" for item in (event.preview.problems if event.preview else ())]
-        self.targets = [step for step, _problem in self.left_invalid]
-        self.targets += [
-            STEP_OF_SECTION.get(item.path.split(".", 1)[0], Step.HOST_CHECK) for item in outcome.problems
-        ]
-        self.targets += [Step.HOST_CHECK] * (len(problems) - len(self.targets))
+        self.targets = [step for step, _label, _problem in self.left_invalid]
+        self.targets += [self.step_of_section(item.path.split(".", 1)[0]) for item in outcome.problems]
+        self.targets += [self.step_of_section("")] * (len(problems) - len(self.targets))
         listing = self.query_one("#problems", OptionList)
         listing.set_options(Option(line("fail", text)) for text in problems)
         listing.display = bool(problems)
@@ -185,7 +177,7 @@ class ReviewScreen(StepScreen):
     def worker_failed(self, name: str, error: BaseException | None) -> None:
         self.query_one("#summary", Static).update(line("fail", f"The {name} failed: {error}"))
 
-    def collect(self) -> object:
+    def collect(self) -> PlanOutcome | None:
         made = self.made
         if made is None:
             self.notify("The plan is still being made.", severity="warning")

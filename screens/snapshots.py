@@ -88,7 +88,7 @@ def diff_text(diff: GenerationDiff) -> Text:
     return text
 
 
-class SnapshotsScreen(StepScreen):
+class SnapshotsScreen(StepScreen["ApplyResult"]):
     CSS_PATH = stylesheet("snapshots")
     HELP = "snapshots"
     NEXT_LABEL = "Roll back"
@@ -172,7 +172,7 @@ class SnapshotsScreen(StepScreen):
         self.query_one("#detail", DiffView).show(text)
 
     # -- rollback: preview, question, transaction, then the app's confirm-or-revert ---------------------
-    def collect(self) -> object:
+    def collect(self) -> ApplyResult | None:
         entry = self._selected()
         if self.rolling or entry is None or entry.generation is None:
             return None

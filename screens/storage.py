@@ -158,7 +158,7 @@ class StorageScreen(SectionScreen["StorageAnswers"]):
         built = self.query(f"#{field}").results(ValidatedField)
         return next((widget.value for widget in built), unbuilt)
 
-    def current(self) -> object:
+    def current(self) -> StorageAnswers | None:
         from wizard.answers import StorageAnswers
 
         backend = self.backend()
@@ -174,7 +174,7 @@ class StorageScreen(SectionScreen["StorageAnswers"]):
             rbd_secret_uuid=self._value("rbd_secret_uuid", answers.rbd_secret_uuid),
         )
 
-    def collect(self) -> object:
+    def collect(self) -> StorageAnswers | None:
         for field in self._fields():
             problem = field.problem
             if problem is not None:

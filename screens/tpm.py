@@ -164,7 +164,7 @@ class TpmScreen(SectionScreen["TpmAnswers"]):
         self.verifying = False
         self.query_one("#status", Static).update(line("fail", f"The {name} failed: {error}"))
 
-    def current(self) -> object:
+    def current(self) -> TpmAnswers | None:
         from wizard.answers import TpmAnswers
 
         return TpmAnswers(

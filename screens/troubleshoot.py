@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -16,14 +15,14 @@ from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from screens.base import StepExit, StepScreen, stylesheet
-from screens.host import VERDICT_WORDS, load_facts, ready_root
+from screens.base import HostReady, StepExit, StepScreen, stylesheet
 from screens.rescue_text import fix_line, preview_text, problems_first, recheck_text
-from screens.session import Banner, HostSource
+from screens.session import Banner
 from screens.widgets.buttons import button
 from screens.widgets.findings import FindingsView
 from screens.widgets.rescue_lists import FixList, RescueFindings
-from screens.widgets.text import line
+from screens.widgets.text import VERDICT_WORDS, line
+from wizard.source import HostSource
 
 if TYPE_CHECKING:
     from wizard.diagnosis.findings import Diagnosis
@@ -34,7 +33,7 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class TroubleshootResult:
-    root: Path  # the host's files, ready (a demo's copy is made)
+    source: HostSource  # the host, its files ready (a demo's copy is made)
     facts: HostFacts
     diagnosis: Diagnosis
     plan: Plan | None  # the chosen fixes to apply; None when the screen was left without applying
@@ -52,9 +51,9 @@ class ReportProgressed(Message):
 class ReportMade(Message):
     """The rescue report is built (and, after an apply, the files linted again)."""
 
-    def __init__(self, root: Path, report: RescueReport, recheck: Text | None) -> None:
+    def __init__(self, source: HostSource, report: RescueReport, recheck: Text | None) -> None:
         super().__init__()
-        self.root = root
+        self.source = source
         self.report = report
         self.recheck = recheck
 
@@ -73,7 +72,7 @@ class FixesPlanned(Message):
         self.can_apply = can_apply
 
 
-class TroubleshootScreen(StepScreen):
+class TroubleshootScreen(StepScreen[TroubleshootResult]):
     """The rescue report of this node: known errors in nova-compute's log since its last start and config
     problems with their line numbers among the findings, and the fixes kvm-wizard can apply.
 
@@ -92,19 +91,14 @@ class TroubleshootScreen(StepScreen):
         self,
         banner: Banner,
         source: HostSource,
-        prepare_demo: Callable[[str, Path | None], Path] | None,
         confirm_timeout: float | None,
         *,
         applied: int | None = None,
-        root_ready: Callable[[Path], None] | None = None,
     ) -> None:
         super().__init__(banner)
-        self.source = source
-        self.prepare_demo = prepare_demo
+        self.source = source  # a demo's is made ready (its files copied) by the first report
         self.confirm_timeout = confirm_timeout
         self.applied = applied  # the generation this session applied: the files are linted again to show it
-        self.root_ready = root_ready  # told where a demo's copy is, at once: F2 and the farewell need it
-        self.root: Path | None = (source.root or Path("/")) if source.ready else None
         self.report: RescueReport | None = None
         self.recheck: Text | None = None
         self.refused: Text | None = None  # why the ticked fixes could not be planned
@@ -135,7 +129,7 @@ class TroubleshootScreen(StepScreen):
         # changed, so the report is made again; the ticks are kept.
         if self.report is not None and not self.checking and not self.leaving:
             self.checking = True
-            self.make_report(self.root)
+            self.make_report(self.source)
 
     # -- the report -----------------------------------------------------------------------------------
     def action_recheck(self) -> None:
@@ -143,20 +137,21 @@ class TroubleshootScreen(StepScreen):
             return
         self.checking = True
         self.query_one("#summary", Static).update(line("run", f"Checking {self.source.describe()}..."))
-        self.make_report(self.root)
+        self.make_report(self.source)
 
     @work(thread=True, exclusive=True, exit_on_error=False, name="rescue report", group="report")
-    def make_report(self, root: Path | None) -> None:
+    def make_report(self, source: HostSource) -> None:
         from wizard.rescue.report import build_report
 
-        if root is None:
+        if not source.ready:
             self.post_message(ReportProgressed("Copying the demo host's files"))
-            root = ready_root(self.source, self.prepare_demo)
+            source = source.prepared()
+        root = source.root or Path("/")
         self.post_message(ReportProgressed("Reading the host's facts"))
-        facts = load_facts(self.source)
+        facts = source.load_facts()
         report = build_report(facts, root, progress=self._progressed)
         recheck = recheck_text(root, facts, self.applied) if self.applied is not None else None
-        self.post_message(ReportMade(root, report, recheck))
+        self.post_message(ReportMade(source, report, recheck))
 
     def _progressed(self, text: str) -> None:
         self.post_message(ReportProgressed(text))  # from the worker's thread: post_message is thread-safe
@@ -168,9 +163,9 @@ class TroubleshootScreen(StepScreen):
     def on_report_made(self, event: ReportMade) -> None:
         first = self.report is None
         self.checking = False
-        if self.root is None and self.root_ready is not None:
-            self.root_ready(event.root)
-        self.root = event.root
+        if not self.source.ready:
+            self.post_message(HostReady(event.source))
+        self.source = event.source
         self.report = event.report
         self.recheck = event.recheck
         self.refused = None
@@ -263,7 +258,7 @@ class TroubleshootScreen(StepScreen):
     # -- preview and apply ------------------------------------------------------------------------------
     def action_next(self) -> None:
         report = self.report
-        if report is None or self.root is None:
+        if report is None or self.source.root is None:
             self.notify("One moment: the report is being made.", severity="warning")
             return
         if not self.chosen:
@@ -273,7 +268,7 @@ class TroubleshootScreen(StepScreen):
             return
         self.planning = True
         chosen = [fix.id for fix in report.fixes if fix.id in self.chosen]  # in the report's order
-        self.plan_fixes(report, chosen, self.root)
+        self.plan_fixes(report, chosen, self.source.root)
 
     @work(thread=True, exclusive=True, exit_on_error=False, name="fixes' plan", group="plan")
     def plan_fixes(self, report: RescueReport, chosen: list[str], root: Path) -> None:
@@ -317,9 +312,9 @@ class TroubleshootScreen(StepScreen):
 
     def _previewed(self, plan: Plan, fixes: tuple[str, ...], apply: bool | None) -> None:
         report = self.report
-        if apply and report is not None and self.root is not None:
+        if apply and report is not None and self.source.ready:
             self.leaving = True
-            result = TroubleshootResult(self.root, report.facts, report.diagnosis, plan, fixes)
+            result = TroubleshootResult(self.source, report.facts, report.diagnosis, plan, fixes)
             self.dismiss(StepExit("next", result))
 
     def worker_failed(self, name: str, error: BaseException | None) -> None:
@@ -332,12 +327,12 @@ class TroubleshootScreen(StepScreen):
             self._draw_summary()
 
     # -- leaving ----------------------------------------------------------------------------------------
-    def current(self) -> object:
-        """The prepared root and the facts, kept when the operator jumps to a setup step (no plan)."""
+    def current(self) -> TroubleshootResult | None:
+        """The prepared host and its facts, kept when the operator jumps to a setup step (no plan)."""
         report = self.report
-        if report is None or self.root is None:
+        if report is None or not self.source.ready:
             return None
-        return TroubleshootResult(self.root, report.facts, report.diagnosis, None)
+        return TroubleshootResult(self.source, report.facts, report.diagnosis, None)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Esc is left out of the footer: there is nothing before this screen (the footer is full at 80)."""

@@ -7,7 +7,6 @@ automatic revert. Nothing goes on until an interrupted apply is settled.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -20,10 +19,11 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Button, Static
 
-from screens.base import StepScreen, stylesheet
-from screens.session import Banner, HostSource, Mode
+from screens.base import HostReady, StepScreen, stylesheet
+from screens.session import Banner, Mode
 from screens.widgets.buttons import button
 from screens.widgets.text import heading, line, lines
+from wizard.source import HostSource
 
 if TYPE_CHECKING:
     from wizard.apply.startup import StartupReport
@@ -49,20 +49,20 @@ MODES: dict[Mode, str] = {
 
 @dataclass(frozen=True)
 class WelcomeResult:
-    root: Path  # the host's files, ready (a demo's copy is made)
+    source: HostSource  # the host, its files ready (a demo's copy is made)
 
 
 class StartChecked(Message):
     """The host's files are ready and the engine said what it found on start."""
 
-    def __init__(self, root: Path, report: StartupReport, lines: list[Text]) -> None:
+    def __init__(self, source: HostSource, report: StartupReport, lines: list[Text]) -> None:
         super().__init__()
-        self.root = root
+        self.source = source
         self.report = report
         self.lines = lines
 
 
-class WelcomeScreen(StepScreen):
+class WelcomeScreen(StepScreen[WelcomeResult]):
     CSS_PATH = stylesheet("welcome")
     HELP = "welcome"
     NEXT_LABEL = "Start"
@@ -79,15 +79,10 @@ class WelcomeScreen(StepScreen):
         banner: Banner,
         mode: Mode,
         source: HostSource,
-        prepare_demo: Callable[[str, Path | None], Path] | None = None,
-        root_ready: Callable[[Path], None] | None = None,
     ) -> None:
         super().__init__(banner)
         self.mode = mode
-        self.source = source
-        self.prepare_demo = prepare_demo
-        self.root_ready = root_ready  # told where a demo's copy is, at once: a quit from here prints it
-        self.root: Path | None = source.root if source.ready else None
+        self.source = source  # a demo's is made ready (its files copied) by the start check
         self.report: StartupReport | None = None
 
     def compose_body(self) -> ComposeResult:
@@ -103,9 +98,9 @@ class WelcomeScreen(StepScreen):
     def _where(self) -> Text:
         mode = heading("Mode:", MODES[self.mode])
         host = heading("Host:", self.source.describe())
-        if self.root is None:
+        if not self.source.ready or self.source.root is None:
             return lines(mode, host, heading("Files:", "a throwaway copy (its path is shown when you quit)"))
-        root = "" if self.root == Path("/") else f" under {self.root}"
+        root = "" if self.source.live else f" under {self.source.root}"
         kept = "generations and last answers in /var/lib/kvm-wizard, log in /var/log/kvm-wizard.log"
         return lines(mode, host, heading(f"Kept{root}:", kept))
 
@@ -117,20 +112,17 @@ class WelcomeScreen(StepScreen):
     def check_start(self) -> None:
         from wizard.apply.startup import check_on_start
 
-        root = self.root
-        if root is None:
-            if self.prepare_demo is None:
-                raise RuntimeError("a demo host without a way to copy its files")
-            root = self.prepare_demo(self.source.scenario, self.source.root)
-        report = check_on_start(root)
-        self.post_message(StartChecked(root, report, _describe(report)))
+        source = self.source.prepared()  # a demo's files are copied first
+        report = check_on_start(source.root or Path("/"))
+        self.post_message(StartChecked(source, report, _describe(report)))
 
     def on_start_checked(self, event: StartChecked) -> None:
         from wizard.apply.confirm import mark_revert_reported
 
-        if self.root is None and self.root_ready is not None:
-            self.root_ready(event.root)
-        self.root = event.root
+        if not self.source.ready:
+            self.post_message(HostReady(event.source))
+        self.source = event.source
+        root = event.source.root or Path("/")
         self.report = event.report
         self.working = False
         self.query_one("#where", Static).update(self._where())
@@ -138,7 +130,7 @@ class WelcomeScreen(StepScreen):
             lines(*event.lines) if event.lines else "Nothing unfinished was found."
         )
         if event.report.revert is not None:
-            mark_revert_reported(event.root)
+            mark_revert_reported(root)
         unfinished = event.report.unfinished
         pending = event.report.pending
         offers = {
@@ -163,18 +155,19 @@ class WelcomeScreen(StepScreen):
         self.action_settle(event.button.id or "")
 
     def action_settle(self, how: str) -> None:
-        if self.working or not self.query(f"#{how}") or self.root is None:
+        if self.working or not self.query(f"#{how}") or not self.source.ready:
             return
         self.working = True
         self.query_one("#start", Static).update("Working...")
-        self.settle(self.root, how)
+        self.settle(self.source, how)
 
     @work(thread=True, exclusive=True, exit_on_error=False, name="recovery")
-    def settle(self, root: Path, how: str) -> None:
+    def settle(self, source: HostSource, how: str) -> None:
         from wizard.apply.confirm import confirm, revert_now
         from wizard.apply.recovery import RecoveryDecision, RecoveryError, recover
         from wizard.apply.startup import check_on_start
 
+        root = source.root or Path("/")
         if how in ("complete", "rollback"):
             decision = RecoveryDecision.COMPLETE if how == "complete" else RecoveryDecision.ROLL_BACK
             try:
@@ -188,7 +181,7 @@ class WelcomeScreen(StepScreen):
             text = revert_now(root).message
         report = check_on_start(root)
         found = _describe(report) or [Text("Nothing unfinished is left.")]
-        self.post_message(StartChecked(root, report, [Text(text), *found]))
+        self.post_message(StartChecked(source, report, [Text(text), *found]))
 
     def worker_failed(self, name: str, error: BaseException | None) -> None:
         self.working = False
@@ -204,20 +197,20 @@ class WelcomeScreen(StepScreen):
             return "settle the interrupted change first: complete it or roll it back"
         return ""
 
-    def current(self) -> object:
-        """The prepared root, kept when the operator jumps elsewhere (once nothing unfinished is left)."""
-        if self.root is None or self.report is None or self.report.unfinished is not None:
+    def current(self) -> WelcomeResult | None:
+        """The prepared host, kept when the operator jumps elsewhere (once nothing unfinished is left)."""
+        if not self.source.ready or self.report is None or self.report.unfinished is not None:
             return None
-        return WelcomeResult(self.root)
+        return WelcomeResult(self.source)
 
-    def collect(self) -> object:
-        if self.root is None or self.report is None:
+    def collect(self) -> WelcomeResult | None:
+        if not self.source.ready or self.report is None:
             self.notify("One moment: the host's files are being prepared.", severity="warning")
             return None
         if self.report.unfinished is not None:
             self.notify("Settle the interrupted change first: complete it or roll it back.", severity="error")
             return None
-        return WelcomeResult(self.root)
+        return WelcomeResult(self.source)
 
     def action_back(self) -> None:
         self.notify("This is the first step. ctrl+q quits.")

@@ -3,7 +3,7 @@
 assets/demo/scenarios.toml lists the scenarios (name, title, description) in the order a picker shows
 them. Each scenario has assets/demo/NAME/facts.toml (a HostFacts recording) and assets/demo/NAME/root/, the
 files that differ from assets/demo/_common/root/ (nova.conf, glance-api.conf and ceph.conf, which every
-scenario shares). A scenario's complete tree is the common tree overlaid by its own: make_throwaway_root()
+scenario shares). A scenario's complete tree is the common tree overlaid by its own: make_root()
 builds it in a fresh temporary directory for the wizard to read and write.
 """
 
@@ -89,9 +89,14 @@ def load_demo_facts(scenario: Scenario) -> HostFacts:
     return dataclasses.replace(facts, source=f"demo: {scenario.name}", root=str(scenario.root_path))
 
 
-def make_throwaway_root(scenario: Scenario, parent: Path | None = None) -> Path:
-    """A fresh temporary copy of the scenario's complete tree (common files overlaid by its own)."""
-    target = Path(tempfile.mkdtemp(prefix=f"kvm-wizard-demo-{scenario.name}-", dir=parent))
+def make_root(scenario: Scenario, into: Path | None = None, *, parent: Path | None = None) -> Path:
+    """The scenario's complete tree (common files overlaid by its own), copied into ``into`` (created when
+    missing) or into a new temporary directory (under ``parent`` when given)."""
+    if into is None:
+        target = Path(tempfile.mkdtemp(prefix=f"kvm-wizard-demo-{scenario.name}-", dir=parent))
+    else:
+        target = into
+        target.mkdir(parents=True, exist_ok=True)
     for layer in scenario.layers:
         if layer.is_dir():
             shutil.copytree(layer, target, symlinks=True, dirs_exist_ok=True)

@@ -17,8 +17,8 @@ from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from screens.session import AUTOMATIC_FIXES, FIX_ANSWERS
 from screens.widgets.text import status
+from wizard.answers.fixes import AUTOMATIC_FIXES, FIX_ANSWERS
 
 if TYPE_CHECKING:
     from wizard.diagnosis.findings import Finding

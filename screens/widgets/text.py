@@ -23,6 +23,15 @@ STATUS_WORDS: dict[str, tuple[str, str]] = {
     "undone": ("[UNDO]", "bold yellow"),
 }
 
+# The status word shown before each verdict of the diagnosis (colour only repeats it).
+VERDICT_WORDS = {
+    "ready": "pass",
+    "limited": "warn",
+    "fixable": "warn",
+    "disabled-in-firmware": "fail",
+    "unsupported": "fail",
+}
+
 
 def status(word: str) -> Text:
     label, style = STATUS_WORDS.get(word, (f"[{word.upper()[:4]:^4}]", "bold"))

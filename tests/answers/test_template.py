@@ -10,7 +10,7 @@ import pytest
 
 from wizard.answers import KEYS, Answers, parse_answers
 from wizard.answers.template import render_template, toml_value
-from wizard.demo import load_demo_facts, load_scenario, make_throwaway_root, scenario_names
+from wizard.demo import load_demo_facts, load_scenario, make_root, scenario_names
 from wizard.plan.suggest import suggest_answers
 from wizard.plan.validate import KVM_CAN_WORK, validate_for_host
 
@@ -64,7 +64,7 @@ def test_a_demo_template_parses_back_and_is_valid_on_its_host(name: str, tmp_pat
     template = render_template(suggestion.answers, suggestion.notes, suggestion.header)
     answers = parse_answers(template).answers
     assert answers == suggestion.answers
-    validation = validate_for_host(answers, facts, make_throwaway_root(scenario, parent=tmp_path))
+    validation = validate_for_host(answers, facts, make_root(scenario, parent=tmp_path))
     if validation.diagnosis.verdict.code in KVM_CAN_WORK:
         assert validation.ok, validation.problems
     else:

@@ -17,7 +17,7 @@ from tests.answers.test_migrate import rename_pool
 from tests.plan.conftest import PRODUCT_ANSWERS
 from wizard.answers.migrate import MIGRATIONS, Migration, register
 from wizard.cli import main
-from wizard.demo import load_scenario, make_throwaway_root
+from wizard.demo import load_scenario, make_root
 
 ENTRY = "import sys; from wizard.cli import main; sys.exit(main(sys.argv[1:]))"
 BAD_ANSWERS = 'version = 1\n[storage]\nbackend = "lvm"\nvolume_group = "vg-elsewhere"\n[nested]\nenabled = true\nextra_flags = ["svm"]\n'
@@ -104,7 +104,7 @@ def test_json_reports_the_generation_and_what_is_left_for_the_target(tmp_path: P
 
 @pytest.fixture
 def staging(tmp_path: Path) -> Path:
-    return make_throwaway_root(load_scenario("amd-modules-missing"), parent=tmp_path)
+    return make_root(load_scenario("amd-modules-missing"), parent=tmp_path)
 
 
 def test_bad_answers_are_all_named_and_nothing_is_touched(tmp_path: Path, staging: Path) -> None:
@@ -244,7 +244,7 @@ def test_a_dry_run_needs_no_consent_nor_confirmation_and_changes_nothing(
     tmp_path: Path, as_json: bool
 ) -> None:
     """Without a console, with neither --yes nor --no-confirm: a dry run has nothing to ask about."""
-    root = make_throwaway_root(load_scenario("amd-modules-missing"), tmp_path)
+    root = make_root(load_scenario("amd-modules-missing"), parent=tmp_path)
     before = tree(root)
     arguments = ["--answers", answers_file(tmp_path), "--facts", facts_of("amd-modules-missing")]
     result = kvm_wizard(

@@ -16,7 +16,7 @@ import pytest
 from wizard.apply.transaction import apply_plan
 from wizard.cli import main
 from wizard.commands import CommandRunner
-from wizard.demo import load_scenario, make_throwaway_root
+from wizard.demo import load_scenario, make_root
 from wizard.plan.model import FileEdit, FileKind, Plan
 
 PROJECT = Path(__file__).resolve().parent.parent.parent
@@ -139,7 +139,7 @@ def forms(secret: str) -> list[bytes]:
 
 
 def test_no_planted_secret_reaches_the_bundle(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    root = make_throwaway_root(load_scenario("broken-nova-conf"), tmp_path)
+    root = make_root(load_scenario("broken-nova-conf"), parent=tmp_path)
     (root / "etc/nova/nova.conf").write_text(_common_nova())  # the install guide's secrets, to replace
     plant(root)
     make_generation(root)

@@ -23,7 +23,7 @@ from tests.plan.conftest import PRODUCT_ANSWERS
 from wizard.answers import parse_answers
 from wizard.apply.transaction import apply_plan
 from wizard.commands import CommandRunner
-from wizard.demo import load_demo_facts, load_scenario, make_throwaway_root
+from wizard.demo import load_demo_facts, load_scenario, make_root
 from wizard.export.ansible import export_ansible
 from wizard.plan.planner import make_plan
 
@@ -106,14 +106,14 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
     lines = ["[compute]"]
     for name, facts_vars in NODES.items():
         scenario = load_scenario(name)
-        wizard_root = make_throwaway_root(scenario, parent=base)
+        wizard_root = make_root(scenario, parent=base)
         facts = dataclasses.replace(load_demo_facts(scenario), root=str(wizard_root))
         outcome = make_plan(facts, answers, wizard_root)
         assert outcome.plan is not None, outcome.problems
         result = apply_plan(outcome.plan, wizard_root, runner=CommandRunner())
         assert result.ok, result.describe()
         wizard_roots[name] = wizard_root
-        ansible_roots[name] = make_throwaway_root(scenario, parent=base)
+        ansible_roots[name] = make_root(scenario, parent=base)
         host_vars = {"ansible_connection": "local", "kvm_wizard_root": str(ansible_roots[name]), **facts_vars}
         lines.append(name + "".join(f" {key}={value}" for key, value in host_vars.items()))
     export = export_ansible(answers)

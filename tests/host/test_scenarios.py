@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.host.helpers import demo, find
-from wizard.demo import DemoError, list_scenarios, load_demo_facts, load_scenario, make_throwaway_root
+from wizard.demo import DemoError, list_scenarios, load_demo_facts, load_scenario, make_root
 from wizard.diagnosis.diagnose import diagnose
 from wizard.diagnosis.findings import Status, VerdictCode
 from wizard.host.probe import probe
@@ -140,7 +140,7 @@ def test_every_scenario_has_nova_vg(name: str) -> None:
 def test_recording_agrees_with_the_files(name: str, tmp_path: Path) -> None:
     scenario = load_scenario(name)
     recorded = load_demo_facts(scenario)
-    tree = make_throwaway_root(scenario, tmp_path)
+    tree = make_root(scenario, parent=tmp_path)
     observed = probe(tree, live_device_probe=False)
     shipped = [path for path in observed.files if path.startswith(("/etc/", "/var/log/", "/usr/lib/udev/"))]
     assert "/etc/os-release" in shipped
@@ -151,7 +151,7 @@ def test_recording_agrees_with_the_files(name: str, tmp_path: Path) -> None:
 
 
 def test_throwaway_root_holds_the_common_files(tmp_path: Path) -> None:
-    tree = make_throwaway_root(load_scenario("amd-modules-missing"), tmp_path)
+    tree = make_root(load_scenario("amd-modules-missing"), parent=tmp_path)
     assert tree.parent == tmp_path
     nova = (tree / "etc/nova/nova.conf").read_text(encoding="utf-8")
     for option in ("compute_driver", "force_raw_images", "use_cow_images", "virt_type", "images_type",
@@ -167,7 +167,7 @@ def test_throwaway_root_holds_the_common_files(tmp_path: Path) -> None:
     assert (tree / "etc/ceph/ceph.conf").is_file()
     assert (tree / "etc/modules-load.d").is_dir()
     assert (tree / "var/log/nova/nova-compute.log").is_file()
-    second = make_throwaway_root(load_scenario("amd-modules-missing"), tmp_path)
+    second = make_root(load_scenario("amd-modules-missing"), parent=tmp_path)
     assert second != tree
 
 

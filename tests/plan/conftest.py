@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from wizard.answers import Answers, parse_answers
-from wizard.demo import load_demo_facts, load_scenario, make_throwaway_root
+from wizard.demo import load_demo_facts, load_scenario, make_root
 from wizard.host.facts import HostFacts
 
 PRODUCT_ANSWERS = """\
@@ -58,7 +58,7 @@ def demo_host(tmp_path: Path) -> DemoHost:
 
     def make(name: str) -> tuple[HostFacts, Path]:
         scenario = load_scenario(name)
-        root = make_throwaway_root(scenario, parent=tmp_path)
+        root = make_root(scenario, parent=tmp_path)
         return dataclasses.replace(load_demo_facts(scenario), root=str(root)), root
 
     return make

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from wizard.demo import load_demo_facts, load_scenario, make_throwaway_root
+from wizard.demo import load_demo_facts, load_scenario, make_root
 from wizard.host.facts import FileRead, HostFacts
 from wizard.host.ini_record import record_ini
 
@@ -27,7 +27,7 @@ def host(tmp_path: Path) -> Host:
     def make(
         scenario: str = "intel-ready", nova: str | None = None, log: tuple[str, ...] = ()
     ) -> tuple[HostFacts, Path]:
-        root = make_throwaway_root(load_scenario(scenario), tmp_path)
+        root = make_root(load_scenario(scenario), parent=tmp_path)
         facts = dataclasses.replace(load_demo_facts(load_scenario(scenario)), root=str(root))
         files = dict(facts.files)
         if nova is not None:

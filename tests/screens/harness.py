@@ -17,18 +17,24 @@ from textual.worker import WorkerCancelled, WorkerFailed
 
 from screens import console
 from screens.base import StepExit, stylesheet
-from screens.session import Banner, HostSource, Session
+from screens.session import Banner, Session
 from screens.widgets.title_bar import TitleBar
-from wizard.cli.tui import prepare_demo
+from wizard.demo import load_scenario, make_root
 from wizard.host.facts import HostFacts
+from wizard.source import HostSource
 
 TIMEOUT = 10.0
+
+
+def demo_files(scenario: str, into: Path) -> Path:
+    """A demo host's files, copied into ``into``."""
+    return make_root(load_scenario(scenario), into)
 
 
 def demo_session(root: Path, scenario: str = "intel-ready", **extra: Any) -> Session:
     """A demo session whose files will be copied into ``root`` (which must not exist yet)."""
     source = HostSource("demo", root, scenario=scenario, ready=False)
-    return Session(mode="demo", source=source, prepare_demo=prepare_demo, **extra)
+    return Session(mode="demo", source=source, **extra)
 
 
 class ScreenApp(App[None]):
@@ -49,7 +55,7 @@ class ScreenApp(App[None]):
         self.push_screen(self.make(), self.exits.append)
 
     @property
-    def exit_value(self) -> StepExit:
+    def exit_value(self) -> StepExit[Any]:
         assert self.exits, "the screen was not left"
         value = self.exits[-1]
         assert isinstance(value, StepExit)

@@ -17,17 +17,18 @@ from assets import asset_path
 from screens import console
 from screens.app import WizardApp
 from screens.base import StepScreen
-from screens.session import HostSource, Session, Step
+from screens.registry import Step
+from screens.session import Session
 from screens.widgets.help import HelpScreen
 from screens.widgets.quit_confirm import QuitScreen
-from tests.screens.harness import demo_facts, demo_session, screen_name, screen_text, shows, until
+from tests.screens.harness import demo_facts, demo_files, demo_session, screen_name, screen_text, shows, until
 from tests.screens.plans import demo_plan
 from wizard.apply.generations import generations_under
-from wizard.cli.tui import prepare_demo
 from wizard.diagnosis.diagnose import diagnose
 from wizard.plan.model import Action, Reason
 from wizard.plan.planner import make_plan
 from wizard.plan.suggest import suggest_answers
+from wizard.source import HostSource
 
 
 async def to_step(pilot: Pilot[Any], app: WizardApp, name: str) -> None:
@@ -138,7 +139,7 @@ async def test_a_signal_ends_an_idle_wizard(tmp_path: Path) -> None:
 
 
 async def test_quitting_during_an_apply_waits_for_it_and_reverts_it(tmp_path: Path) -> None:
-    root = prepare_demo("intel-ready", tmp_path / "root")
+    root = demo_files("intel-ready", tmp_path / "root")
     before = (root / "etc/nova/nova.conf").read_bytes()
     facts = demo_facts("intel-ready")
     answers = suggest_answers(facts, "test").answers
@@ -174,9 +175,7 @@ async def test_quitting_during_an_apply_waits_for_it_and_reverts_it(tmp_path: Pa
 
 
 async def test_rescue_opens_the_troubleshoot_view(tmp_path: Path) -> None:
-    session = Session(
-        mode="rescue", source=HostSource("live", prepare_demo("intel-ready", tmp_path / "root"))
-    )
+    session = Session(mode="rescue", source=HostSource("live", demo_files("intel-ready", tmp_path / "root")))
     app = WizardApp(session, "console")
     async with app.run_test(size=(80, 24)) as pilot:
         await to_step(pilot, app, "TroubleshootScreen")
@@ -186,7 +185,6 @@ async def test_rescue_opens_the_troubleshoot_view(tmp_path: Path) -> None:
 
 async def test_demo_without_a_name_opens_the_picker(tmp_path: Path) -> None:
     session = Session(mode="demo", source=HostSource("demo", tmp_path / "root", ready=False))
-    session.prepare_demo = prepare_demo
     app = WizardApp(session, "console")
     async with app.run_test(size=(80, 24)) as pilot:
         await to_step(pilot, app, "DemoPickerScreen")
@@ -197,12 +195,12 @@ async def test_demo_without_a_name_opens_the_picker(tmp_path: Path) -> None:
     assert (tmp_path / "root/etc/nova/nova.conf").is_file()
 
 
-def screen_classes() -> list[type[StepScreen]]:
+def screen_classes() -> list[type[StepScreen[Any]]]:
     import importlib
 
-    from screens.session import Step as Steps
+    from screens.registry import Step as Steps
 
-    classes: list[type[StepScreen]] = []
+    classes: list[type[StepScreen[Any]]] = []
     for step in Steps:
         module = importlib.import_module(f"screens.{step.value}")
         classes += [
@@ -216,7 +214,7 @@ def screen_classes() -> list[type[StepScreen]]:
 
 
 @pytest.mark.parametrize("screen", screen_classes(), ids=lambda screen: screen.__name__)
-def test_each_screen_has_its_help_and_its_own_stylesheet(screen: type[StepScreen]) -> None:
+def test_each_screen_has_its_help_and_its_own_stylesheet(screen: type[StepScreen[Any]]) -> None:
     help_text = asset_path("help", f"{screen.HELP}.md").read_text(encoding="utf-8")
     assert help_text.startswith("# ")
     assert console.outside_portable(help_text) == set(), "help must draw on a Linux console"
@@ -247,9 +245,7 @@ async def test_on_this_host_it_checks_the_host_itself_and_changes_nothing() -> N
 
 
 async def test_rescue_can_go_into_the_setup_steps(tmp_path: Path) -> None:
-    session = Session(
-        mode="rescue", source=HostSource("live", prepare_demo("intel-ready", tmp_path / "root"))
-    )
+    session = Session(mode="rescue", source=HostSource("live", demo_files("intel-ready", tmp_path / "root")))
     app = WizardApp(session, "console")
     async with app.run_test(size=(80, 24)) as pilot:
         await to_step(pilot, app, "TroubleshootScreen")

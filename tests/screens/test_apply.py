@@ -7,14 +7,13 @@ from pathlib import Path
 from textual.widgets import RichLog
 
 from screens.apply import ApplyScreen
-from tests.screens.harness import ScreenApp, banner, screen_text, shows, until
+from tests.screens.harness import ScreenApp, banner, demo_files, screen_text, shows, until
 from tests.screens.plans import demo_plan, with_failing_action
 from wizard.apply.results import ApplyResult
-from wizard.cli.tui import prepare_demo
 
 
 async def test_each_step_is_shown_and_the_result_given_back(tmp_path: Path) -> None:
-    root = prepare_demo("intel-ready", tmp_path / "root")
+    root = demo_files("intel-ready", tmp_path / "root")
     plan = demo_plan(root)
     app = ScreenApp(lambda: ApplyScreen(banner("Apply"), plan, root, None))
     async with app.run_test(size=(80, 24)) as pilot:
@@ -33,7 +32,7 @@ async def test_each_step_is_shown_and_the_result_given_back(tmp_path: Path) -> N
 
 
 async def test_a_failure_shows_the_rollback_and_the_commands_output(tmp_path: Path) -> None:
-    root = prepare_demo("intel-ready", tmp_path / "root")
+    root = demo_files("intel-ready", tmp_path / "root")
     before = (root / "etc/nova/nova.conf").read_bytes()
     plan = with_failing_action(demo_plan(root))
     app = ScreenApp(lambda: ApplyScreen(banner("Apply"), plan, root, None))
@@ -55,7 +54,7 @@ async def test_a_failure_shows_the_rollback_and_the_commands_output(tmp_path: Pa
 
 
 async def test_it_cannot_be_left_while_it_runs(tmp_path: Path) -> None:
-    root = prepare_demo("intel-ready", tmp_path / "root")
+    root = demo_files("intel-ready", tmp_path / "root")
     plan = demo_plan(root)
     app = ScreenApp(lambda: ApplyScreen(banner("Apply"), plan, root, None))
     async with app.run_test(size=(80, 24)) as pilot:

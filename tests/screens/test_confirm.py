@@ -5,19 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 
 from screens.confirm import ConfirmScreen, Settled
-from tests.screens.harness import ScreenApp, banner, shows, until
+from tests.screens.harness import ScreenApp, banner, demo_files, shows, until
 from tests.screens.plans import demo_plan
 from wizard.apply.confirm import pending_confirmation
 from wizard.apply.results import ApplyResult
 from wizard.apply.transaction import apply_plan
-from wizard.cli.tui import prepare_demo
 from wizard.commands import CommandRunner
 
 NOVA = "etc/nova/nova.conf"
 
 
 def applied(tmp_path: Path, timeout: float) -> tuple[Path, bytes, ApplyResult]:
-    root = prepare_demo("intel-ready", tmp_path / "root")
+    root = demo_files("intel-ready", tmp_path / "root")
     before = (root / NOVA).read_bytes()
     result = apply_plan(demo_plan(root), root, runner=CommandRunner(), confirm_timeout=timeout)
     assert result.ok
@@ -39,7 +38,7 @@ async def test_keep_it(tmp_path: Path) -> None:
         await until(pilot, lambda: app.exits)
     settled = app.exit_value.value
     assert isinstance(settled, Settled)
-    assert settled.kept is True
+    assert settled.confirmed is True
     assert pending_confirmation(root) is None
     assert (root / NOVA).read_bytes() != before
 
@@ -54,7 +53,7 @@ async def test_revert_now(tmp_path: Path) -> None:
         await until(pilot, lambda: app.exits)
     settled = app.exit_value.value
     assert isinstance(settled, Settled)
-    assert settled.kept is False
+    assert settled.confirmed is False
     assert (root / NOVA).read_bytes() == before
 
 
@@ -70,7 +69,7 @@ async def test_time_up_reverts(tmp_path: Path) -> None:
     settled = app.exit_value.value
     # Reverted here, or by the watcher a moment before (then nothing waited any more): reverted either way.
     assert isinstance(settled, Settled)
-    assert settled.kept in (False, None)
+    assert settled.confirmed in (False, None)
     assert pending_confirmation(root) is None
     assert (root / NOVA).read_bytes() == before
 

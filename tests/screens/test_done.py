@@ -5,15 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from screens.done import DoneScreen, Outcome
-from tests.screens.harness import ScreenApp, banner, screen_text, shows, until
+from tests.screens.harness import ScreenApp, banner, demo_files, screen_text, shows, until
 from tests.screens.plans import demo_plan
 from wizard.apply.transaction import apply_plan
-from wizard.cli.tui import prepare_demo
 from wizard.commands import CommandRunner
 
 
 async def test_generation_changes_next_steps_and_undo(tmp_path: Path) -> None:
-    root = prepare_demo("intel-ready", tmp_path / "root")
+    root = demo_files("intel-ready", tmp_path / "root")
     plan = demo_plan(root)
     result = apply_plan(plan, root, runner=CommandRunner())
     outcome = Outcome(result, None, "", plan.notes, root, live=False)

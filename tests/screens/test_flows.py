@@ -14,21 +14,22 @@ from textual.pilot import Pilot
 from screens.app import WizardApp
 from screens.confirm import ConfirmScreen
 from screens.host_check import HostCheckScreen
+from screens.registry import Step
 from screens.review import ReviewScreen
-from screens.session import HostSource, Session, Step
+from screens.session import Session
 from screens.troubleshoot import TroubleshootScreen
 from screens.welcome import WelcomeScreen
 from screens.widgets.plan_preview import PlanPreviewScreen
 from tests.oslo_reader import read_with_oslo
-from tests.screens.harness import demo_facts, demo_session, screen_name, screen_text, shows, until
+from tests.screens.harness import demo_facts, demo_files, demo_session, screen_name, screen_text, shows, until
 from tests.screens.plans import demo_plan, with_failing_action
 from wizard.apply.generations import generations_under
-from wizard.cli.tui import prepare_demo
 from wizard.demo import scenario_names
 from wizard.diagnosis.diagnose import diagnose
 from wizard.host.profile import HostProfile
 from wizard.plan.validate import KVM_CAN_WORK
 from wizard.rescue.report import review_files
+from wizard.source import HostSource
 
 ORDER = (
     "WelcomeScreen",
@@ -111,7 +112,7 @@ async def test_the_whole_wizard_on_a_demo_host(scenario: str, tmp_path: Path) ->
 def rescue_session(root: Path, scenario: str) -> Session:
     """`kvm-wizard rescue --demo SCENARIO --root ROOT`: the Troubleshoot view on a demo's copy."""
     source = HostSource("demo", root, scenario=scenario, ready=False)
-    return Session(mode="rescue", source=source, prepare_demo=prepare_demo, confirm_timeout=60)
+    return Session(mode="rescue", source=source, confirm_timeout=60)
 
 
 async def fix_and_confirm(pilot: Pilot[Any], app: WizardApp, preview: str) -> None:
@@ -219,7 +220,7 @@ async def test_a_rollback_from_troubleshoot_brings_the_problems_back(tmp_path: P
 async def test_a_rescue_demo_has_its_snapshots_at_once() -> None:
     """`kvm-wizard rescue --demo NAME`: Troubleshoot makes the throwaway copy, so F2 works before leaving it."""
     source = HostSource("demo", None, scenario="kvm-permissions", ready=False)
-    app = WizardApp(Session(mode="rescue", source=source, prepare_demo=prepare_demo), "console")
+    app = WizardApp(Session(mode="rescue", source=source), "console")
     try:
         async with app.run_test(size=(80, 24)) as pilot:
             await at(pilot, app, "TroubleshootScreen")
@@ -269,7 +270,7 @@ async def test_a_rollback_from_done_in_rescue_goes_back_to_troubleshoot(tmp_path
 
 
 async def test_a_failed_rescue_apply_says_esc_goes_back_to_troubleshoot(tmp_path: Path) -> None:
-    root = prepare_demo("broken-nova-conf", tmp_path / "root")
+    root = demo_files("broken-nova-conf", tmp_path / "root")
     plan = with_failing_action(demo_plan(root, "broken-nova-conf"))
     session = Session(mode="rescue", source=HostSource("live", root), plan=plan, fixes=("a-fix",))
     app = WizardApp(session, "console", Step.APPLY)

@@ -7,9 +7,8 @@ from pathlib import Path
 from textual.widgets import OptionList
 
 from screens.host_check import HostCheckResult, HostCheckScreen
-from screens.session import HostSource
-from tests.screens.harness import ScreenApp, banner, shows, until
-from wizard.cli.tui import prepare_demo
+from tests.screens.harness import ScreenApp, banner, demo_files, shows, until
+from wizard.source import HostSource
 
 
 def host_check(scenario: str, root: Path | None = None) -> HostCheckScreen:
@@ -62,7 +61,7 @@ async def test_space_adds_a_fix_to_the_plan_and_the_line_says_so() -> None:
 
 
 async def test_r_checks_again_and_saved_answers_are_the_start(tmp_path: Path) -> None:
-    root = prepare_demo("intel-ready", tmp_path / "root")
+    root = demo_files("intel-ready", tmp_path / "root")
     state = root / "var/lib/kvm-wizard"
     state.mkdir(parents=True)
     (state / "answers.toml").write_text(
@@ -109,7 +108,7 @@ async def test_the_detail_is_reached_with_tab_and_scrolled_with_the_keys() -> No
 
 async def test_space_on_a_fix_the_plan_always_has_says_so() -> None:
     """[fix: in plan] comes with virt_type kvm: space explains that, not that there is no fix."""
-    from screens.session import AUTOMATIC_FIXES
+    from wizard.answers.fixes import AUTOMATIC_FIXES
 
     source = HostSource("demo", None, scenario="kvm-permissions")
     app = ScreenApp(

@@ -11,8 +11,8 @@ from textual.pilot import Pilot
 from textual.widgets import Checkbox, RadioButton
 
 from screens.app import WizardApp
+from screens.registry import Step
 from screens.review import ReviewScreen
-from screens.session import Step
 from tests.screens.harness import demo_session, screen_name, screen_text, shows, until
 from tests.screens.test_app import past_welcome
 

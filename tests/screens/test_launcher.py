@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from screens.session import DEFAULT_CONFIRM_TIMEOUT, HostSource
+from screens.session import DEFAULT_CONFIRM_TIMEOUT
+from tests.screens.harness import demo_files
 from wizard.cli import _merge_shared_options, build_parser
 from wizard.cli.common import UsageError
-from wizard.cli.tui import _choose, confirm_timeout, prepare_demo, run
+from wizard.cli.tui import _choose, confirm_timeout, run
+from wizard.source import HostSource
 
 
 def arguments(**values: object) -> argparse.Namespace:
@@ -25,7 +27,13 @@ def test_this_host_a_root_a_recording_and_a_demo(tmp_path: Path) -> None:
     assert _choose(arguments(facts=str(facts))) == ("setup", HostSource("facts", Path("/"), facts_path=facts))
     mode, source = _choose(arguments(demo="intel-ready", root=str(tmp_path / "new")))
     assert mode == "demo"
-    assert source == HostSource("demo", tmp_path / "new", scenario="intel-ready", ready=False)
+    assert source == HostSource(
+        "demo",
+        tmp_path / "new",
+        scenario="intel-ready",
+        scenario_title="Intel server, ready for KVM",
+        ready=False,
+    )
     assert _choose(arguments(demo="", mode="rescue"))[0] == "rescue"
 
 
@@ -51,7 +59,7 @@ def test_a_demo_is_never_copied_over_other_files(tmp_path: Path) -> None:
 
 
 def test_a_demo_copy_has_the_common_and_its_own_files(tmp_path: Path) -> None:
-    root = prepare_demo("amd-modules-missing", tmp_path / "root")
+    root = demo_files("amd-modules-missing", tmp_path / "root")
     assert (root / "etc/nova/nova.conf").is_file()  # from the common tree
     assert (root / "etc/modules-load.d/bonding.conf").is_file()  # the scenario's own
 

@@ -6,11 +6,10 @@ from pathlib import Path
 
 from textual.widgets import OptionList
 
+from screens.registry import Step, step_of_section
 from screens.review import ReviewScreen
-from screens.session import Step
-from tests.screens.harness import ScreenApp, banner, demo_facts, screen_text, shows, until
+from tests.screens.harness import ScreenApp, banner, demo_facts, demo_files, screen_text, shows, until
 from wizard.answers import Answers, StorageAnswers
-from wizard.cli.tui import prepare_demo
 from wizard.plan.planner import PlanOutcome
 
 SECRET = "S3cret-Pass"
@@ -18,7 +17,15 @@ SECRET = "S3cret-Pass"
 
 def review(root: Path, answers: Answers, scenario: str = "intel-ready") -> ReviewScreen:
     facts = demo_facts(scenario)
-    return ReviewScreen(banner("Review"), facts, answers, root, live=False, confirm_timeout=120)
+    return ReviewScreen(
+        banner("Review"),
+        facts,
+        answers,
+        root,
+        live=False,
+        confirm_timeout=120,
+        step_of_section=step_of_section,
+    )
 
 
 def with_a_secret_next_to_a_change(root: Path) -> Path:
@@ -32,7 +39,7 @@ def with_a_secret_next_to_a_change(root: Path) -> Path:
 
 
 async def test_every_change_with_its_reason_secrets_masked_and_the_answers_file(tmp_path: Path) -> None:
-    root = with_a_secret_next_to_a_change(prepare_demo("kvm-permissions", tmp_path / "root"))
+    root = with_a_secret_next_to_a_change(demo_files("kvm-permissions", tmp_path / "root"))
     app = ScreenApp(lambda: review(root, Answers(), "kvm-permissions"))
     async with app.run_test(size=(80, 24)) as pilot:
         await shows(pilot, "[PASS] The answers are valid here.")
@@ -54,7 +61,7 @@ async def test_every_change_with_its_reason_secrets_masked_and_the_answers_file(
 
 
 async def test_a_problem_names_its_key_and_enter_goes_to_its_step(tmp_path: Path) -> None:
-    root = prepare_demo("intel-ready", tmp_path / "root")
+    root = demo_files("intel-ready", tmp_path / "root")
     answers = Answers(storage=StorageAnswers(backend="lvm", volume_group="missing-vg"))
     app = ScreenApp(lambda: review(root, answers))
     async with app.run_test(size=(80, 24)) as pilot:

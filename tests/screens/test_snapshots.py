@@ -6,19 +6,18 @@ from pathlib import Path
 
 from screens.snapshots import SnapshotsScreen
 from screens.widgets.quit_confirm import QuitScreen
-from tests.screens.harness import ScreenApp, banner, screen_text, shows, until
+from tests.screens.harness import ScreenApp, banner, demo_files, screen_text, shows, until
 from tests.screens.plans import demo_plan
 from wizard.apply.confirm import confirm
 from wizard.apply.results import ApplyResult
 from wizard.apply.transaction import apply_plan
-from wizard.cli.tui import prepare_demo
 from wizard.commands import CommandRunner
 
 NOVA = "etc/nova/nova.conf"
 
 
 async def test_list_compare_and_roll_back(tmp_path: Path) -> None:
-    root = prepare_demo("intel-ready", tmp_path / "root")
+    root = demo_files("intel-ready", tmp_path / "root")
     before = (root / NOVA).read_bytes()
     assert apply_plan(demo_plan(root), root, runner=CommandRunner()).ok
     app = ScreenApp(lambda: SnapshotsScreen(banner("Snapshots"), root, live=False, confirm_timeout=60))
@@ -43,7 +42,7 @@ async def test_list_compare_and_roll_back(tmp_path: Path) -> None:
 
 
 async def test_no_generations_yet_and_esc_closes(tmp_path: Path) -> None:
-    root = prepare_demo("intel-ready", tmp_path / "root")
+    root = demo_files("intel-ready", tmp_path / "root")
     app = ScreenApp(lambda: SnapshotsScreen(banner("Snapshots"), root, live=False))
     async with app.run_test(size=(80, 24)) as pilot:
         await shows(pilot, "No generations yet")

@@ -19,16 +19,17 @@ from textual.widgets import Input
 from textual.worker import WorkerCancelled, WorkerFailed
 
 from screens.app import WizardApp
-from screens.session import HostSource, Session, Step
-from tests.screens.harness import demo_facts, screen_text
+from screens.registry import Step
+from screens.session import Session
+from tests.screens.harness import demo_facts, demo_files, screen_text
 from tests.screens.test_flows import ready
 from wizard.answers import Answers, HypervisorAnswers, NestedAnswers, StorageAnswers
 from wizard.apply.transaction import apply_plan
-from wizard.cli.tui import prepare_demo
 from wizard.commands import CommandRunner
 from wizard.diagnosis.diagnose import diagnose
 from wizard.plan.planner import make_plan
 from wizard.plan.suggest import suggest_answers
+from wizard.source import HostSource
 
 SnapCompare = Callable[..., bool]
 FIXED = Path("/tmp/kvm-wizard-svg")  # a fixed path: roots are shown on some screens
@@ -43,7 +44,7 @@ def _remove_the_fixed_roots() -> Iterator[None]:
 def fixed_root(name: str, scenario: str) -> Path:
     root = FIXED / name
     shutil.rmtree(root, ignore_errors=True)
-    return prepare_demo(scenario, root)
+    return demo_files(scenario, root)
 
 
 def session(name: str, scenario: str, answers: Answers | None = None, *, known: bool = True) -> Session:

@@ -9,16 +9,14 @@ from rich.text import Text
 from textual.pilot import Pilot
 from textual.widgets import OptionList
 
-from screens.host import load_facts
-from screens.session import HostSource
 from screens.troubleshoot import TroubleshootResult, TroubleshootScreen
 from screens.widgets.plan_preview import PlanPreviewScreen
 from screens.widgets.rescue_lists import RescueFindings
-from tests.screens.harness import ScreenApp, banner, screen_text, shows, until
+from tests.screens.harness import ScreenApp, banner, demo_files, screen_text, shows, until
 from wizard.apply.transaction import apply_plan
-from wizard.cli.tui import prepare_demo
 from wizard.commands import CommandRunner
 from wizard.rescue.report import build_report
+from wizard.source import HostSource
 
 URGENT = (
     "nova-conf-inline-comment:libvirt.virt_type",
@@ -29,7 +27,7 @@ LOGDIR = "nova-conf-renamed-option:DEFAULT.logdir"
 
 
 def troubleshoot(source: HostSource, applied: int | None = None) -> TroubleshootScreen:
-    return TroubleshootScreen(banner("Troubleshoot"), source, prepare_demo, 60, applied=applied)
+    return TroubleshootScreen(banner("Troubleshoot"), source, 60, applied=applied)
 
 
 def demo(root: Path, scenario: str = "broken-nova-conf") -> HostSource:
@@ -90,7 +88,8 @@ async def test_the_report_with_the_urgent_fixes_ticked_then_untick_preview_and_a
     assert exit.direction == "next"
     result = exit.value
     assert isinstance(result, TroubleshootResult)
-    assert result.root == root
+    assert result.source.root == root
+    assert result.source.ready
     assert result.plan is not None
     assert [edit.path for edit in result.plan.edits] == ["/etc/nova/nova.conf"]
     assert sorted(result.fixes) == sorted(URGENT)  # named in the generation's summary
@@ -120,9 +119,9 @@ async def test_space_on_a_finding_ticks_the_fix_that_answers_it(tmp_path: Path) 
 
 
 async def test_a_host_with_nothing_left_to_fix(tmp_path: Path) -> None:
-    root = prepare_demo("intel-ready", tmp_path / "root")
+    root = demo_files("intel-ready", tmp_path / "root")
     source = HostSource("demo", root, scenario="intel-ready")
-    report = build_report(load_facts(source), root)
+    report = build_report(source.load_facts(), root)
     assert report.fixes  # the optional ones: applied here first, so that nothing is left
     assert apply_plan(report.plan([fix.id for fix in report.fixes]), root, runner=CommandRunner()).ok
     app = ScreenApp(lambda: troubleshoot(source))
@@ -153,9 +152,9 @@ async def test_fixes_that_cannot_be_planned_are_a_message_not_a_crash(tmp_path: 
 
 
 async def test_after_an_apply_the_files_are_linted_again(tmp_path: Path) -> None:
-    root = prepare_demo("broken-nova-conf", tmp_path / "root")
+    root = demo_files("broken-nova-conf", tmp_path / "root")
     source = HostSource("demo", root, scenario="broken-nova-conf")
-    report = build_report(load_facts(source), root)
+    report = build_report(source.load_facts(), root)
     result = apply_plan(report.plan(), root, runner=CommandRunner())
     assert result.ok
     app = ScreenApp(lambda: troubleshoot(source, applied=result.generation))

@@ -6,20 +6,18 @@ import subprocess
 import sys
 from pathlib import Path
 
-from screens.session import Banner, HostSource
+from screens.session import Banner
 from screens.welcome import WelcomeResult, WelcomeScreen
 from tests.apply.conftest import REPOSITORY, child_environment
 from tests.apply.scenario import make_root
 from tests.screens.harness import ScreenApp, shows, until
-from wizard.cli.tui import prepare_demo
+from wizard.source import HostSource
 
 BANNER = Banner("Welcome", "Step 1 of 12", "DEMO intel-ready")
 
 
 def welcome(root: Path) -> WelcomeScreen:
-    return WelcomeScreen(
-        BANNER, "demo", HostSource("demo", root, scenario="intel-ready", ready=False), prepare_demo
-    )
+    return WelcomeScreen(BANNER, "demo", HostSource("demo", root, scenario="intel-ready", ready=False))
 
 
 async def test_the_demo_is_copied_and_start_gives_its_root(tmp_path: Path) -> None:
@@ -35,7 +33,7 @@ async def test_the_demo_is_copied_and_start_gives_its_root(tmp_path: Path) -> No
         await pilot.press("f10")
         await until(pilot, lambda: app.exits)
     assert app.exit_value.direction == "next"
-    assert app.exit_value.value == WelcomeResult(root)
+    assert app.exit_value.value == WelcomeResult(HostSource("demo", root, scenario="intel-ready"))
 
 
 async def test_an_interrupted_apply_must_be_settled_first(tmp_path: Path) -> None:
@@ -53,7 +51,7 @@ async def test_an_interrupted_apply_must_be_settled_first(tmp_path: Path) -> Non
         await shows(pilot, "Nothing unfinished")
         await pilot.press("f10")
         await until(pilot, lambda: app.exits)
-    assert app.exit_value.value == WelcomeResult(root)
+    assert app.exit_value.value == WelcomeResult(HostSource("live", root))
     assert not (root / "var/lib/kvm-wizard/journal").exists()
 
 
@@ -81,7 +79,8 @@ def interrupted(root: Path) -> None:
 async def test_no_step_can_be_jumped_to_before_an_interrupted_apply_is_settled(tmp_path: Path) -> None:
     """F9 and the palette would skip the Welcome's question: they wait until the apply is settled."""
     from screens.app import WizardApp
-    from screens.session import Session, Step
+    from screens.registry import Step
+    from screens.session import Session
 
     root = make_root(tmp_path / "root")
     interrupted(root)

@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
             "--json needs --yes and either --no-confirm or --confirm-timeout S (nothing can be asked)"
         )
     out = sys.stderr if args.json else sys.stdout
-    host = load_host(args, writable_demo=True)
+    host = load_host(args, keep_copy=True)
     if host is None:
         return EXIT_OK
     if args.demo:

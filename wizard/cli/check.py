@@ -1,7 +1,7 @@
 """kvm-wizard check: diagnose this host (or a recording, or a demo host) for KVM and Nova.
 
 Exit status: 0 when the verdict is ``ready``, 1 otherwise, 2 on usage or input errors. The JSON form
-(``--json``) is documented in wizard/host/findings.py.
+(``--json``) is documented in wizard/diagnosis/findings.py.
 """
 
 from __future__ import annotations
@@ -29,33 +29,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     # Imported here: the parser of every command is built on each start, the engine only when used.
+    from wizard.cli.host import host_source
     from wizard.diagnosis.diagnose import diagnose
     from wizard.diagnosis.findings import VerdictCode, diagnosis_to_json
-    from wizard.host.facts import FactsError, load_facts, save_facts
+    from wizard.host.facts import save_facts
+    from wizard.source import SourceError
 
-    demo = getattr(args, "demo", None)
-    if demo is not None and args.root:
+    if getattr(args, "demo", None) is not None and args.root:
         raise UsageError("--root cannot be combined with --demo: a demo host brings its own files")
     if args.facts and args.root:
         raise UsageError("--root cannot be combined with --facts: a recording already holds what was read")
-    if demo is not None:
-        from wizard.cli.host import demo_facts
-
-        facts = demo_facts(demo)
-        if facts is None:
-            return EXIT_OK
-    elif args.facts:
-        try:
-            facts = load_facts(Path(args.facts))
-        except FactsError as error:
-            raise UsageError(str(error)) from None
-    else:
-        from wizard.host.probe import probe
-
-        root = Path(args.root) if args.root else Path("/")
-        if not root.is_dir():
-            raise UsageError(f"--root {root}: not a directory")
-        facts = probe(root.resolve() if args.root else root)
+    source = host_source(args)
+    if source is None:
+        return EXIT_OK
+    try:
+        facts = source.load_facts()  # a demo's or a recording's facts need no copy of its files
+    except SourceError as error:
+        raise UsageError(str(error)) from None
     if args.save_facts:
         try:
             save_facts(facts, Path(args.save_facts))

@@ -76,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
     from wizard.rescue.report import build_report
 
     out = sys.stderr if args.json else sys.stdout
-    host = load_host(args, writable_demo=args.apply_fixes)
+    host = load_host(args, keep_copy=args.apply_fixes)
     if host is None:
         return EXIT_OK
     if args.demo and args.apply_fixes:

@@ -64,7 +64,7 @@ from pathlib import Path
 
 from wizard.cli.common import EXIT_OK, EXIT_PROBLEMS, UsageError, add_host_arguments, print_json, use_color
 from wizard.commands import CommandRunner
-from wizard.host.facts import FactsError, HostFacts, load_facts
+from wizard.host.facts import HostFacts
 from wizard.tpm.live import detect_live
 from wizard.tpm.status import TpmStatus, build_status, status_to_json
 from wizard.tpm.verify import StepProgress, StepStatus
@@ -98,22 +98,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _load(args: argparse.Namespace) -> tuple[HostFacts, bool] | None:
-    if args.demo:
-        from wizard.cli.host import demo_facts
+    from wizard.cli.host import host_source
+    from wizard.source import SourceError
 
-        if args.root:
-            raise UsageError("--root cannot be combined with --demo: a demo host brings its own files")
-        facts = demo_facts(args.demo)  # a recording: its TPM is not reachable from here, so not verified
-        return None if facts is None else (facts, False)
-    root = Path(args.root) if args.root else Path("/")
-    if args.root and not root.is_dir():
-        raise UsageError(f"--root {args.root}: not a directory")
-    if args.facts:
+    if args.demo and args.root:
+        raise UsageError("--root cannot be combined with --demo: a demo host brings its own files")
+    source = host_source(args)
+    if source is None:
+        return None  # --demo list
+    if source.kind != "live":
+        # A recording or a demo host: its TPM is not reachable from here, so it is not verified.
         try:
-            return load_facts(Path(args.facts)), False
-        except FactsError as error:
+            return source.load_facts(), False
+        except SourceError as error:
             raise UsageError(str(error)) from None
-    return detect_live(root), root.resolve() == Path("/")
+    return detect_live(source.root or Path("/")), source.live
 
 
 def run(args: argparse.Namespace) -> int:

@@ -16,15 +16,15 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from wizard.cli.common import EXIT_OK, UsageError
 
+# For the type checker: the launcher imports the screens only once the terminal is known to be usable.
 if TYPE_CHECKING:
-    from screens.session import HostSource, Mode
+    from screens.session import Mode
+    from wizard.source import HostSource
 
 
 def run(args: argparse.Namespace) -> int:
@@ -42,9 +42,7 @@ def run(args: argparse.Namespace) -> int:
     from screens.app import WizardApp
     from screens.session import Session
 
-    session = Session(
-        mode=mode, source=source, prepare_demo=prepare_demo, confirm_timeout=confirm_timeout(args)
-    )
+    session = Session(mode=mode, source=source, confirm_timeout=confirm_timeout(args))
     app = WizardApp(session, profile)
     result = app.run()
     for line in app.farewell:
@@ -66,69 +64,12 @@ def confirm_timeout(args: argparse.Namespace) -> float | None:
 
 
 def _choose(args: argparse.Namespace) -> tuple[Mode, HostSource]:
-    from screens.session import HostSource
+    from wizard.cli.host import host_source
 
-    demo = getattr(args, "demo", None)
-    root_arg = getattr(args, "root", None)
-    facts_arg = getattr(args, "facts", None)
+    source = host_source(args)
+    if source is None:
+        raise SystemExit(EXIT_OK)  # --demo list
     rescue = getattr(args, "mode", "") == "rescue"
-    if demo is not None:
-        if facts_arg:
-            raise UsageError("--facts cannot be combined with --demo: a demo host brings its own facts")
-        if demo == "list":
-            _list_scenarios()
-            raise SystemExit(EXIT_OK)
-        if demo:
-            _check_scenario(demo)
-        into = None
-        if root_arg:
-            into = Path(root_arg).absolute()
-            if into.exists() and (not into.is_dir() or any(into.iterdir())):
-                raise UsageError(
-                    f"--root {root_arg} with --demo: the demo's files are copied into it, so it "
-                    "must be an empty directory or not exist yet"
-                )
-        source = HostSource("demo", into, scenario=demo, ready=False)
+    if source.kind == "demo":
         return ("rescue" if rescue else "demo"), source
-    root = Path(root_arg).absolute() if root_arg else Path("/")
-    if not root.is_dir():
-        raise UsageError(f"--root {root_arg}: not a directory")
-    mode: Mode = "rescue" if rescue else "setup"
-    if facts_arg:
-        facts = Path(facts_arg)
-        if not facts.is_file():
-            raise UsageError(f"--facts {facts_arg}: no such file")
-        return mode, HostSource("facts", root, facts_path=facts)
-    return mode, HostSource("live", root)
-
-
-def _check_scenario(name: str) -> None:
-    from assets import asset_path
-
-    if asset_path("demo", name, "facts.toml").is_file() and "/" not in name and not name.startswith("_"):
-        return
-    from wizard.demo import scenario_names
-
-    raise UsageError(f"no demo scenario {name!r}; the scenarios are: {', '.join(scenario_names())}")
-
-
-def _list_scenarios() -> None:
-    from wizard.demo import list_scenarios
-
-    for scenario in list_scenarios():
-        print(f"{scenario.name:20} {scenario.title}")
-
-
-def prepare_demo(name: str, into: Path | None) -> Path:
-    """Copy a scenario's files (the common tree, then its own) into ``into``, or into a new temporary
-    directory; the wizard then reads and writes only there."""
-    from wizard.demo import load_scenario, make_throwaway_root
-
-    scenario = load_scenario(name)
-    if into is None:
-        return make_throwaway_root(scenario)
-    into.mkdir(parents=True, exist_ok=True)
-    for layer in scenario.layers:
-        if layer.is_dir():
-            shutil.copytree(layer, into, symlinks=True, dirs_exist_ok=True)
-    return into
+    return ("rescue" if rescue else "setup"), source

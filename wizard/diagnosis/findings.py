@@ -11,7 +11,7 @@ raising ``schema``::
       },
       "findings": [                       # in the order an operator should act on them
         {
-          "id": "kvm-device-permissions", # stable kebab-case id (table in wizard/host/diagnose.py)
+          "id": "kvm-device-permissions", # stable kebab-case id (table in wizard/diagnosis/diagnose.py)
           "status": "pass" | "warn" | "fail" | "info" | "unknown",
           "title": "one line",
           "detail": "more explanation, may be empty",
