@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import platform
 import sys
@@ -11,25 +10,20 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from bench import engine, ui
 from bench.measure import Result
 
 DEFAULT_JSON = Path(__file__).parent / "results" / "latest.json"
 
 
 def suites() -> dict[str, Callable[[int], list[Result]]]:
-    from bench import engine
-
     found: dict[str, Callable[[int], list[Result]]] = {
         "check": lambda runs: [engine.bench_check_process(runs)],
         "probe": lambda runs: [engine.bench_probe(runs)],
         "plan": engine.bench_plan_and_round_trip,
         "apply": engine.bench_apply_and_rollback,
     }
-    from importlib.util import find_spec
-
-    if find_spec("bench.ui") is not None:  # the UI benchmarks arrive with the Textual wizard
-        ui = importlib.import_module("bench.ui")
-        found.update(ui.SUITES)
+    found.update(ui.SUITES)
     return found
 
 

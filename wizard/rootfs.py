@@ -69,3 +69,12 @@ def resolve(root: Path, path: str) -> tuple[Path, str]:
             resolved.append(part)
     system_path = "/" + "/".join(resolved)
     return under(root, system_path), system_path
+
+
+def locate(root: Path, path: str) -> Path:
+    """Where ``path`` is on disk, the symlinks of its directories followed as in :func:`resolve`, a symlink at
+    its end left alone (for lstat and readlink). Raises PathEscapeError as resolve does."""
+    clean = _clean(path)
+    if root == Path("/") or clean.parent == clean:
+        return under(root, str(clean))
+    return resolve(root, str(clean.parent))[0] / clean.name

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import stat
 import subprocess
 import sys
@@ -175,3 +176,25 @@ def test_bundle_does_not_import_textual(tmp_path: Path) -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=PROJECT, check=False
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_the_bundle_reads_host_files_only_inside_the_root(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    outside = tmp_path / "outside.conf"
+    outside.write_text("[DEFAULT]\ndebug = OUTSIDE-THE-ROOT\n")
+    root = make_root(load_scenario("intel-ready"), parent=tmp_path)
+    nova = root / "etc/nova/nova.conf"
+    nova.unlink()
+    nova.symlink_to(outside)  # absolute: taken inside the root, where nothing is
+    log = root / "var/log/nova/nova-compute.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.unlink(missing_ok=True)
+    os.mkfifo(log)  # a FIFO where the log should be must not stall the bundle
+    out = tmp_path / "bundle.tar.gz"
+    assert main(["bundle", "--root", str(root), "-o", str(out)]) == 0
+    capsys.readouterr()
+    found = members(out)
+    assert not [name for name, data in found.items() if b"OUTSIDE-THE-ROOT" in data]
+    assert "config/etc/nova/nova.conf" not in found
+    assert b"not a regular file (fifo)" in found["logs/var/log/nova/nova-compute.log.unreadable"]

@@ -7,14 +7,12 @@ import os
 import re
 import subprocess
 import sys
-import types
 from pathlib import Path
 
 import pexpect
 import pytest
 
 from wizard.cli import main
-from wizard.cli.rescue import tui_available
 from wizard.files.ini import IniDocument
 
 PROJECT = Path(__file__).resolve().parent.parent.parent
@@ -57,27 +55,20 @@ def test_json_report(capsys: pytest.CaptureFixture[str]) -> None:
     assert "+images_volume_group = nova-vg" in fix["diff"]
 
 
-def test_without_the_tui_rescue_prints_the_report(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr("wizard.cli.rescue.find_spec", lambda name: None)
-    assert not tui_available()
-    code, out, _ = run(capsys, "--demo", "kvm-permissions")
-    assert code == 1
-    assert "Let QEMU and nova open /dev/kvm (group kvm, mode 0660)" in out
+def test_without_a_terminal_rescue_points_at_the_report(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "--demo", "kvm-permissions")
+    assert code == 2
+    assert "needs a terminal; without one use kvm-wizard rescue --report" in err
 
 
-def test_with_the_tui_rescue_opens_its_troubleshooting_view(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_rescue_opens_its_troubleshooting_view(monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[str] = []
-    launcher = types.ModuleType("wizard.cli.tui")
 
     def fake_run(args: object) -> int:
         seen.append(str(getattr(args, "mode", "")))
         return 0
 
-    launcher.run = fake_run  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "wizard.cli.tui", launcher)
-    monkeypatch.setattr("wizard.cli.rescue.find_spec", lambda name: object())
+    monkeypatch.setattr("wizard.cli.tui.run", fake_run)
     assert main(["rescue", "--demo", "intel-ready"]) == 0
     assert seen == ["rescue"]
 

@@ -78,6 +78,20 @@ def test_probe_of_a_tree_records_contents_and_failures(tmp_path: Path) -> None:
     assert log.count("Starting compute node") == 3
 
 
+def test_probe_stats_nothing_through_a_directory_linked_out_of_the_root(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    (outside / "dev").mkdir(parents=True)
+    (outside / "dev/kvm").write_text("outside\n")
+    (outside / "dev/tpm0").symlink_to("/outside-the-root")
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / "dev").symlink_to(outside / "dev")  # absolute: taken inside the root, where it leads nowhere
+    facts = probe(root)
+    assert facts.stats["/dev/kvm"].exists is False
+    assert facts.stats["/dev/tpm0"].exists is False
+    assert "/outside-the-root" not in facts_to_toml(facts)
+
+
 def test_probe_never_changes_the_tree(tmp_path: Path) -> None:
     root = _tree(tmp_path / "root")
     before = _snapshot(root)

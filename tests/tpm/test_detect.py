@@ -13,7 +13,8 @@ from wizard.host.facts import (
     facts_from_toml,
     facts_to_toml,
 )
-from wizard.tpm import TpmKind, detect_live, detect_tpm
+from wizard.host.probe import probe_tpm
+from wizard.tpm import TpmKind, detect_tpm
 from wizard.tpm.detect import FIRMWARE_HINT
 
 ENOENT = "ENOENT: No such file or directory"
@@ -167,7 +168,7 @@ def test_nothing_recorded_is_unknown() -> None:
     assert "record the host again" in detection.problems[0]
 
 
-def test_detect_live_reads_a_fake_root(tmp_path: Path) -> None:
+def test_probe_tpm_reads_a_fake_root(tmp_path: Path) -> None:
     tpm0 = tmp_path / "sys/class/tpm/tpm0"
     (tpm0 / "device").mkdir(parents=True)
     (tpm0 / "tpm_version_major").write_text("2\n")
@@ -182,7 +183,7 @@ def test_detect_live_reads_a_fake_root(tmp_path: Path) -> None:
     tool.write_text("#!/bin/sh\n")
     tool.chmod(0o755)
 
-    facts = detect_live(tmp_path, environment={"TPM2TOOLS_TCTI": "swtpm:port=1"})
+    facts = probe_tpm(tmp_path, environment={"TPM2TOOLS_TCTI": "swtpm:port=1"})
     assert facts.root == str(tmp_path)
     assert facts.executables["tpm2"] == "/usr/bin/tpm2"
     assert facts.executables["swtpm"] == ""
@@ -193,6 +194,85 @@ def test_detect_live_reads_a_fake_root(tmp_path: Path) -> None:
     detection = detect_tpm(facts)
     assert detection.kind is TpmKind.TPM2
     assert "Neither /dev/tpmrm0 nor /dev/tpm0 exists" in detection.warnings[0]
+
+
+ESCAPED = "ESCAPED-7f3a"  # in every file outside the root: it must never show up in what the probe records
+
+
+def _outside(base: Path) -> Path:
+    """A host tree outside the root, with a TPM 2.0, its tools and accounts: what an escaping read would see."""
+    files = {
+        "class/tpm/tpm0/tpm_version_major": f"2\n{ESCAPED}\n",
+        "class/tpm/tpm0/device/description": f"TPM 2.0 Device {ESCAPED}\n",
+        "class/tpm/tpm0/device/caps": f"TCG version: 2.0 {ESCAPED}\n",
+        "etc/passwd": f"root:x:0:0::/root:/bin/sh\ntss:x:102:109:{ESCAPED}:/var/lib/tpm:/bin/false\n",
+        "etc/group": f"root:x:0:\ntss:x:109:{ESCAPED}\n",
+        "etc/os-release": f"ID={ESCAPED}\n",
+        "proc/cpuinfo": f"processor\t: 0\nflags\t\t: fpu hypervisor {ESCAPED}\n",
+        "dev/tpm0": ESCAPED,
+        "dev/tpmrm0": ESCAPED,
+    }
+    for relative, text in files.items():
+        (base / relative).parent.mkdir(parents=True, exist_ok=True)
+        (base / relative).write_text(text)
+    (base / "class/tpmrm/tpmrm0").mkdir(parents=True)
+    (base / "class/tpm/tpm0/device/driver").symlink_to(f"../../../../bus/{ESCAPED}")
+    for tool in ("tpm2", "swtpm", "swtpm_setup"):
+        (base / "bin" / tool).parent.mkdir(exist_ok=True)
+        (base / "bin" / tool).write_text(f"#!/bin/sh\n# {ESCAPED}\n")
+        (base / "bin" / tool).chmod(0o755)
+    return base
+
+
+def _link(root: Path, path: str, target: Path) -> None:
+    (root / path).parent.mkdir(parents=True, exist_ok=True)
+    (root / path).symlink_to(target)  # absolute, to a real path outside the root
+
+
+def _nothing_escaped(facts: HostFacts) -> None:
+    assert ESCAPED not in facts_to_toml(facts)
+    assert facts.executables["tpm2"] == facts.executables["swtpm"] == ""
+    assert facts.text("/etc/passwd") is None
+    assert facts.text("/etc/os-release") is None
+    assert facts.text("/proc/cpuinfo") is None
+
+
+def test_no_tpm_read_follows_an_entry_linked_out_of_the_root(tmp_path: Path) -> None:
+    outside = _outside(tmp_path / "outside")
+    root = tmp_path / "root"
+    _link(root, "sys/class/tpm/tpm0", outside / "class/tpm/tpm0")
+    _link(root, "sys/class/tpmrm/tpmrm0", outside / "class/tpmrm/tpmrm0")
+    for path in ("etc/passwd", "etc/group", "etc/os-release", "proc/cpuinfo", "dev/tpmrm0"):
+        _link(root, path, outside / path)
+    for tool in ("tpm2", "swtpm", "swtpm_setup"):
+        _link(root, f"usr/bin/{tool}", outside / "bin" / tool)
+
+    facts = probe_tpm(root, environment={})
+    _nothing_escaped(facts)
+    # The entries are in the root; what they point at, taken inside the root as a chroot would, is not.
+    assert facts.listing("/sys/class/tpm") == ("tpm0",)
+    for attribute in ("tpm_version_major", "device/description", "device/caps"):
+        assert (facts.files[f"/sys/class/tpm/tpm0/{attribute}"].error or "").startswith("ENOENT")
+    assert facts.stats["/sys/class/tpm/tpm0/device/driver"].exists is False
+    assert facts.stats["/dev/tpmrm0"].kind == "symlink"  # the link itself (lstat), never its target
+    detection = detect_tpm(facts)
+    assert detection.devices[0].driver == ""
+    assert detection.devices[0].description == ""
+
+
+def test_no_tpm_read_follows_a_directory_linked_out_of_the_root(tmp_path: Path) -> None:
+    outside = _outside(tmp_path / "outside")
+    root = tmp_path / "root"
+    for path, target in (("sys/class", "class"), ("etc", "etc"), ("proc", "proc"), ("dev", "dev")):
+        _link(root, path, outside / target)
+    _link(root, "usr/bin", outside / "bin")
+
+    facts = probe_tpm(root, environment={})
+    _nothing_escaped(facts)
+    assert (facts.dirs["/sys/class/tpm"].error or "").startswith("ENOENT")
+    assert facts.stats["/dev/tpm0"].exists is False
+    assert facts.stats["/dev/tpmrm0"].exists is False
+    assert detect_tpm(facts).kind is TpmKind.NONE
 
 
 def test_no_modprobe_is_suggested_on_a_kernel_that_cannot_load_modules() -> None:

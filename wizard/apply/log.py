@@ -2,61 +2,24 @@
 
 from __future__ import annotations
 
-import importlib
 import os
-import re
 import shlex
 import sys
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import cast
 
 from wizard.apply.state import LOG_FILE
 from wizard.rootfs import PathEscapeError, resolve
-
-_SECRET_OPTION = re.compile(
-    r"^(?P<lead>\s*[#;]?\s*)(?P<key>[\w.-]*(?:password|passwd|secret|token|credential|_key|auth_key)[\w.-]*)"
-    r"(?P<sep>\s*[=:]\s*)(?P<value>\S.*)$",
-    re.IGNORECASE,
-)
-_URL_CREDENTIALS = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^:/@\s]*):(?P<password>[^@/\s]+)@")
-
-
-def _fallback_mask(text: str) -> str:
-    """Masks secret INI options and URL passwords until wizard.secrets exists."""
-    lines = []
-    for line in text.split("\n"):
-        match = _SECRET_OPTION.match(line)
-        masked = f"{match['lead']}{match['key']}{match['sep']}****" if match else line
-        lines.append(_URL_CREDENTIALS.sub(r"\g<scheme>\g<user>:****@", masked))
-    return "\n".join(lines)
-
-
-def _load_masker() -> Callable[[str], str]:
-    # wizard.secrets is written concurrently; looked up by name so this module works before and after it lands.
-    try:
-        module = importlib.import_module("wizard.secrets")
-    except ImportError:
-        return _fallback_mask
-    return cast("Callable[[str], str]", module.mask_text)
+from wizard.secrets import mask_ini_text, mask_text
 
 
 def mask(text: str) -> str:
     """The one masking function every log line, diff line and shown answer goes through."""
-    return _MASK(text)
-
-
-_MASK = _load_masker()
+    return mask_text(text)
 
 
 def mask_file_lines(kind: str, lines: list[str]) -> list[str]:
     """The lines of a file of ``kind`` with secret values masked; INI files by their option schema."""
-    try:
-        module = importlib.import_module("wizard.secrets")
-        mask_ini_text = cast("Callable[[str, str], str]", module.mask_ini_text)
-    except (ImportError, AttributeError):
-        return [mask(line) for line in lines]
     if kind not in ("nova.conf", "glance-api.conf"):
         return [mask(line) for line in lines]
     masked = mask_ini_text(kind, "".join(f"{line}\n" for line in lines)).split("\n")[:-1]

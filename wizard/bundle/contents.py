@@ -18,10 +18,11 @@ from wizard.apply.generations import (
 )
 from wizard.apply.state import LOG_FILE, state_paths
 from wizard.bundle.masking import mask_facts
+from wizard.host.collect import read_under
 from wizard.host.facts import HostFacts, facts_to_toml
 from wizard.host.ini_record import RECORDED_CONFIGS, mask_config_text
 from wizard.rescue.report import RescueReport, report_to_json
-from wizard.rootfs import PathEscapeError, resolve
+from wizard.rootfs import PathEscapeError
 from wizard.secrets import mask_text
 
 LOGS = ("/var/log/nova/nova-compute.log", "/var/log/libvirt/libvirtd.log", LOG_FILE)
@@ -43,12 +44,7 @@ def _text(name: str, text: str) -> Member:
 def _read(root: Path, path: str, *, tail: int | None = None) -> tuple[bytes | None, str | None]:
     """A file under the root (its last ``tail`` bytes), or why it could not be read (None, None: absent)."""
     try:
-        on_disk, _ = resolve(root, path)
-        with on_disk.open("rb") as stream:
-            if tail is not None:
-                size = stream.seek(0, 2)
-                stream.seek(max(0, size - tail))
-            return stream.read(), None
+        return read_under(root, path, tail=tail), None
     except FileNotFoundError:
         return None, None
     except (OSError, PathEscapeError) as error:

@@ -169,13 +169,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run_wizard(args: argparse.Namespace) -> int:
-    from importlib.util import find_spec
+    from wizard.cli import tui  # lazy, as each command's module: a headless command never loads the launcher
 
-    if find_spec("screens.app") is None:
-        raise UsageError("the interactive wizard is not part of this build yet; try: kvm-wizard check")
-    launcher = importlib.import_module("wizard.cli.tui")
-    result: int = launcher.run(args)
-    return result
+    return tui.run(args)
 
 
 if __name__ == "__main__":  # pragma: no cover

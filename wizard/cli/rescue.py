@@ -1,6 +1,6 @@
 """kvm-wizard rescue: the wizard's troubleshooting view, or headless: the rescue report and its fixes.
 
-    kvm-wizard rescue                     the troubleshooting view of the TUI (without it: the report as text)
+    kvm-wizard rescue                     the troubleshooting view of the TUI (it needs a terminal)
     kvm-wizard rescue --report [--json]   verdict, problems with their line numbers, the fixes on offer
     kvm-wizard rescue --apply-fixes [--fix ID ...] [--yes] [--no-confirm | --confirm-timeout S]
                                           preview the fixes (explained diff, secrets masked), then apply them
@@ -15,11 +15,10 @@ wizard/rescue/report.py (report_to_json).
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
-from importlib.util import find_spec
 from typing import TYPE_CHECKING, TextIO
 
+from wizard.cli import tui
 from wizard.cli.common import EXIT_OK, EXIT_PROBLEMS, UsageError, print_json, use_color
 
 if TYPE_CHECKING:
@@ -66,12 +65,10 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--json goes with the report, not with --apply-fixes")
     if args.fix and not args.apply_fixes:
         raise UsageError("--fix chooses what --apply-fixes applies: add --apply-fixes")
-    if not (args.report or args.json or args.apply_fixes) and tui_available():
+    if not (args.report or args.json or args.apply_fixes):
         # The TUI opens on its troubleshooting view; it builds the same report in a worker.
         args.mode = "rescue"
-        launcher = importlib.import_module("wizard.cli.tui")
-        result: int = launcher.run(args)
-        return result
+        return tui.run(args)
     from wizard.cli.host import load_host
     from wizard.rescue.report import build_report
 
@@ -96,11 +93,6 @@ def run(args: argparse.Namespace) -> int:
     from wizard.diagnosis.findings import VerdictCode
 
     return EXIT_OK if report.verdict.code is VerdictCode.READY else EXIT_PROBLEMS
-
-
-def tui_available() -> bool:
-    """The TUI and its launcher are part of this build (they land apart: both are needed)."""
-    return find_spec("screens.app") is not None and find_spec("wizard.cli.tui") is not None
 
 
 def _chosen(report: RescueReport, wanted: list[str] | None) -> list[str]:

@@ -65,7 +65,7 @@ from pathlib import Path
 from wizard.cli.common import EXIT_OK, EXIT_PROBLEMS, UsageError, add_host_arguments, print_json, use_color
 from wizard.commands import CommandRunner
 from wizard.host.facts import HostFacts
-from wizard.tpm.live import detect_live
+from wizard.host.probe import probe_tpm
 from wizard.tpm.status import TpmStatus, build_status, status_to_json
 from wizard.tpm.verify import StepProgress, StepStatus
 
@@ -112,7 +112,7 @@ def _load(args: argparse.Namespace) -> tuple[HostFacts, bool] | None:
             return source.load_facts(), False
         except SourceError as error:
             raise UsageError(str(error)) from None
-    return detect_live(source.root or Path("/")), source.live
+    return probe_tpm(source.root or Path("/")), source.live
 
 
 def run(args: argparse.Namespace) -> int:

@@ -64,6 +64,8 @@ MODPROBE_DIRS = ("/etc/modprobe.d", "/run/modprobe.d", "/usr/lib/modprobe.d", "/
 UDEV_RULES_DIRS = ("/etc/udev/rules.d", "/run/udev/rules.d", "/usr/lib/udev/rules.d", "/lib/udev/rules.d")
 NOVA_LOGS = ("/var/log/nova/nova-compute.log", "/var/log/libvirt/libvirtd.log")
 KERNEL_LOG_FILES = ("/var/log/kern.log", "/var/log/messages")
+SYSFS_TPM = "/sys/class/tpm"
+SYSFS_TPMRM = "/sys/class/tpmrm"
 
 Keep = Callable[[str], tuple[str, bool]]
 
@@ -195,10 +197,14 @@ def _third_field(line: str) -> int:
         return -1
 
 
-def read_distribution(collector: Collector) -> None:
-    """os-release and where modules and their options are configured."""
+def read_os_release(collector: Collector) -> None:
     if collector.read("/etc/os-release") is None:
         collector.read("/usr/lib/os-release")
+
+
+def read_distribution(collector: Collector) -> None:
+    """os-release and where modules and their options are configured."""
+    read_os_release(collector)
     collector.read("/etc/modules")
     seen: set[tuple[int, int]] = set()
     for directory in MODULE_LOAD_DIRS:
@@ -249,13 +255,13 @@ def read_firmware(collector: Collector) -> None:
 
 
 def read_tpm(collector: Collector) -> None:
-    """TPM devices in sysfs (the same keys wizard.tpm's own small probe records)."""
-    for name in collector.listdir("/sys/class/tpm"):
-        collector.read(f"/sys/class/tpm/{name}/tpm_version_major")
-        collector.read(f"/sys/class/tpm/{name}/device/description")
-        collector.read(f"/sys/class/tpm/{name}/device/caps")
-        collector.stat(f"/sys/class/tpm/{name}/device/driver")
-    collector.listdir("/sys/class/tpmrm")
+    """TPM devices in sysfs."""
+    for name in collector.listdir(SYSFS_TPM):
+        collector.read(f"{SYSFS_TPM}/{name}/tpm_version_major")
+        collector.read(f"{SYSFS_TPM}/{name}/device/description")
+        collector.read(f"{SYSFS_TPM}/{name}/device/caps")
+        collector.stat(f"{SYSFS_TPM}/{name}/device/driver")
+    collector.listdir(SYSFS_TPMRM)
 
 
 def _keep_ini(file_kind: str) -> Keep:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import gzip
 import os
 import stat as stat_module
@@ -35,6 +36,40 @@ def _kind(mode: int) -> str:
     return "other"
 
 
+class NotRegularFileError(OSError):
+    """A FIFO, a device or a socket where a regular file should be."""
+
+    def __init__(self, path: str, kind: str) -> None:
+        super().__init__(errno.EINVAL, f"not a regular file ({kind})", path)
+
+
+def read_under(root: Path, path: str, *, tail: int | None = None) -> bytes:
+    """The bytes of the regular file ``path`` of the system at ``root`` (its last ``tail`` bytes when given).
+
+    The one reader of host files: symlinks are followed inside the root (one leading out of it raises
+    rootfs.PathEscapeError), something other than a regular file raises NotRegularFileError instead of
+    stalling the reader, and at most MAX_READ_BYTES are read. Other failures raise OSError.
+    """
+    disk = path if root == Path("/") else str(rootfs.resolve(root, path)[0])
+    # O_NONBLOCK: a FIFO or a device where a file should be must not stall the reader.
+    fd = os.open(disk, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        status = os.fstat(fd)
+        if stat_module.S_ISDIR(status.st_mode):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), path)
+        if not stat_module.S_ISREG(status.st_mode):
+            raise NotRegularFileError(path, _kind(status.st_mode))
+    except BaseException:
+        os.close(fd)
+        raise
+    with os.fdopen(fd, "rb") as stream:
+        if tail is not None:
+            if status.st_size > tail:
+                stream.seek(status.st_size - tail)
+            return stream.read(tail)
+        return stream.read(MAX_READ_BYTES)
+
+
 class Collector:
     """Everything read under one root, keyed by the path as seen inside the root."""
 
@@ -57,29 +92,20 @@ class Collector:
         return str(rootfs.resolve(self.root, path)[0])
 
     def _under(self, path: str) -> str:
-        """Where ``path`` is on disk, without following a symlink at its end (for lstat and readlink)."""
-        return path if self.live_root else str(rootfs.under(self.root, path))
+        """Where ``path`` is on disk, without following a symlink at its end (for lstat and readlink); the
+        symlinks of its directories are followed inside the root."""
+        return path if self.live_root else str(rootfs.locate(self.root, path))
 
     # --- reading ----------------------------------------------------------------------------------------
 
     def read_bytes(self, path: str, *, tail: int | None = None) -> bytes | None:
         """Raw bytes of a file (its last ``tail`` bytes when given), or None with the failure recorded."""
         try:
-            disk = self.disk_path(path)
-            # O_NONBLOCK: a FIFO or a device where a file should be must not stall the probe.
-            fd = os.open(disk, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-            with os.fdopen(fd, "rb") as stream:
-                status = os.fstat(fd)
-                if not stat_module.S_ISREG(status.st_mode):
-                    self.files[path] = FileRead(error=f"EINVAL: not a regular file ({_kind(status.st_mode)})")
-                    return None
-                if tail is not None:
-                    if status.st_size > tail:
-                        stream.seek(status.st_size - tail)
-                    return stream.read(tail)
-                return stream.read(MAX_READ_BYTES)
+            return read_under(self.root, path, tail=tail)
         except rootfs.PathEscapeError as error:
             self.files[path] = FileRead(error=f"ELOOP: {error}")
+        except NotRegularFileError as error:
+            self.files[path] = FileRead(error=f"EINVAL: {error.strerror}")
         except OSError as error:
             self.files[path] = FileRead(error=describe_error(error))
         return None
@@ -123,11 +149,14 @@ class Collector:
 
     def stat(self, path: str) -> PathStat:
         try:
-            result = os.lstat(self._under(path))
+            on_disk = self._under(path)
+            result = os.lstat(on_disk)
         except FileNotFoundError:
             found = PathStat(exists=False)
         except NotADirectoryError:
             found = PathStat(exists=False)
+        except rootfs.PathEscapeError as error:
+            found = PathStat(exists=False, error=f"ELOOP: {error}")
         except OSError as error:
             found = PathStat(exists=False, error=describe_error(error))
         else:
@@ -136,7 +165,7 @@ class Collector:
             target = ""
             if kind == "symlink":
                 try:
-                    target = os.readlink(self._under(path))
+                    target = os.readlink(on_disk)
                 except OSError:
                     target = ""
             found = PathStat(

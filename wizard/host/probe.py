@@ -17,14 +17,16 @@ Conventions of the record it makes:
 from __future__ import annotations
 
 import os
+import shutil
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from threading import Thread
 
 from wizard.commands import CommandRunner
 from wizard.host import areas
 from wizard.host.collect import Collector
-from wizard.host.facts import CommandRun, HostFacts, KvmApiProbe, PathStat, UdevDevice
+from wizard.host.facts import CommandRun, DirList, HostFacts, KvmApiProbe, PathStat, UdevDevice
 from wizard.host.live import (
     MSR_AMD_VM_CR,
     MSR_INTEL_FEATURE_CONTROL,
@@ -36,6 +38,7 @@ from wizard.host.live import (
 from wizard.host.parsing import parse_cpuinfo
 
 X86_MACHINES = frozenset({"x86_64", "i686", "i586", "i386"})
+ENVIRONMENT = ("TPM2TOOLS_TCTI",)  # the variables recorded: where tpm2-tools look for the TPM
 
 
 def probe(
@@ -100,7 +103,52 @@ def probe(
         msr_error=msr_error,
         udev=udev,
         udev_error=udev_error,
-        environment={key: os.environ[key] for key in ("TPM2TOOLS_TCTI",) if key in os.environ},
+        environment={key: os.environ[key] for key in ENVIRONMENT if key in os.environ},
+        probe_errors=tuple(collector.errors),
+        probe_seconds=round(time.perf_counter() - started, 4),
+    )
+
+
+def probe_tpm(root: Path = Path("/"), environment: Mapping[str, str] | None = None) -> HostFacts:
+    """Observe, under ``root``, only what TPM detection, tpm2-tools and the vTPM assessment read
+    (`kvm-wizard tpm status`): the same reader and the same keys as probe(), without the kernel's API,
+    registers, logs or commands. ``environment`` (default: this process's) supplies TPM2TOOLS_TCTI.
+    """
+    started = time.perf_counter()
+    live = root == Path("/")
+    collector = Collector(root)
+    machine, release = _identity(collector, live)
+    # On this host, a program is found where the verification will run it from: on this process's PATH.
+    executables = (
+        {name: shutil.which(name) or "" for name in areas.EXECUTABLES}
+        if live
+        else areas.read_executables(collector)
+    )
+    device_stats = areas.read_devices(collector)
+    areas.read_accounts(collector, device_stats, ())
+    areas.restat_devices(collector)
+    areas.read_os_release(collector)
+    areas.read_cpuinfo(collector)  # the first CPU's flags tell a virtual machine
+    areas.read_tpm(collector)
+    udev: tuple[UdevDevice, ...] = ()
+    udev_error: str | None = None
+    if live and collector.dirs.get(areas.SYSFS_TPM, DirList()).names:
+        # pyudev costs tens of milliseconds to import: only asked when sysfs shows a TPM it could describe.
+        udev, udev_error = _udev(live, collector.stats.get("/run/udev/control", PathStat(exists=False)))
+    source_environment = os.environ if environment is None else environment
+    return HostFacts(
+        source="live" if live else f"live: {root}",
+        root=str(root),
+        machine=machine,
+        kernel_release=release,
+        euid=os.geteuid(),
+        files=collector.files,
+        stats=collector.stats,
+        dirs=collector.dirs,
+        executables=executables,
+        udev=udev,
+        udev_error=udev_error,
+        environment={key: source_environment[key] for key in ENVIRONMENT if key in source_environment},
         probe_errors=tuple(collector.errors),
         probe_seconds=round(time.perf_counter() - started, 4),
     )

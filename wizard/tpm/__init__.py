@@ -1,7 +1,6 @@
 """TPM 2.0: detect the host's TPM, verify it through tpm2-tools, and assess Nova's vTPM for guests."""
 
 from wizard.tpm.detect import DeviceNode, TpmDetection, TpmDevice, TpmKind, detect_tpm
-from wizard.tpm.live import detect_live
 from wizard.tpm.parse import DictionaryAttackState, PcrBank, TpmIdentity
 from wizard.tpm.status import STATUS_SCHEMA, TpmStatus, build_status, status_to_json, verification_plan
 from wizard.tpm.tools import (
@@ -48,7 +47,6 @@ __all__ = [
     "VtpmAssessment",
     "assess_vtpm",
     "build_status",
-    "detect_live",
     "detect_tools",
     "detect_tpm",
     "explain_failure",

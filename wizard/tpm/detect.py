@@ -6,10 +6,9 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from wizard.host.areas import SYSFS_TPM, SYSFS_TPMRM
 from wizard.host.facts import HostFacts, PathStat
-
-SYSFS_TPM = "/sys/class/tpm"
-SYSFS_TPMRM = "/sys/class/tpmrm"
+from wizard.host.kernel import read_config, read_module_loading
 
 FIRMWARE_HINT = (
     "Enable the TPM in the firmware setup (UEFI/BIOS): look for 'TPM', 'Security Chip', 'Intel PTT' "
@@ -135,8 +134,6 @@ def _kernel_lines(facts: HostFacts) -> tuple[str, ...]:
 
 
 def _absent_hints(facts: HostFacts, class_missing: bool) -> tuple[str, ...]:
-    from wizard.host.kernel import read_config, read_module_loading
-
     hints = [FIRMWARE_HINT]
     if class_missing:
         config, _ = read_config(facts)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from wizard.host.areas import ACCOUNTS
 from wizard.host.facts import HostFacts
 from wizard.tpm.tools import PackageInstall, swtpm_install
 
@@ -42,8 +43,6 @@ def _account_exists(facts: HostFacts, path: str, name: str) -> bool | None:
         return True
     # The probe keeps only the accounts it cares about (tss among them): a line missing from a trimmed copy
     # proves nothing about any other name.
-    from wizard.host.areas import ACCOUNTS
-
     return None if read.truncated and name not in ACCOUNTS else False
 
 
