@@ -48,7 +48,7 @@ class WizardApp(App[int]):
     ]
 
     def __init__(
-        self, session: Session, profile: console.Profile = "full", start: Step | None = None
+        self, session: Session, profile: console.ConsoleProfile = "full", start: Step | None = None
     ) -> None:
         # The first screen's stylesheet is parsed with the app's: read when the screen is pushed, it would
         # make Textual parse all CSS again and restyle the app before the first frame.

@@ -27,8 +27,8 @@ if TYPE_CHECKING:
     from textual.app import App
     from textual.theme import Theme
 
-Profile = Literal["full", "console", "ascii"]
-PROFILES: tuple[Profile, ...] = ("full", "console", "ascii")
+ConsoleProfile = Literal["full", "console", "ascii"]
+PROFILES: tuple[ConsoleProfile, ...] = ("full", "console", "ascii")
 
 ASCII = frozenset(chr(code) for code in range(0x20, 0x7F))
 # What every Debian console font has (the kernel's VGA font, console-setup Lat15/Uni2/Uni3, kbd lat0/lat1/lat9w):
@@ -81,7 +81,7 @@ def _terminal_name() -> str:
     return ""
 
 
-def detect_profile(environ: Mapping[str, str] | None = None, tty: str | None = None) -> Profile:
+def detect_profile(environ: Mapping[str, str] | None = None, tty: str | None = None) -> ConsoleProfile:
     """The profile for the terminal this process runs on (KVM_WIZARD_GLYPHS overrides it)."""
     env = original_environment() if environ is None else environ
     forced = env.get(OVERRIDE, "").lower()
@@ -104,7 +104,7 @@ def detect_profile(environ: Mapping[str, str] | None = None, tty: str | None = N
     return "full"
 
 
-def prepare_environment(profile: Profile, environ: dict[str, str] | None = None) -> None:
+def prepare_environment(profile: ConsoleProfile, environ: dict[str, str] | None = None) -> None:
     """Textual's switches for a slow or limited terminal: no animations, fewer frames. Before importing textual;
     values the operator set are kept."""
     env = os.environ if environ is None else environ
@@ -153,7 +153,7 @@ ToggleButton, Label, Static { text-overflow: clip; }
 """
 
 
-def stylesheet(profile: Profile) -> str:
+def stylesheet(profile: ConsoleProfile) -> str:
     """App CSS that replaces Textual's unportable borders (empty for a full terminal)."""
     if profile == "full":
         return ""
@@ -163,7 +163,7 @@ def stylesheet(profile: Profile) -> str:
     return _CSS.replace("{B}", "ascii") + "MarkdownTableContent { keyline: none; }\n"
 
 
-def apply_glyphs(profile: Profile) -> None:
+def apply_glyphs(profile: ConsoleProfile) -> None:
     """Swap glyphs that Textual draws outside borders: scrollbars and bars (before the first frame)."""
     if profile == "full":
         return
@@ -192,7 +192,7 @@ def toggle_glyphs() -> None:
     RadioButton.BUTTON_INNER = _Mark("*")  # type: ignore[assignment]
 
 
-def markdown_glyphs(profile: Profile) -> None:
+def markdown_glyphs(profile: ConsoleProfile) -> None:
     """Markdown's bullets (•, ▪, ‣) as ASCII; called where Markdown is first used (the help)."""
     if profile == "full":
         return
@@ -213,7 +213,7 @@ class _Mark:
         return self.mark if getattr(instance, "value", False) else " "
 
 
-def remap_borders(profile: Profile) -> None:
+def remap_borders(profile: ConsoleProfile) -> None:
     """A safety net under stylesheet(): every border style Textual knows is drawn with safe glyphs, so that a
     border no CSS rule caught still shows. Uses Textual's private border table (textual is pinned below 9);
     if it changes, this does nothing and the end-to-end glyph scan says what leaked."""
@@ -256,12 +256,12 @@ def console_theme() -> Theme:
     return dataclasses.replace(base, name="console-dark", variables=variables)
 
 
-def ansi_color(profile: Profile) -> bool | None:
+def ansi_color(profile: ConsoleProfile) -> bool | None:
     """The app's ansi_color: native ANSI colours for the console theme, Textual's choice elsewhere."""
     return None if profile == "full" else True
 
 
-def use_theme(app: App[Any], profile: Profile) -> None:
+def use_theme(app: App[Any], profile: ConsoleProfile) -> None:
     """The console theme on a limited terminal; Textual's own theme elsewhere. Call it in the app's __init__,
     the app made with ansi_color=True on a limited terminal (its themes are ANSI themes: no truecolor filter).
 
@@ -279,7 +279,7 @@ def use_theme(app: App[Any], profile: Profile) -> None:
     app.add_class(f"-theme-{theme.name}", update=False)
 
 
-def setup(profile: Profile | None = None) -> Profile:
+def setup(profile: ConsoleProfile | None = None) -> ConsoleProfile:
     """Detect (unless given), set the environment switches, swap glyphs and borders. Call before building the
     app; the environment part works only before ``import textual``."""
     chosen = profile or detect_profile()
@@ -289,7 +289,7 @@ def setup(profile: Profile | None = None) -> Profile:
     return chosen
 
 
-def outside_portable(text: str, profile: Profile = "console") -> set[str]:
+def outside_portable(text: str, profile: ConsoleProfile = "console") -> set[str]:
     """The characters of ``text`` a terminal of ``profile`` may not be able to draw."""
     allowed = PORTABLE if profile == "console" else ASCII if profile == "ascii" else None
     if allowed is None:

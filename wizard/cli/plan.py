@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from wizard.cli.common import EXIT_OK, EXIT_PROBLEMS, UsageError, add_host_arguments, print_json, use_color
 
+# Engine types for the type checker: a command imports the engine only when it runs.
 if TYPE_CHECKING:
     from wizard.answers.load import ParsedAnswers
     from wizard.plan.model import Plan

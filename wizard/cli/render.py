@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, TextIO
 from wizard.cli.plain import Block, Span, hanging, paint
 from wizard.diagnosis.findings import Diagnosis, Finding, Remedy, Status, VerdictCode
 
+# Engine types for the type checker: a command imports the engine only when it runs.
 if TYPE_CHECKING:
     from wizard.rescue.report import RescueReport
 

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, TextIO
 from wizard.cli import tui
 from wizard.cli.common import EXIT_OK, EXIT_PROBLEMS, UsageError, print_json, use_color
 
+# Engine types for the type checker: a command imports the engine only when it runs.
 if TYPE_CHECKING:
     from wizard.rescue.report import RescueReport
 

@@ -90,6 +90,7 @@ from wizard.host.kernel import KvmUsability
 from wizard.host.platform import ArchFamily, Vendor
 from wizard.host.profile import HostProfile
 
+# The lint's types only: loading the lint costs `check` ~30 ms on a host without nova.conf.
 if TYPE_CHECKING:
     from wizard.lint.issues import ConfigReview
 

@@ -10,6 +10,7 @@ from wizard.host.ini_record import CONFIG_PATHS
 from wizard.host.patterns import KNOWN_ERRORS
 from wizard.host.system import DistroFamily, LogError
 
+# The lint's types only: loading the lint costs `check` ~30 ms on a host without nova.conf.
 if TYPE_CHECKING:
     from wizard.lint.issues import LintIssue
 
