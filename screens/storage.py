@@ -115,16 +115,13 @@ class StorageScreen(SectionScreen["StorageAnswers"]):
 
     def _volume_group_problem(self, name: str) -> str | None:
         from wizard.answers import names
+        from wizard.lint.volume_groups import missing_volume_group
 
         problem = names.volume_group_problem(name)
         if problem is not None:
             return problem
-        if self.groups is None:
-            return "cannot be checked: lvm2 is not installed here; install lvm2 and create the group first"
-        if name not in self.groups:
-            known = ", ".join(self.groups) or "none"
-            return f"does not exist on this host (volume groups: {known}); create it with vgcreate first"
-        return None
+        missing = missing_volume_group(name, self.groups, self.groups_source)
+        return missing.sentence() if missing is not None else None
 
     def on_mount(self) -> None:
         self._update()

@@ -27,7 +27,10 @@ async def test_lvm_offers_the_hosts_volume_groups_and_checks_the_name_as_typed()
         entry.value = "-bad"
         await shows(pilot, "[FAIL] Volume group is not a valid LVM volume group name")
         entry.value = "other-vg"
-        await shows(pilot, "[FAIL] Volume group does not exist on this host")
+        await shows(
+            pilot,
+            "[FAIL] Volume group 'other-vg' does not exist on this host (volume groups: nova-vg, system-vg)",
+        )
         await pilot.press("f10")
         await pilot.pause()
         assert not app.exits

@@ -13,6 +13,7 @@ from wizard.diagnosis.findings import Diagnosis, VerdictCode
 from wizard.host.facts import HostFacts
 from wizard.host.platform import ArchFamily, Vendor
 from wizard.host.profile import HostProfile
+from wizard.lint.volume_groups import missing_volume_group
 from wizard.rootfs import PathEscapeError, resolve
 from wizard.tpm.vtpm import assess_vtpm
 
@@ -74,20 +75,9 @@ def validate_for_host(
 
     storage = answers.storage
     if storage.backend == "lvm" and storage.volume_group:
-        groups = host.volume_groups
-        if groups is None:
-            problem(
-                "storage.volume_group",
-                f"cannot be checked: {host.volume_groups_source}. The lvm backend needs lvm2 (vgs, lvcreate) on "
-                "this host: install lvm2 and create the volume group, then plan again.",
-            )
-        elif storage.volume_group not in groups:
-            known = ", ".join(groups) if groups else "none"
-            problem(
-                "storage.volume_group",
-                f"{storage.volume_group!r} does not exist on this host (volume groups: {known}). Create it with "
-                f"vgcreate {storage.volume_group} DEVICE, or name an existing one.",
-            )
+        missing = missing_volume_group(storage.volume_group, host.volume_groups, host.volume_groups_source)
+        if missing is not None:
+            problem("storage.volume_group", missing.sentence())
     if storage.backend == "rbd" and storage.ceph_conf and not _exists_under(root, storage.ceph_conf):
         problem(
             "storage.ceph_conf",
