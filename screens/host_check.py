@@ -21,7 +21,7 @@ from textual.widgets import Static
 
 from screens.base import StepScreen, stylesheet
 from screens.host import VERDICT_WORDS, load_facts
-from screens.session import Banner, HostSource, fixes_in
+from screens.session import Banner, HostSource
 from screens.widgets.buttons import button
 from screens.widgets.findings import FindingsView
 from screens.widgets.text import line
@@ -121,6 +121,8 @@ class HostCheckScreen(StepScreen):
         self.post_message(HostChecked(KnownHost(facts, diagnosis), answers, origin))
 
     def on_host_checked(self, event: HostChecked) -> None:
+        from wizard.plan.fixes import fixes_in  # lazy: the engine is not imported before the first frame
+
         if self.ticker is not None:
             self.ticker.stop()
             self.ticker = None

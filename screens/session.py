@@ -84,25 +84,6 @@ NEEDS_HOST: frozenset[Step] = frozenset(CHOICE_STEPS[2:])  # the host's facts mu
 # The rescue view: the fixes chosen on Troubleshoot go straight to the apply; the setup steps stay reachable (F9).
 RESCUE_STEPS: tuple[Step, ...] = (Step.TROUBLESHOOT, Step.APPLY, Step.CONFIRM, Step.DONE)
 
-# Fixes the Host check screen can add to the plan, as the answer that makes the planner include them.
-# The KVM module and /dev/kvm fixes need no answer: the plan includes them whenever virt_type is kvm.
-FIX_ANSWERS: dict[str, tuple[str, str]] = {
-    "enable-nested": ("nested", "enabled"),
-    "load-vhost-net": ("performance", "vhost_net"),
-    "install-tpm2-tools": ("tpm", "install_tools"),
-}
-AUTOMATIC_FIXES = frozenset(
-    {"load-kvm-modules", "persist-kvm-modules", "fix-kvm-device-permissions", "add-user-to-kvm-group"}
-)
-
-
-def fixes_in(answers: Answers) -> frozenset[str]:
-    """The fixes these answers make the plan include."""
-    chosen = {fix for fix, (section, key) in FIX_ANSWERS.items() if answers.value(f"{section}.{key}")}
-    if answers.hypervisor.virt_type == "kvm":
-        chosen |= AUTOMATIC_FIXES
-    return frozenset(chosen)
-
 
 @dataclass(frozen=True)
 class HostSource:
@@ -180,18 +161,17 @@ class Session:
         return Banner(step.label, position, marker)
 
     def fixes_in_plan(self) -> frozenset[str]:
+        from wizard.plan.fixes import fixes_in  # lazy: the engine is not imported before the first frame
+
         return frozenset() if self.answers is None else fixes_in(self.answers)
 
     def choose_fixes(self, choices: dict[str, bool]) -> None:
         """Fixes ticked or unticked on the Host check screen, as the answers that make the plan include them."""
+        from wizard.plan.fixes import choose_fixes  # lazy: the engine is not imported before the first frame
+
         if self.answers is None:
             return
-        answers = self.answers
-        for fix, wanted in choices.items():
-            if fix in FIX_ANSWERS:
-                section, key = FIX_ANSWERS[fix]
-                part = dataclasses.replace(getattr(answers, section), **{key: wanted})
-                answers = dataclasses.replace(answers, **cast("dict[str, Any]", {section: part}))
+        answers = choose_fixes(self.answers, choices)
         if answers != self.answers:
             self.answers = answers
             self.outcome = None

@@ -17,7 +17,6 @@ from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from screens.session import AUTOMATIC_FIXES, FIX_ANSWERS
 from screens.widgets.text import status
 
 if TYPE_CHECKING:
@@ -76,6 +75,8 @@ class FindingsView(Vertical):
     # -- hooks: the fixes this view offers ------------------------------------------------------------
     def fix_mark(self, finding: Finding) -> str:
         """The mark on the finding's line for the fix that answers it ("" for none): the setup plan's fixes."""
+        from wizard.plan.fixes import AUTOMATIC_FIXES, FIX_ANSWERS  # lazy: not before the first frame
+
         fix = fix_of(finding)
         if fix is None or finding.status.value == "pass":
             return ""
@@ -87,6 +88,8 @@ class FindingsView(Vertical):
 
     def fix_note(self, finding: Finding) -> Text | None:
         """The detail's last line, on the fix that answers the finding and how to tick it (None for none)."""
+        from wizard.plan.fixes import AUTOMATIC_FIXES, FIX_ANSWERS  # lazy: not before the first frame
+
         fix = fix_of(finding)
         if finding.status.value == "pass":
             return None
@@ -141,6 +144,8 @@ class FindingsView(Vertical):
         self.query_one("#detail", Static).update(text)
 
     def action_toggle_fix(self) -> None:
+        from wizard.plan.fixes import AUTOMATIC_FIXES, FIX_ANSWERS  # lazy: not before the first frame
+
         listing = self.query_one(OptionList)
         index = listing.highlighted
         if index is None or index >= len(self.findings):

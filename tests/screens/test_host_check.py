@@ -10,6 +10,7 @@ from screens.host_check import HostCheckResult, HostCheckScreen
 from screens.session import HostSource
 from tests.screens.harness import ScreenApp, banner, shows, until
 from wizard.cli.tui import prepare_demo
+from wizard.plan.fixes import AUTOMATIC_FIXES
 
 
 def host_check(scenario: str, root: Path | None = None) -> HostCheckScreen:
@@ -109,8 +110,6 @@ async def test_the_detail_is_reached_with_tab_and_scrolled_with_the_keys() -> No
 
 async def test_space_on_a_fix_the_plan_always_has_says_so() -> None:
     """[fix: in plan] comes with virt_type kvm: space explains that, not that there is no fix."""
-    from screens.session import AUTOMATIC_FIXES
-
     source = HostSource("demo", None, scenario="kvm-permissions")
     app = ScreenApp(
         lambda: HostCheckScreen(banner("Host check"), source, None, AUTOMATIC_FIXES, want_answers=False)
