@@ -140,23 +140,25 @@ def recipe(step: Step, session: Session) -> Recipe:
     if step is Step.HYPERVISOR:
         from screens.hypervisor import HypervisorScreen
 
-        return partial(HypervisorScreen, banner, answers.hypervisor, diagnosis.verdict)
+        return partial(HypervisorScreen, banner, answers.hypervisor, diagnosis.verdict, facts, root)
     if step is Step.STORAGE:
         from screens.storage import StorageScreen
 
-        return partial(StorageScreen, banner, answers.storage, facts)
+        return partial(StorageScreen, banner, answers.storage, facts, root)
     if step is Step.NESTED:
         from screens.nested import NestedScreen
 
-        return partial(NestedScreen, banner, answers.nested, facts)
+        return partial(NestedScreen, banner, answers.nested, facts, root)
     if step is Step.CEPH_DOWNLOAD:
         from screens.ceph_download import CephDownloadScreen
 
-        return partial(CephDownloadScreen, banner, answers.ceph_download, answers.storage.backend)
+        return partial(
+            CephDownloadScreen, banner, answers.ceph_download, answers.storage.backend, facts, root
+        )
     if step is Step.TPM:
         from screens.tpm import TpmScreen
 
-        return partial(TpmScreen, banner, answers.tpm, facts, source.live)
+        return partial(TpmScreen, banner, answers.tpm, facts, source.live, root)
     if step is Step.PERFORMANCE:
         from screens.performance import PerformanceScreen
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wizard.answers import AnswerProblem, Answers, check_values
+from wizard.answers.model import Value
 from wizard.cpu_names import cpu_flag_vendor, cpu_model_arch, cpu_model_vendor
 from wizard.diagnosis.diagnose import diagnose_profile
 from wizard.diagnosis.findings import Diagnosis, VerdictCode
@@ -106,6 +107,18 @@ def validate_for_host(
             "no package manager was found here (apt-get, dnf, zypper): install tpm2-tools by hand",
         )
     return Validation(tuple(problems), tuple(warnings), diagnosis)
+
+
+def validate_key(
+    path: str, value: Value, answers: Answers, facts: HostFacts, root: Path
+) -> AnswerProblem | None:
+    """The planner's verdict on one key: the first problem validate_for_host() finds at ``path`` when it holds
+    ``value`` (the other keys as in ``answers``), or None.
+
+    The screens check their fields and choices with it, so that a field and the Review never disagree.
+    """
+    validation = validate_for_host(answers.with_value(path, value), facts, root)
+    return next((problem for problem in validation.problems if problem.path == path), None)
 
 
 _ARCH_NAMES = {"x86": "x86 (Intel and AMD)", "power": "IBM POWER", "arm": "Arm"}
