@@ -120,46 +120,26 @@ class ApplyScreen(StepScreen["ApplyResult"]):
         self._draw()
 
     def on_apply_progressed(self, message: ApplyProgressed) -> None:
-        from wizard.apply.events import (
-            CommandOutput,
-            RollbackFinished,
-            RollbackStarted,
-            StepFailed,
-            StepFinished,
-            StepSkipped,
-            StepStarted,
-        )
-        from wizard.apply.log import mask
+        # lazy, as everywhere in the screens: the engine is not imported before the first frame
+        from wizard.apply.events import RollbackStarted, StepFailed, StepFinished, StepSkipped, StepStarted
+        from wizard.apply.progress import progress_lines
 
         event = message.event
-        log = self.query_one("#log", RichLog)
         if isinstance(event, StepStarted):
             self.states[event.index] = "run"
-            self._log(log, f"[{event.index + 1}/{event.count}] {event.step.title}")
         elif isinstance(event, StepFinished):
             self.states[event.index] = "ok"
-            if event.detail:
-                self._log(log, f"      {event.detail}")
         elif isinstance(event, StepSkipped):
             self.states[event.index] = "skip"
-            self._log(log, f"[{event.index + 1}/{event.count}] {event.step.title}: not run: {event.reason}")
         elif isinstance(event, StepFailed):
             self.states[event.index] = "fail"
-            self._log(log, f"      FAILED: {event.error}")
-        elif isinstance(event, CommandOutput):
-            self._log(log, f"      | {mask(event.line)}")
         elif isinstance(event, RollbackStarted):
-            self._log(log, f"Rolling back {event.files} file(s): {event.reason}")
             for index, state in self.states.items():
                 if state == "ok":
                     self.states[index] = "undone"
-        elif isinstance(event, RollbackFinished):
-            self._log(
-                log,
-                "Rollback done."
-                if not event.problems
-                else "Rollback incomplete: " + "; ".join(event.problems),
-            )
+        log = self.query_one("#log", RichLog)
+        for rendered in progress_lines(event):
+            self._log(log, rendered.text)
         self._draw()
 
     def _log(self, log: RichLog, text: str) -> None:

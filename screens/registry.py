@@ -174,28 +174,34 @@ def _hypervisor(session: Session, banner: Banner) -> Recipe[HypervisorAnswers]:
 
     answers = _known(session.answers, "the answers")
     diagnosis = _known(session.diagnosis, "the diagnosis")
-    return partial(HypervisorScreen, banner, answers.hypervisor, diagnosis.verdict)
+    facts = _known(session.facts, "the host's facts")
+    return partial(HypervisorScreen, banner, answers.hypervisor, diagnosis.verdict, facts, _root(session))
 
 
 def _storage(session: Session, banner: Banner) -> Recipe[StorageAnswers]:
     from screens.storage import StorageScreen
 
     answers = _known(session.answers, "the answers")
-    return partial(StorageScreen, banner, answers.storage, _known(session.facts, "the host's facts"))
+    facts = _known(session.facts, "the host's facts")
+    return partial(StorageScreen, banner, answers.storage, facts, _root(session))
 
 
 def _nested(session: Session, banner: Banner) -> Recipe[NestedAnswers]:
     from screens.nested import NestedScreen
 
     answers = _known(session.answers, "the answers")
-    return partial(NestedScreen, banner, answers.nested, _known(session.facts, "the host's facts"))
+    facts = _known(session.facts, "the host's facts")
+    return partial(NestedScreen, banner, answers.nested, facts, _root(session))
 
 
 def _ceph_download(session: Session, banner: Banner) -> Recipe[CephDownloadAnswers]:
     from screens.ceph_download import CephDownloadScreen
 
     answers = _known(session.answers, "the answers")
-    return partial(CephDownloadScreen, banner, answers.ceph_download, answers.storage.backend)
+    facts = _known(session.facts, "the host's facts")
+    return partial(
+        CephDownloadScreen, banner, answers.ceph_download, answers.storage.backend, facts, _root(session)
+    )
 
 
 def _tpm(session: Session, banner: Banner) -> Recipe[TpmAnswers]:
@@ -203,7 +209,7 @@ def _tpm(session: Session, banner: Banner) -> Recipe[TpmAnswers]:
 
     answers = _known(session.answers, "the answers")
     facts = _known(session.facts, "the host's facts")
-    return partial(TpmScreen, banner, answers.tpm, facts, session.source.live)
+    return partial(TpmScreen, banner, answers.tpm, facts, session.source.live, _root(session))
 
 
 def _performance(session: Session, banner: Banner) -> Recipe[PerformanceAnswers]:

@@ -4,6 +4,7 @@ in a worker with progress, and the choices: install the tools, verify, an emulat
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -18,6 +19,7 @@ from screens.base import SectionScreen, stylesheet
 from screens.session import Banner
 from screens.widgets.buttons import button
 from screens.widgets.text import line, status
+from screens.widgets.validated_field import AnswerCheck
 
 if TYPE_CHECKING:
     from wizard.answers import TpmAnswers
@@ -89,10 +91,11 @@ class TpmScreen(SectionScreen["TpmAnswers"]):
     BUTTON_ACTIONS: ClassVar[dict[str, str]] = {"verify-now": "verify"}
     BINDINGS: ClassVar[list[BindingType]] = [Binding("v", "verify", "Verify now")]
 
-    def __init__(self, banner: Banner, answers: TpmAnswers, facts: HostFacts, live: bool) -> None:
+    def __init__(self, banner: Banner, answers: TpmAnswers, facts: HostFacts, live: bool, root: Path) -> None:
         super().__init__(banner, answers)
         self.facts = facts
         self.live = live
+        self.root = root
         self.verifying = False
 
     def compose_body(self) -> ComposeResult:
@@ -165,6 +168,9 @@ class TpmScreen(SectionScreen["TpmAnswers"]):
         self.query_one("#status", Static).update(line("fail", f"The {name} failed: {error}"))
 
     def current(self) -> TpmAnswers | None:
+        return self._answers()
+
+    def _answers(self) -> TpmAnswers:
         from wizard.answers import TpmAnswers
 
         return TpmAnswers(
@@ -172,3 +178,16 @@ class TpmScreen(SectionScreen["TpmAnswers"]):
             install_tools=self.query_one("#install_tools", Checkbox).value,
             vtpm=self.query_one("#vtpm", Checkbox).value,
         )
+
+    def collect(self) -> TpmAnswers | None:
+        """The answers, unless the planner refuses the vTPM on this host (it says why, as the Review would)."""
+        from wizard.answers import Answers  # lazy: the engine is not imported before the first frame
+
+        answers = self._answers()
+        if answers.vtpm:
+            problem = AnswerCheck("tpm.vtpm", Answers(tpm=answers), self.facts, self.root).problem(True)
+            if problem is not None:
+                self.query_one("#vtpm").focus()
+                self.notify(f"tpm.vtpm: {problem}", severity="error")
+                return None
+        return answers

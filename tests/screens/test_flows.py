@@ -78,7 +78,7 @@ async def test_the_whole_wizard_on_a_demo_host(scenario: str, tmp_path: Path) ->
             if name == "HypervisorScreen" and not kvm_works:
                 await shows(pilot, "The wizard stops here")
                 await pilot.press("f10")
-                await shows(pilot, "kvm cannot work here")
+                await shows(pilot, "hypervisor.virt_type: 'kvm' cannot work on this host")
                 assert screen_name(app) == name
                 await pilot.press("down", "space")  # qemu
                 await shows(pilot, "10 to 50 times slower")

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from screens.hypervisor import HypervisorScreen
-from tests.screens.harness import ScreenApp, banner, demo_facts, shows, until
+from tests.screens.harness import ScreenApp, banner, demo_facts, demo_root, shows, until
 from wizard.answers import HypervisorAnswers
 from wizard.diagnosis.diagnose import diagnose
 
 
 def hypervisor(scenario: str, answers: HypervisorAnswers | None = None) -> HypervisorScreen:
-    verdict = diagnose(demo_facts(scenario)).verdict
-    return HypervisorScreen(banner("Hypervisor"), answers or HypervisorAnswers(), verdict)
+    facts = demo_facts(scenario)
+    verdict = diagnose(facts).verdict
+    return HypervisorScreen(
+        banner("Hypervisor"), answers or HypervisorAnswers(), verdict, facts, demo_root(scenario)
+    )
 
 
 async def test_kvm_where_it_works() -> None:
@@ -27,7 +30,7 @@ async def test_qemu_needs_consent_and_says_what_it_costs() -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("down", "space")  # the radio set has the focus: qemu
         await shows(pilot, "10 to 50 times slower")
-        await shows(pilot, "qemu needs your consent")
+        await shows(pilot, "hypervisor.allow_emulation: is false, but KVM works or can be made to work here")
         await pilot.press("f10")
         await pilot.pause()
         assert not app.exits
@@ -43,7 +46,7 @@ async def test_where_kvm_cannot_work_the_wizard_stops_with_the_reason() -> None:
         await shows(pilot, "[FAIL] KVM cannot work on this host (disabled-in-firmware)")
         await shows(pilot, "The wizard stops here")
         await pilot.press("f10")
-        await shows(pilot, "kvm cannot work here")
+        await shows(pilot, "hypervisor.virt_type: 'kvm' cannot work on this host (disabled-in-firmware")
         assert not app.exits
         await pilot.press("escape")
         await until(pilot, lambda: app.exits)

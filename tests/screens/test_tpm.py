@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from screens.tpm import TpmScreen
-from tests.screens.harness import ScreenApp, banner, demo_facts, shows, until
+from tests.screens.harness import ScreenApp, banner, demo_facts, demo_root, shows, until
 from tests.tpm.conftest import Swtpm, swtpm, swtpm_factory
 from wizard.answers import TpmAnswers
 
@@ -13,7 +13,7 @@ __all__ = ["swtpm", "swtpm_factory"]  # the fixtures
 
 
 def tpm(scenario: str) -> TpmScreen:
-    return TpmScreen(banner("TPM"), TpmAnswers(), demo_facts(scenario), live=False)
+    return TpmScreen(banner("TPM"), TpmAnswers(), demo_facts(scenario), live=False, root=demo_root(scenario))
 
 
 async def test_status_of_a_recorded_tpm_and_the_choices(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -7,12 +7,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wizard.answers import AnswerProblem, Answers, check_values
+from wizard.answers.model import Value
 from wizard.cpu_names import cpu_flag_vendor, cpu_model_arch, cpu_model_vendor
 from wizard.diagnosis.diagnose import diagnose_profile
 from wizard.diagnosis.findings import Diagnosis, VerdictCode
 from wizard.host.facts import HostFacts
 from wizard.host.platform import ArchFamily, Vendor
 from wizard.host.profile import HostProfile
+from wizard.lint.volume_groups import missing_volume_group
 from wizard.rootfs import PathEscapeError, resolve
 from wizard.tpm.vtpm import assess_vtpm
 
@@ -74,20 +76,9 @@ def validate_for_host(
 
     storage = answers.storage
     if storage.backend == "lvm" and storage.volume_group:
-        groups = host.volume_groups
-        if groups is None:
-            problem(
-                "storage.volume_group",
-                f"cannot be checked: {host.volume_groups_source}. The lvm backend needs lvm2 (vgs, lvcreate) on "
-                "this host: install lvm2 and create the volume group, then plan again.",
-            )
-        elif storage.volume_group not in groups:
-            known = ", ".join(groups) if groups else "none"
-            problem(
-                "storage.volume_group",
-                f"{storage.volume_group!r} does not exist on this host (volume groups: {known}). Create it with "
-                f"vgcreate {storage.volume_group} DEVICE, or name an existing one.",
-            )
+        missing = missing_volume_group(storage.volume_group, host.volume_groups, host.volume_groups_source)
+        if missing is not None:
+            problem("storage.volume_group", missing.sentence())
     if storage.backend == "rbd" and storage.ceph_conf and not _exists_under(root, storage.ceph_conf):
         problem(
             "storage.ceph_conf",
@@ -116,6 +107,18 @@ def validate_for_host(
             "no package manager was found here (apt-get, dnf, zypper): install tpm2-tools by hand",
         )
     return Validation(tuple(problems), tuple(warnings), diagnosis)
+
+
+def validate_key(
+    path: str, value: Value, answers: Answers, facts: HostFacts, root: Path
+) -> AnswerProblem | None:
+    """The planner's verdict on one key: the first problem validate_for_host() finds at ``path`` when it holds
+    ``value`` (the other keys as in ``answers``), or None.
+
+    The screens check their fields and choices with it, so that a field and the Review never disagree.
+    """
+    validation = validate_for_host(answers.with_value(path, value), facts, root)
+    return next((problem for problem in validation.problems if problem.path == path), None)
 
 
 _ARCH_NAMES = {"x86": "x86 (Intel and AMD)", "power": "IBM POWER", "arm": "Arm"}
