@@ -94,11 +94,14 @@ class HypervisorScreen(SectionScreen["HypervisorAnswers"]):
         qemu = self._chosen() == "qemu"
         self.query_one("#state", Static).update(self._state(qemu=qemu))
         self.query_one("#cost").display = qemu
-        self.query_one("#consent").display = qemu
+        # Consent is asked only where KVM could run: there, qemu is a choice against it. Where KVM cannot
+        # work, qemu is the only way on, and consent is not recorded: these answers, used on a node where
+        # KVM works, must not choose emulation there without asking.
+        self.query_one("#consent").display = qemu and self.kvm_works
         self.query_one("#problem", Static).update(self._problem() or "")
 
     def _problem(self) -> Text | None:
-        """The planner's verdict on the choice; and qemu is chosen here only with the box ticked, on any host."""
+        """The planner's verdict on the choice."""
         from wizard.answers import Answers  # lazy: the engine is not imported before the first frame
 
         answers = Answers(hypervisor=self._answers())
@@ -106,8 +109,6 @@ class HypervisorScreen(SectionScreen["HypervisorAnswers"]):
             problem = AnswerCheck(path, answers, self.facts, self.root).problem(answers.value(path))
             if problem is not None:
                 return line("fail", f"{path}: {problem}")
-        if answers.hypervisor.virt_type == "qemu" and not answers.hypervisor.allow_emulation:
-            return line("fail", "qemu needs your consent: tick the box above (space), or choose kvm.")
         return None
 
     def _answers(self) -> HypervisorAnswers:
@@ -115,7 +116,7 @@ class HypervisorScreen(SectionScreen["HypervisorAnswers"]):
         from wizard.answers import HypervisorAnswers
 
         qemu = self._chosen() == "qemu"
-        consent = qemu and self.query_one("#consent", Checkbox).value
+        consent = qemu and self.kvm_works and self.query_one("#consent", Checkbox).value
         return HypervisorAnswers(virt_type=self._chosen(), allow_emulation=consent)
 
     def current(self) -> HypervisorAnswers | None:

@@ -52,3 +52,15 @@ async def test_where_kvm_cannot_work_the_wizard_stops_with_the_reason() -> None:
         await until(pilot, lambda: app.exits)
     assert app.exit_value.direction == "back"
     assert app.exit_value.value == HypervisorAnswers("kvm", False)
+
+
+async def test_where_kvm_cannot_work_qemu_goes_on_without_recording_consent() -> None:
+    """The answers file must not carry consent to emulation to a node where KVM works."""
+    app = ScreenApp(lambda: hypervisor("intel-vt-disabled"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("down", "space")  # qemu
+        await shows(pilot, "10 to 50 times slower")
+        assert not app.screen.query_one("#consent").display
+        await pilot.press("f10")
+        await until(pilot, lambda: app.exits)
+    assert app.exit_value.value == HypervisorAnswers("qemu", False)
