@@ -19,7 +19,7 @@ from screens.session import Banner
 from screens.widgets.text import line, status
 
 if TYPE_CHECKING:
-    from wizard.apply.events import ProgressEvent, Step
+    from wizard.apply.events import ProgressEvent, TransactionStep
     from wizard.apply.results import ApplyResult
     from wizard.plan.model import Plan
 
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 class StepsListed(Message):
     """The transaction's steps are known."""
 
-    def __init__(self, steps: tuple[Step, ...]) -> None:
+    def __init__(self, steps: tuple[TransactionStep, ...]) -> None:
         super().__init__()
         self.steps = steps
 
@@ -48,7 +48,7 @@ class ApplyFinished(Message):
         self.result = result
 
 
-def step_lines(steps: tuple[Step, ...], states: dict[int, str]) -> Text:
+def step_lines(steps: tuple[TransactionStep, ...], states: dict[int, str]) -> Text:
     text = Text()
     for index, step in enumerate(steps):
         text.append_text(status(states.get(index, "wait")))
@@ -77,7 +77,7 @@ class ApplyScreen(StepScreen["ApplyResult"]):
         self.confirm_timeout = confirm_timeout
         self.summary = summary  # the line in `snapshots list`; None: the engine sums up the answers
         self.back_to = back_to  # where Esc goes after a failure: where the plan came from
-        self.steps: tuple[Step, ...] = ()
+        self.steps: tuple[TransactionStep, ...] = ()
         self.states: dict[int, str] = {}
         self.result: ApplyResult | None = None
         self.leave_after = False

@@ -9,24 +9,24 @@ from wizard.apply.events import (
     ProgressEvent,
     RollbackFinished,
     RollbackStarted,
-    Step,
     StepFailed,
     StepFinished,
     StepKind,
     StepSkipped,
     StepStarted,
+    TransactionStep,
 )
 from wizard.apply.progress import ProgressKind, ProgressLine, progress_lines
 from wizard.cli.apply_common import ProgressPrinter
 
-WRITE = Step("write:/etc/nova/nova.conf", StepKind.WRITE, "Write /etc/nova/nova.conf")
-LINKED = Step(
+WRITE = TransactionStep("write:/etc/nova/nova.conf", StepKind.WRITE, "Write /etc/nova/nova.conf")
+LINKED = TransactionStep(
     "write:/etc/glance/glance-api.conf",
     StepKind.WRITE,
     "Write /etc/glance/glance-api.conf",
     note="a symbolic link: its target /srv/glance-api.conf is edited",
 )
-RESTART = Step("action:restart:nova-compute", StepKind.ACTION, "Restart nova-compute", runs=False)
+RESTART = TransactionStep("action:restart:nova-compute", StepKind.ACTION, "Restart nova-compute", runs=False)
 
 
 def lines(event: ProgressEvent) -> list[tuple[str, str]]:
