@@ -19,7 +19,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeVar
 
-from screens.base import StepExit, StepScreen
+from screens.base import Direction, StepExit, StepScreen
 from screens.session import Banner, Session
 
 # Engine and screen types, for the type checker: importing them here would make the first frame wait.
@@ -97,7 +97,8 @@ class StepSpec(Generic[T]):
     section: str | None = None  # the section of the answers the step edits
     needs: Needs = "files"
     reuse: bool = False  # the screen is kept once built and shown again while its recipe is the same
-    stores_on: frozenset[str] = frozenset({"back", "next", "jump"})  # the ways of leaving that keep its value
+    # The ways of leaving that keep its value (Review's plan only counts when the operator goes on with it).
+    stores_on: frozenset[Direction] = frozenset({"back", "next", "jump"})
 
     def keep(self, session: Session, exit: StepExit[T]) -> None:
         """Keep what the screen was left with, if this way of leaving keeps anything."""
