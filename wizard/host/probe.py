@@ -35,6 +35,7 @@ from wizard.host.live import (
     read_cpuid,
     read_msrs,
 )
+from wizard.host.observed import KERNEL_TREE_MARKERS
 from wizard.host.parsing import parse_cpuinfo
 
 X86_MACHINES = frozenset({"x86_64", "i686", "i586", "i386"})
@@ -73,6 +74,7 @@ def probe(
     areas.read_kernel(collector, release)
     areas.read_distribution(collector)
     areas.read_firmware(collector)
+    areas.read_hypervisor_signs(collector)
     areas.read_tpm(collector)
     areas.read_nova(collector)
     kernel_log, kernel_log_source, kernel_log_error = areas.read_kernel_log(collector, live)
@@ -106,6 +108,19 @@ def probe(
         environment={key: os.environ[key] for key in ENVIRONMENT if key in os.environ},
         probe_errors=tuple(collector.errors),
         probe_seconds=round(time.perf_counter() - started, 4),
+        kernel_trees=_kernel_trees(collector),
+    )
+
+
+def _kernel_trees(collector: Collector) -> tuple[str, ...]:
+    """/proc, /sys and /dev as far as they are a running kernel's: all of them on the live host; under another
+    root those whose marker (areas.read_hypervisor_signs stats it) is there, i.e. mounted in a chroot."""
+    if collector.live_root:
+        return tuple(KERNEL_TREE_MARKERS)
+    return tuple(
+        tree
+        for tree, marker in KERNEL_TREE_MARKERS.items()
+        if collector.stats.get(marker, PathStat(exists=False)).exists
     )
 
 

@@ -7,7 +7,7 @@ import dataclasses
 from wizard.diagnosis.checks.common import Assessment, Impact, assess
 from wizard.diagnosis.checks.context import Context, VtState
 from wizard.diagnosis.findings import Evidence, Remedy, Status
-from wizard.host.kernel import ModuleState
+from wizard.host.kernel import MODULE_CONFIG, ModuleState
 from wizard.host.platform import ArchFamily
 from wizard.host.profile import HostProfile
 
@@ -80,10 +80,19 @@ def _after_firmware(remedy: Remedy) -> Remedy:
 
 
 def _kernel_remedy(missing: tuple[str, ...], profile: HostProfile) -> Remedy:
-    options = ", ".join(f"CONFIG_{name.upper()}" if name != "kvm" else "CONFIG_KVM" for name in missing)
+    options = ", ".join(MODULE_CONFIG.get(name, name) for name in missing)
+    if profile.kernel_config_source is not None:
+        why = f"This kernel was built without them ({options} not set in {profile.kernel_config_source})"
+    else:
+        why = f"This kernel has them neither built in nor loaded (its configuration was not read: {options})"
+    if profile.module_loading.possible is False:
+        why += ", and it cannot load modules."
+    else:
+        why += "."
     return Remedy(
         summary=f"Boot a kernel that has {', '.join(missing)} (the distribution's standard kernel does)",
-        why=f"This kernel lacks them ({options} not set) and {'cannot load modules' if profile.module_loading.possible is False else 'has no module files for them'}.",
+        settings=tuple(f"{option}=m (or =y) in the kernel configuration" for option in options.split(", ")),
+        why=why,
     )
 
 
@@ -136,16 +145,18 @@ def check_kvm_modules(ctx: Context) -> list[Assessment]:
             )
         ]
     missing = tuple(name for name in wanted if not profile.modules[name].present)
-    if ctx.vt in {VtState.FIRMWARE_DISABLED, VtState.ABSENT} and not ctx.kvm_works:
-        cause = (
-            "switched off in the firmware" if ctx.vt is VtState.FIRMWARE_DISABLED else "not available here"
-        )
+    if ctx.vt in {VtState.FIRMWARE_DISABLED, VtState.ABSENT, VtState.NOT_SHOWN} and not ctx.kvm_works:
+        cause = {
+            VtState.FIRMWARE_DISABLED: "switched off in the firmware",
+            VtState.ABSENT: "not available here",
+            VtState.NOT_SHOWN: "not shown by the CPU",
+        }[ctx.vt]
         pronoun = "it" if len(missing) == 1 else "they"
         return [
             assess(
                 "kvm-modules",
                 Status.FAIL,
-                f"{' and '.join(missing)} not loaded: {pronoun} cannot load while {ctx.vt_name} is {cause}",
+                f"{' and '.join(missing)}: {pronoun} cannot load while {ctx.vt_name} is {cause}",
                 evidence,
                 remedy=_after_firmware(load_remedy(profile, missing))
                 if ctx.vt is VtState.FIRMWARE_DISABLED
@@ -155,6 +166,19 @@ def check_kvm_modules(ctx: Context) -> list[Assessment]:
     if ctx.kvm_works:
         return [
             assess("kvm-modules", Status.INFO, f"{', '.join(missing)} not loaded, yet KVM works", evidence)
+        ]
+    unknown = tuple(name for name in missing if profile.modules[name].state is ModuleState.UNKNOWN)
+    if unknown:
+        return [
+            assess(
+                "kvm-modules",
+                Status.UNKNOWN,
+                f"Whether {' and '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} loaded is not known",
+                evidence,
+                detail="Neither /proc/modules nor /sys/module of a running kernel was seen.",
+                impact=Impact.UNKNOWN,
+                reason=f"whether {', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} loaded",
+            )
         ]
     unavailable = tuple(name for name in missing if profile.modules[name].in_kernel is False)
     if unavailable or profile.module_loading.possible is False:
@@ -187,7 +211,7 @@ def check_module_persistence(ctx: Context) -> list[Assessment]:
     profile = ctx.profile
     if profile.module_loading.possible is False or profile.pvm_active:
         return []
-    if not ctx.kvm_works and ctx.vt in {VtState.FIRMWARE_DISABLED, VtState.ABSENT}:
+    if not ctx.kvm_works and ctx.vt in {VtState.FIRMWARE_DISABLED, VtState.ABSENT, VtState.NOT_SHOWN}:
         return []  # nothing to load at boot until hardware virtualization is there
     vendor = profile.vendor_modules[0] if profile.vendor_modules else None
     # Loading the vendor module loads kvm with it (a dependency): the vendor module is what must be
