@@ -57,15 +57,3 @@ def path_seen(facts: HostFacts, path: str) -> Seen:
     if found.exists:
         return Seen.PRESENT
     return Seen.ABSENT if kernel_tree_live(facts, path) else Seen.UNKNOWN
-
-
-def why_unknown(facts: HostFacts, path: str) -> str:
-    """Why ``path`` is unknown, in a few words: "not recorded", "EACCES: Permission denied", "not in this tree"."""
-    read = facts.files.get(path)
-    found = facts.stats.get(path)
-    error = (read.error if read is not None else None) or (found.error if found is not None else None)
-    if error and not error.startswith(_MISSING):
-        return error
-    if read is None and found is None:
-        return "not recorded"
-    return f"not in this tree ({facts.source}: no running kernel's {path.split('/')[1] and '/' + path.split('/')[1]})"

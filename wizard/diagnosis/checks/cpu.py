@@ -209,9 +209,12 @@ def check_guest(ctx: Context) -> list[Assessment]:
             assess(
                 "guest",
                 Status.INFO,
-                f"A virtual machine on {hypervisor}, with {ctx.vt_name} passed through",
+                f"A virtual machine on {hypervisor}, whose virtual CPU shows {ctx.vt_name}",
                 evidence,
-                detail="The hypervisor below exposes hardware virtualization: KVM can work here as nested KVM.",
+                detail=(
+                    "The hypervisor below exposes hardware virtualization, so KVM may work here as nested KVM; "
+                    "the KVM API test decides (QEMU's emulation, TCG, shows the flag too)."
+                ),
             )
         ]
     if ctx.vt is VtState.UNKNOWN and not virtualization.xen_dom0:

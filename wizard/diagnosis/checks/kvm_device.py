@@ -26,8 +26,11 @@ def check_kvm_device(ctx: Context) -> list[Assessment]:
                 Status.UNKNOWN,
                 "/dev/kvm could not be examined",
                 evidence,
-                impact=None if ctx.kvm_works else Impact.UNKNOWN,
-                reason="whether /dev/kvm exists",
+                # When KVM works, /dev/kvm exists: who may open it (the QEMU user) is what is not known.
+                impact=Impact.UNKNOWN,
+                reason="who may open /dev/kvm (it was not examined)"
+                if ctx.kvm_works
+                else "whether /dev/kvm exists",
             )
         ]
     if device.exists and device.kind == "char" and (device.major, device.minor) == (10, 232):
