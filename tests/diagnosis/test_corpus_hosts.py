@@ -13,12 +13,14 @@ import pytest
 
 from tests.diagnosis.forget import CORPUS
 from tests.host.helpers import all_commands, find
+from wizard.answers import Answers
 from wizard.diagnosis.diagnose import diagnose
 from wizard.diagnosis.findings import Diagnosis, Finding, Status, VerdictCode
 from wizard.host.facts import HostFacts
 from wizard.host.hypervisor import HypervisorKind
 from wizard.host.probe import probe
 from wizard.host.profile import HostProfile
+from wizard.plan.validate import validate_for_host
 
 K = HypervisorKind
 V = VerdictCode
@@ -240,3 +242,13 @@ def test_a_root_with_configs_only_is_not_judged(tmp_path: Path) -> None:
     for finding_id in ("kvm-device", "tun", "vhost-net"):
         assert find(diagnosis, finding_id).status is Status.UNKNOWN
     assert not all_commands(diagnosis) or not any(c.startswith("modprobe") for c in all_commands(diagnosis))
+
+
+def test_a_root_with_configs_only_can_still_be_planned(tmp_path: Path) -> None:
+    # Preparing an image is what --root is for: kvm is not refused for want of a kernel, the doubt is a warning.
+    root = tmp_path / "image"
+    (root / "etc").mkdir(parents=True)
+    validation = validate_for_host(Answers(), probe(root), root)
+    assert not [item for item in validation.problems if item.path == "hypervisor.virt_type"]
+    warning = next(item for item in validation.warnings if item.path == "hypervisor.virt_type")
+    assert "not known" in warning.message

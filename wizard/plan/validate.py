@@ -56,7 +56,10 @@ def validate_for_host(
 
     verdict = diagnosis.verdict
     virt_type = answers.hypervisor.virt_type
-    if virt_type == "kvm" and verdict.code not in KVM_CAN_WORK:
+    if virt_type == "kvm" and verdict.code is VerdictCode.UNKNOWN:
+        # A staging tree or a recording without the kernel's files: the plan is made, the doubt is said.
+        warn("hypervisor.virt_type", f"whether KVM can work on this host is not known: {verdict.summary}")
+    elif virt_type == "kvm" and verdict.code not in KVM_CAN_WORK:
         problem(
             "hypervisor.virt_type",
             f"'kvm' cannot work on this host ({verdict.code.value}: {verdict.summary}) Fix that first (see "

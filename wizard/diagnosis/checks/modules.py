@@ -80,18 +80,27 @@ def _after_firmware(remedy: Remedy) -> Remedy:
 
 
 def _kernel_remedy(missing: tuple[str, ...], profile: HostProfile) -> Remedy:
-    options = ", ".join(MODULE_CONFIG.get(name, name) for name in missing)
-    if profile.kernel_config_source is not None:
-        why = f"This kernel was built without them ({options} not set in {profile.kernel_config_source})"
+    options = tuple(MODULE_CONFIG.get(name, name) for name in missing)
+    if profile.platform.family is ArchFamily.POWER:
+        options = tuple("CONFIG_KVM_BOOK3S_64" if option == "CONFIG_KVM" else option for option in options)
+    configured = {option: profile.kernel_config.get(option) for option in options}
+    if profile.kernel_config_source is None:
+        why = f"This kernel has them neither built in nor loaded (its configuration was not read: {', '.join(options)})"
+    elif any(value == "n" for value in configured.values()):
+        unset = ", ".join(option for option, value in configured.items() if value == "n")
+        why = f"This kernel was built without them ({unset} not set in {profile.kernel_config_source})"
     else:
-        why = f"This kernel has them neither built in nor loaded (its configuration was not read: {options})"
-    if profile.module_loading.possible is False:
-        why += ", and it cannot load modules."
-    else:
-        why += "."
+        shown = ", ".join(f"{option}={value or '?'}" for option, value in configured.items())
+        why = f"This kernel has them only as loadable modules ({shown} in {profile.kernel_config_source})"
+    why += ", and it cannot load modules." if profile.module_loading.possible is False else "."
     return Remedy(
         summary=f"Boot a kernel that has {', '.join(missing)} (the distribution's standard kernel does)",
-        settings=tuple(f"{option}=m (or =y) in the kernel configuration" for option in options.split(", ")),
+        settings=tuple(
+            f"{option}=y in the kernel configuration"
+            if profile.module_loading.possible is False
+            else f"{option}=m (or =y) in the kernel configuration"
+            for option in options
+        ),
         why=why,
     )
 
