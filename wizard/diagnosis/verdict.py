@@ -58,8 +58,8 @@ def verdict(context: Context, assessments: list[Assessment]) -> Verdict:
     host = describe_host(profile)
     works = context.kvm_works
     unknown = reasons[Impact.UNKNOWN]
-    if not works and not context.capability_known and not unknown:
-        unknown.append(f"whether this host has {context.vt_name}")
+    if not works and not context.capability_known and not any(context.vt_name in item for item in unknown):
+        unknown.insert(0, f"whether this host has {context.vt_name}")
     if works:
         restrictions = reasons[Impact.RESTRICTION] + reasons[Impact.UNSUPPORTED]
         through = " through PVM" if profile.pvm_active else ""

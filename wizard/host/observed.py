@@ -33,8 +33,10 @@ def running_kernel_trees(facts: HostFacts) -> tuple[str, ...]:
 
 
 def kernel_tree_live(facts: HostFacts, path: str) -> bool:
-    """Whether a missing ``path`` is really missing: always outside /proc, /sys and /dev; inside them only where
-    that tree shows a running kernel."""
+    """Whether a missing ``path`` is really missing: always outside /proc, /sys, /dev and /run; inside them only
+    where that tree shows a running system (/run, the running system's tmpfs, goes with /dev)."""
+    if path == "/run" or path.startswith("/run/"):
+        path = "/dev"
     tree = next((top for top in KERNEL_TREE_MARKERS if path == top or path.startswith(top + "/")), None)
     return tree is None or tree in running_kernel_trees(facts)
 

@@ -206,7 +206,9 @@ class HostProfile:
                 user: kvm_access(user, device, accounts) for user in dict.fromkeys((qemu_user, NOVA_USER))
             },
             udev=Udev(
-                running=(control.kind == "socket") if control is not None else None,
+                running=(control.kind == "socket")
+                if control is not None and path_seen(facts, "/run/udev/control") is not Seen.UNKNOWN
+                else None,
                 kvm_rules=rules,
                 rules_searched=any(
                     "/rules.d" in path and not entry.error for path, entry in facts.dirs.items()

@@ -220,8 +220,8 @@ def check_module_persistence(ctx: Context) -> list[Assessment]:
     profile = ctx.profile
     if profile.module_loading.possible is False or profile.pvm_active:
         return []
-    if not ctx.kvm_works and ctx.vt in {VtState.FIRMWARE_DISABLED, VtState.ABSENT, VtState.NOT_SHOWN}:
-        return []  # nothing to load at boot until hardware virtualization is there
+    if not ctx.kvm_works and ctx.vt is not VtState.PRESENT:
+        return []  # nothing to load at boot until hardware virtualization is known to be there
     vendor = profile.vendor_modules[0] if profile.vendor_modules else None
     # Loading the vendor module loads kvm with it (a dependency): the vendor module is what must be
     # listed. The remedy lists both, as the seed document does.
