@@ -243,4 +243,6 @@ def test_a_virtualbox_guest_is_told_to_ask_virtualbox(tmp_path: Path) -> None:
     guest = next(item for item in document["findings"] if item["id"] == "guest")
     assert guest["title"] == "A virtual machine on VirtualBox, without nested virtualization"
     assert guest["remedy"]["commands"] == ["VBoxManage modifyvm NAME --nested-hw-virt on"]
-    assert {"source": "/proc/bus/pci/devices", "observed": "device 80ee:beef: VirtualBox"} in guest["evidence"]
+    assert {"source": "/proc/bus/pci/devices", "observed": "device 80ee:beef: VirtualBox"} in guest[
+        "evidence"
+    ]

@@ -124,6 +124,9 @@ class HostFacts:
     # Which of /proc, /sys and /dev showed a running kernel when the probe ran (a file missing there is absent;
     # elsewhere it was not recorded). None in recordings older than this field: see wizard.host.observed.
     kernel_trees: tuple[str, ...] | None = None
+    cpuid_source: str = (
+        ""  # where `cpuid` was read: "" is /dev/cpu/0/cpuid, else the CPUID instruction's WHERE
+    )
 
     # Convenience readers. They interpret nothing; diagnosis does that.
     def text(self, path: str) -> str | None:

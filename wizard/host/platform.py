@@ -91,6 +91,7 @@ class CpuidView:
     svm: bool | None = None  # leaf 0x80000001 ECX bit 2
     hypervisor_bit: bool | None = None  # leaf 1 ECX bit 31
     hypervisor_signature: str | None = None  # leaf 0x40000000, when the hypervisor bit is set
+    source: str = "/dev/cpu/0/cpuid"  # or the CPUID instruction, run in user space
 
 
 @dataclass(frozen=True)
@@ -287,6 +288,7 @@ def read_cpuid(facts: HostFacts) -> CpuidView:
             signature = None
     return CpuidView(
         readable=True,
+        source=facts.cpuid_source or "/dev/cpu/0/cpuid",
         vmx=bit("0x1.ecx", 5),
         svm=bit("0x80000001.ecx", 2),
         hypervisor_bit=hypervisor_bit,

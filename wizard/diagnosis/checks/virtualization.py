@@ -266,11 +266,9 @@ def check_cpuid(ctx: Context) -> list[Assessment]:
     bit = cpuid.svm if platform.vt_flag == "svm" else cpuid.vmx
     name = ctx.vt_name
     leaf = "0x80000001 ECX bit 2 (SVM)" if platform.vt_flag == "svm" else "1 ECX bit 5 (VMX)"
-    evidence = [Evidence("CPUID /dev/cpu/0/cpuid", f"leaf {leaf}: {'set' if bit else 'clear'}")]
+    evidence = [Evidence(f"CPUID {cpuid.source}", f"leaf {leaf}: {'set' if bit else 'clear'}")]
     if cpuid.hypervisor_signature:
-        evidence.append(
-            Evidence("CPUID /dev/cpu/0/cpuid", f"leaf 0x40000000: {cpuid.hypervisor_signature!r}")
-        )
+        evidence.append(Evidence(f"CPUID {cpuid.source}", f"leaf 0x40000000: {cpuid.hypervisor_signature!r}"))
     where = "the virtual CPU" if platform.is_guest else "the CPU"
     if bit:
         hidden = platform.vt_flag not in platform.flags
