@@ -170,7 +170,7 @@ def check_guest(ctx: Context) -> list[Assessment]:
             assess(
                 "guest",
                 Status.INFO,
-                f"Runs in an IBM Z logical partition ({hypervisor})",
+                f"Runs in an IBM Z logical partition ({virtualization.direct.detail if virtualization.direct else 'PR/SM'})",
                 evidence,
                 detail="LPARs are where KVM hosts on IBM Z normally run; KVM needs the SIE facility there.",
             )

@@ -10,6 +10,7 @@ from wizard.diagnosis.findings import Evidence, Remedy, Status
 from wizard.host.kernel import MODULE_CONFIG, ModuleState
 from wizard.host.platform import ArchFamily
 from wizard.host.profile import HostProfile
+from wizard.host.system import DistroFamily
 
 
 def check_module_loading(ctx: Context) -> list[Assessment]:
@@ -235,6 +236,16 @@ def check_module_persistence(ctx: Context) -> list[Assessment]:
         return []
     persisted = profile.module_config.persisted
     listed = [name for name in wanted if name in persisted]
+    if not listed and profile.distribution.family is DistroFamily.UNKNOWN:
+        # No os-release: not a system's /etc (a dump, an empty tree), so its module files say nothing either.
+        return [
+            assess(
+                "module-persistence",
+                Status.UNKNOWN,
+                f"Whether {', '.join(wanted)} load at boot is not known: the distribution's files were not seen",
+                [Evidence("/etc/os-release", profile.distribution.os_release_error or "not recorded")],
+            )
+        ]
     evidence = [Evidence(persisted[name], f"lists {name}") for name in listed]
     target = profile.distribution.modules_file
     if len(listed) == len(wanted):
