@@ -10,7 +10,7 @@ from pathlib import Path
 from wizard.commands import CommandRunner
 from wizard.host.collect import Collector
 from wizard.host.facts import CommandRun, FileRead, PathStat
-from wizard.host.hypervisor import DMI_FILES as HYPERVISOR_DMI_FILES
+from wizard.host.identify import DMI_FILES as HYPERVISOR_DMI_FILES
 from wizard.host.ini_record import RECORDED_CONFIGS, record_ini
 from wizard.host.live import bound_lines, read_kmsg
 from wizard.host.observed import KERNEL_TREE_MARKERS

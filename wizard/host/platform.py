@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from wizard.host.facts import HostFacts
-from wizard.host.hypervisor import Virtualization, read_virtualization
+from wizard.host.hypervisor import Virtualization
+from wizard.host.identify import read_virtualization
 from wizard.host.parsing import parse_cpuinfo
 from wizard.host.patterns import ARM_HYP, ARM_HYP_UNAVAILABLE
 

@@ -1,9 +1,10 @@
 """How each hypervisor gives a guest hardware virtualization: the remedy for a guest without it.
 
 Each remedy is for the hypervisor that was identified, in that hypervisor's own terms and on the architecture
-of this guest; where no way is known, it says what KVM needs instead and offers no command. Sources: the
-research notes' TRUTH.md section 3 (VirtualBox, VMware, Hyper-V, KVM running-nested-guests.rst, Xen xl.cfg,
-kvm-nested.rst for POWER, arch/s390/kvm for SIE).
+of this guest; where no way is known, it says what KVM needs instead and offers no command. Sources: VirtualBox's
+VBoxManage (--nested-hw-virt), VMware's vhv.enable, Microsoft's Set-VMProcessor -ExposeVirtualizationExtensions,
+Linux Documentation/virt/kvm/x86/running-nested-guests.rst and arch/powerpc/kvm-nested.rst, arch/s390/kvm
+(SIE), Xen's xl.cfg (nestedhvm).
 """
 
 from __future__ import annotations
