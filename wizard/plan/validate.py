@@ -21,6 +21,8 @@ from wizard.tpm.vtpm import assess_vtpm
 _VENDOR_NAMES = {"intel": "an Intel", "amd": "an AMD", "hygon": "a Hygon", "zhaoxin": "a Zhaoxin"}
 Reporter = Callable[[str, str], None]
 KVM_CAN_WORK = (VerdictCode.READY, VerdictCode.FIXABLE, VerdictCode.LIMITED)
+# Where qemu is a choice against KVM, and so needs the operator's consent: KVM works, or nobody knows it does not.
+KVM_MIGHT_WORK = (*KVM_CAN_WORK, VerdictCode.UNKNOWN)
 
 
 @dataclass(frozen=True)
@@ -58,16 +60,20 @@ def validate_for_host(
 
     verdict = diagnosis.verdict
     virt_type = answers.hypervisor.virt_type
-    if virt_type == "kvm" and verdict.code not in KVM_CAN_WORK:
+    if virt_type == "kvm" and verdict.code is VerdictCode.UNKNOWN:
+        # A staging tree or a recording without the kernel's files: the plan is made, the doubt is said.
+        warn("hypervisor.virt_type", f"whether KVM can work on this host is not known: {verdict.summary}")
+    elif virt_type == "kvm" and verdict.code not in KVM_CAN_WORK:
         problem(
             "hypervisor.virt_type",
             f"'kvm' cannot work on this host ({verdict.code.value}: {verdict.summary}) Fix that first (see "
-            'kvm-wizard check), or choose "qemu" with allow_emulation = true and accept software emulation.',
+            'kvm-wizard check), or choose "qemu" and accept software emulation, many times slower.',
         )
-    if virt_type == "qemu" and verdict.code in KVM_CAN_WORK and not answers.hypervisor.allow_emulation:
+    if virt_type == "qemu" and verdict.code in KVM_MIGHT_WORK and not answers.hypervisor.allow_emulation:
+        could = "may work" if verdict.code is VerdictCode.UNKNOWN else "works or can be made to work"
         problem(
             "hypervisor.allow_emulation",
-            f"is false, but KVM works or can be made to work here ({verdict.code.value}); qemu would emulate every "
+            f"is false, but KVM {could} here ({verdict.code.value}); qemu would emulate every "
             'instruction, many times slower. Choose virt_type = "kvm", or set allow_emulation = true to emulate '
             "on purpose.",
         )
