@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path, PurePosixPath
 
+from wizard.regular_files import FileTooLargeError, NotRegularFileError, read_regular
+
 _MAX_SYMLINKS = 40  # as the kernel's ELOOP limit
 
 
@@ -78,3 +80,18 @@ def locate(root: Path, path: str) -> Path:
     if root == Path("/") or clean.parent == clean:
         return under(root, str(clean))
     return resolve(root, str(clean.parent))[0] / clean.name
+
+
+def read_under(
+    root: Path, path: str, *, limit: int, tail: int | None = None, truncate: bool = False
+) -> bytes:
+    """The bytes of the regular file ``path`` of the system at ``root``: wizard.regular_files.read_regular()
+    (no FIFO, device, socket or directory; at most ``limit`` bytes) on the file symlinks lead to inside the
+    root. A symlink leading out of the root raises PathEscapeError."""
+    disk = path if root == Path("/") else str(resolve(root, path)[0])
+    try:
+        return read_regular(disk, limit=limit, tail=tail, truncate=truncate)
+    except NotRegularFileError as error:
+        raise NotRegularFileError(path, error.mode) from None  # named as the system knows it
+    except FileTooLargeError as error:
+        raise FileTooLargeError(path, error.size, error.limit) from None

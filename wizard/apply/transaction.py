@@ -8,6 +8,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from wizard import interrupts
 from wizard.apply.accounts import Accounts
 from wizard.apply.atomic import (
     Attributes,
@@ -264,7 +265,8 @@ def apply_plan(
             reporter.finished(0, f"{len(targets)} file(s) as the plan expects")
             result = Transaction(paths, spec, runner, reporter).run()
             if result.ok and plan.answers_toml:
-                _save_answers(paths, plan.answers_toml)
+                with interrupts.shield():  # the transaction has ended: the result must reach the caller
+                    _save_answers(paths, plan.answers_toml)
             return result
     except LockHeld as held:
         return _refused(reporter, str(held), remaining, started)

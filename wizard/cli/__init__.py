@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from wizard import __version__
 from wizard.cli.common import EXIT_USAGE, UsageError, run_guarded
+from wizard.cli.output import safe_streams
 
 # command name -> module under wizard.cli that defines add_arguments(parser) and run(args) -> int
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -151,6 +152,13 @@ def _merge_shared_options(args: argparse.Namespace) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Everything printed goes through the one output layer (wizard.cli.output): safe on a terminal, and a
+    # reader that goes away (`| head`) never cuts the work short.
+    with safe_streams():
+        return _main(argv)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(_chosen_command(arguments), commands=_names_a_command(arguments))
     try:

@@ -7,6 +7,9 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
+from wizard import interrupts
+from wizard.cli.output import mark_styled
+
 # json, traceback and typing's runtime parts are imported where used: every command starts here.
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -26,22 +29,36 @@ class ProblemsFound(Exception):  # noqa: N818 - it names an outcome, not a failu
 
 
 def run_guarded(handler: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
-    """Run a command; turn expected errors into a one-line message and an exit status, never a traceback."""
+    """Run a command; turn expected errors into a one-line message and an exit status, never a traceback.
+
+    SIGINT, SIGTERM and SIGHUP are one interruption (wizard.interrupts): a transaction running when it comes
+    rolls back first; the exit status is then 128 + the signal's number, and the message says what became
+    of the change. A closed output is no error here: wizard.cli.output drops what cannot be written.
+    """
+    interrupts.install()
     try:
-        return handler(args)
+        status = handler(args)
+        waiting = interrupts.waiting()
+        if waiting is not None:  # it came while a transaction was finishing: the work ended as shown
+            name = interrupts.Interrupted(waiting).name
+            print(
+                f"kvm-wizard: {name} came while the work was finishing; it finished (above)", file=sys.stderr
+            )
+        return status
     except UsageError as error:
         print(f"kvm-wizard: error: {error}", file=sys.stderr)
         return EXIT_USAGE
     except ProblemsFound as error:
         print(f"kvm-wizard: {error}", file=sys.stderr)
         return EXIT_PROBLEMS
+    except interrupts.Interrupted as error:
+        print(f"kvm-wizard: interrupted by {error.name}", file=sys.stderr)
+        for note in getattr(error, "__notes__", ()):
+            print(f"  {note}", file=sys.stderr)
+        return error.exit_status
     except KeyboardInterrupt:
         print("kvm-wizard: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        # The reader went away (e.g. `| head`): not an error worth a message.
-        sys.stderr.close()
-        return EXIT_OK
     except Exception as error:  # noqa: BLE001 - the last line of defence: a message and a place to read more, no traceback
         import traceback
 
@@ -53,6 +70,8 @@ def run_guarded(handler: Callable[[argparse.Namespace], int], args: argparse.Nam
             file=sys.stderr,
         )
         return EXIT_PROBLEMS
+    finally:
+        interrupts.uninstall()
 
 
 def _save_crash_report(detail: str) -> str:
@@ -71,15 +90,21 @@ def use_color(args: argparse.Namespace, stream: TextIO) -> bool:
     """Colour only on a terminal, never with --no-color or NO_COLOR (https://no-color.org)."""
     if getattr(args, "no_color", False) or os.environ.get("NO_COLOR", "") != "":
         return False
-    return stream.isatty()
+    if not stream.isatty():
+        return False
+    mark_styled(stream)  # kvm-wizard's own colours pass the output layer; a file's escapes never do
+    return True
 
 
 def print_json(data: Any, stream: TextIO | None = None) -> None:
     import json
 
+    from wizard.shown import json_visible
+
     target = stream or sys.stdout
-    json.dump(data, target, indent=2, sort_keys=False, ensure_ascii=False)
-    target.write("\n")
+    # Readable (ensure_ascii=False) and safe on a terminal: a C1 control or U+2028 in a value is written as
+    # JSON's own escape, so the output layer has nothing to change in it and the JSON stays valid.
+    target.write(json_visible(json.dumps(data, indent=2, sort_keys=False, ensure_ascii=False)) + "\n")
 
 
 def add_host_arguments(parser: argparse.ArgumentParser, *, demo: bool = True) -> None:

@@ -22,6 +22,7 @@ from wizard.cli.apply_common import (
     settle_confirmation,
 )
 from wizard.cli.common import EXIT_OK, EXIT_PROBLEMS, ProblemsFound, UsageError
+from wizard.cli.output import note_if_cut
 from wizard.commands import CommandRunner
 
 
@@ -87,6 +88,7 @@ def run(args: argparse.Namespace) -> int:
         print("Nothing to recover any more (another kvm-wizard finished it).")
         return EXIT_OK
     print(recovery.message)
+    note_if_cut(recovery.message)
     if recovery.result is not None:
         # The recovery's own message says what happened; a rollback has no failed step to describe.
         print_result(
