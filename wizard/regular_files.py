@@ -9,9 +9,11 @@ operator named for output (a device, a FIFO, a symbolic link: `-o /dev/stdout` m
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 from wizard.shown import shorten_path
@@ -66,6 +68,24 @@ def _amount(size: int) -> str:
     return f"{size:,} bytes"
 
 
+@contextlib.contextmanager
+def opened_regular(path: str | Path, *, follow_symlinks: bool = True) -> Iterator[tuple[int, os.stat_result]]:
+    """The regular file at ``path`` opened for reading (without blocking) and its fstat; NotRegularFileError
+    for anything else, found before opening (a device is never opened) and checked again on what was opened."""
+    before = os.stat(path) if follow_symlinks else os.lstat(path)
+    if not stat.S_ISREG(before.st_mode):
+        raise NotRegularFileError(path, before.st_mode)
+    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | (0 if follow_symlinks else os.O_NOFOLLOW)
+    handle = os.open(path, flags)
+    try:
+        status = os.fstat(handle)  # what was opened, not what was there a moment ago
+        if not stat.S_ISREG(status.st_mode):
+            raise NotRegularFileError(path, status.st_mode)
+        yield handle, status
+    finally:
+        os.close(handle)
+
+
 def read_regular(
     path: str | Path,
     *,
@@ -80,24 +100,14 @@ def read_regular(
     FileTooLargeError past ``limit`` bytes unless ``truncate`` (then the first ``limit`` bytes), and
     OSError as open() does (FileNotFoundError, PermissionError, ...).
     """
-    before = os.stat(path) if follow_symlinks else os.lstat(path)
-    if not stat.S_ISREG(before.st_mode):
-        raise NotRegularFileError(path, before.st_mode)
-    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | (0 if follow_symlinks else os.O_NOFOLLOW)
-    handle = os.open(path, flags)
-    try:
-        status = os.fstat(handle)  # what was opened, not what was there a moment ago
-        if not stat.S_ISREG(status.st_mode):
-            raise NotRegularFileError(path, status.st_mode)
+    with opened_regular(path, follow_symlinks=follow_symlinks) as (handle, status):
         if tail is not None:
             if status.st_size > tail:
                 os.lseek(handle, status.st_size - tail, os.SEEK_SET)
-            return _read_up_to(handle, tail)
+            return read_open(handle, tail)
         if status.st_size > limit and not truncate:
             raise FileTooLargeError(path, status.st_size, limit)
-        data = _read_up_to(handle, limit + 1)
-    finally:
-        os.close(handle)
+        data = read_open(handle, limit + 1)
     if len(data) > limit:  # it grew while we read, or the size was not told (/proc)
         if not truncate:
             raise FileTooLargeError(path, len(data), limit)
@@ -105,7 +115,8 @@ def read_regular(
     return data
 
 
-def _read_up_to(handle: int, count: int) -> bytes:
+def read_open(handle: int, count: int) -> bytes:
+    """Up to ``count`` bytes from an open file, to its end."""
     chunks: list[bytes] = []
     left = count
     while left > 0:
@@ -117,9 +128,9 @@ def _read_up_to(handle: int, count: int) -> bytes:
     return b"".join(chunks)
 
 
-def read_regular_text(path: str | Path, *, limit: int) -> str:
+def read_regular_text(path: str | Path, *, limit: int, follow_symlinks: bool = True) -> str:
     """A regular file's text (UTF-8; UnicodeDecodeError when it is not)."""
-    return read_regular(path, limit=limit).decode("utf-8")
+    return read_regular(path, limit=limit, follow_symlinks=follow_symlinks).decode("utf-8")
 
 
 def check_output(path: str | Path) -> None:

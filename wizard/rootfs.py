@@ -29,6 +29,13 @@ def _clean(path: str) -> PurePosixPath:
     return PurePosixPath("/", *parts)
 
 
+def is_system_root(root: Path | str) -> bool:
+    """Files under ``root`` are the running system's: the one case in which an apply runs its actions
+    (module loads, restarts), whatever the host's facts came from (a probe, a recording). `plan` labels the
+    actions by the same rule, so that it never says "not run" of an action `apply` runs."""
+    return Path(root).absolute() == Path("/")
+
+
 def under(root: Path, path: str) -> Path:
     """Where the system path ``path`` lives on disk when the system is at ``root`` (no symlinks followed)."""
     clean = _clean(path)
@@ -49,6 +56,13 @@ def resolve(root: Path, path: str) -> tuple[Path, str]:
     hops = 0
     while remaining:
         part = remaining.pop(0)
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if not resolved:
+                raise PathEscapeError(f"{path}: a symbolic link on the way leads outside the root")
+            resolved.pop()
+            continue
         candidate = under(root, "/" + "/".join([*resolved, part]))
         if candidate.is_symlink():
             hops += 1
@@ -63,12 +77,7 @@ def resolve(root: Path, path: str) -> tuple[Path, str]:
             for target_part in reversed(target_parts):
                 remaining.insert(0, target_part)
             continue
-        if part == "..":
-            if not resolved:
-                raise PathEscapeError(f"{path}: a symbolic link leads outside the root")
-            resolved.pop()
-        elif part != ".":
-            resolved.append(part)
+        resolved.append(part)
     system_path = "/" + "/".join(resolved)
     return under(root, system_path), system_path
 

@@ -129,6 +129,7 @@ def test_a_real_signal_ends_the_wizard_through_its_safe_quit(
     ends at once), the terminal given back, 128 + the signal's number."""
     wizard = start(terminals, "--demo", "intel-ready", "--root", str(tmp_path / "root"))
     wizard.wait_for("Nothing unfinished was found.")
+    assert wizard.child.pid is not None
     os.kill(wizard.child.pid, signal.Signals[name])
     assert wizard.wait_exit() == 128 + signal.Signals[name]
     assert not wizard.screen.in_alternate

@@ -18,6 +18,9 @@ from tomlkit.toml_document import TOMLDocument
 from wizard.answers import names
 from wizard.answers.migrate import AppliedMigration, migrate, oldest_readable
 from wizard.answers.model import ANSWERS_VERSION, KEYS, KEYS_BY_PATH, SECTIONS, Answers, KeySpec, Value
+from wizard.files.toml_depth import nesting_problem
+from wizard.regular_files import NotRegularFileError, check_output, read_regular_text
+from wizard.shown import shorten_path
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,9 @@ class ParsedAnswers(tuple[Answers, TOMLDocument]):
 
 def parse_answers(text: str, source: str = "answers") -> ParsedAnswers:
     """Parse, migrate and check an answers file on its own (no host). Raises AnswersError with every problem."""
+    deep = nesting_problem(text)
+    if deep is not None:  # the parsers recurse: refused before they see it
+        raise AnswersError(source, [AnswerProblem("", f"not valid answers: {deep}")])
     try:
         document = tomlkit.parse(text)
     except (TOMLKitError, ValueError) as error:
@@ -277,16 +283,26 @@ def _check(add: Callable[[str, str], None], path: str, value: str, rule: NameRul
         add(path, f"{value!r} {problem}" if value else problem)
 
 
+MAX_ANSWERS_BYTES = 1024 * 1024  # an answers file is about 1 KB; its template about 8 KB
+
+
 def load_answers(path: Path) -> ParsedAnswers:
+    """The answers file at ``path``: a regular file (a FIFO is never waited on, a device never read) of at
+    most MAX_ANSWERS_BYTES, in UTF-8."""
+    source = shorten_path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_regular_text(path, limit=MAX_ANSWERS_BYTES)
     except FileNotFoundError:
-        raise AnswersError(str(path), [AnswerProblem("", "no such file")]) from None
+        raise AnswersError(source, [AnswerProblem("", "no such file")]) from None
+    except NotRegularFileError as error:
+        raise AnswersError(
+            source, [AnswerProblem("", f"{error.strerror}: save the answers to a file and name that")]
+        ) from None
     except OSError as error:
-        raise AnswersError(str(path), [AnswerProblem("", f"cannot be read: {error.strerror}")]) from None
+        raise AnswersError(source, [AnswerProblem("", f"cannot be read: {error.strerror}")]) from None
     except UnicodeDecodeError:
-        raise AnswersError(str(path), [AnswerProblem("", "is not UTF-8 text")]) from None
-    return parse_answers(text, str(path))
+        raise AnswersError(source, [AnswerProblem("", "is not UTF-8 text")]) from None
+    return parse_answers(text, source)
 
 
 def _toml_error(text: str, error: Exception) -> str:
@@ -328,10 +344,14 @@ def save_answers(answers: Answers, path: Path, document: TOMLDocument | None = N
     write_text_atomically(path, dumps_answers(answers, document))
 
 
-def write_text_atomically(path: Path, text: str) -> None:
+def write_text_atomically(path: Path, text: str, *, mode: int = 0o600) -> None:
+    """Replace ``path`` whole (a regular file or nothing: a device, a FIFO or a symbolic link there is
+    refused with NotRegularFileError, never replaced)."""
+    check_output(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
+        os.fchmod(handle, mode)
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
             stream.flush()

@@ -31,7 +31,7 @@ from wizard.apply.state import PRIVATE_FILE_MODE, StatePaths, state_paths
 from wizard.apply.verify import kvm_api_works
 from wizard.commands import CommandRunner
 from wizard.plan.model import Action, Check, FileEdit, Plan
-from wizard.rootfs import PathEscapeError, resolve, under
+from wizard.rootfs import PathEscapeError, is_system_root, resolve, under
 
 
 @dataclass(frozen=True)
@@ -185,7 +185,7 @@ def _targets(root: Path, plan: Plan) -> tuple[list[Target], list[str], list[str]
 def preview_apply(plan: Plan, root: Path | str, *, confirm_timeout: float | None = None) -> ApplyPreview:
     """Steps, irreversible actions, work left for the target and problems, before anything is done."""
     root_path = Path(root).absolute()
-    live = root_path == Path("/")
+    live = is_system_root(root_path)
     actions, remaining = split_actions(plan, live)
     _, notes, problems = _targets(root_path, plan)
     writes = [write_step(edit.path, edit.target or edit.path) for edit in plan.edits]
@@ -229,7 +229,7 @@ def apply_plan(
     """
     started = time.perf_counter()
     root_path = Path(root).absolute()
-    live = root_path == Path("/")
+    live = is_system_root(root_path)
     actions, remaining = split_actions(plan, live)
     writes = [write_step(edit.path, edit.target or edit.path) for edit in plan.edits]
     steps = build_steps(writes, actions, remaining, confirm=confirm_timeout is not None)

@@ -19,7 +19,8 @@ from wizard.apply.pending import seconds_left
 from wizard.apply.progress import progress_lines
 from wizard.apply.results import ApplyResult, PendingConfirmation
 from wizard.apply.startup import check_on_start
-from wizard.apply.transaction import apply_plan, preview_apply
+from wizard.apply.state import state_paths
+from wizard.apply.transaction import apply_plan, busy_reason, preview_apply
 from wizard.cli.common import EXIT_OK, EXIT_PROBLEMS, UsageError
 from wizard.cli.output import note_if_cut
 from wizard.commands import CommandRunner
@@ -193,9 +194,13 @@ def settle_confirmation(root: Path, pending: PendingConfirmation, stdin: TextIO,
         return EXIT_PROBLEMS
 
 
-def report_start(root: Path, stdout: TextIO) -> None:
-    """What happened while nobody was looking: an automatic revert, a pending confirmation, an interruption."""
-    report = check_on_start(root)
+def report_start(root: Path, stdout: TextIO, *, enforce: bool = True) -> None:
+    """What happened while nobody was looking: an automatic revert, a pending confirmation, an interruption.
+
+    With ``enforce`` (commands that change the system) a confirmation past its deadline is reverted first;
+    without it (a listing) nothing is changed and such a confirmation is named, with what reverts it.
+    """
+    report = check_on_start(root, enforce=enforce)
     if report.revert is not None:
         revert = report.revert
         stdout.write(
@@ -204,7 +209,12 @@ def report_start(root: Path, stdout: TextIO) -> None:
         for problem in revert.problems:
             stdout.write(f"  {problem}\n")
         mark_revert_reported(root)
-    if report.pending is not None:
+    if report.pending is not None and report.overdue:
+        stdout.write(
+            f"Note: generation {report.pending.generation} was not confirmed by its deadline "
+            f"({report.pending.deadline}) and is still in place: kvm-wizard recover reverts it now\n"
+        )
+    elif report.pending is not None:
         stdout.write(
             f"Note: generation {report.pending.generation} waits for confirmation ({report.seconds_left:.0f} s left): "
             "kvm-wizard confirm\n"
@@ -240,9 +250,11 @@ def apply_with_confirmation(
     if plan.empty:
         stdout.write("Nothing to change.\n")
         return EXIT_OK
-    for problem in preview.problems:
+    busy = busy_reason(state_paths(root))  # an interrupted change first: refused before the question
+    problems = ([busy] if busy is not None and not dry_run else []) + list(preview.problems)
+    for problem in problems:
         stdout.write(f"Cannot apply: {problem}\n")
-    if preview.problems:
+    if problems:
         return EXIT_PROBLEMS
     for note in preview.notes:
         stdout.write(f"Note: {note}\n")

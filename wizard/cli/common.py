@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from wizard import interrupts
 from wizard.cli.output import mark_styled
+from wizard.rootfs import PathEscapeError
 
 # json, traceback and typing's runtime parts are imported where used: every command starts here.
 if TYPE_CHECKING:
@@ -51,6 +52,9 @@ def run_guarded(handler: Callable[[argparse.Namespace], int], args: argparse.Nam
     except ProblemsFound as error:
         print(f"kvm-wizard: {error}", file=sys.stderr)
         return EXIT_PROBLEMS
+    except PathEscapeError as error:  # a symbolic link under --root leads out of it: unusable input
+        print(f"kvm-wizard: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
     except interrupts.Interrupted as error:
         print(f"kvm-wizard: interrupted by {error.name}", file=sys.stderr)
         for note in getattr(error, "__notes__", ()):
@@ -84,6 +88,20 @@ def _save_crash_report(detail: str) -> str:
     except OSError:
         return "(no crash report could be written)"
     return path
+
+
+STDOUT_NAME = "-"  # `-o -`: standard output
+
+
+def output_refusal(option: str, error: OSError, *, stdout: bool = True) -> UsageError:
+    """The usage error for an output path kvm-wizard will not replace (a device, a FIFO, a symbolic link)."""
+    from wizard.shown import shorten_path
+
+    instead = f"name another path{f', or {option} - for standard output' if stdout else ''}"
+    return UsageError(
+        f"{option} {shorten_path(error.filename)}: it {error.strerror}; kvm-wizard replaces only regular "
+        f"files ({instead})"
+    )
 
 
 def use_color(args: argparse.Namespace, stream: TextIO) -> bool:

@@ -74,6 +74,20 @@ class SafeStream(io.TextIOBase):
         self._put(shown)
         return len(text)
 
+    def write_bytes(self, data: bytes) -> bool:
+        """Bytes as they are (a tar.gz on `-o -`), after the text written so far; False when not all arrived."""
+        if self.cut or self._stream is None:
+            return False
+        try:
+            self._stream.flush()
+            binary = self._stream.buffer
+            binary.write(data)
+            binary.flush()
+        except (OSError, ValueError, AttributeError):
+            self._close_down()
+            return False
+        return True
+
     def flush(self) -> None:
         if self.cut or self._stream is None:
             return

@@ -106,11 +106,14 @@ def _status_text(generation: Generation) -> str:
 
 
 def _list(root: Path, args: argparse.Namespace) -> int:
-    entries = list_generations(state_paths(root))
     if args.json:
+        entries = list_generations(state_paths(root))
         print_json({"schema": SCHEMA, "generations": [_entry_json(entry) for entry in entries]})
         return EXIT_OK
-    report_start(root, sys.stdout)
+    # A listing looks and changes nothing (a confirmation past its deadline is named, not reverted here),
+    # and lists what is there after the look.
+    report_start(root, sys.stdout, enforce=False)
+    entries = list_generations(state_paths(root))
     if not entries:
         print("No generations yet: nothing has been applied under this root.")
         return EXIT_OK
