@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.apply.conftest import run_child
-from tests.apply.scenario import Entry, NOVA_CONF, files_only, make_root, snapshot, standard_plan
+from tests.apply.scenario import NOVA_CONF, Entry, files_only, make_root, snapshot, standard_plan
 from wizard.apply.confirm import pending_confirmation, seconds_left
 from wizard.apply.generations import list_generations
 from wizard.apply.pending import watcher_alive
@@ -46,7 +46,7 @@ def damage(journal: Path, record: int) -> None:
 
 
 def files(root: Path) -> dict[str, Entry]:
-    return {path: entry for path, entry in files_only(snapshot(root)).items()}
+    return files_only(snapshot(root))
 
 
 def interrupted(root: Path) -> Path:
@@ -91,7 +91,9 @@ def test_a_journal_whose_first_record_is_damaged_rolls_the_files_back_from_the_g
     assert files(root) == before
     state = state_paths(root)
     assert busy_reason(state) is None
-    statuses = {entry.number: entry.generation.status for entry in list_generations(state) if entry.generation}
+    statuses = {
+        entry.number: entry.generation.status for entry in list_generations(state) if entry.generation
+    }
     assert statuses[1] == "rolled-back"
 
 

@@ -24,7 +24,12 @@ WATCHDOG = 30  # seconds one command may take before the test calls it a hang
 
 # The files the plan reads (a FIFO or a device there used to hang `plan`, `apply`, `rescue`, `bundle`);
 # glance-api.conf only when the answers make this host's Glance API serve direct URLs.
-PLANNED = ["/etc/nova/nova.conf", "/etc/glance/glance-api.conf", "/etc/modules", "/etc/modprobe.d/zz-local.conf"]
+PLANNED = [
+    "/etc/nova/nova.conf",
+    "/etc/glance/glance-api.conf",
+    "/etc/modules",
+    "/etc/modprobe.d/zz-local.conf",
+]
 GLANCE_NODE = PRODUCT_ANSWERS.replace(
     "[ceph_download]\nenabled = false", "[ceph_download]\nenabled = true"
 ).replace("glance_api_node = false", "glance_api_node = true")
@@ -46,14 +51,14 @@ WORDS = {
 }
 
 
-class Hang(Exception):
-    pass
+class HangError(Exception):
+    """A command that did not finish within the watchdog's time."""
 
 
 @pytest.fixture(autouse=True)
 def watchdog() -> Iterator[None]:
     def expired(_signal: int, _frame: FrameType | None) -> None:
-        raise Hang(f"a command took more than {WATCHDOG} s: it hangs")
+        raise HangError(f"a command took more than {WATCHDOG} s: it hangs")
 
     previous = signal.signal(signal.SIGALRM, expired)
     yield

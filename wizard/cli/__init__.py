@@ -151,6 +151,33 @@ def _merge_shared_options(args: argparse.Namespace) -> None:
             setattr(args, name, getattr(args, f"top_{name}"))
 
 
+# Options that name a file or a directory, by their argparse destination, and how the operator wrote them.
+_PATH_OPTIONS = {
+    "root": "--root",
+    "facts": "--facts",
+    "answers": "--answers",
+    "output": "-o",
+    "file": "FILE",
+    "save_facts": "--save-facts",
+}
+PATH_MAX, NAME_MAX = 4095, 255  # Linux's limits (ENAMETOOLONG past them)
+
+
+def _check_path_lengths(args: argparse.Namespace) -> None:
+    """A path the system could not even look up is refused here, named short: `--root` of 100,000
+    characters is an input error, not an internal one, and is never echoed in full."""
+    for name, option in _PATH_OPTIONS.items():
+        value = getattr(args, name, None)
+        if not isinstance(value, str):
+            continue
+        longest = max((len(part.encode()) for part in value.split("/")), default=0)
+        if len(value.encode()) > PATH_MAX or longest > NAME_MAX:
+            raise UsageError(
+                f"{option} {value[:60]}…: the path is too long ({len(value):,} characters; "
+                f"the system allows {PATH_MAX:,} in all and {NAME_MAX} per name)"
+            )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     # Everything printed goes through the one output layer (wizard.cli.output): safe on a terminal, and a
     # reader that goes away (`| head`) never cuts the work short.
@@ -167,6 +194,7 @@ def _main(argv: Sequence[str] | None) -> int:
         return int(exit_request.code or 0)
     try:
         _merge_shared_options(args)
+        _check_path_lengths(args)
     except UsageError as error:
         print(f"kvm-wizard: error: {error}", file=sys.stderr)
         return EXIT_USAGE

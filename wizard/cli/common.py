@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import sys
 from typing import TYPE_CHECKING
@@ -52,6 +53,14 @@ def run_guarded(handler: Callable[[argparse.Namespace], int], args: argparse.Nam
     except ProblemsFound as error:
         print(f"kvm-wizard: {error}", file=sys.stderr)
         return EXIT_PROBLEMS
+    except OSError as error:
+        if error.errno != errno.ENAMETOOLONG:
+            return _internal_error(error)
+        # A path made from the input (a file under --root) the system cannot look up: unusable input.
+        from wizard.shown import shorten_path
+
+        print(f"kvm-wizard: error: a path is too long: {shorten_path(error.filename, 60)}", file=sys.stderr)
+        return EXIT_USAGE
     except PathEscapeError as error:  # a symbolic link under --root leads out of it: unusable input
         print(f"kvm-wizard: error: {error}", file=sys.stderr)
         return EXIT_USAGE
@@ -64,18 +73,24 @@ def run_guarded(handler: Callable[[argparse.Namespace], int], args: argparse.Nam
         print("kvm-wizard: interrupted", file=sys.stderr)
         return 130
     except Exception as error:  # noqa: BLE001 - the last line of defence: a message and a place to read more, no traceback
-        import traceback
-
-        detail = "".join(traceback.format_exception(error))
-        where = _save_crash_report(detail)
-        print(
-            f"kvm-wizard: internal error: {type(error).__name__}: {error}\n"
-            f"  This is a bug in kvm-wizard. The details are in {where}; please include them in a report.",
-            file=sys.stderr,
-        )
-        return EXIT_PROBLEMS
+        return _internal_error(error)
     finally:
         interrupts.uninstall()
+
+
+def _internal_error(error: BaseException) -> int:
+    import traceback
+
+    from wizard.shown import shorten
+
+    detail = "".join(traceback.format_exception(error))
+    where = _save_crash_report(detail)
+    print(
+        f"kvm-wizard: internal error: {type(error).__name__}: {shorten(str(error), 500)}\n"
+        f"  This is a bug in kvm-wizard. The details are in {where}; please include them in a report.",
+        file=sys.stderr,
+    )
+    return EXIT_PROBLEMS
 
 
 def _save_crash_report(detail: str) -> str:
