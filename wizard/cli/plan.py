@@ -120,13 +120,15 @@ def _problems_json(problems: list[tuple[str, str]]) -> dict[str, Any]:
 
 
 def plan_to_json(plan: Plan, *, live: bool) -> dict[str, Any]:
+    from wizard.host.ini_record import mask_config_line
     from wizard.plan.explain import explain_edit
-    from wizard.secrets import mask_ini_line
+    from wizard.secrets import mask_lines
 
     def masked(kind: str, section: str | None, lines: tuple[str, ...]) -> list[str]:
+        # The lines of one change: an option and its continuation lines, masked as the diff masks them.
         if kind not in ("nova.conf", "glance-api.conf"):
             return list(lines)
-        return [mask_ini_line(kind, section or "", line) for line in lines]
+        return mask_lines(kind, section or "", lines, mask_config_line)
 
     files = [
         {
