@@ -20,6 +20,7 @@ from wizard.apply.atomic import (
 )
 from wizard.apply.engine import Transaction
 from wizard.apply.events import ProgressCallback, TransactionStep, ignore_progress
+from wizard.apply.generations import list_generations
 from wizard.apply.journal import JournalError, read_journal
 from wizard.apply.lock import LockHeld, hold_lock
 from wizard.apply.log import ActivityLog
@@ -153,7 +154,9 @@ def _target(root: Path, edit: FileEdit, accounts: Accounts, notes: list[str]) ->
     except OSError as error:
         raise ValueError(f"{system}: {describe_os_error(error)}") from error
     if (edit.before is None) == before.exists or (before.exists and before.content != edit.before):
-        raise ValueError(f"{system} changed since the plan was made (edited by hand?); make the plan again")
+        raise ValueError(
+            f"{system} changed since the plan was made ({_changed_by(root, system, before)}); make the plan again"
+        )
     if before.exists and before.attributes is not None:
         attributes = before.attributes
         if os.lstat(on_disk).st_nlink > 1:
@@ -163,6 +166,25 @@ def _target(root: Path, edit: FileEdit, accounts: Accounts, notes: list[str]) ->
     after = FileState(True, edit.after, attributes)
     directories = () if before.exists else plan_directories(root, system)
     return Target(edit.path, system, edit.kind.value, before, after, link, directories)
+
+
+def _changed_by(root: Path, system: str, now: FileState) -> str:
+    """Who changed a file since the plan was made: a kvm-wizard transaction (another wizard, or a command,
+    that applied meanwhile) when the file holds what one wrote, else someone by hand."""
+    try:
+        entries = list_generations(state_paths(root))
+    except (OSError, PathEscapeError):
+        entries = []
+    for entry in reversed(entries):
+        generation = entry.generation
+        item = generation.file(system) if generation is not None else None
+        if generation is None or item is None or generation.status == "rolled-back":
+            continue
+        if item.after.exists == now.exists and (not now.exists or item.after.sha256 == now.sha256):
+            when = generation.created.replace("T", " ")[:19]
+            return f"by another kvm-wizard: its {generation.kind} of generation {generation.number} at {when}"
+        break  # the last transaction that touched it did not leave this: a hand edit since
+    return "edited by hand, or by another tool"
 
 
 def _targets(root: Path, plan: Plan) -> tuple[list[Target], list[str], list[str]]:

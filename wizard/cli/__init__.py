@@ -72,7 +72,24 @@ def build_parser(chosen: str | None = None, *, commands: bool = True) -> argpars
             module = importlib.import_module(module_name)
             module.add_arguments(sub)
             sub.set_defaults(handler=module.run)
+            _accept_no_color(sub)
     return parser
+
+
+def _accept_no_color(parser: argparse.ArgumentParser) -> None:
+    """--no-color on every command and subcommand (`kvm-wizard snapshots list --no-color`, `recover
+    --no-color`): the option the README promises everywhere, whether or not the command paints."""
+    if "--no-color" not in parser._option_string_actions:
+        parser.add_argument(
+            "--no-color",
+            action="store_true",
+            default=argparse.SUPPRESS,  # a subcommand's default must not undo the command's --no-color
+            help="no colour (the NO_COLOR variable does the same)",
+        )
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                _accept_no_color(sub)
 
 
 def add_ui_arguments(parser: argparse.ArgumentParser) -> None:
