@@ -6,12 +6,18 @@ from __future__ import annotations
 import io
 import json
 import os
+import sys
+from pathlib import Path
 
+import pexpect
 import pytest
 
+from tests.plan.conftest import PRODUCT_ANSWERS
+from wizard.cli import main
 from wizard.cli.common import print_json
 from wizard.cli.output import MAX_ERROR_LINE, SafeStream
 from wizard.cli.plain import paint
+from wizard.demo import load_scenario, make_root
 from wizard.shown import json_visible, shorten, visible
 
 HOSTILE = [
@@ -88,3 +94,72 @@ def test_shorten_cuts_huge_values_and_keeps_short_ones() -> None:
     long = shorten("x" * 100_000)
     assert len(long) < 260
     assert long.endswith("(100,000 characters)")
+
+
+HOSTILE_CONF = (
+    "\n[libvirt]\n"
+    "images_rbd_pool = vms\x1b[2J\x1b[H\x1b[32m[PASS] all good\n"
+    "# a comment\x1b]0;owned\x07 with a title\n"
+    "bogus\x1b[8m_option = hidden\r[PASS] overwritten\n"
+)
+FOREIGN = ("\x1b[2J", "\x1b[H", "\x1b]0;", "\x07", "\x1b[8m", "\r[PASS]")
+
+
+def _hostile_root(tmp_path: Path) -> Path:
+    root = make_root(load_scenario("intel-ready"), tmp_path / "root")
+    nova = root / "etc/nova/nova.conf"
+    nova.write_text(nova.read_text() + HOSTILE_CONF)
+    return root
+
+
+def test_escapes_in_config_files_never_reach_the_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = _hostile_root(tmp_path)
+    facts = str(load_scenario("intel-ready").facts_path)
+    answers = tmp_path / "answers.toml"
+    answers.write_text(PRODUCT_ANSWERS)
+    host = ["--root", str(root), "--facts", facts]
+    shown = ""
+    for arguments in (
+        ["check", "--root", str(root)],
+        ["check", "--root", str(root), "--json"],
+        ["rescue", "--report", *host],
+        ["rescue", "--report", "--json", *host],
+        ["plan", "--answers", str(answers), *host],
+        ["plan", "--answers", str(answers), *host, "--json"],
+        ["apply", "--answers", str(answers), *host, "--yes", "--no-confirm"],
+        ["snapshots", "--root", str(root), "show", "1"],
+        ["snapshots", "--root", str(root), "diff", "1"],
+    ):
+        main(arguments)
+        out, error = capsys.readouterr()
+        shown += out + error
+        for text in (out, error):
+            for sequence in FOREIGN:
+                assert sequence not in text, (arguments, sequence)
+        if "--json" in arguments:
+            json.loads(out)
+    assert "bogus\\x1b[8m_option" in shown  # they were shown, as text
+
+
+def test_with_colour_on_a_terminal_only_kvm_wizards_own_styles_pass(tmp_path: Path) -> None:
+    root = _hostile_root(tmp_path)
+    terminal: pexpect.spawn[bytes] = pexpect.spawn(
+        sys.executable,
+        [
+            "-c",
+            "import sys; from wizard.cli import main; sys.exit(main(sys.argv[1:]))",
+            "check",
+            "--root",
+            str(root),
+        ],
+        env={**os.environ, "TERM": "xterm-256color", "NO_COLOR": ""},
+        dimensions=(50, 200),
+        timeout=60,
+    )
+    raw = terminal.read()
+    terminal.close()
+    assert b"\x1b[1m" in raw or b"\x1b[1;" in raw  # colour is on: kvm-wizard's own bold
+    for sequence in FOREIGN:
+        assert sequence.encode() not in raw, sequence
