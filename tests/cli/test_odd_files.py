@@ -197,6 +197,7 @@ def test_outputs_are_never_replaced_unless_regular(
         ["bundle", *host_options, "-o", str(target)],
         ["answers", "template", "-o", str(target), "--force"],
         ["export", "ansible", "--answers", answers, "-o", str(target.parent)],
+        ["check", "--demo", SCENARIO, "--save-facts", str(target)],
     ):
         if kind == "symlink":
             target.parent.mkdir(parents=True, exist_ok=True)
