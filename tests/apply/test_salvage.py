@@ -180,3 +180,18 @@ def test_recover_reverts_an_overdue_change_and_says_so(root: Path) -> None:
     assert "Reverted to the state of generation 1" in done.stdout
     assert (root / NOVA_CONF.lstrip("/")).read_bytes() == before
     assert pending_confirmation(root) is None
+
+
+@pytest.mark.parametrize(
+    "name", ["pending-confirm.toml", "last-revert.toml", "lock", "generations/1/manifest.toml"]
+)
+def test_a_state_file_nested_too_deep_is_damaged_not_a_crash(
+    root: Path, name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert apply_plan(standard_plan(root), root, runner=CommandRunner()).ok
+    path = state_paths(root).directory / name
+    path.write_text("x = " + "[" * 3000 + "]" * 3000 + "\n")
+    for arguments in (["snapshots", "--root", str(root), "list"], ["recover", "--root", str(root)]):
+        assert main(arguments) in (0, 1)
+        out, error = capsys.readouterr()
+        assert "internal error" not in out + error

@@ -35,6 +35,7 @@ from wizard.apply.state import (
     ensure_private_directory,
     state_paths,
 )
+from wizard.files.toml_depth import load_toml
 from wizard.regular_files import read_regular, read_regular_text
 
 MANIFEST = "manifest.toml"
@@ -188,7 +189,7 @@ def manifest_text(generation: Generation) -> str:
 
 
 def parse_manifest(text: str, status: dict[str, Any] | None = None) -> Generation:
-    data = tomllib.loads(text)  # the standard library's reader: ten times faster than tomlkit's
+    data = load_toml(text)  # the standard library's reader: ten times faster than tomlkit's
     status = status or {}
     if data.get("format") != MANIFEST_FORMAT:
         raise ValueError(f"unknown manifest format {data.get('format')!r}")
@@ -241,8 +242,8 @@ def load_generation(paths: StatePaths, number: int) -> Generation:
     except (OSError, UnicodeDecodeError) as error:
         raise GenerationError(f"generation {number}: cannot read its manifest: {error}") from error
     try:
-        status = tomllib.loads(read_regular_text(directory / STATUS, limit=MAX_STATE_BYTES))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        status = load_toml(read_regular_text(directory / STATUS, limit=MAX_STATE_BYTES))
+    except (OSError, UnicodeDecodeError, ValueError):  # ValueError: not TOML, or nested too deep
         status = {}  # no status yet: the transaction is running or was interrupted
     try:
         generation = parse_manifest(text, status)

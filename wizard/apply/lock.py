@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 from wizard.apply.log import command_line
 from wizard.apply.state import PRIVATE_FILE_MODE, StatePaths, dump_toml, ensure_private_directory
+from wizard.files.toml_depth import load_toml
 from wizard.regular_files import NotRegularFileError, read_regular_text
 
 
@@ -39,7 +40,7 @@ class LockHeld(Exception):  # noqa: N818 - it names the situation the operator i
 
 def read_holder(paths: StatePaths) -> LockHolder | None:
     try:
-        data = tomllib.loads(read_regular_text(paths.lock, limit=64 * 1024, follow_symlinks=False))
+        data = load_toml(read_regular_text(paths.lock, limit=64 * 1024, follow_symlinks=False))
         return LockHolder(int(data["pid"]), str(data["command"]), str(data["since"]), str(data["purpose"]))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, KeyError, TypeError, ValueError):
         return None

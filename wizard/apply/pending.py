@@ -17,6 +17,7 @@ from wizard.apply.atomic import Attributes, remove_file, write_atomic
 from wizard.apply.faults import crash_point
 from wizard.apply.results import PendingConfirmation, RevertRecord, UndoCommand
 from wizard.apply.state import PRIVATE_FILE_MODE, StatePaths, dump_toml
+from wizard.files.toml_depth import load_toml
 from wizard.regular_files import read_regular_text
 
 WATCHER_MODULE = "wizard.apply.watcher"
@@ -74,7 +75,7 @@ def read_pending(paths: StatePaths) -> PendingConfirmation | None:
     except (OSError, UnicodeDecodeError) as error:
         raise PendingFileError(f"{paths.pending} cannot be read ({error})") from error
     try:
-        data = tomllib.loads(text)
+        data = load_toml(text)
         undo = tuple(
             UndoCommand(
                 str(item["action_id"]), str(item["title"]), tuple(item["argv"]), float(item["timeout"])
@@ -191,7 +192,7 @@ def write_revert_record(paths: StatePaths, record: RevertRecord) -> None:
 def read_revert_record(paths: StatePaths) -> RevertRecord | None:
     """The last automatic revert; PendingFileError when its record is damaged (or not a regular file)."""
     try:
-        data = tomllib.loads(read_regular_text(paths.revert_record, limit=MAX_STATE_BYTES))
+        data = load_toml(read_regular_text(paths.revert_record, limit=MAX_STATE_BYTES))
         return RevertRecord(
             time=str(data["time"]),
             restored=int(data["restored"]),

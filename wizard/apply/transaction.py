@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import time
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +30,7 @@ from wizard.apply.spec import Target, TransactionSpec, plan_directories
 from wizard.apply.state import PRIVATE_FILE_MODE, StatePaths, state_paths
 from wizard.apply.verify import kvm_api_works
 from wizard.commands import CommandRunner
+from wizard.files.toml_depth import load_toml
 from wizard.plan.model import Action, Check, FileEdit, Plan
 from wizard.rootfs import PathEscapeError, is_system_root, resolve, under
 
@@ -56,8 +56,8 @@ def split_actions(plan: Plan, live: bool) -> tuple[tuple[Action, ...], tuple[Act
 def summarize_answers(answers_toml: str) -> str:
     """One line for generation lists: "kvm, qcow2, nested host-passthrough, vhost_net"."""
     try:
-        data = tomllib.loads(answers_toml) if answers_toml.strip() else {}
-    except tomllib.TOMLDecodeError:
+        data = load_toml(answers_toml) if answers_toml.strip() else {}
+    except ValueError:  # not TOML (tomllib.TOMLDecodeError), or nested too deep
         return "answers not readable"
     if not data:
         return "no answers recorded"

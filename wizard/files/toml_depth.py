@@ -8,6 +8,8 @@ text that nests more than MAX_DEPTH is refused with a clear message before it is
 from __future__ import annotations
 
 import re
+import tomllib
+from typing import Any
 
 MAX_DEPTH = 32
 # Strings and comments are skipped whole (a bracket inside them is text); brackets and braces are counted.
@@ -30,3 +32,14 @@ def nesting_problem(text: str, limit: int = MAX_DEPTH) -> str | None:
         elif found in "]}":
             depth = max(depth - 1, 0)
     return None
+
+
+def load_toml(text: str) -> dict[str, Any]:
+    """tomllib.loads, with a text nested too deep refused first (ValueError) instead of a RecursionError.
+
+    For the wizard's own state files (generation manifests, the pending confirmation, the lock): written by
+    kvm-wizard, but read back from a disk anyone with root can edit."""
+    problem = nesting_problem(text)
+    if problem is not None:
+        raise ValueError(problem)
+    return tomllib.loads(text)
