@@ -21,7 +21,7 @@ def injection_problem(value: str) -> str | None:
     """
     found = unwritable_character(value)
     if found is not None:
-        return f"must be one line without control characters (it contains {found})"
+        return f"must be one line without control characters; it contains {found}"
     if value.startswith("["):
         return "may not start with '[' (it would read as a section header)"
     if value != value.strip():
@@ -93,7 +93,7 @@ def absolute_path_problem(value: str) -> str | None:
         return f"is longer than the {MAX_PATH:,} bytes a path may have"
     found = unwritable_character(value)
     if "\x00" in value or _CONTROL.search(value) or found is not None:
-        return f"may not contain control characters ({found or 'a control character'})"
+        return f"may not contain control characters; it contains {found or 'a control character'}"
     if any(part == ".." for part in value.split("/")):
         return "may not contain '..'"
     return None

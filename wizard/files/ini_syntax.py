@@ -200,6 +200,15 @@ def render_assignment(prefix: str, written_value: str) -> str:
     return prefix + written_value if written_value else prefix.rstrip()
 
 
+_NAMED = {
+    "\n": "a newline",
+    "\t": "a tab",
+    "\r": "a carriage return",
+    "\x1b": "an escape",
+    "\x85": "a next line",
+}
+
+
 def unwritable_character(text: str) -> str | None:
     """The first character oslo would not read back inside a value ("a line separator (U+2028)"), or None.
 
@@ -207,7 +216,7 @@ def unwritable_character(text: str) -> str | None:
     for character in text:
         reason = _UNWRITABLE_CATEGORIES.get(unicodedata.category(character))
         if reason is not None:
-            return f"{reason} (U+{ord(character):04X})"
+            return f"{_NAMED.get(character, reason)} (U+{ord(character):04X})"
     return None
 
 
