@@ -21,6 +21,7 @@ def suites() -> dict[str, Callable[[int], list[Result]]]:
         "check": lambda runs: [engine.bench_check_process(runs)],
         "probe": lambda runs: [engine.bench_probe(runs)],
         "plan": engine.bench_plan_and_round_trip,
+        "plan-size": engine.bench_plan_sizes,
         "apply": engine.bench_apply_and_rollback,
     }
     found.update(ui.SUITES)

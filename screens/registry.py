@@ -236,7 +236,7 @@ def _review(session: Session, banner: Banner) -> Recipe[PlanOutcome]:
         _known(session.facts, "the host's facts"),
         _known(session.answers, "the answers"),
         _root(session),
-        live=session.source.live,
+        live=session.source.runs_actions,
         confirm_timeout=session.confirm_timeout,
         step_of_section=step_of_section,
         unsettled=tuple(

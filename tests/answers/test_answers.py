@@ -168,7 +168,8 @@ def test_all_problems_are_reported_at_once() -> None:
 def test_a_value_that_could_inject_ini_is_reported_once() -> None:
     found = messages('version = 1\n[nested]\nextra_flags = ["vmx\\n[libvirt]"]\n')
     assert found == [
-        "nested.extra_flags: 'vmx\\n[libvirt]' must be one line without control characters (no newline, tab or escape)"
+        "nested.extra_flags: 'vmx\\n[libvirt]' must be one line without control characters; it contains a newline "
+        "(U+000A)"
     ]
 
 

@@ -8,7 +8,9 @@ from pathlib import Path
 from wizard.apply.atomic import FileState, NotAFileError, describe_os_error, read_state
 from wizard.apply.spec import TransactionSpec
 from wizard.plan.model import Check, CheckKind, FileKind
-from wizard.rootfs import PathEscapeError, under
+from wizard.rootfs import PathEscapeError, read_under, under
+
+_PROC_BYTES = 4 * 1024 * 1024  # /proc/modules, a module parameter
 
 
 @dataclass(frozen=True)
@@ -67,8 +69,8 @@ def _module_loaded(root: Path, name: str) -> bool:
     if under(root, f"/sys/module/{wanted}").is_dir():
         return True
     try:
-        modules = under(root, "/proc/modules").read_text(encoding="utf-8")
-    except OSError:
+        modules = read_under(root, "/proc/modules", limit=_PROC_BYTES).decode("utf-8", "replace")
+    except (OSError, PathEscapeError):
         return False
     return any(line.split(" ", 1)[0] == wanted for line in modules.splitlines())
 
@@ -94,9 +96,12 @@ def run_check(root: Path, check: Check, kinds: dict[str, str]) -> CheckResult:
     if check.kind is CheckKind.MODULE_PARAMETER:
         module, _, parameter = check.subject.partition(".")
         try:
-            value = under(root, f"/sys/module/{module}/parameters/{parameter}").read_text().strip()
+            data = read_under(root, f"/sys/module/{module}/parameters/{parameter}", limit=_PROC_BYTES)
         except OSError as error:
-            return CheckResult(check, False, f"{check.subject} cannot be read: {error.strerror}")
+            return CheckResult(check, False, f"{check.subject} cannot be read: {error.strerror or error}")
+        except PathEscapeError as error:
+            return CheckResult(check, False, f"{check.subject} cannot be read: {error}")
+        value = data.decode("utf-8", "replace").strip()
         ok = _same_parameter(value, check.expected)
         return CheckResult(
             check, ok, f"{check.subject} is {value}" + ("" if ok else f", expected {check.expected}")
@@ -132,9 +137,10 @@ def verify_transaction(root: Path, spec: TransactionSpec) -> tuple[list[str], in
             continue
         if state.exists != target.after.exists or state.content != target.after.content:
             problems.append(f"{target.path} reads back different from what was written")
-        elif state.attributes != target.after.attributes:
+        elif not state.same_as(target.after):
             problems.append(
-                f"{target.path} has owner/mode {state.attributes}, expected {target.after.attributes}"
+                f"{target.path} has owner, mode or extended attributes {state.attributes}, "
+                f"expected {target.after.attributes}"
             )
         elif spec.strict:
             problems += [

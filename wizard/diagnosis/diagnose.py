@@ -33,7 +33,7 @@ apply to it (``vt-flags`` on x86, ``power-platform`` on POWER, ...).
 | swtpm | swtpm and swtpm_setup installed (Nova's emulated TPM) |
 | distro | the distribution family, where it loads modules from, its package manager |
 | volume-groups | LVM volume groups (for images_type = lvm) |
-| nova-config | /etc/nova/nova.conf exists (nova-compute installed) |
+| nova-config | /etc/nova/nova.conf exists (nova-compute installed); fail when it is a named pipe, a device, a socket or a directory |
 | glance-api-config | /etc/glance/glance-api.conf exists (this host is a Glance API node) |
 | nova-conf-lint | nova.conf's settings (recorded with line numbers, secrets masked) follow the option rules (pass), or could not be checked (unknown); absent when a problem below is reported |
 | nova-conf-RULE:WHERE | one problem in nova.conf, its line number in title and evidence; WHERE is SECTION.OPTION (line-N for unparsable). RULE: unparsable (oslo refuses the file), unknown-section, unknown-option, renamed-option, repeated-option, deprecated-for-removal (one finding, info), volume-group-missing, and wizard.rules' rules: invalid-value, two-options-on-one-line, inline-comment, deprecated-name, deprecated-value, compute-driver (info when merely unset), lvm-needs-volume-group, rbd-needs-raw-images, rbd-download-with-rbd-images, rbd-download-needs-direct-url, custom-needs-cpu-models, cpu-models-without-custom, cpu-mode-needs-kvm-or-qemu, cpu-model-vendor, cpu-flag-vendor, nested-needs-kvm-module, nested-needs-cpu-flag, swtpm-* . Errors fail (nova-compute stops), warnings warn; remedy.plan_fix is the finding's own id when kvm-wizard rescue can repair it |

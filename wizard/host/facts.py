@@ -305,11 +305,21 @@ def _convert(cls: type[Any], name: str, raw: Any, where: str) -> Any:
 def facts_from_toml(text: str, source: str) -> HostFacts:
     import tomllib  # here: a live `check` reads no recording and should not pay for the TOML reader
 
+    from wizard.files.toml_depth import nesting_problem
+
+    deep = nesting_problem(text)
+    if deep is not None:  # tomllib recurses: refused before it sees it
+        raise FactsError(f"{source}: not a facts recording ({deep})")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise FactsError(f"{source}: not a TOML facts recording ({error})") from None
     schema = data.pop("schema", None)
+    if schema is None:
+        raise FactsError(
+            f"{source}: not a kvm-wizard facts recording (it has no `schema` key); "
+            "record one with: kvm-wizard check --save-facts FILE"
+        )
     if schema != FACTS_SCHEMA:
         raise FactsError(
             f"{source}: facts schema {schema!r} is not supported (this kvm-wizard reads schema {FACTS_SCHEMA}); "
@@ -320,13 +330,19 @@ def facts_from_toml(text: str, source: str) -> HostFacts:
     return facts
 
 
+MAX_FACTS_BYTES = 64 * 1024 * 1024  # a recording is a few hundred KB (logs are cut by the probe)
+
+
 def load_facts(path: Path) -> HostFacts:
+    from wizard.regular_files import read_regular_text
+    from wizard.shown import shorten_path
+
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_regular_text(path, limit=MAX_FACTS_BYTES)
     except OSError as error:
-        raise FactsError(f"{path}: cannot read facts recording ({error.strerror})") from None
+        raise FactsError(f"{shorten_path(path)}: cannot read facts recording ({error.strerror})") from None
     except UnicodeDecodeError:
-        raise FactsError(f"{path}: not a TOML facts recording (not UTF-8 text)") from None
+        raise FactsError(f"{shorten_path(path)}: not a TOML facts recording (not UTF-8 text)") from None
     return facts_from_toml(text, f"recording: {path}")
 
 

@@ -16,7 +16,7 @@ from wizard.host.platform import ArchFamily, Vendor
 from wizard.host.profile import HostProfile
 from wizard.lint.volume_groups import missing_volume_group
 from wizard.rootfs import PathEscapeError, resolve
-from wizard.tpm.vtpm import assess_vtpm
+from wizard.tpm.vtpm import BARBICAN_WARNING, assess_vtpm
 
 _VENDOR_NAMES = {"intel": "an Intel", "amd": "an AMD", "hygon": "a Hygon", "zhaoxin": "a Zhaoxin"}
 Reporter = Callable[[str, str], None]
@@ -106,7 +106,10 @@ def validate_for_host(
         for text in assessment.problems:
             problem("tpm.vtpm", text)
         for text in assessment.warnings:
-            warn("tpm.vtpm", text)
+            # The key manager is wizard.rules' swtpm-needs-key-manager, which the plan reports with the
+            # configured backend named: said once, there.
+            if text != BARBICAN_WARNING:
+                warn("tpm.vtpm", text)
     if answers.tpm.install_tools and host.tpm2_tools is None and host.distribution.package_manager is None:
         warn(
             "tpm.install_tools",
