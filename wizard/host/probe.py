@@ -20,13 +20,14 @@ import os
 import shutil
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from threading import Thread
 
 from wizard.commands import CommandRunner
 from wizard.host import areas
 from wizard.host.collect import Collector
-from wizard.host.facts import CommandRun, DirList, HostFacts, KvmApiProbe, PathStat, UdevDevice
+from wizard.host.facts import CommandRun, DirList, HostFacts, KvmApiProbe, PathStat, StackFacts, UdevDevice
 from wizard.host.live import (
     MSR_AMD_VM_CR,
     MSR_INTEL_FEATURE_CONTROL,
@@ -36,6 +37,7 @@ from wizard.host.live import (
     read_msrs,
 )
 from wizard.host.parsing import parse_cpuinfo
+from wizard.host.stack_probe import ask_libvirt, read_stack_files
 
 X86_MACHINES = frozenset({"x86_64", "i686", "i586", "i386"})
 ENVIRONMENT = ("TPM2TOOLS_TCTI",)  # the variables recorded: where tpm2-tools look for the TPM
@@ -64,6 +66,11 @@ def probe(
     commands: dict[str, CommandRun] = {}
     worker = Thread(target=areas.run_commands, args=(runner, executables, commands, live), daemon=True)
     worker.start()  # the commands run while the files are read
+    stack: list[StackFacts] = []
+    libvirt = Thread(
+        target=lambda: stack.append(ask_libvirt(runner, executables, machine, live)), daemon=True
+    )
+    libvirt.start()  # so does libvirt
 
     device_stats = areas.read_devices(collector)
     qemu_account = areas.read_libvirt(collector)
@@ -76,12 +83,14 @@ def probe(
     areas.read_tpm(collector)
     areas.read_nova(collector)
     kernel_log, kernel_log_source, kernel_log_error = areas.read_kernel_log(collector, live)
+    packages = read_stack_files(collector, machine, executables)
 
     kvm = probe_kvm_api() if live else KvmApiProbe(attempted=False)
     cpuid, cpuid_error, msr, msr_error = _registers(live, machine, cpuinfo)
     udev, udev_error = _udev(live, collector.stats.get("/run/udev/control", PathStat(exists=False)))
 
     worker.join()
+    libvirt.join()
     return HostFacts(
         source="live" if root == Path("/") else f"root: {root}",
         root=str(root),
@@ -106,6 +115,7 @@ def probe(
         environment={key: os.environ[key] for key in ENVIRONMENT if key in os.environ},
         probe_errors=tuple(collector.errors),
         probe_seconds=round(time.perf_counter() - started, 4),
+        stack=replace(stack[0] if stack else StackFacts(), python_packages=packages, packages_searched=True),
     )
 
 

@@ -27,6 +27,7 @@ from wizard.host.kernel import (
 )
 from wizard.host.parsing import parse_group, parse_passwd, parse_qemu_conf_user
 from wizard.host.platform import ArchFamily, Platform, Vendor, read_platform
+from wizard.host.stack import StackView, read_stack
 from wizard.host.system import (
     Distribution,
     LogView,
@@ -108,6 +109,7 @@ class HostProfile:
     ceph_conf: PathStat
     logs: tuple[LogView, ...]
     executables: dict[str, str]
+    stack: StackView  # what libvirt answered, nova's and Ceph's packages, libvirt's swtpm account, SMT
 
     # --- derived values -----------------------------------------------------------------------------
 
@@ -231,6 +233,7 @@ class HostProfile:
                 read_log(facts, path) for path in sorted(p for p in facts.files if p.endswith(".log"))
             ),
             executables=dict(facts.executables),
+            stack=read_stack(facts),
         )
 
     def module_state(self, name: str) -> ModuleState:
