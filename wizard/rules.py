@@ -20,7 +20,7 @@ from wizard.options import (
     validate_value,
 )
 from wizard.secrets import MASK, is_secret
-from wizard.stack_rules import Settings, StackHost, judge_stack
+from wizard.stack_rules import Settings, StackHost, judge_stack, libvirt_judges_cpu
 
 CpuVendor = Literal["intel", "amd", "other"]
 Severity = Literal["error", "warning"]
@@ -325,14 +325,19 @@ def _cpu_vendor(context: _Context) -> list[RuleViolation]:
         "amd": ("intel", "hygon", "zhaoxin"),
         "other": ("intel", "amd"),
     }
-    # Where the architecture is known, wizard.stack_rules names a model of another one (cpu-model-arch).
-    other_arch_judged = (
-        vendor == "other" and context.host.stack is not None and context.host.stack.arch is not None
-    )
+    # Where the architecture is known, wizard.stack_rules names a model of another one (cpu-model-arch); where
+    # libvirt answered, its own list of usable models and its CPU's features decide instead of these tables.
+    stack = context.host.stack
+    other_arch_judged = vendor == "other" and stack is not None and stack.arch is not None
+    try:
+        virt_type = context.nova("libvirt", "virt_type")
+    except _UnusableValueError:
+        virt_type = None
+    models_judged, flags_judged = libvirt_judges_cpu(virt_type if isinstance(virt_type, str) else None, stack)
     bad_models = [
         model
         for model in context.items("cpu_models")
-        if cpu_model_vendor(model) in wrong[vendor] and not other_arch_judged
+        if cpu_model_vendor(model) in wrong[vendor] and not other_arch_judged and not models_judged
     ]
     if bad_models:
         message = (
@@ -349,7 +354,9 @@ def _cpu_vendor(context: _Context) -> list[RuleViolation]:
     # Disabling a feature the host lacks is harmless; on other hosts a Hygon CPU has svm, so flags are not judged.
     enabled = [flag for flag in context.items("cpu_model_extra_flags") if not flag.startswith("-")]
     bad_flags = [
-        flag for flag in enabled if vendor != "other" and cpu_flag_vendor(flag) not in (None, vendor)
+        flag
+        for flag in enabled
+        if vendor != "other" and cpu_flag_vendor(flag) not in (None, vendor) and not flags_judged
     ]
     if bad_flags:
         message = f"cpu_model_extra_flags {', '.join(bad_flags)} do not exist on {host} CPU: nova-compute refuses to start"

@@ -112,6 +112,17 @@ def nova_cpu_mode(settings: Settings, arch: Arch | None) -> str | None:
     return "host-passthrough" if arch == "arm" else "host-model"
 
 
+def libvirt_judges_cpu(virt_type: str | None, host: StackHost | None) -> tuple[bool, bool]:
+    """Whether libvirt's answers decide, for this virt type, (the CPU models, the extra flags): then the wizard's
+    own tables (the vendor of a model or a flag) stay silent."""
+    if host is None or host.libvirt is None:
+        return False, False
+    domain = _domain(host, virt_type)
+    models = domain is not None and bool(domain.models)
+    flags = virt_type == "kvm" and host.arch == "x86" and host.libvirt.hypervisor_features is not None
+    return models, flags
+
+
 def judge_stack(settings: Settings, host: StackHost) -> list[Judgement]:
     found: list[Judgement] = []
     for check in (_versions, _virt_type, _cpu_mode, _cpu_models, _flags, _nested, _smt, _vtpm, _ceph):

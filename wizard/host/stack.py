@@ -31,7 +31,8 @@ class CephPieces:
 
 @dataclass(frozen=True)
 class StackView:
-    """The stack's answers, typed. ``libvirt`` is None when it did not answer; ``libvirt_said`` says why."""
+    """The stack's answers, typed. ``libvirt`` is None when it did not answer; ``libvirt_said`` says why
+    ("not asked: not the live host", "it did not answer (qemu:///system): Failed to connect socket ...")."""
 
     libvirt: LibvirtAnswers | None
     libvirt_said: str
@@ -51,16 +52,14 @@ def _answer(run: CommandRun) -> Answer:
 def _libvirt(facts: HostFacts) -> tuple[LibvirtAnswers | None, str]:
     stack = facts.stack
     if not stack.libvirt:
-        if stack.libvirt_error:
-            return None, f"libvirt was {stack.libvirt_error}"
-        return None, "libvirt's answers are not in this record"
+        return None, stack.libvirt_error or "not in this record"
     answers = {key: _answer(run) for key, run in stack.libvirt.items()}
     typed = read_answers(stack.libvirt_uri, answers)
     if typed is None:
         version = answers.get("version")
         said = version.reason if version is not None else "it was not asked"
-        return None, f"libvirt did not answer ({stack.libvirt_uri}): {said}"
-    return typed, f"libvirt answered ({stack.libvirt_uri})"
+        return None, f"it did not answer ({stack.libvirt_uri}): {said}"
+    return typed, f"it answered ({stack.libvirt_uri})"
 
 
 def _nova(facts: HostFacts) -> tuple[Triple | None, str]:
