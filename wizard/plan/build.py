@@ -83,6 +83,16 @@ def build_plan(facts: HostFacts, answers: Answers, root: Path, profile: HostProf
 
     checks = [Check(CheckKind.FILE_PARSES, edit.written_path, live_only=False) for edit in edits]
     checks.extend(actions.checks)
+    if nova_edit is not None and host.stack.libvirt is not None:
+        # libvirt answered the probe: it judges the written nova.conf again, as nova-compute will at its start.
+        checks.append(
+            Check(
+                CheckKind.LIBVIRT_ACCEPTS,
+                nova_edit.written_path,
+                expected=host.stack.libvirt.uri,
+                title="libvirt accepts nova.conf's CPU settings, as nova-compute asks it at start",
+            )
+        )
     return Plan(
         edits=tuple(edits),
         actions=tuple(actions.actions),
