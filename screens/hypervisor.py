@@ -19,6 +19,8 @@ from screens.widgets.text import line
 if TYPE_CHECKING:
     from wizard.answers import HypervisorAnswers
     from wizard.diagnosis.findings import Verdict
+    from wizard.host.facts import HostFacts
+    from wizard.host.profile import HostProfile
 
 KVM_CAN_WORK = ("ready", "fixable", "limited")  # as wizard.plan.validate.KVM_CAN_WORK
 COST = (
@@ -32,10 +34,17 @@ class HypervisorScreen(SectionScreen["HypervisorAnswers"]):
     CSS_PATH = stylesheet("hypervisor")
     HELP = "hypervisor"
 
-    def __init__(self, banner: Banner, answers: HypervisorAnswers, verdict: Verdict) -> None:
+    def __init__(
+        self, banner: Banner, answers: HypervisorAnswers, verdict: Verdict, facts: HostFacts | None = None
+    ) -> None:
         super().__init__(banner, answers)
         self.verdict = verdict
         self.kvm_works = verdict.code.value in KVM_CAN_WORK
+        self.profile: HostProfile | None = None
+        if facts is not None:
+            from wizard.host.profile import HostProfile  # lazy: the engine is imported when the step is built
+
+            self.profile = HostProfile.from_facts(facts)
 
     def compose_body(self) -> ComposeResult:
         if self.kvm_works:
@@ -89,6 +98,15 @@ class HypervisorScreen(SectionScreen["HypervisorAnswers"]):
             return line("fail", "kvm cannot work here; see above.")
         if self._chosen() == "qemu" and not self.query_one("#consent", Checkbox).value:
             return line("fail", "qemu needs your consent: tick the box above (space), or choose kvm.")
+        if self.profile is not None:
+            from wizard.answers import Answers  # lazy: the engine is imported when the step is built
+            from wizard.plan.validate import choice_problem
+
+            current = self.current()
+            answers = Answers(hypervisor=current) if current is not None else Answers()
+            problem = choice_problem("hypervisor.virt_type", self._chosen(), answers, self.profile)
+            if problem is not None:
+                return line("fail", problem)
         return None
 
     def current(self) -> HypervisorAnswers | None:

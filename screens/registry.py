@@ -174,7 +174,8 @@ def _hypervisor(session: Session, banner: Banner) -> Recipe[HypervisorAnswers]:
 
     answers = _known(session.answers, "the answers")
     diagnosis = _known(session.diagnosis, "the diagnosis")
-    return partial(HypervisorScreen, banner, answers.hypervisor, diagnosis.verdict)
+    facts = _known(session.facts, "the host's facts")
+    return partial(HypervisorScreen, banner, answers.hypervisor, diagnosis.verdict, facts)
 
 
 def _storage(session: Session, banner: Banner) -> Recipe[StorageAnswers]:
@@ -188,7 +189,8 @@ def _nested(session: Session, banner: Banner) -> Recipe[NestedAnswers]:
     from screens.nested import NestedScreen
 
     answers = _known(session.answers, "the answers")
-    return partial(NestedScreen, banner, answers.nested, _known(session.facts, "the host's facts"))
+    facts = _known(session.facts, "the host's facts")
+    return partial(NestedScreen, banner, answers.nested, facts, virt_type=answers.hypervisor.virt_type)
 
 
 def _ceph_download(session: Session, banner: Banner) -> Recipe[CephDownloadAnswers]:
@@ -203,7 +205,9 @@ def _tpm(session: Session, banner: Banner) -> Recipe[TpmAnswers]:
 
     answers = _known(session.answers, "the answers")
     facts = _known(session.facts, "the host's facts")
-    return partial(TpmScreen, banner, answers.tpm, facts, session.source.live)
+    return partial(
+        TpmScreen, banner, answers.tpm, facts, session.source.live, virt_type=answers.hypervisor.virt_type
+    )
 
 
 def _performance(session: Session, banner: Banner) -> Recipe[PerformanceAnswers]:

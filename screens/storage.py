@@ -57,6 +57,7 @@ class StorageScreen(SectionScreen["StorageAnswers"]):
 
         super().__init__(banner, answers)
         profile = HostProfile.from_facts(facts)
+        self.profile = profile
         self.groups = profile.volume_groups  # None: lvm2 is not there (or vgs failed)
         self.groups_source = profile.volume_groups_source
 
@@ -99,12 +100,30 @@ class StorageScreen(SectionScreen["StorageAnswers"]):
             ValidatedField(
                 "Secret UUID",
                 self.answers.rbd_secret_uuid,
-                names.uuid_problem,
+                self._secret_problem,
                 id="rbd_secret_uuid",
                 hint="virsh secret-list shows it",
                 placeholder="e.g. 457eb676-33da-42ec-9a8c-9293d545c337",
             ),
         ]
+
+    def _secret_problem(self, value: str) -> str | None:
+        from wizard.answers import names
+
+        return names.uuid_problem(value) or self._engine_problem("rbd_secret_uuid", value)
+
+    def _engine_problem(self, key: str, value: str) -> str | None:
+        """What the planner's rules (libvirt's answers where it gave them) refuse in this choice."""
+        from textual.css.query import NoMatches
+
+        from wizard.answers import Answers
+        from wizard.plan.validate import choice_problem
+
+        try:
+            current = self.current() or self.answers
+        except NoMatches:  # the form is being built: judge against the answers it starts from
+            current = self.answers
+        return choice_problem(f"storage.{key}", value, Answers(storage=current), self.profile)
 
     def _groups_hint(self) -> str:
         if self.groups is None:
@@ -141,7 +160,12 @@ class StorageScreen(SectionScreen["StorageAnswers"]):
 
     def _update(self) -> None:
         backend = self.backend()
-        self.query_one("#consequences", Static).update(Text(CONSEQUENCES[backend]))
+        consequences = Text(CONSEQUENCES[backend])
+        problem = self._engine_problem("backend", backend)
+        if problem is not None:
+            consequences.append("\n")
+            consequences.append_text(line("fail", problem))
+        self.query_one("#consequences", Static).update(consequences)
         for name in FIELDS:
             container = self.query_one(f"#{name}-fields")
             if name == backend and not container.children:
@@ -175,6 +199,10 @@ class StorageScreen(SectionScreen["StorageAnswers"]):
         )
 
     def collect(self) -> StorageAnswers | None:
+        problem = self._engine_problem("backend", self.backend())
+        if problem is not None:
+            self.notify(line("fail", f"storage.backend: {problem}").plain, severity="error")
+            return None
         for field in self._fields():
             problem = field.problem
             if problem is not None:

@@ -89,11 +89,23 @@ class TpmScreen(SectionScreen["TpmAnswers"]):
     BUTTON_ACTIONS: ClassVar[dict[str, str]] = {"verify-now": "verify"}
     BINDINGS: ClassVar[list[BindingType]] = [Binding("v", "verify", "Verify now")]
 
-    def __init__(self, banner: Banner, answers: TpmAnswers, facts: HostFacts, live: bool) -> None:
+    def __init__(
+        self, banner: Banner, answers: TpmAnswers, facts: HostFacts, live: bool, *, virt_type: str = "kvm"
+    ) -> None:
+        from wizard.answers import Answers, HypervisorAnswers
+        from wizard.host.profile import HostProfile
+        from wizard.plan.validate import unavailable_choices
+
         super().__init__(banner, answers)
         self.facts = facts
         self.live = live
         self.verifying = False
+        # Not offered where it cannot be valid (libvirt gives no emulated TPM here), with the reason.
+        hypervisor = HypervisorAnswers(virt_type, allow_emulation=virt_type == "qemu")
+        refused = unavailable_choices(
+            "tpm.vtpm", Answers(hypervisor=hypervisor), HostProfile.from_facts(facts)
+        )
+        self.vtpm_refused = refused.get("true")
 
     def compose_body(self) -> ComposeResult:
         with VerticalScroll(id="status-box"):
@@ -112,10 +124,13 @@ class TpmScreen(SectionScreen["TpmAnswers"]):
         )
         yield Checkbox(
             "Offer an emulated TPM to instances (Nova vTPM through swtpm)",
-            value=self.answers.vtpm,
+            value=self.answers.vtpm and self.vtpm_refused is None,
             id="vtpm",
             compact=True,
+            disabled=self.vtpm_refused is not None,
         )
+        if self.vtpm_refused is not None:
+            yield Static(line("skip", f"Not offered: {self.vtpm_refused}"), id="vtpm-refused")
 
     def compose_actions(self) -> ComposeResult:
         yield button("Verify now (v)", "verify-now")
@@ -171,4 +186,6 @@ class TpmScreen(SectionScreen["TpmAnswers"]):
             verify=self.query_one("#verify", Checkbox).value,
             install_tools=self.query_one("#install_tools", Checkbox).value,
             vtpm=self.query_one("#vtpm", Checkbox).value,
+            swtpm_user=self.answers.swtpm_user,
+            swtpm_group=self.answers.swtpm_group,
         )

@@ -131,11 +131,7 @@ def judge_stack(settings: Settings, host: StackHost) -> list[Judgement]:
 
 
 def _libvirt_words(host: StackHost) -> str:
-    return (
-        f"libvirt did not answer here ({host.libvirt_said})"
-        if host.libvirt_said
-        else "libvirt did not answer"
-    )
+    return f"no answer from libvirt here ({host.libvirt_said or 'not asked'})"
 
 
 # --- versions -----------------------------------------------------------------------------------------------

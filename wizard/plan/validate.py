@@ -202,6 +202,15 @@ def unavailable_choices(path: str, answers: Answers, host: HostProfile) -> dict[
     return found
 
 
+def choice_problem(path: str, value: Value, answers: Answers, host: HostProfile) -> str | None:
+    """What the rules refuse in a key when it holds ``value`` (the other answers as they are): the check of a
+    wizard field, the same the planner makes (check_values() judges the value's own form before)."""
+    for violation in choice_violations(_with_value(answers, path, value), host):
+        if violation.severity == "error" and answer_key_of(violation) == path:
+            return f"{violation.message}; fix: {violation.fix}"
+    return None
+
+
 def _check_choices(answers: Answers, host: HostProfile, problem: Reporter, warn: Reporter) -> None:
     for violation in choice_violations(answers, host):
         report = problem if violation.severity == "error" else warn
