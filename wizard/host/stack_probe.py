@@ -35,6 +35,20 @@ PACKAGE_NAMES = re.compile(
 _CEPH_KEEP = re.compile(r"^\s*(\[|keyring\s*=)")
 
 
+# Where the QEMU driver listens for qemu:///system: the monolithic libvirtd, or the modular virtqemud (systemd
+# creates them for socket activation, so a socket that exists is answered).
+SYSTEM_SOCKETS = ("/run/libvirt/libvirt-sock", "/run/libvirt/virtqemud-sock", "/var/run/libvirt/libvirt-sock")
+
+
+def libvirt_sockets(uri: str) -> tuple[str, ...]:
+    """The sockets a connection to ``uri`` would use (the one its ?socket= names, else the system ones)."""
+    for part in uri.partition("?")[2].split("&"):
+        key, _, value = part.partition("=")
+        if key == "socket" and value:
+            return (value,)
+    return SYSTEM_SOCKETS
+
+
 def libvirt_uri(environment: Mapping[str, str]) -> str:
     """The connection nova-compute uses: qemu:///system, or LIBVIRT_DEFAULT_URI when it points at that same
     driver through another socket (a private test daemon); any other driver is not nova's."""
@@ -70,6 +84,13 @@ def ask_libvirt(
     if not executables.get("virsh"):
         return StackFacts(libvirt_error="not asked: virsh is not installed (libvirt-clients)")
     uri = libvirt_uri(os.environ if environment is None else environment)
+    sockets = libvirt_sockets(uri)
+    if not any(os.path.exists(path) for path in sockets):
+        # Nothing listens: not worth starting virsh to hear that (it costs the probe tens of milliseconds).
+        return StackFacts(
+            libvirt_uri=uri,
+            libvirt_error=f"not asked: libvirt is not running (no socket: {', '.join(sockets)})",
+        )
     asked = queries(machine or "x86_64")
     answers: dict[str, CommandRun] = {}
 
