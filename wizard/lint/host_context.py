@@ -10,7 +10,7 @@ import re
 from wizard.host.platform import ArchFamily, Vendor
 from wizard.host.profile import HostProfile
 from wizard.rules import CpuVendor, HostContext
-from wizard.stack_rules import Arch, CephHost, StackHost
+from wizard.stack_model import Arch, CephHost, StackHost
 
 _VENDORS: dict[Vendor, CpuVendor] = {Vendor.INTEL: "intel", Vendor.AMD: "amd"}
 _ARCHES: dict[ArchFamily, Arch] = {
