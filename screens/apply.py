@@ -19,7 +19,7 @@ from screens.session import Banner
 from screens.widgets.text import line, status
 
 if TYPE_CHECKING:
-    from wizard.apply.events import ProgressEvent, Step
+    from wizard.apply.events import ProgressEvent, TransactionStep
     from wizard.apply.results import ApplyResult
     from wizard.plan.model import Plan
 
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 class StepsListed(Message):
     """The transaction's steps are known."""
 
-    def __init__(self, steps: tuple[Step, ...]) -> None:
+    def __init__(self, steps: tuple[TransactionStep, ...]) -> None:
         super().__init__()
         self.steps = steps
 
@@ -48,7 +48,7 @@ class ApplyFinished(Message):
         self.result = result
 
 
-def step_lines(steps: tuple[Step, ...], states: dict[int, str]) -> Text:
+def step_lines(steps: tuple[TransactionStep, ...], states: dict[int, str]) -> Text:
     text = Text()
     for index, step in enumerate(steps):
         text.append_text(status(states.get(index, "wait")))
@@ -77,7 +77,7 @@ class ApplyScreen(StepScreen["ApplyResult"]):
         self.confirm_timeout = confirm_timeout
         self.summary = summary  # the line in `snapshots list`; None: the engine sums up the answers
         self.back_to = back_to  # where Esc goes after a failure: where the plan came from
-        self.steps: tuple[Step, ...] = ()
+        self.steps: tuple[TransactionStep, ...] = ()
         self.states: dict[int, str] = {}
         self.result: ApplyResult | None = None
         self.leave_after = False
@@ -120,46 +120,26 @@ class ApplyScreen(StepScreen["ApplyResult"]):
         self._draw()
 
     def on_apply_progressed(self, message: ApplyProgressed) -> None:
-        from wizard.apply.events import (
-            CommandOutput,
-            RollbackFinished,
-            RollbackStarted,
-            StepFailed,
-            StepFinished,
-            StepSkipped,
-            StepStarted,
-        )
-        from wizard.apply.log import mask
+        # lazy, as everywhere in the screens: the engine is not imported before the first frame
+        from wizard.apply.events import RollbackStarted, StepFailed, StepFinished, StepSkipped, StepStarted
+        from wizard.apply.progress import progress_lines
 
         event = message.event
-        log = self.query_one("#log", RichLog)
         if isinstance(event, StepStarted):
             self.states[event.index] = "run"
-            self._log(log, f"[{event.index + 1}/{event.count}] {event.step.title}")
         elif isinstance(event, StepFinished):
             self.states[event.index] = "ok"
-            if event.detail:
-                self._log(log, f"      {event.detail}")
         elif isinstance(event, StepSkipped):
             self.states[event.index] = "skip"
-            self._log(log, f"[{event.index + 1}/{event.count}] {event.step.title}: not run: {event.reason}")
         elif isinstance(event, StepFailed):
             self.states[event.index] = "fail"
-            self._log(log, f"      FAILED: {event.error}")
-        elif isinstance(event, CommandOutput):
-            self._log(log, f"      | {mask(event.line)}")
         elif isinstance(event, RollbackStarted):
-            self._log(log, f"Rolling back {event.files} file(s): {event.reason}")
             for index, state in self.states.items():
                 if state == "ok":
                     self.states[index] = "undone"
-        elif isinstance(event, RollbackFinished):
-            self._log(
-                log,
-                "Rollback done."
-                if not event.problems
-                else "Rollback incomplete: " + "; ".join(event.problems),
-            )
+        log = self.query_one("#log", RichLog)
+        for rendered in progress_lines(event):
+            self._log(log, rendered.text)
         self._draw()
 
     def _log(self, log: RichLog, text: str) -> None:

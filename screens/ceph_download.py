@@ -8,6 +8,7 @@ it builds), and kept with what was typed in them.
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -19,10 +20,11 @@ from textual.widgets import Checkbox, Static
 from screens.base import SectionScreen, stylesheet
 from screens.session import Banner
 from screens.widgets.text import line
-from screens.widgets.validated_field import ValidatedField
+from screens.widgets.validated_field import AnswerCheck, ValidatedField
 
 if TYPE_CHECKING:
     from wizard.answers import CephDownloadAnswers
+    from wizard.host.facts import HostFacts
 
 WHAT = (
     "Instances boot from Glance images. With direct download this compute node reads an image straight "
@@ -34,24 +36,18 @@ NOT_APPLICABLE = (
 )
 
 
-def _timeout_problem(text: str) -> str | None:
-    if not text.strip().isdigit():
-        return "must be a whole number of seconds"
-    seconds = int(text)
-    if seconds <= 0:
-        return "must be more than 0 seconds"
-    if seconds > 3600:
-        return "is over an hour; use at most 3600"
-    return None
-
-
 class CephDownloadScreen(SectionScreen["CephDownloadAnswers"]):
     CSS_PATH = stylesheet("ceph_download")
     HELP = "ceph_download"
 
-    def __init__(self, banner: Banner, answers: CephDownloadAnswers, storage_backend: str) -> None:
+    def __init__(
+        self, banner: Banner, answers: CephDownloadAnswers, storage_backend: str, facts: HostFacts, root: Path
+    ) -> None:
         super().__init__(banner, answers)
+        self.storage_backend = storage_backend
         self.applicable = storage_backend != "rbd"
+        self.facts = facts
+        self.root = root  # where ceph.conf is looked for, as the planner does
 
     def compose_body(self) -> ComposeResult:
         yield Static(Text(WHAT), id="what")
@@ -64,27 +60,35 @@ class CephDownloadScreen(SectionScreen["CephDownloadAnswers"]):
             id="enabled",
             compact=True,
         )
+        yield Static("", id="enabled-problem")
         with Vertical(id="fields"):
             if self.answers.enabled:
                 yield from self._fields_widgets()
 
-    def _fields_widgets(self) -> list[Widget]:
-        from wizard.answers import names
+    def _check(self, key: str) -> AnswerCheck:
+        """The planner's check of ceph_download.KEY, with direct download on and the Storage step's backend."""
+        # lazy: the engine is not imported before the first frame
+        from wizard.answers import Answers, StorageAnswers
 
+        download = dataclasses.replace(self.answers, enabled=True)
+        answers = Answers(storage=StorageAnswers(backend=self.storage_backend), ceph_download=download)
+        return AnswerCheck(f"ceph_download.{key}", answers, self.facts, self.root)
+
+    def _fields_widgets(self) -> list[Widget]:
         return [
             ValidatedField(
                 "Ceph client",
                 self.answers.rbd_user,
-                names.ceph_client_problem,
+                self._check("rbd_user"),
                 id="rbd_user",
                 hint="reads images; without 'client.'",
             ),
-            ValidatedField("Image pool", self.answers.rbd_pool, names.ceph_pool_problem, id="rbd_pool"),
-            ValidatedField("ceph.conf", self.answers.ceph_conf, names.absolute_path_problem, id="ceph_conf"),
+            ValidatedField("Image pool", self.answers.rbd_pool, self._check("rbd_pool"), id="rbd_pool"),
+            ValidatedField("ceph.conf", self.answers.ceph_conf, self._check("ceph_conf"), id="ceph_conf"),
             ValidatedField(
                 "Connect timeout (s)",
                 str(self.answers.connect_timeout),
-                _timeout_problem,
+                self._check("connect_timeout"),
                 id="connect_timeout",
             ),
             Checkbox(
@@ -109,12 +113,24 @@ class CephDownloadScreen(SectionScreen["CephDownloadAnswers"]):
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
         self._update()
 
+    def enabled_problem(self) -> str | None:
+        """What the planner refuses in direct download on this host (the rbd command, python3-rbd, a keyring)."""
+        # lazy: the engine is not imported before the first frame
+        from wizard.answers import Answers, StorageAnswers
+
+        current = self.current() or self.answers
+        answers = Answers(storage=StorageAnswers(backend=self.storage_backend), ceph_download=current)
+        return AnswerCheck("ceph_download.enabled", answers, self.facts, self.root).problem(True)
+
     def _update(self) -> None:
         enabled = self.query_one("#enabled", Checkbox).value
         fields = self.query_one("#fields")
         if enabled and not fields.children:
             fields.mount_all(self._fields_widgets())
         fields.display = enabled
+        problem = self.enabled_problem() if enabled else None
+        self.query_one("#enabled-problem", Static).update(line("fail", problem) if problem else "")
+        self.query_one("#enabled-problem").display = problem is not None
 
     def _fields(self) -> list[ValidatedField]:
         return list(self.query(ValidatedField))
@@ -128,13 +144,17 @@ class CephDownloadScreen(SectionScreen["CephDownloadAnswers"]):
         if not self._fields():  # not built: never ticked here, so what it was given
             return dataclasses.replace(answers, enabled=self.query_one("#enabled", Checkbox).value)
         values = {field.id or "": field.value for field in self._fields()}
-        timeout = values["connect_timeout"].strip()
+        try:
+            typed = self._check("connect_timeout").value(values["connect_timeout"])
+        except ValueError:  # not a number: the field says so, and the answer stays what it was
+            typed = answers.connect_timeout
+        timeout = typed if isinstance(typed, int) else answers.connect_timeout
         return CephDownloadAnswers(
             enabled=self.query_one("#enabled", Checkbox).value,
             rbd_user=values["rbd_user"],
             rbd_pool=values["rbd_pool"],
             ceph_conf=values["ceph_conf"],
-            connect_timeout=int(timeout) if timeout.isdigit() else answers.connect_timeout,
+            connect_timeout=timeout,
             glance_api_node=self.query_one("#glance_api_node", Checkbox).value,
         )
 
@@ -146,6 +166,10 @@ class CephDownloadScreen(SectionScreen["CephDownloadAnswers"]):
 
     def collect(self) -> CephDownloadAnswers | None:
         if self.applicable and self.query_one("#enabled", Checkbox).value:
+            problem = self.enabled_problem()
+            if problem is not None:
+                self.notify(f"ceph_download.enabled: {problem}", severity="error")
+                return None
             for field in self._fields():
                 if field.problem is not None:
                     field.focus_input()

@@ -121,12 +121,14 @@ class HostCheckScreen(StepScreen[HostCheckResult]):
         self.post_message(HostChecked(KnownHost(facts, diagnosis), answers, origin))
 
     def on_host_checked(self, event: HostChecked) -> None:
+        from wizard.plan.fixes import fixes_in  # lazy: the engine is not imported before the first frame
+
         if self.ticker is not None:
             self.ticker.stop()
             self.ticker = None
         if event.answers is not None:
             self.answers = event.answers
-            from wizard.answers.fixes import fixes_in  # loaded by the detection already
+            from wizard.plan.fixes import fixes_in  # loaded by the detection already
 
             self.in_plan = fixes_in(event.answers)
         self.known = event.host

@@ -6,6 +6,7 @@ back to the Host check) or chooses qemu and ticks the consent. It never falls ba
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -15,14 +16,13 @@ from textual.widgets import Checkbox, RadioButton, RadioSet, Static
 from screens.base import SectionScreen, stylesheet
 from screens.session import Banner
 from screens.widgets.text import line
+from screens.widgets.validated_field import AnswerCheck
 
 if TYPE_CHECKING:
     from wizard.answers import HypervisorAnswers
     from wizard.diagnosis.findings import Verdict
     from wizard.host.facts import HostFacts
-    from wizard.host.profile import HostProfile
 
-KVM_CAN_WORK = ("ready", "fixable", "limited")  # as wizard.plan.validate.KVM_CAN_WORK
 COST = (
     "qemu emulates every instruction in software (TCG): instances run typically 10 to 50 times slower, "
     "use far more CPU, and nested guests are out of the question. Use it for tests and demos, or on a host "
@@ -35,29 +35,21 @@ class HypervisorScreen(SectionScreen["HypervisorAnswers"]):
     HELP = "hypervisor"
 
     def __init__(
-        self, banner: Banner, answers: HypervisorAnswers, verdict: Verdict, facts: HostFacts | None = None
+        self, banner: Banner, answers: HypervisorAnswers, verdict: Verdict, facts: HostFacts, root: Path
     ) -> None:
+        # lazy: the engine is not imported before the first frame
+        from wizard.plan.validate import KVM_CAN_WORK, KVM_MIGHT_WORK
+
         super().__init__(banner, answers)
         self.verdict = verdict
-        self.kvm_works = verdict.code.value in KVM_CAN_WORK
-        self.profile: HostProfile | None = None
-        if facts is not None:
-            from wizard.host.profile import HostProfile  # lazy: the engine is imported when the step is built
-
-            self.profile = HostProfile.from_facts(facts)
+        self.kvm_works = verdict.code in KVM_CAN_WORK
+        self.kvm_might_work = verdict.code in KVM_MIGHT_WORK  # qemu is then a choice against KVM
+        self.facts = facts
+        self.root = root
 
     def compose_body(self) -> ComposeResult:
-        if self.kvm_works:
-            yield Static(line("pass", f"KVM can work on this host ({self.verdict.code.value})."), id="state")
-        else:
-            text = line("fail", f"KVM cannot work on this host ({self.verdict.code.value}): ")
-            text.append(self.verdict.summary)
-            text.append(
-                "\nThe wizard stops here: fix the host (Esc goes back to the Host check), or choose qemu below "
-                "and accept software emulation."
-            )
-            yield Static(text, id="state")
         qemu = self.answers.virt_type == "qemu"
+        yield Static(self._state(qemu=qemu), id="state")
         with RadioSet(id="virt-type", compact=True):
             yield RadioButton(
                 "kvm: hardware virtualization (VT-x, AMD-V, POWER or Arm)",
@@ -87,34 +79,51 @@ class HypervisorScreen(SectionScreen["HypervisorAnswers"]):
     def _chosen(self) -> str:
         return "qemu" if self.query_one("#qemu", RadioButton).value else "kvm"
 
+    def _state(self, *, qemu: bool) -> Text:
+        if self.kvm_works:
+            return line("pass", f"KVM can work on this host ({self.verdict.code.value}).")
+        if self.kvm_might_work:
+            return line("warn", f"Whether KVM can work on this host is not known: {self.verdict.summary}")
+        text = line("fail", f"KVM cannot work on this host ({self.verdict.code.value})")
+        # With kvm chosen, the problem under the choice gives the reason (the planner's words): not twice.
+        text.append(f": {self.verdict.summary}" if qemu else ".")
+        text.append(
+            "\nThe wizard stops here: fix the host (Esc goes back to the Host check), or choose qemu below "
+            "and accept software emulation."
+        )
+        return text
+
     def _update(self) -> None:
         qemu = self._chosen() == "qemu"
+        self.query_one("#state", Static).update(self._state(qemu=qemu))
         self.query_one("#cost").display = qemu
-        self.query_one("#consent").display = qemu
+        # Consent is asked only where KVM could run: there, qemu is a choice against it. Where KVM cannot
+        # work, qemu is the only way on, and consent is not recorded: these answers, used on a node where
+        # KVM works, must not choose emulation there without asking.
+        self.query_one("#consent").display = qemu and self.kvm_might_work
         self.query_one("#problem", Static).update(self._problem() or "")
 
     def _problem(self) -> Text | None:
-        if self._chosen() == "kvm" and not self.kvm_works:
-            return line("fail", "kvm cannot work here; see above.")
-        if self._chosen() == "qemu" and not self.query_one("#consent", Checkbox).value:
-            return line("fail", "qemu needs your consent: tick the box above (space), or choose kvm.")
-        if self.profile is not None:
-            from wizard.answers import Answers  # lazy: the engine is imported when the step is built
-            from wizard.plan.validate import choice_problem
+        """The planner's verdict on the choice."""
+        from wizard.answers import Answers  # lazy: the engine is not imported before the first frame
 
-            current = self.current()
-            answers = Answers(hypervisor=current) if current is not None else Answers()
-            problem = choice_problem("hypervisor.virt_type", self._chosen(), answers, self.profile)
+        answers = Answers(hypervisor=self._answers())
+        for path in ("hypervisor.virt_type", "hypervisor.allow_emulation"):
+            problem = AnswerCheck(path, answers, self.facts, self.root).problem(answers.value(path))
             if problem is not None:
-                return line("fail", problem)
+                return line("fail", f"{path}: {problem}")
         return None
 
-    def current(self) -> HypervisorAnswers | None:
+    def _answers(self) -> HypervisorAnswers:
+        # lazy: the engine is not imported before the first frame
         from wizard.answers import HypervisorAnswers
 
         qemu = self._chosen() == "qemu"
-        consent = qemu and self.query_one("#consent", Checkbox).value
+        consent = qemu and self.kvm_might_work and self.query_one("#consent", Checkbox).value
         return HypervisorAnswers(virt_type=self._chosen(), allow_emulation=consent)
+
+    def current(self) -> HypervisorAnswers | None:
+        return self._answers()
 
     def collect(self) -> HypervisorAnswers | None:
         problem = self._problem()

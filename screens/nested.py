@@ -5,6 +5,7 @@ choice is confirmed."""
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -15,7 +16,7 @@ from textual.widgets import Checkbox, RadioButton, RadioSet, Static
 from screens.base import SectionScreen, stylesheet
 from screens.session import Banner
 from screens.widgets.text import line
-from screens.widgets.validated_field import ValidatedField
+from screens.widgets.validated_field import AnswerCheck, ValidatedField, names_in
 
 if TYPE_CHECKING:
     from wizard.answers import NestedAnswers
@@ -32,16 +33,12 @@ LIMITATIONS = (
 )
 
 
-def _names(text: str) -> tuple[str, ...]:
-    return tuple(item.strip() for item in text.replace(" ", ",").split(",") if item.strip())
-
-
 class NestedScreen(SectionScreen["NestedAnswers"]):
     CSS_PATH = stylesheet("nested")
     HELP = "nested"
 
     def __init__(
-        self, banner: Banner, answers: NestedAnswers, facts: HostFacts, *, virt_type: str = "kvm"
+        self, banner: Banner, answers: NestedAnswers, facts: HostFacts, root: Path, *, virt_type: str = "kvm"
     ) -> None:
         from wizard.answers import Answers, HypervisorAnswers, NestedAnswers
         from wizard.host.profile import HostProfile
@@ -49,17 +46,19 @@ class NestedScreen(SectionScreen["NestedAnswers"]):
         from wizard.plan.validate import unavailable_choices
 
         super().__init__(banner, answers)
-        profile = HostProfile.from_facts(facts)
-        self.profile = profile
+        self.facts = facts
+        self.root = root
         self.hypervisor = HypervisorAnswers(virt_type, allow_emulation=virt_type == "qemu")
+        profile = HostProfile.from_facts(facts)
         self.flag = vendor_flag(profile)
         self.module = profile.nested_module
         state = profile.nested.get(self.module) if self.module else None
         self.active = state.active if state is not None else None
         self.vendor = {"vmx": "Intel", "svm": "AMD"}.get(self.flag or "", "")
         # What cannot be valid on this host whatever else is chosen here is not offered (greyed, with the reason).
-        base = Answers(hypervisor=self.hypervisor)
-        self.not_offered = unavailable_choices("nested.cpu_mode", base, profile)
+        self.not_offered = unavailable_choices(
+            "nested.cpu_mode", Answers(hypervisor=self.hypervisor), profile
+        )
         passthrough = Answers(hypervisor=self.hypervisor, nested=NestedAnswers(cpu_mode="host-passthrough"))
         self.nested_refused = unavailable_choices("nested.enabled", passthrough, profile).get("true")
         offered = [mode for mode in MODES if mode not in self.not_offered]
@@ -83,14 +82,14 @@ class NestedScreen(SectionScreen["NestedAnswers"]):
             yield ValidatedField(
                 "CPU models",
                 ", ".join(self.answers.cpu_models),
-                self._models_problem,
+                self._check("cpu_models"),
                 id="cpu_models",
                 hint="comma-separated, e.g. IvyBridge (virsh cpu-models x86_64)",
             )
         yield ValidatedField(
             "Extra CPU flags",
             ", ".join(self.answers.extra_flags),
-            self._flags_problem,
+            self._check("extra_flags"),
             id="extra_flags",
             hint="comma-separated, e.g. pcid; may be empty",
         )
@@ -115,52 +114,14 @@ class NestedScreen(SectionScreen["NestedAnswers"]):
             text.append(f" {self.vendor} CPU: the wizard adds {self.flag} when nested guests need it.")
         return text
 
-    def _models_problem(self, text: str) -> str | None:
-        from wizard.answers import names
-        from wizard.cpu_names import cpu_model_vendor
+    def _check(self, key: str) -> AnswerCheck:
+        """The planner's check of nested.KEY; the models' field is for custom mode."""
+        from wizard.answers import Answers  # lazy: the engine is not imported before the first frame
 
-        models = _names(text)
-        if not models:
-            return "is empty; custom mode needs at least one model, e.g. IvyBridge"
-        for model in models:
-            problem = names.cpu_model_problem(model)
-            if problem is not None:
-                return f"{model!r} {problem}"
-            owner = cpu_model_vendor(model)
-            mine = {"vmx": "intel", "svm": "amd"}.get(self.flag or "")
-            if owner is not None and mine is not None and owner != mine:
-                return f"{model!r} is an {owner} model and this CPU is {self.vendor}: nova-compute would refuse it"
-        return self._engine_problem("cpu_models", models)
-
-    def _flags_problem(self, text: str) -> str | None:
-        from wizard.answers import names
-        from wizard.cpu_names import cpu_flag_vendor
-
-        mine = {"vmx": "intel", "svm": "amd"}.get(self.flag or "")
-        for flag in _names(text):
-            problem = names.cpu_flag_problem(flag)
-            if problem is not None:
-                return f"{flag!r} {problem}"
-            owner = cpu_flag_vendor(flag)
-            if owner is not None and owner != mine:
-                return f"{flag!r} exists only on {owner} CPUs: guests would fail to start here"
-        return self._engine_problem("extra_flags", _names(text))
-
-    def _engine_problem(self, key: str, value: tuple[str, ...]) -> str | None:
-        """What the planner's rules (libvirt's answers where it gave them) refuse in this field."""
-        from textual.css.query import NoMatches
-
-        from wizard.answers import Answers
-        from wizard.plan.validate import choice_problem
-
-        try:
-            nested = self._answers()
-        except NoMatches:  # the form is being built: judge against the answers it starts from
-            nested = dataclasses.replace(self.answers, cpu_mode=self.mode)
-        if key == "cpu_models":
-            nested = dataclasses.replace(nested, cpu_mode="custom")
+        mode = "custom" if key == "cpu_models" else self.mode
+        nested = dataclasses.replace(self.answers, cpu_mode=mode)
         answers = Answers(hypervisor=self.hypervisor, nested=nested)
-        return choice_problem(f"nested.{key}", value, answers, self.profile)
+        return AnswerCheck(f"nested.{key}", answers, self.facts, self.root)
 
     def on_mount(self) -> None:
         self.query_one("#not-offered").display = bool(self.not_offered) or self.nested_refused is not None
@@ -204,13 +165,13 @@ class NestedScreen(SectionScreen["NestedAnswers"]):
 
     def _answers(self) -> NestedAnswers:
         mode = self._mode()
-        models = _names(self.query_one("#cpu_models", ValidatedField).value) if mode == "custom" else ()
+        models = names_in(self.query_one("#cpu_models", ValidatedField).value) if mode == "custom" else ()
         return dataclasses.replace(
             self.answers,
             enabled=self.query_one("#enabled", Checkbox).value,
             cpu_mode=mode,
             cpu_models=models,
-            extra_flags=_names(self.query_one("#extra_flags", ValidatedField).value),
+            extra_flags=names_in(self.query_one("#extra_flags", ValidatedField).value),
         )
 
     def current(self) -> NestedAnswers | None:
@@ -218,8 +179,9 @@ class NestedScreen(SectionScreen["NestedAnswers"]):
 
     def collect(self) -> NestedAnswers | None:
         answers = self._answers()
-        if answers.enabled and self.module is None:
-            self.notify("Nested guests are not supported on this architecture: untick it.", severity="error")
+        problem = self._check("enabled").problem(True) if answers.enabled else None
+        if problem is not None:
+            self.notify(f"nested.enabled: {problem}", severity="error")
             return None
         fields = ["extra_flags"] + (["cpu_models"] if answers.cpu_mode == "custom" else [])
         for name in fields:

@@ -19,7 +19,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeVar
 
-from screens.base import StepExit, StepScreen
+from screens.base import Direction, StepExit, StepScreen
 from screens.session import Banner, Session
 
 # Engine and screen types, for the type checker: importing them here would make the first frame wait.
@@ -97,7 +97,8 @@ class StepSpec(Generic[T]):
     section: str | None = None  # the section of the answers the step edits
     needs: Needs = "files"
     reuse: bool = False  # the screen is kept once built and shown again while its recipe is the same
-    stores_on: frozenset[str] = frozenset({"back", "next", "jump"})  # the ways of leaving that keep its value
+    # The ways of leaving that keep its value (Review's plan only counts when the operator goes on with it).
+    stores_on: frozenset[Direction] = frozenset({"back", "next", "jump"})
 
     def keep(self, session: Session, exit: StepExit[T]) -> None:
         """Keep what the screen was left with, if this way of leaving keeps anything."""
@@ -175,14 +176,15 @@ def _hypervisor(session: Session, banner: Banner) -> Recipe[HypervisorAnswers]:
     answers = _known(session.answers, "the answers")
     diagnosis = _known(session.diagnosis, "the diagnosis")
     facts = _known(session.facts, "the host's facts")
-    return partial(HypervisorScreen, banner, answers.hypervisor, diagnosis.verdict, facts)
+    return partial(HypervisorScreen, banner, answers.hypervisor, diagnosis.verdict, facts, _root(session))
 
 
 def _storage(session: Session, banner: Banner) -> Recipe[StorageAnswers]:
     from screens.storage import StorageScreen
 
     answers = _known(session.answers, "the answers")
-    return partial(StorageScreen, banner, answers.storage, _known(session.facts, "the host's facts"))
+    facts = _known(session.facts, "the host's facts")
+    return partial(StorageScreen, banner, answers.storage, facts, _root(session))
 
 
 def _nested(session: Session, banner: Banner) -> Recipe[NestedAnswers]:
@@ -190,14 +192,18 @@ def _nested(session: Session, banner: Banner) -> Recipe[NestedAnswers]:
 
     answers = _known(session.answers, "the answers")
     facts = _known(session.facts, "the host's facts")
-    return partial(NestedScreen, banner, answers.nested, facts, virt_type=answers.hypervisor.virt_type)
+    virt_type = answers.hypervisor.virt_type
+    return partial(NestedScreen, banner, answers.nested, facts, _root(session), virt_type=virt_type)
 
 
 def _ceph_download(session: Session, banner: Banner) -> Recipe[CephDownloadAnswers]:
     from screens.ceph_download import CephDownloadScreen
 
     answers = _known(session.answers, "the answers")
-    return partial(CephDownloadScreen, banner, answers.ceph_download, answers.storage.backend)
+    facts = _known(session.facts, "the host's facts")
+    return partial(
+        CephDownloadScreen, banner, answers.ceph_download, answers.storage.backend, facts, _root(session)
+    )
 
 
 def _tpm(session: Session, banner: Banner) -> Recipe[TpmAnswers]:
@@ -205,8 +211,9 @@ def _tpm(session: Session, banner: Banner) -> Recipe[TpmAnswers]:
 
     answers = _known(session.answers, "the answers")
     facts = _known(session.facts, "the host's facts")
+    virt_type = answers.hypervisor.virt_type
     return partial(
-        TpmScreen, banner, answers.tpm, facts, session.source.live, virt_type=answers.hypervisor.virt_type
+        TpmScreen, banner, answers.tpm, facts, session.source.live, _root(session), virt_type=virt_type
     )
 
 

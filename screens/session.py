@@ -70,13 +70,13 @@ class Session:
         return result.generation
 
     def fixes_in_plan(self) -> frozenset[str]:
-        from wizard.answers.fixes import fixes_in  # the engine, loaded once the host is known
+        from wizard.plan.fixes import fixes_in  # the engine, loaded once the host is known
 
         return frozenset() if self.answers is None else fixes_in(self.answers)
 
     def choose_fixes(self, choices: dict[str, bool]) -> None:
         """Fixes ticked or unticked on the Host check screen, as the answers that make the plan include them."""
-        from wizard.answers.fixes import choose_fixes
+        from wizard.plan.fixes import choose_fixes
 
         if self.answers is not None:
             answers = choose_fixes(self.answers, choices)

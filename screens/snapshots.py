@@ -244,13 +244,9 @@ class SnapshotsScreen(StepScreen["ApplyResult"]):
         self.post_message(RollbackProgressed(event))
 
     def on_rollback_progressed(self, event: RollbackProgressed) -> None:
-        from wizard.apply.events import StepFailed, StepStarted
+        from wizard.apply.progress import progress_lines  # lazy: not before the first frame
 
-        progress = event.event
-        if isinstance(progress, StepStarted):
-            self.progress.append(f"[{progress.index + 1}/{progress.count}] {progress.step.title}")
-        elif isinstance(progress, StepFailed):
-            self.progress.append(f"      FAILED: {progress.error}")
+        self.progress += [line.text for line in progress_lines(event.event)]
         self.query_one("#detail", DiffView).show(Text("\n".join(self.progress)))
 
     def on_rolled_back(self, event: RolledBack) -> None:

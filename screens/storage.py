@@ -7,6 +7,8 @@ builds); another backend's are built when it is first chosen, and kept with what
 
 from __future__ import annotations
 
+import dataclasses
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -17,7 +19,7 @@ from textual.widgets import RadioButton, RadioSet, Static
 from screens.base import SectionScreen, stylesheet
 from screens.session import Banner
 from screens.widgets.text import line
-from screens.widgets.validated_field import ValidatedField
+from screens.widgets.validated_field import AnswerCheck, ValidatedField
 
 if TYPE_CHECKING:
     from wizard.answers import StorageAnswers
@@ -52,12 +54,13 @@ class StorageScreen(SectionScreen["StorageAnswers"]):
     CSS_PATH = stylesheet("storage")
     HELP = "storage"
 
-    def __init__(self, banner: Banner, answers: StorageAnswers, facts: HostFacts) -> None:
+    def __init__(self, banner: Banner, answers: StorageAnswers, facts: HostFacts, root: Path) -> None:
         from wizard.host.profile import HostProfile
 
         super().__init__(banner, answers)
+        self.facts = facts
+        self.root = root  # where ceph.conf is looked for, as the planner does
         profile = HostProfile.from_facts(facts)
-        self.profile = profile
         self.groups = profile.volume_groups  # None: lvm2 is not there (or vgs failed)
         self.groups_source = profile.volume_groups_source
 
@@ -72,58 +75,47 @@ class StorageScreen(SectionScreen["StorageAnswers"]):
                 if backend == self.answers.backend:
                     yield from self._fields_of(backend)
 
-    def _fields_of(self, backend: str) -> list[ValidatedField]:
-        from wizard.answers import names
+    def _check(self, key: str, backend: str) -> AnswerCheck:
+        """The planner's check of storage.KEY, with the backend its field is for chosen."""
+        from wizard.answers import Answers  # lazy: the engine is not imported before the first frame
 
+        storage = dataclasses.replace(self.answers, backend=backend)
+        return AnswerCheck(f"storage.{key}", Answers(storage=storage), self.facts, self.root)
+
+    def _fields_of(self, backend: str) -> list[ValidatedField]:
         if backend == "lvm":
             vg = self.answers.volume_group or (self.groups[0] if self.groups else "")
             return [
                 ValidatedField(
                     "Volume group",
                     vg,
-                    self._volume_group_problem,
+                    self._check("volume_group", backend),
                     id="volume_group",
                     hint=self._groups_hint(),
                     suggestions=self.groups or (),
                 )
             ]
         return [
-            ValidatedField("Pool", self.answers.rbd_pool, names.ceph_pool_problem, id="rbd_pool"),
-            ValidatedField("ceph.conf", self.answers.ceph_conf, names.absolute_path_problem, id="ceph_conf"),
+            ValidatedField("Pool", self.answers.rbd_pool, self._check("rbd_pool", backend), id="rbd_pool"),
+            ValidatedField(
+                "ceph.conf", self.answers.ceph_conf, self._check("ceph_conf", backend), id="ceph_conf"
+            ),
             ValidatedField(
                 "Ceph client",
                 self.answers.rbd_user,
-                names.ceph_client_problem,
+                self._check("rbd_user", backend),
                 id="rbd_user",
                 hint="without 'client.'",
             ),
             ValidatedField(
                 "Secret UUID",
                 self.answers.rbd_secret_uuid,
-                self._secret_problem,
+                self._check("rbd_secret_uuid", backend),
                 id="rbd_secret_uuid",
                 hint="virsh secret-list shows it",
                 placeholder="e.g. 457eb676-33da-42ec-9a8c-9293d545c337",
             ),
         ]
-
-    def _secret_problem(self, value: str) -> str | None:
-        from wizard.answers import names
-
-        return names.uuid_problem(value) or self._engine_problem("rbd_secret_uuid", value)
-
-    def _engine_problem(self, key: str, value: str) -> str | None:
-        """What the planner's rules (libvirt's answers where it gave them) refuse in this choice."""
-        from textual.css.query import NoMatches
-
-        from wizard.answers import Answers
-        from wizard.plan.validate import choice_problem
-
-        try:
-            current = self.current() or self.answers
-        except NoMatches:  # the form is being built: judge against the answers it starts from
-            current = self.answers
-        return choice_problem(f"storage.{key}", value, Answers(storage=current), self.profile)
 
     def _groups_hint(self) -> str:
         if self.groups is None:
@@ -131,19 +123,6 @@ class StorageScreen(SectionScreen["StorageAnswers"]):
         if not self.groups:
             return "no volume group exists here yet: vgcreate one first"
         return "on this host: " + ", ".join(self.groups) + " (right arrow completes)"
-
-    def _volume_group_problem(self, name: str) -> str | None:
-        from wizard.answers import names
-
-        problem = names.volume_group_problem(name)
-        if problem is not None:
-            return problem
-        if self.groups is None:
-            return "cannot be checked: lvm2 is not installed here; install lvm2 and create the group first"
-        if name not in self.groups:
-            known = ", ".join(self.groups) or "none"
-            return f"does not exist on this host (volume groups: {known}); create it with vgcreate first"
-        return None
 
     def on_mount(self) -> None:
         self._update()
@@ -158,10 +137,19 @@ class StorageScreen(SectionScreen["StorageAnswers"]):
                 return backend
         return self.answers.backend
 
+    def _backend_problem(self, backend: str) -> str | None:
+        """What the planner refuses in the backend on this host (the Ceph pieces rbd needs, say)."""
+        from wizard.answers import Answers  # lazy: the engine is not imported before the first frame
+
+        current = self.current() or self.answers
+        return AnswerCheck("storage.backend", Answers(storage=current), self.facts, self.root).problem(
+            backend
+        )
+
     def _update(self) -> None:
         backend = self.backend()
         consequences = Text(CONSEQUENCES[backend])
-        problem = self._engine_problem("backend", backend)
+        problem = self._backend_problem(backend)
         if problem is not None:
             consequences.append("\n")
             consequences.append_text(line("fail", problem))
@@ -199,7 +187,7 @@ class StorageScreen(SectionScreen["StorageAnswers"]):
         )
 
     def collect(self) -> StorageAnswers | None:
-        problem = self._engine_problem("backend", self.backend())
+        problem = self._backend_problem(self.backend())
         if problem is not None:
             self.notify(line("fail", f"storage.backend: {problem}").plain, severity="error")
             return None

@@ -4,6 +4,7 @@ in a worker with progress, and the choices: install the tools, verify, an emulat
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -18,6 +19,7 @@ from screens.base import SectionScreen, stylesheet
 from screens.session import Banner
 from screens.widgets.buttons import button
 from screens.widgets.text import line, status
+from screens.widgets.validated_field import AnswerCheck
 
 if TYPE_CHECKING:
     from wizard.answers import TpmAnswers
@@ -90,7 +92,14 @@ class TpmScreen(SectionScreen["TpmAnswers"]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("v", "verify", "Verify now")]
 
     def __init__(
-        self, banner: Banner, answers: TpmAnswers, facts: HostFacts, live: bool, *, virt_type: str = "kvm"
+        self,
+        banner: Banner,
+        answers: TpmAnswers,
+        facts: HostFacts,
+        live: bool,
+        root: Path,
+        *,
+        virt_type: str = "kvm",
     ) -> None:
         from wizard.answers import Answers, HypervisorAnswers
         from wizard.host.profile import HostProfile
@@ -99,12 +108,12 @@ class TpmScreen(SectionScreen["TpmAnswers"]):
         super().__init__(banner, answers)
         self.facts = facts
         self.live = live
+        self.root = root
         self.verifying = False
+        self.hypervisor = HypervisorAnswers(virt_type, allow_emulation=virt_type == "qemu")
         # Not offered where it cannot be valid (libvirt gives no emulated TPM here), with the reason.
-        hypervisor = HypervisorAnswers(virt_type, allow_emulation=virt_type == "qemu")
-        refused = unavailable_choices(
-            "tpm.vtpm", Answers(hypervisor=hypervisor), HostProfile.from_facts(facts)
-        )
+        profile = HostProfile.from_facts(facts)
+        refused = unavailable_choices("tpm.vtpm", Answers(hypervisor=self.hypervisor), profile)
         self.vtpm_refused = refused.get("true")
 
     def compose_body(self) -> ComposeResult:
@@ -180,6 +189,9 @@ class TpmScreen(SectionScreen["TpmAnswers"]):
         self.query_one("#status", Static).update(line("fail", f"The {name} failed: {error}"))
 
     def current(self) -> TpmAnswers | None:
+        return self._answers()
+
+    def _answers(self) -> TpmAnswers:
         from wizard.answers import TpmAnswers
 
         return TpmAnswers(
@@ -189,3 +201,17 @@ class TpmScreen(SectionScreen["TpmAnswers"]):
             swtpm_user=self.answers.swtpm_user,
             swtpm_group=self.answers.swtpm_group,
         )
+
+    def collect(self) -> TpmAnswers | None:
+        """The answers, unless the planner refuses the vTPM on this host (it says why, as the Review would)."""
+        from wizard.answers import Answers  # lazy: the engine is not imported before the first frame
+
+        answers = self._answers()
+        if answers.vtpm:
+            checked = Answers(hypervisor=self.hypervisor, tpm=answers)
+            problem = AnswerCheck("tpm.vtpm", checked, self.facts, self.root).problem(True)
+            if problem is not None:
+                self.query_one("#vtpm").focus()
+                self.notify(f"tpm.vtpm: {problem}", severity="error")
+                return None
+        return answers

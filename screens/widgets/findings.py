@@ -18,7 +18,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from screens.widgets.text import status
-from wizard.answers.fixes import AUTOMATIC_FIXES, FIX_ANSWERS
+from wizard.plan.fixes import AUTOMATIC_FIXES, FIX_ANSWERS
 
 if TYPE_CHECKING:
     from wizard.diagnosis.findings import Finding
@@ -76,6 +76,7 @@ class FindingsView(Vertical):
     # -- hooks: the fixes this view offers ------------------------------------------------------------
     def fix_mark(self, finding: Finding) -> str:
         """The mark on the finding's line for the fix that answers it ("" for none): the setup plan's fixes."""
+
         fix = fix_of(finding)
         if fix is None or finding.status.value == "pass":
             return ""
@@ -87,6 +88,7 @@ class FindingsView(Vertical):
 
     def fix_note(self, finding: Finding) -> Text | None:
         """The detail's last line, on the fix that answers the finding and how to tick it (None for none)."""
+
         fix = fix_of(finding)
         if finding.status.value == "pass":
             return None
@@ -141,6 +143,7 @@ class FindingsView(Vertical):
         self.query_one("#detail", Static).update(text)
 
     def action_toggle_fix(self) -> None:
+
         listing = self.query_one(OptionList)
         index = listing.highlighted
         if index is None or index >= len(self.findings):

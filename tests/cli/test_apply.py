@@ -207,7 +207,9 @@ def test_a_write_that_fails_rolls_back_and_exits_1(tmp_path: Path, full_modprobe
     )
     assert result.returncode == 1, result.stdout + result.stderr
     assert "Apply failed at: Write /etc/modprobe.d/kvm.conf" in result.stdout
-    assert re.search(r"^Rolling back \d+ file\(s\)\.$", result.stdout, re.MULTILINE), result.stdout
+    assert re.search(r"^Rolling back \d+ file\(s\): No space left on device", result.stdout, re.MULTILINE), (
+        result.stdout
+    )
     assert "Every file written was restored; nothing changed." in result.stdout
     after = {path: data for path, data in tree(root).items() if not path.endswith("filler")}
     assert {path: data for path, data in after.items() if not path.startswith("var/")} == {

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import functools
+import shutil
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -108,6 +111,14 @@ def demo_facts(name: str) -> HostFacts:
     from wizard.demo import load_demo_facts, load_scenario
 
     return load_demo_facts(load_scenario(name))
+
+
+@functools.cache
+def demo_root(name: str) -> Path:
+    """A scenario's files, copied once per test run, for screens that only read them (ceph.conf, as planned)."""
+    parent = Path(tempfile.mkdtemp(prefix="kvm-wizard-screens-"))
+    atexit.register(shutil.rmtree, parent, ignore_errors=True)
+    return demo_files(name, parent / "root")
 
 
 def banner(title: str) -> Banner:

@@ -8,6 +8,7 @@ from textual.widgets import OptionList
 
 from screens.host_check import HostCheckResult, HostCheckScreen
 from tests.screens.harness import ScreenApp, banner, demo_files, shows, until
+from wizard.plan.fixes import AUTOMATIC_FIXES
 from wizard.source import HostSource
 
 
@@ -108,8 +109,6 @@ async def test_the_detail_is_reached_with_tab_and_scrolled_with_the_keys() -> No
 
 async def test_space_on_a_fix_the_plan_always_has_says_so() -> None:
     """[fix: in plan] comes with virt_type kvm: space explains that, not that there is no fix."""
-    from wizard.answers.fixes import AUTOMATIC_FIXES
-
     source = HostSource("demo", None, scenario="kvm-permissions")
     app = ScreenApp(
         lambda: HostCheckScreen(banner("Host check"), source, None, AUTOMATIC_FIXES, want_answers=False)

@@ -5,12 +5,14 @@ from __future__ import annotations
 from textual.widgets import Checkbox, Input, RadioButton
 
 from screens.nested import NestedScreen
-from tests.screens.harness import ScreenApp, banner, demo_facts, screen_text, shows, until
+from tests.screens.harness import ScreenApp, banner, demo_facts, demo_root, screen_text, shows, until
 from wizard.answers import NestedAnswers
 
 
 def nested(scenario: str, answers: NestedAnswers | None = None) -> NestedScreen:
-    return NestedScreen(banner("Nested guests"), answers or NestedAnswers(), demo_facts(scenario))
+    return NestedScreen(
+        banner("Nested guests"), answers or NestedAnswers(), demo_facts(scenario), demo_root(scenario)
+    )
 
 
 async def test_enabling_shows_the_limitations_and_the_intel_flag() -> None:
@@ -33,7 +35,7 @@ async def test_amd_gets_svm_and_an_intel_flag_is_refused() -> None:
         await shows(pilot, "AMD CPU: the wizard adds svm")
         await shows(pilot, "cpu_model_extra_flags = svm")
         app.screen.query_one("#extra_flags-input", Input).value = "pcid, vmx"
-        await shows(pilot, "[FAIL] Extra CPU flags 'vmx' exists only on intel CPUs")
+        await shows(pilot, "[FAIL] Extra CPU flags cpu_model_extra_flags vmx do not exist on an AMD CPU")
         await pilot.press("f10")
         await pilot.pause()
         assert not app.exits
@@ -50,7 +52,7 @@ async def test_custom_mode_needs_models_of_this_vendor() -> None:
         await shows(pilot, "[FAIL] CPU models is empty")
         models = app.screen.query_one("#cpu_models-input", Input)
         models.value = "EPYC-Rome"
-        await shows(pilot, "is an amd model and this CPU is Intel")
+        await shows(pilot, "cpu_models EPYC-Rome cannot run on an Intel host")
         models.value = "IvyBridge"
         await shows(pilot, "cpu_mode = custom, cpu_models = IvyBridge, cpu_model_extra_flags = vmx")
         await pilot.press("f10")
@@ -84,7 +86,11 @@ async def test_what_cannot_be_valid_here_is_not_offered_with_the_reason() -> Non
 async def test_tcg_is_not_offered_host_passthrough_in_libvirts_words() -> None:
     app = ScreenApp(
         lambda: NestedScreen(
-            banner("Nested guests"), NestedAnswers(), demo_facts("amd-nested-off"), virt_type="qemu"
+            banner("Nested guests"),
+            NestedAnswers(),
+            demo_facts("amd-nested-off"),
+            demo_root("amd-nested-off"),
+            virt_type="qemu",
         )
     )
     async with app.run_test(size=(80, 24)) as pilot:

@@ -5,14 +5,16 @@ from __future__ import annotations
 from textual.widgets import Input
 
 from screens.storage import StorageScreen
-from tests.screens.harness import ScreenApp, banner, demo_facts, shows, until
+from tests.screens.harness import ScreenApp, banner, demo_facts, demo_root, shows, until
 from wizard.answers import StorageAnswers
 
 UUID = "457eb676-33da-42ec-9a8c-9293d545c337"
 
 
 def storage(answers: StorageAnswers | None = None, scenario: str = "intel-ready") -> StorageScreen:
-    return StorageScreen(banner("Storage"), answers or StorageAnswers(), demo_facts(scenario))
+    return StorageScreen(
+        banner("Storage"), answers or StorageAnswers(), demo_facts(scenario), demo_root(scenario)
+    )
 
 
 async def test_lvm_offers_the_hosts_volume_groups_and_checks_the_name_as_typed() -> None:
@@ -25,9 +27,12 @@ async def test_lvm_offers_the_hosts_volume_groups_and_checks_the_name_as_typed()
         entry = app.screen.query_one("#volume_group-input", Input)
         assert entry.value == "nova-vg"  # the host's first group, offered
         entry.value = "-bad"
-        await shows(pilot, "[FAIL] Volume group is not a valid LVM volume group name")
+        await shows(pilot, "[FAIL] Volume group '-bad' is not a valid LVM volume group name")
         entry.value = "other-vg"
-        await shows(pilot, "[FAIL] Volume group does not exist on this host")
+        await shows(
+            pilot,
+            "[FAIL] Volume group 'other-vg' does not exist on this host (volume groups: nova-vg, system-vg)",
+        )
         await pilot.press("f10")
         await pilot.pause()
         assert not app.exits
@@ -47,13 +52,13 @@ async def test_rbd_fields_say_what_is_wrong_with_each_value() -> None:
         await shows(pilot, "[FAIL] Secret UUID is required")
         screen = app.screen
         screen.query_one("#rbd_user-input", Input).value = "client.nova"
-        await shows(pilot, "[FAIL] Ceph client is given with its type prefix")
+        await shows(pilot, "[FAIL] Ceph client 'client.nova' is given with its type prefix")
         screen.query_one("#ceph_conf-input", Input).value = "etc/ceph/ceph.conf"
-        await shows(pilot, "[FAIL] ceph.conf must be an absolute path")
+        await shows(pilot, "[FAIL] ceph.conf 'etc/ceph/ceph.conf' must be an absolute path")
         screen.query_one("#rbd_pool-input", Input).value = "vms pool"
-        await shows(pilot, "[FAIL] Pool is not a usable Ceph pool name")
+        await shows(pilot, "[FAIL] Pool 'vms pool' is not a usable Ceph pool name")
         screen.query_one("#rbd_secret_uuid-input", Input).value = "457eb676"
-        await shows(pilot, "[FAIL] Secret UUID is not a UUID")
+        await shows(pilot, "[FAIL] Secret UUID '457eb676' is not a UUID")
         await pilot.press("f10")
         await pilot.pause()
         assert not app.exits

@@ -8,7 +8,7 @@ import pytest
 from textual.widgets import Checkbox
 
 from screens.tpm import TpmScreen
-from tests.screens.harness import ScreenApp, banner, demo_facts, shows, until
+from tests.screens.harness import ScreenApp, banner, demo_facts, demo_root, shows, until
 from tests.tpm.conftest import Swtpm, swtpm, swtpm_factory
 from wizard.answers import TpmAnswers
 
@@ -16,7 +16,7 @@ __all__ = ["swtpm", "swtpm_factory"]  # the fixtures
 
 
 def tpm(scenario: str) -> TpmScreen:
-    return TpmScreen(banner("TPM"), TpmAnswers(), demo_facts(scenario), live=False)
+    return TpmScreen(banner("TPM"), TpmAnswers(), demo_facts(scenario), live=False, root=demo_root(scenario))
 
 
 async def test_status_of_a_recorded_tpm_and_the_choices(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -55,7 +55,14 @@ async def test_vtpm_is_not_offered_where_libvirt_gives_no_emulated_tpm() -> None
     stack = dataclasses.replace(facts.stack, libvirt={**facts.stack.libvirt, "domcapabilities qemu": no_tpm})
     facts = dataclasses.replace(facts, stack=stack)
     app = ScreenApp(
-        lambda: TpmScreen(banner("TPM"), TpmAnswers(vtpm=True), facts, live=False, virt_type="qemu")
+        lambda: TpmScreen(
+            banner("TPM"),
+            TpmAnswers(vtpm=True),
+            facts,
+            live=False,
+            root=demo_root("amd-nested-off"),
+            virt_type="qemu",
+        )
     )
     async with app.run_test(size=(80, 24)) as pilot:
         await shows(pilot, "Not offered: libvirt cannot give qemu guests an emulated TPM here")

@@ -249,12 +249,12 @@ def check_values(answers: Answers) -> list[AnswerProblem]:
         if download.connect_timeout <= 0:
             add(
                 "ceph_download.connect_timeout",
-                f"{download.connect_timeout} must be a positive number of seconds",
+                f"must be a positive number of seconds, not {download.connect_timeout}",
             )
         elif download.connect_timeout > 3600:
             add(
                 "ceph_download.connect_timeout",
-                f"{download.connect_timeout} seconds is over an hour; use at most 3600",
+                f"is over an hour ({download.connect_timeout} seconds); use at most 3600",
             )
     return problems
 

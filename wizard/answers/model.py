@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 ANSWERS_VERSION = 1
@@ -74,6 +75,12 @@ class Answers:
         section, key = path.split(".", 1)
         result: Value = getattr(getattr(self, section), key)
         return result
+
+    def with_value(self, path: str, value: Value) -> Answers:
+        """These answers with the key at ``path`` set to ``value`` (of the key's type), e.g. ``nested.enabled``."""
+        section, key = path.split(".", 1)
+        changed = dataclasses.replace(getattr(self, section), **{key: value})
+        return dataclasses.replace(self, **{section: changed})
 
     def summary(self) -> str:
         """One line for generation lists: the choices that matter most."""

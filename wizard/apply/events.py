@@ -17,7 +17,7 @@ class StepKind(StrEnum):
 
 
 @dataclass(frozen=True)
-class Step:
+class TransactionStep:
     id: str  # stable: "check", "record", "write:/etc/nova/nova.conf", "action:load-module:kvm_intel", "verify"
     kind: StepKind
     title: str
@@ -29,14 +29,14 @@ class Step:
 class StepStarted:
     index: int  # 0-based position in the transaction's steps
     count: int
-    step: Step
+    step: TransactionStep
 
 
 @dataclass(frozen=True)
 class StepFinished:
     index: int
     count: int
-    step: Step
+    step: TransactionStep
     detail: str = ""
 
 
@@ -44,7 +44,7 @@ class StepFinished:
 class StepSkipped:
     index: int
     count: int
-    step: Step
+    step: TransactionStep
     reason: str
 
 
@@ -52,7 +52,7 @@ class StepSkipped:
 class StepFailed:
     index: int
     count: int
-    step: Step
+    step: TransactionStep
     error: str
 
 
@@ -62,7 +62,7 @@ class CommandOutput:
 
     index: int
     count: int
-    step: Step
+    step: TransactionStep
     stream: str  # "stdout" or "stderr"
     line: str
 

@@ -8,37 +8,49 @@ from wizard.apply.events import (
     CommandOutput,
     ProgressCallback,
     ProgressEvent,
-    Step,
     StepFailed,
     StepFinished,
     StepKind,
     StepSkipped,
     StepStarted,
+    TransactionStep,
 )
 from wizard.apply.log import ActivityLog
 from wizard.apply.results import StepOutcome, StepStatus
 from wizard.plan.model import Action
 
-CHECK_STEP = Step("check", StepKind.CHECK, "Check the files against the plan, under the lock")
-RECORD_STEP = Step("record", StepKind.RECORD, "Record a generation (a snapshot of every file touched)")
-VERIFY_STEP = Step("verify", StepKind.VERIFY, "Verify: re-read every file, re-parse, run the checks")
-CONFIRM_STEP = Step("confirm", StepKind.CONFIRM, "Health checks, then wait for the operator's confirmation")
+CHECK_STEP = TransactionStep("check", StepKind.CHECK, "Check the files against the plan, under the lock")
+RECORD_STEP = TransactionStep(
+    "record", StepKind.RECORD, "Record a generation (a snapshot of every file touched)"
+)
+VERIFY_STEP = TransactionStep(
+    "verify", StepKind.VERIFY, "Verify: re-read every file, re-parse, run the checks"
+)
+CONFIRM_STEP = TransactionStep(
+    "confirm", StepKind.CONFIRM, "Health checks, then wait for the operator's confirmation"
+)
 
 
-def write_step(path: str, written_path: str, *, removes: bool = False, restores: bool = False) -> Step:
+def write_step(
+    path: str, written_path: str, *, removes: bool = False, restores: bool = False
+) -> TransactionStep:
     verb = "Remove" if removes else "Restore" if restores else "Write"
     note = f"a symbolic link: its target {written_path} is edited" if written_path != path else ""
-    return Step(f"write:{path}", StepKind.WRITE, f"{verb} {path}", note=note)
+    return TransactionStep(f"write:{path}", StepKind.WRITE, f"{verb} {path}", note=note)
 
 
-def action_step(action: Action, *, runs: bool) -> Step:
+def action_step(action: Action, *, runs: bool) -> TransactionStep:
     note = "" if runs else "acts on the running system: not run under this root; left to do on the target"
-    return Step(f"action:{action.id}", StepKind.ACTION, action.title, runs=runs, note=note)
+    return TransactionStep(f"action:{action.id}", StepKind.ACTION, action.title, runs=runs, note=note)
 
 
 def build_steps(
-    writes: Sequence[Step], actions: Sequence[Action], remaining: Sequence[Action], *, confirm: bool
-) -> tuple[Step, ...]:
+    writes: Sequence[TransactionStep],
+    actions: Sequence[Action],
+    remaining: Sequence[Action],
+    *,
+    confirm: bool,
+) -> tuple[TransactionStep, ...]:
     steps = [CHECK_STEP, RECORD_STEP, *writes]
     steps += [action_step(action, runs=True) for action in actions]
     steps += [action_step(action, runs=False) for action in remaining]
@@ -51,7 +63,9 @@ def build_steps(
 class Reporter:
     """Tells the caller and the log what each step does; remembers how each one ended."""
 
-    def __init__(self, steps: tuple[Step, ...], progress: ProgressCallback, log: ActivityLog) -> None:
+    def __init__(
+        self, steps: tuple[TransactionStep, ...], progress: ProgressCallback, log: ActivityLog
+    ) -> None:
         self.steps = steps
         self._progress = progress
         self.log = log

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from wizard.apply.events import Step
+from wizard.apply.events import TransactionStep
 from wizard.plan.model import Action
 
 
@@ -25,7 +25,7 @@ class StepStatus(StrEnum):
 
 @dataclass(frozen=True)
 class StepOutcome:
-    step: Step
+    step: TransactionStep
     status: StepStatus
     detail: str = ""
 
@@ -76,7 +76,7 @@ class ApplyResult:
     kind: TransactionKind
     generation: int | None  # the generation recorded before the first write; None when nothing was recorded
     steps: tuple[StepOutcome, ...] = ()
-    failed_step: Step | None = None
+    failed_step: TransactionStep | None = None
     error: str = ""  # why it failed, one line
     rolled_back: bool = False
     rollback_problems: tuple[str, ...] = ()  # files that could not be restored: recover will retry them

@@ -18,7 +18,7 @@ from wizard.apply.atomic import (
     write_atomic,
 )
 from wizard.apply.engine import Transaction
-from wizard.apply.events import ProgressCallback, Step, ignore_progress
+from wizard.apply.events import ProgressCallback, TransactionStep, ignore_progress
 from wizard.apply.journal import JournalError, read_journal
 from wizard.apply.lock import LockHeld, hold_lock
 from wizard.apply.log import ActivityLog
@@ -37,7 +37,7 @@ from wizard.rootfs import PathEscapeError, resolve, under
 class ApplyPreview:
     """What an apply of this plan under this root will do, named before anything is done."""
 
-    steps: tuple[Step, ...]
+    steps: tuple[TransactionStep, ...]
     irreversible: tuple[Action, ...]  # actions that will run and cannot be undone
     remaining: tuple[Action, ...]  # actions left to do on the target (root other than /)
     skipped_checks: tuple[Check, ...]  # checks that need the running system

@@ -13,18 +13,9 @@ from pathlib import Path
 from typing import TextIO
 
 from wizard.apply.confirm import confirm, mark_revert_reported, revert_now
-from wizard.apply.events import (
-    CommandOutput,
-    ProgressEvent,
-    RollbackFinished,
-    RollbackStarted,
-    StepFailed,
-    StepFinished,
-    StepSkipped,
-    StepStarted,
-)
-from wizard.apply.log import mask
+from wizard.apply.events import ProgressEvent
 from wizard.apply.pending import seconds_left
+from wizard.apply.progress import progress_lines
 from wizard.apply.results import ApplyResult, PendingConfirmation
 from wizard.apply.startup import check_on_start
 from wizard.apply.transaction import apply_plan, preview_apply
@@ -121,35 +112,14 @@ def ask_yes(question: str, args: argparse.Namespace, stdin: TextIO, stdout: Text
 
 
 class ProgressPrinter:
-    """Progress events as plain lines: "[3/8] Write /etc/nova/nova.conf", details indented under them."""
+    """Progress events as the engine renders them: "[3/8] Write /etc/nova/nova.conf", details indented under them."""
 
     def __init__(self, stdout: TextIO) -> None:
         self.stdout = stdout
 
     def __call__(self, event: ProgressEvent) -> None:
-        if isinstance(event, StepStarted):
-            self._line(f"[{event.index + 1}/{event.count}] {event.step.title}")
-            if event.step.note:
-                self._line(f"      ({event.step.note})")
-        elif isinstance(event, StepFinished) and event.detail:
-            self._line(f"      {event.detail}")
-        elif isinstance(event, StepSkipped):
-            self._line(f"[{event.index + 1}/{event.count}] {event.step.title}: not run: {event.reason}")
-        elif isinstance(event, StepFailed):
-            self._line(f"      FAILED: {event.error}")
-        elif isinstance(event, CommandOutput):
-            self._line(f"      | {mask(event.line)}")
-        elif isinstance(event, RollbackStarted):
-            self._line(f"Rolling back {event.files} file(s).")
-        elif isinstance(event, RollbackFinished):
-            self._line(
-                "Rollback done."
-                if not event.problems
-                else "Rollback incomplete: " + "; ".join(event.problems)
-            )
-
-    def _line(self, text: str) -> None:
-        self.stdout.write(text + "\n")
+        for line in progress_lines(event):
+            self.stdout.write(line.text + "\n")
         self.stdout.flush()
 
 

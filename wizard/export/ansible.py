@@ -26,11 +26,14 @@ from wizard.export.ansible_files import (
 )
 from wizard.export.ansible_vars import play_vars
 from wizard.export.yaml_text import Document, Node, Unsafe
+from wizard.lint.volume_groups import absent_volume_group
 from wizard.plan.actions import restart_reason
 
 PLAYBOOK = "site.yml"
 INVENTORY = "inventory.ini"
 LIVE = "kvm_wizard_live"
+# The target's volume groups as the assertion lists them, the way wizard.lint.volume_groups.listed() does.
+ON_TARGET_VOLUME_GROUPS = "{{ kvm_wizard_vgs.stdout.split() | join(', ') or 'none' }}"
 
 HEADER = """\
 kvm-wizard {version}: the changes of an answers file, for every node of the inventory group "compute".
@@ -228,9 +231,8 @@ def _checks(answers: Answers) -> list[Node]:
             _assertion(
                 f"The volume group {storage.volume_group} exists",
                 f"{storage.volume_group!r} in kvm_wizard_vgs.stdout.split()",
-                f"storage.volume_group: {storage.volume_group!r} does not exist on this host (volume groups: "
-                "{{ kvm_wizard_vgs.stdout.split() | join(', ') or 'none' }}). Create it with vgcreate "
-                f"{storage.volume_group} DEVICE, or name an existing one.",
+                "storage.volume_group: "
+                + absent_volume_group(storage.volume_group, ON_TARGET_VOLUME_GROUPS).sentence(),
                 when=LIVE,
             )
         )

@@ -138,6 +138,12 @@ class HostFacts:
     environment: dict[str, str] = field(default_factory=dict)  # TPM2TOOLS_TCTI and the like
     probe_errors: tuple[str, ...] = ()  # anything the probe met that fits nowhere above
     probe_seconds: float = 0.0
+    # Which of /proc, /sys and /dev showed a running kernel when the probe ran (a file missing there is absent;
+    # elsewhere it was not recorded). None in recordings older than this field: see wizard.host.observed.
+    kernel_trees: tuple[str, ...] | None = None
+    cpuid_source: str = (
+        ""  # where `cpuid` was read: "" is /dev/cpu/0/cpuid, else the CPUID instruction's WHERE
+    )
     stack: StackFacts = field(default_factory=StackFacts)  # libvirt's answers and nova's and Ceph's packages
 
     # Convenience readers. They interpret nothing; diagnosis does that.

@@ -7,7 +7,7 @@ pure and cheap, so every consumer can build its own.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from wizard.host.access import Accounts, KvmAccess, kvm_access
 from wizard.host.facts import HostFacts, PathStat, UdevDevice
@@ -25,6 +25,7 @@ from wizard.host.kernel import (
     read_modules,
     read_nested,
 )
+from wizard.host.observed import Seen, path_seen
 from wizard.host.parsing import parse_group, parse_passwd, parse_qemu_conf_user
 from wizard.host.platform import ArchFamily, Platform, Vendor, read_platform
 from wizard.host.stack import StackView, read_stack
@@ -43,6 +44,7 @@ from wizard.host.system import (
 )
 
 NOVA_USER = "nova"
+DEVICES = ("/dev/kvm", "/dev/vhost-net", "/dev/net/tun")
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,8 @@ class HostProfile:
     logs: tuple[LogView, ...]
     executables: dict[str, str]
     stack: StackView  # what libvirt answered, nova's and Ceph's packages, libvirt's swtpm account, SMT
+    # Whether each device was observed present, observed absent, or not observed (a tree without /dev).
+    device_seen: dict[str, Seen] = field(default_factory=dict)
 
     # --- derived values -----------------------------------------------------------------------------
 
@@ -165,7 +169,7 @@ class HostProfile:
         registered: bool | None = None
         if misc is not None:
             registered = any(line.split()[-1:] == ["kvm"] for line in misc.splitlines())
-        elif "/sys/class/misc/kvm" in facts.stats:
+        elif path_seen(facts, "/sys/class/misc/kvm") is not Seen.UNKNOWN:
             registered = facts.stat("/sys/class/misc/kvm").exists
         control = facts.stats.get("/run/udev/control")
         rules = tuple(
@@ -204,7 +208,9 @@ class HostProfile:
                 user: kvm_access(user, device, accounts) for user in dict.fromkeys((qemu_user, NOVA_USER))
             },
             udev=Udev(
-                running=(control.kind == "socket") if control is not None else None,
+                running=(control.kind == "socket")
+                if control is not None and path_seen(facts, "/run/udev/control") is not Seen.UNKNOWN
+                else None,
                 kvm_rules=rules,
                 rules_searched=any(
                     "/rules.d" in path and not entry.error for path, entry in facts.dirs.items()
@@ -234,7 +240,12 @@ class HostProfile:
             ),
             executables=dict(facts.executables),
             stack=read_stack(facts),
+            device_seen={path: path_seen(facts, path) for path in DEVICES},
         )
+
+    def seen(self, path: str) -> Seen:
+        """Whether a device of DEVICES (/dev/kvm, /dev/net/tun, ...) was seen there, seen missing, or not seen."""
+        return self.device_seen.get(path, Seen.UNKNOWN)
 
     def module_state(self, name: str) -> ModuleState:
         info = self.modules.get(name)

@@ -18,6 +18,7 @@ from wizard.lint.document import Document, shown_entry
 from wizard.lint.host_context import rule_context
 from wizard.lint.issues import ConfigFile, ConfigReview, ConfigText, IniEdit, LintHost, LintIssue, Place
 from wizard.lint.rule_issues import issues_from_violation, volume_group_choice
+from wizard.lint.volume_groups import missing_volume_group
 from wizard.option_types import FileKind
 from wizard.options import (
     InvalidValue,
@@ -254,12 +255,14 @@ def _volume_group_missing(nova: Document, host: LintHost) -> list[LintIssue]:
     if groups is None or images_type is None or group is None or not group.value:
         return []
     typed = validate_value(get_option("nova.conf", "libvirt", "images_type"), images_type.raw_value)
-    if isinstance(typed, InvalidValue) or typed != "lvm" or group.value in groups:
+    if isinstance(typed, InvalidValue) or typed != "lvm":
         return []
-    known = ", ".join(groups) or "none"
+    missing = missing_volume_group(group.value, groups, "")
+    if missing is None:
+        return []
     choice = volume_group_choice(groups)
     repair: tuple[IniEdit, ...] = ()
-    fix = f"create it (vgcreate {group.value} DEVICE), or name an existing one ({known})"
+    fix = missing.fix
     if choice is not None:
         name, reason = choice
         why = f"volume group {group.value} does not exist; {name} is {reason}"
@@ -271,8 +274,7 @@ def _volume_group_missing(nova: Document, host: LintHost) -> list[LintIssue]:
             "volume-group-missing",
             "error",
             (nova.place("libvirt", "images_volume_group"), nova.place("libvirt", "images_type")),
-            f"images_volume_group = {group.value}: this host has no such volume group (vgs: {known}); "
-            "instances with disks fail to build",
+            f"images_volume_group = {group.value}: {missing.what}; instances with disks fail to build",
             fix,
             repair,
             key="libvirt.images_volume_group",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +13,8 @@ from wizard.diagnosis.findings import Diagnosis, VerdictCode
 from wizard.host.facts import HostFacts
 from wizard.host.profile import HostProfile
 from wizard.lint.host_context import rule_context
+from wizard.lint.volume_groups import missing_volume_group
+from wizard.plan.current import PlanningError
 from wizard.plan.ini_edits import written_value
 from wizard.plan.settings import nova_settings, swtpm_accounts, vendor_flag
 from wizard.rootfs import PathEscapeError, resolve
@@ -22,6 +23,8 @@ from wizard.tpm.vtpm import assess_vtpm
 
 Reporter = Callable[[str, str], None]
 KVM_CAN_WORK = (VerdictCode.READY, VerdictCode.FIXABLE, VerdictCode.LIMITED)
+# Where qemu is a choice against KVM, and so needs the operator's consent: KVM works, or nobody knows it does not.
+KVM_MIGHT_WORK = (*KVM_CAN_WORK, VerdictCode.UNKNOWN)
 
 
 @dataclass(frozen=True)
@@ -59,16 +62,20 @@ def validate_for_host(
 
     verdict = diagnosis.verdict
     virt_type = answers.hypervisor.virt_type
-    if virt_type == "kvm" and verdict.code not in KVM_CAN_WORK:
+    if virt_type == "kvm" and verdict.code is VerdictCode.UNKNOWN:
+        # A staging tree or a recording without the kernel's files: the plan is made, the doubt is said.
+        warn("hypervisor.virt_type", f"whether KVM can work on this host is not known: {verdict.summary}")
+    elif virt_type == "kvm" and verdict.code not in KVM_CAN_WORK:
         problem(
             "hypervisor.virt_type",
             f"'kvm' cannot work on this host ({verdict.code.value}: {verdict.summary}) Fix that first (see "
-            'kvm-wizard check), or choose "qemu" with allow_emulation = true and accept software emulation.',
+            'kvm-wizard check), or choose "qemu" and accept software emulation, many times slower.',
         )
-    if virt_type == "qemu" and verdict.code in KVM_CAN_WORK and not answers.hypervisor.allow_emulation:
+    if virt_type == "qemu" and verdict.code in KVM_MIGHT_WORK and not answers.hypervisor.allow_emulation:
+        could = "may work" if verdict.code is VerdictCode.UNKNOWN else "works or can be made to work"
         problem(
             "hypervisor.allow_emulation",
-            f"is false, but KVM works or can be made to work here ({verdict.code.value}); qemu would emulate every "
+            f"is false, but KVM {could} here ({verdict.code.value}); qemu would emulate every "
             'instruction, many times slower. Choose virt_type = "kvm", or set allow_emulation = true to emulate '
             "on purpose.",
         )
@@ -77,20 +84,9 @@ def validate_for_host(
 
     storage = answers.storage
     if storage.backend == "lvm" and storage.volume_group:
-        groups = host.volume_groups
-        if groups is None:
-            problem(
-                "storage.volume_group",
-                f"cannot be checked: {host.volume_groups_source}. The lvm backend needs lvm2 (vgs, lvcreate) on "
-                "this host: install lvm2 and create the volume group, then plan again.",
-            )
-        elif storage.volume_group not in groups:
-            known = ", ".join(groups) if groups else "none"
-            problem(
-                "storage.volume_group",
-                f"{storage.volume_group!r} does not exist on this host (volume groups: {known}). Create it with "
-                f"vgcreate {storage.volume_group} DEVICE, or name an existing one.",
-            )
+        missing = missing_volume_group(storage.volume_group, host.volume_groups, host.volume_groups_source)
+        if missing is not None:
+            problem("storage.volume_group", missing.sentence())
     if storage.backend == "rbd" and storage.ceph_conf and not _exists_under(root, storage.ceph_conf):
         problem(
             "storage.ceph_conf",
@@ -119,6 +115,18 @@ def validate_for_host(
             "no package manager was found here (apt-get, dnf, zypper): install tpm2-tools by hand",
         )
     return Validation(tuple(problems), tuple(warnings), diagnosis)
+
+
+def validate_key(
+    path: str, value: Value, answers: Answers, facts: HostFacts, root: Path
+) -> AnswerProblem | None:
+    """The planner's verdict on one key: the first problem validate_for_host() finds at ``path`` when it holds
+    ``value`` (the other keys as in ``answers``), or None.
+
+    The screens check their fields and choices with it, so that a field and the Review never disagree.
+    """
+    validation = validate_for_host(answers.with_value(path, value), facts, root)
+    return next((problem for problem in validation.problems if problem.path == path), None)
 
 
 # The answer that decides each option the rules speak of: a broken rule is a problem of that answer (the Review
@@ -164,8 +172,13 @@ def choice_violations(answers: Answers, host: HostProfile) -> list[RuleViolation
     desired = nova_settings(answers, vendor_flag(host), swtpm_accounts(host))
     config: dict[tuple[str, str], str] = {}
     for item in desired:
-        text = written_value(item)
-        if item.file == "nova.conf" and text is not None:
+        if item.file != "nova.conf":
+            continue
+        try:
+            text = written_value(item)
+        except (ValueError, TypeError, PlanningError):
+            continue  # a value that cannot be written is check_values()'s problem, reported there
+        if text is not None:
             config[(item.section, item.key)] = text
     context = rule_context(
         host,
@@ -174,13 +187,6 @@ def choice_violations(answers: Answers, host: HostProfile) -> list[RuleViolation
         swtpm_planned=answers.tpm.vtpm,
     )
     return check_choices(config, context, nested_guests=answers.nested.enabled)
-
-
-def _with_value(answers: Answers, path: str, value: Value) -> Answers:
-    section, key = path.split(".", 1)
-    return dataclasses.replace(
-        answers, **{section: dataclasses.replace(getattr(answers, section), **{key: value})}
-    )
 
 
 def unavailable_choices(path: str, answers: Answers, host: HostProfile) -> dict[str, str]:
@@ -193,19 +199,19 @@ def unavailable_choices(path: str, answers: Answers, host: HostProfile) -> dict[
     for value in values:
         refused = [
             violation
-            for violation in choice_violations(_with_value(answers, path, value), host)
+            for violation in choice_violations(answers.with_value(path, value), host)
             if violation.severity == "error" and answer_key_of(violation) == path
         ]
         if refused:
             shown = ("true" if value else "false") if isinstance(value, bool) else str(value)
-            found[shown] = refused[0].message
+            found[shown] = f"{refused[0].message}; fix: {refused[0].fix}"  # as the planner says it
     return found
 
 
 def choice_problem(path: str, value: Value, answers: Answers, host: HostProfile) -> str | None:
     """What the rules refuse in a key when it holds ``value`` (the other answers as they are): the check of a
     wizard field, the same the planner makes (check_values() judges the value's own form before)."""
-    for violation in choice_violations(_with_value(answers, path, value), host):
+    for violation in choice_violations(answers.with_value(path, value), host):
         if violation.severity == "error" and answer_key_of(violation) == path:
             return f"{violation.message}; fix: {violation.fix}"
     return None

@@ -10,7 +10,7 @@ merges the chosen fixes into the one Plan that apply_plan() runs with confirm-or
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Sequence, Set
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,14 +27,13 @@ from wizard.lint.issues import ConfigReview, ConfigText, IniEdit, LintIssue
 from wizard.lint.review import lint_host, review_config
 from wizard.plan.current import PlanningError, read_current
 from wizard.plan.explain import DiffLine, explain_plan
+from wizard.plan.fixes import KVM_DEVICE_FIXES, KVM_MODULE_FIXES
 from wizard.plan.model import Plan
 from wizard.rescue.fixes import FixRecipe, build_fix_plan
 
 MODULES_FIX = "kvm-modules"
 DEVICE_FIX = "kvm-device-access"
 SERVICES_FIX = "restart-services"
-_MODULE_PLAN_FIXES = {"load-kvm-modules", "persist-kvm-modules"}
-_DEVICE_PLAN_FIXES = {"fix-kvm-device-permissions", "add-user-to-kvm-group"}
 
 
 @dataclass(frozen=True)
@@ -149,7 +148,7 @@ def build_report(
 Candidate = tuple[str, str, tuple[str, ...], FixRecipe]
 
 
-def _answering(diagnosis: Diagnosis, plan_fixes: set[str]) -> tuple[str, ...]:
+def _answering(diagnosis: Diagnosis, plan_fixes: Set[str]) -> tuple[str, ...]:
     return tuple(
         finding.id
         for finding in diagnosis.findings
@@ -161,7 +160,7 @@ def _system_fixes(diagnosis: Diagnosis, profile: HostProfile) -> list[Candidate]
     found: list[Candidate] = []
     hvm = diagnosis.finding("nova-log-kvm-unavailable")
     hvm_now = hvm is not None and hvm.status in {Status.FAIL, Status.WARN}  # logged since the last start
-    modules = _answering(diagnosis, _MODULE_PLAN_FIXES)
+    modules = _answering(diagnosis, KVM_MODULE_FIXES)
     # modprobe fails while the firmware or the CPU withholds VT, and a failed action rolls the fix back.
     if modules and build_context(profile).vt in {VtState.PRESENT, VtState.UNKNOWN}:
         recipe = FixRecipe(MODULES_FIX, load_modules=True, restart_libvirt=hvm_now)
@@ -170,7 +169,7 @@ def _system_fixes(diagnosis: Diagnosis, profile: HostProfile) -> list[Candidate]
         # KVM works now, but libvirt and nova-compute still believe what they saw when they started.
         recipe = FixRecipe(SERVICES_FIX, restart_libvirt=True, restart_nova=True)
         found.append((SERVICES_FIX, "Restart nova-compute so that it sees KVM", (hvm.id,), recipe))
-    device = _answering(diagnosis, _DEVICE_PLAN_FIXES)
+    device = _answering(diagnosis, KVM_DEVICE_FIXES)
     if device:
         recipe = FixRecipe(DEVICE_FIX, device_access=True)
         found.append((DEVICE_FIX, "Let QEMU and nova open /dev/kvm (group kvm, mode 0660)", device, recipe))
