@@ -192,7 +192,8 @@ def _nested(session: Session, banner: Banner) -> Recipe[NestedAnswers]:
 
     answers = _known(session.answers, "the answers")
     facts = _known(session.facts, "the host's facts")
-    return partial(NestedScreen, banner, answers.nested, facts, _root(session))
+    virt_type = answers.hypervisor.virt_type
+    return partial(NestedScreen, banner, answers.nested, facts, _root(session), virt_type=virt_type)
 
 
 def _ceph_download(session: Session, banner: Banner) -> Recipe[CephDownloadAnswers]:
@@ -210,7 +211,10 @@ def _tpm(session: Session, banner: Banner) -> Recipe[TpmAnswers]:
 
     answers = _known(session.answers, "the answers")
     facts = _known(session.facts, "the host's facts")
-    return partial(TpmScreen, banner, answers.tpm, facts, session.source.live, _root(session))
+    virt_type = answers.hypervisor.virt_type
+    return partial(
+        TpmScreen, banner, answers.tpm, facts, session.source.live, _root(session), virt_type=virt_type
+    )
 
 
 def _performance(session: Session, banner: Banner) -> Recipe[PerformanceAnswers]:

@@ -45,6 +45,8 @@ glance_api_node = false        # also set show_image_direct_url in this host's g
 verify = true
 install_tools = true
 vtpm = false                   # nova's emulated TPM for guests (swtpm)
+swtpm_user = ""                # "": mirror libvirt's (swtpm_user in qemu.conf, else tss)
+swtpm_group = ""
 [performance]
 vhost_net = true
 """

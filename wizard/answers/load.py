@@ -250,6 +250,9 @@ def check_values(answers: Answers) -> list[AnswerProblem]:
         _check(add, "nested.cpu_models", model, names.cpu_model_problem)
     for flag in nested.extra_flags:
         _check(add, "nested.extra_flags", flag, names.cpu_flag_problem)
+    if answers.tpm.vtpm:
+        _check(add, "tpm.swtpm_user", answers.tpm.swtpm_user, names.account_problem)
+        _check(add, "tpm.swtpm_group", answers.tpm.swtpm_group, names.account_problem)
     download = answers.ceph_download
     if download.enabled:
         if storage.backend == "rbd":

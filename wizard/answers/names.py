@@ -84,6 +84,19 @@ def uuid_problem(value: str) -> str | None:
     return None
 
 
+# useradd(8)'s portable names: a letter or _, then letters, digits, _ and -, at most 32 characters.
+_ACCOUNT = re.compile(r"[a-z_][a-z0-9_-]{0,31}")
+
+
+def account_problem(name: str) -> str | None:
+    """A user or group name; empty is allowed (the wizard then mirrors libvirt's own account)."""
+    if name and not _ACCOUNT.fullmatch(name):
+        return (
+            "is not a user or group name (lower-case letters, digits, _ and -, starting with a letter or _)"
+        )
+    return None
+
+
 def absolute_path_problem(value: str) -> str | None:
     if not value:
         return "is required"

@@ -44,6 +44,7 @@ from wizard.apply.spec import TransactionSpec, begin_record, generation_of
 from wizard.apply.state import StatePaths
 from wizard.apply.verify import verify_transaction
 from wizard.commands import CommandRunner
+from wizard.plan.model import CheckKind
 from wizard.rootfs import under
 
 
@@ -250,11 +251,15 @@ class Transaction:
                 fsync_directory(directory)  # the renames must be durable before the journal says "end"
         except OSError as error:
             raise StepError(VERIFY_STEP.id, describe_os_error(error)) from error
-        problems, checks = verify_transaction(self.root, self.spec)
+        problems, results = verify_transaction(self.root, self.spec, self.runner)
         if problems:
             raise StepError(VERIFY_STEP.id, "; ".join(problems))
+        # What libvirt said of the new configuration is worth reading on the Confirm step: it is kept in the detail.
+        said = "".join(
+            f"; {result.detail}" for result in results if result.check.kind is CheckKind.LIBVIRT_ACCEPTS
+        )
         self.reporter.finished(
-            index, f"{len(self.spec.targets)} file(s) as written, {checks} check(s) passed"
+            index, f"{len(self.spec.targets)} file(s) as written, {len(results)} check(s) passed{said}"
         )
 
     def _begin_confirmation(self, timeout: float) -> None:

@@ -1,4 +1,5 @@
-"""Verification after writing, and the health checks of confirm-or-revert: files, parsers, modules, /dev/kvm."""
+"""Verification after writing, and the health checks of confirm-or-revert: files, parsers, modules, /dev/kvm, and
+libvirt's judgement of nova.conf's CPU settings."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wizard.apply.atomic import FileState, NotAFileError, describe_os_error, read_state
+from wizard.apply.libvirt_check import libvirt_accepts
 from wizard.apply.spec import TransactionSpec
+from wizard.commands import CommandRunner
 from wizard.plan.model import Check, CheckKind, FileKind
 from wizard.rootfs import PathEscapeError, read_under, under
 
@@ -88,8 +91,16 @@ def _same_parameter(value: str, expected: str) -> bool:
     )
 
 
-def run_check(root: Path, check: Check, kinds: dict[str, str]) -> CheckResult:
-    """One check of the plan against the system under ``root``; ``kinds`` maps system paths to file kinds."""
+def run_check(
+    root: Path, check: Check, kinds: dict[str, str], runner: CommandRunner | None = None
+) -> CheckResult:
+    """One check of the plan against the system under ``root``; ``kinds`` maps system paths to file kinds;
+    ``runner`` asks libvirt (a check that needs it fails without one)."""
+    if check.kind is CheckKind.LIBVIRT_ACCEPTS:
+        if runner is None:
+            return CheckResult(check, False, "libvirt cannot be asked: no command runner")
+        ok, said = libvirt_accepts(root, check.subject, check.expected, runner)
+        return CheckResult(check, ok, said)
     if check.kind is CheckKind.MODULE_LOADED:
         loaded = _module_loaded(root, check.subject)
         return CheckResult(check, loaded, f"module {check.subject} is {'loaded' if loaded else 'not loaded'}")
@@ -123,8 +134,10 @@ def run_check(root: Path, check: Check, kinds: dict[str, str]) -> CheckResult:
     return CheckResult(check, True, f"{check.subject} parses")
 
 
-def verify_transaction(root: Path, spec: TransactionSpec) -> tuple[list[str], int]:
-    """Problems found after writing (empty: all good), and how many checks ran."""
+def verify_transaction(
+    root: Path, spec: TransactionSpec, runner: CommandRunner | None = None
+) -> tuple[list[str], list[CheckResult]]:
+    """Problems found after writing (empty: all good), and the checks that ran."""
     problems: list[str] = []
     for target in spec.targets:
         try:
@@ -149,10 +162,10 @@ def verify_transaction(root: Path, spec: TransactionSpec) -> tuple[list[str], in
             ]
     kinds = {target.written_path: target.kind for target in spec.targets}
     kinds.update({target.path: target.kind for target in spec.targets})
-    results = [run_check(root, check, kinds) for check in spec.checks]
+    results = [run_check(root, check, kinds, runner) for check in spec.checks]
     problems += [result.detail for result in results if not result.ok]
     if spec.kvm_worked_before:
         works, detail = kvm_api_works(under(root, "/dev/kvm"))
         if not works:
             problems.append(f"KVM worked before the apply and does not now: {detail}")
-    return problems, len(results)
+    return problems, results

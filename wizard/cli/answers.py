@@ -134,7 +134,8 @@ def _check(args: argparse.Namespace) -> int:
     if host is not None:
         # The same checks as `plan` and `apply`: the answers, then the files they would leave on this host.
         from wizard.plan.current import PlanningError
-        from wizard.plan.planner import answer_key_of, make_plan
+        from wizard.plan.planner import make_plan
+        from wizard.plan.validate import answer_key_of
 
         try:
             outcome = make_plan(host.facts, parsed.answers, host.root)

@@ -40,6 +40,7 @@ EXECUTABLES = (
     "qemu-system-s390x",
     "qemu-kvm",
     "virsh",
+    "rbd",
     "nova-compute",
     "systemctl",
     "apt-get",
@@ -81,7 +82,7 @@ _CONFIG_PREFIXES = tuple(f"CONFIG_{name}" for name in _CONFIG_NAMES) + tuple(
 )
 _MODPROBE_KEEP = re.compile(r"kvm|vhost|\btun\b|tpm", re.IGNORECASE)
 _UDEV_KVM = re.compile(r'KERNEL\s*==\s*"kvm"')
-_QEMU_CONF_KEEP = re.compile(r"^\s*#?\s*(user|group)\s*=")
+_QEMU_CONF_KEEP = re.compile(r"^\s*#?\s*(user|group|swtpm_user|swtpm_group)\s*=")
 
 
 def keep_matching(pattern: re.Pattern[str]) -> Keep:

@@ -84,6 +84,23 @@ class UdevDevice:
 
 
 @dataclass(frozen=True)
+class StackFacts:
+    """What the virtualization stack itself says, beside the files: libvirt's answers to the read-only questions
+    of wizard.virsh (keyed as there; `capabilities` and `domcapabilities` kept to the parts the wizard reads), and
+    the Python packages nova and Ceph need, found in the interpreters' package directories."""
+
+    libvirt_uri: str = ""  # the connection asked ("" when libvirt was not asked)
+    libvirt: dict[str, CommandRun] = field(default_factory=dict)
+    libvirt_error: str | None = (
+        None  # why libvirt was not asked: "not the live host", "virsh is not installed"
+    )
+    python_packages: dict[str, tuple[str, ...]] = field(
+        default_factory=dict
+    )  # package directory -> the names in it that matter (nova-*.dist-info, rbd*, rados*)
+    packages_searched: bool = False  # the package directories were searched (else nothing is known of them)
+
+
+@dataclass(frozen=True)
 class HostFacts:
     """Everything the probe observed about one host, keyed by where it was observed.
 
@@ -127,6 +144,7 @@ class HostFacts:
     cpuid_source: str = (
         ""  # where `cpuid` was read: "" is /dev/cpu/0/cpuid, else the CPUID instruction's WHERE
     )
+    stack: StackFacts = field(default_factory=StackFacts)  # libvirt's answers and nova's and Ceph's packages
 
     # Convenience readers. They interpret nothing; diagnosis does that.
     def text(self, path: str) -> str | None:
@@ -276,6 +294,7 @@ _NESTED: dict[tuple[str, str], type[Any]] = {
     ("HostFacts", "stats"): PathStat,
     ("HostFacts", "dirs"): DirList,
     ("HostFacts", "commands"): CommandRun,
+    ("StackFacts", "libvirt"): CommandRun,
 }
 
 
@@ -287,6 +306,12 @@ def _convert(cls: type[Any], name: str, raw: Any, where: str) -> Any:
         return {str(key): _build(nested, value, f"{where}.{key}") for key, value in raw.items()}
     if cls is HostFacts and name == "kvm":
         return _build(KvmApiProbe, raw, where)
+    if cls is HostFacts and name == "stack":
+        return _build(StackFacts, raw, where)
+    if cls is StackFacts and name == "python_packages":
+        if not isinstance(raw, dict) or not all(isinstance(names, list) for names in raw.values()):
+            raise FactsError(f"{where}: expected a table of arrays")
+        return {str(key): tuple(str(item) for item in names) for key, names in raw.items()}
     if cls is HostFacts and name == "udev":
         if not isinstance(raw, list):
             raise FactsError(f"{where}: expected an array of tables")

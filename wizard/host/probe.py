@@ -20,6 +20,7 @@ import os
 import shutil
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from threading import Thread
 
@@ -28,7 +29,7 @@ from wizard.host import areas
 from wizard.host.collect import Collector
 from wizard.host.cpuid_instruction import WHERE as CPUID_INSTRUCTION
 from wizard.host.cpuid_instruction import read_cpuid_instruction
-from wizard.host.facts import CommandRun, DirList, HostFacts, KvmApiProbe, PathStat, UdevDevice
+from wizard.host.facts import CommandRun, DirList, HostFacts, KvmApiProbe, PathStat, StackFacts, UdevDevice
 from wizard.host.live import (
     CPUID_LEAVES,
     MSR_AMD_VM_CR,
@@ -40,6 +41,7 @@ from wizard.host.live import (
 )
 from wizard.host.observed import KERNEL_TREE_MARKERS
 from wizard.host.parsing import parse_cpuinfo
+from wizard.host.stack_probe import ask_libvirt, read_stack_files
 
 X86_MACHINES = frozenset({"x86_64", "i686", "i586", "i386"})
 ENVIRONMENT = ("TPM2TOOLS_TCTI",)  # the variables recorded: where tpm2-tools look for the TPM
@@ -68,6 +70,11 @@ def probe(
     commands: dict[str, CommandRun] = {}
     worker = Thread(target=areas.run_commands, args=(runner, executables, commands, live), daemon=True)
     worker.start()  # the commands run while the files are read
+    stack: list[StackFacts] = []
+    libvirt = Thread(
+        target=lambda: stack.append(ask_libvirt(runner, executables, machine, live)), daemon=True
+    )
+    libvirt.start()  # so does libvirt
 
     device_stats = areas.read_devices(collector)
     qemu_account = areas.read_libvirt(collector)
@@ -81,12 +88,14 @@ def probe(
     areas.read_tpm(collector)
     areas.read_nova(collector)
     kernel_log, kernel_log_source, kernel_log_error = areas.read_kernel_log(collector, live)
+    packages = read_stack_files(collector, machine, executables)
 
     kvm = probe_kvm_api() if live else KvmApiProbe(attempted=False)
     cpuid, cpuid_error, msr, msr_error, cpuid_source = _registers(live, machine, cpuinfo)
     udev, udev_error = _udev(live, collector.stats.get("/run/udev/control", PathStat(exists=False)))
 
     worker.join()
+    libvirt.join()
     return HostFacts(
         source="live" if root == Path("/") else f"root: {root}",
         root=str(root),
@@ -113,6 +122,7 @@ def probe(
         probe_seconds=round(time.perf_counter() - started, 4),
         kernel_trees=_kernel_trees(collector),
         cpuid_source=cpuid_source,
+        stack=replace(stack[0] if stack else StackFacts(), python_packages=packages, packages_searched=True),
     )
 
 

@@ -28,6 +28,7 @@ from wizard.host.kernel import (
 from wizard.host.observed import Seen, path_seen
 from wizard.host.parsing import parse_group, parse_passwd, parse_qemu_conf_user
 from wizard.host.platform import ArchFamily, Platform, Vendor, read_platform
+from wizard.host.stack import StackView, read_stack
 from wizard.host.system import (
     Distribution,
     LogView,
@@ -110,6 +111,7 @@ class HostProfile:
     ceph_conf: PathStat
     logs: tuple[LogView, ...]
     executables: dict[str, str]
+    stack: StackView  # what libvirt answered, nova's and Ceph's packages, libvirt's swtpm account, SMT
     # Whether each device was observed present, observed absent, or not observed (a tree without /dev).
     device_seen: dict[str, Seen] = field(default_factory=dict)
 
@@ -237,6 +239,7 @@ class HostProfile:
                 read_log(facts, path) for path in sorted(p for p in facts.files if p.endswith(".log"))
             ),
             executables=dict(facts.executables),
+            stack=read_stack(facts),
             device_seen={path: path_seen(facts, path) for path in DEVICES},
         )
 

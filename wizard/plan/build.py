@@ -12,7 +12,7 @@ from wizard.plan.current import read_current
 from wizard.plan.ini_edits import plan_ini_file
 from wizard.plan.model import Check, CheckKind, FileEdit, FileKind, NewFileAttributes, Plan, Reason
 from wizard.plan.module_files import ModuleWanted, plan_boot_modules, plan_module_option
-from wizard.plan.settings import glance_settings, nova_settings, vendor_flag
+from wizard.plan.settings import glance_settings, nova_settings, swtpm_accounts, vendor_flag
 
 NOVA_CONF = "/etc/nova/nova.conf"
 GLANCE_API_CONF = "/etc/glance/glance-api.conf"
@@ -43,7 +43,7 @@ def build_plan(facts: HostFacts, answers: Answers, root: Path, profile: HostProf
     nova_edit = plan_ini_file(
         read_current(root, NOVA_CONF),
         FileKind.NOVA_CONF,
-        nova_settings(answers, vendor_flag(host)),
+        nova_settings(answers, vendor_flag(host), swtpm_accounts(host)),
         _config_attributes(host, "nova"),
     )
     if nova_edit is not None:
@@ -83,6 +83,16 @@ def build_plan(facts: HostFacts, answers: Answers, root: Path, profile: HostProf
 
     checks = [Check(CheckKind.FILE_PARSES, edit.written_path, live_only=False) for edit in edits]
     checks.extend(actions.checks)
+    if nova_edit is not None and host.stack.libvirt is not None:
+        # libvirt answered the probe: it judges the written nova.conf again, as nova-compute will at its start.
+        checks.append(
+            Check(
+                CheckKind.LIBVIRT_ACCEPTS,
+                nova_edit.written_path,
+                expected=host.stack.libvirt.uri,
+                title="libvirt accepts nova.conf's CPU settings, as nova-compute asks it at start",
+            )
+        )
     return Plan(
         edits=tuple(edits),
         actions=tuple(actions.actions),

@@ -93,6 +93,9 @@ class CheckKind(StrEnum):
     KVM_OPENS = "kvm-opens"  # subject: "/dev/kvm"
     MODULE_PARAMETER = "module-parameter"  # subject: "kvm_intel.nested", expected: "Y" (or "1")
     FILE_PARSES = "file-parses"  # subject: system path
+    LIBVIRT_ACCEPTS = (
+        "libvirt-accepts"  # subject: nova.conf's path, expected: libvirt's URI (apply/libvirt_check)
+    )
 
 
 @dataclass(frozen=True)

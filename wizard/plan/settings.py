@@ -43,9 +43,15 @@ def vendor_flag(profile: HostProfile) -> str | None:
     return platform.vt_flag if platform.family is ArchFamily.X86 else None
 
 
+def swtpm_accounts(profile: HostProfile) -> tuple[str, str]:
+    """The user and group libvirt runs swtpm as on this host (qemu.conf's swtpm_user and swtpm_group, or tss)."""
+    return profile.stack.swtpm_user, profile.stack.swtpm_group
+
+
 def extra_flags(answers: Answers, flag: str | None) -> tuple[tuple[str, ...], tuple[Reason, ...]]:
     """cpu_model_extra_flags: the operator's flags plus the vendor's ``flag`` (vendor_flag()) when nested guests
-    need it."""
+    need it. A flag the operator names in either sign (`-vmx` too) is theirs: it is never added a second time,
+    and a `-vmx` with nested guests is a problem the rules name (wizard.rules, nested-needs-cpu-flag)."""
     flags = [flag.lower() for flag in answers.nested.extra_flags]
     reasons = (
         [Reason("extra CPU flags the operator asked for", answer_source("nested.extra_flags", answers))]
@@ -53,7 +59,7 @@ def extra_flags(answers: Answers, flag: str | None) -> tuple[tuple[str, ...], tu
         else []
     )
     needs_flag = answers.nested.enabled and answers.nested.cpu_mode in ("host-model", "custom")
-    if needs_flag and flag is not None and not any(item.lstrip("+") == flag for item in flags):
+    if needs_flag and flag is not None and not any(item.lstrip("+-") == flag for item in flags):
         flags.append(flag)
         vendor = "Intel" if flag == "vmx" else "AMD"
         reasons.append(
@@ -65,11 +71,15 @@ def extra_flags(answers: Answers, flag: str | None) -> tuple[tuple[str, ...], tu
     return tuple(flags), tuple(reasons)
 
 
-def nova_settings(answers: Answers, flag: str | None) -> list[Desired]:
+def nova_settings(
+    answers: Answers, flag: str | None, swtpm_accounts: tuple[str, str] | None = None
+) -> list[Desired]:
     """Everything the answers decide in nova.conf. Options the answers do not govern are left alone.
 
-    The one thing of the host it needs is its vendor's virtualization flag (vendor_flag()): the Ansible export
-    asks for each possible flag and lets every node pick its own.
+    What it needs of the host: its vendor's virtualization flag (vendor_flag()), which the Ansible export asks
+    for each possible flag to let every node pick its own; and ``swtpm_accounts``, the user and group libvirt
+    runs swtpm as here, which nova's swtpm_user and swtpm_group mirror unless the answers name them (None: not
+    known, so only named ones are written).
     """
     nova: FileKind = "nova.conf"
     out: list[Desired] = []
@@ -183,6 +193,25 @@ def nova_settings(answers: Answers, flag: str | None) -> list[Desired]:
             True,
             Reason("instances may ask for an emulated TPM 2.0 (swtpm)", answer_source("tpm.vtpm", answers)),
         )
+        for index, kind in enumerate(("user", "group")):
+            named = str(answers.value(f"tpm.swtpm_{kind}"))
+            account = named or (swtpm_accounts[index] if swtpm_accounts is not None else "")
+            if account:
+                source = (
+                    answer_source(f"tpm.swtpm_{kind}", answers)
+                    if named
+                    else f"host: libvirt runs swtpm as {kind} {account}"
+                )
+                want(
+                    "libvirt",
+                    f"swtpm_{kind}",
+                    account,
+                    Reason(
+                        f"mirrors the swtpm_{kind} libvirt runs swtpm as (qemu.conf): nova gives vTPM files back "
+                        "to it after a migration or a resize",
+                        source,
+                    ),
+                )
     return out
 
 
