@@ -36,6 +36,7 @@ from wizard.host.live import (
     read_msrs,
 )
 from wizard.host.parsing import parse_cpuinfo
+from wizard.host.service_probe import read_services
 
 X86_MACHINES = frozenset({"x86_64", "i686", "i586", "i386"})
 ENVIRONMENT = ("TPM2TOOLS_TCTI",)  # the variables recorded: where tpm2-tools look for the TPM
@@ -75,6 +76,9 @@ def probe(
     areas.read_firmware(collector)
     areas.read_tpm(collector)
     areas.read_nova(collector)
+    processes, container_runs = read_services(
+        collector, runner, executables, live=live, timeout=areas.COMMAND_TIMEOUT
+    )
     kernel_log, kernel_log_source, kernel_log_error = areas.read_kernel_log(collector, live)
 
     kvm = probe_kvm_api() if live else KvmApiProbe(attempted=False)
@@ -82,6 +86,7 @@ def probe(
     udev, udev_error = _udev(live, collector.stats.get("/run/udev/control", PathStat(exists=False)))
 
     worker.join()
+    commands.update(container_runs)
     return HostFacts(
         source="live" if root == Path("/") else f"root: {root}",
         root=str(root),
@@ -104,6 +109,7 @@ def probe(
         udev=udev,
         udev_error=udev_error,
         environment={key: os.environ[key] for key in ENVIRONMENT if key in os.environ},
+        processes=processes,
         probe_errors=tuple(collector.errors),
         probe_seconds=round(time.perf_counter() - started, 4),
     )
