@@ -91,12 +91,14 @@ def read_raw_with_oslo(paths: list[Path], keys: set[tuple[str, str]]) -> dict[tu
         default_config_dirs=[],
         use_env=False,
     )
+    namespace = conf._namespace
+    assert namespace is not None
     found: dict[tuple[str, str], str | None] = {}
     for section, key in keys:
         try:
             # oslo's own lookup of a file value (newest file first, last assignment in it): what every option
             # type then reads its value from.
-            values, _ = conf._namespace._get_file_value([(section, key)], normalized=True)
+            values, _ = namespace._get_file_value([(section, key)], normalized=True)
         except KeyError:
             found[(section, key)] = None
         else:

@@ -7,6 +7,9 @@ from pathlib import Path
 
 from wizard.apply.atomic import FileState, NotAFileError, describe_os_error, read_state
 from wizard.apply.spec import TransactionSpec
+from wizard.effective import EffectiveConfig
+from wizard.option_types import FileKind as FileKindName
+from wizard.options import validate_value
 from wizard.plan.model import Check, CheckKind, FileKind
 from wizard.rootfs import PathEscapeError, under
 
@@ -101,6 +104,8 @@ def run_check(root: Path, check: Check, kinds: dict[str, str]) -> CheckResult:
         return CheckResult(
             check, ok, f"{check.subject} is {value}" + ("" if ok else f", expected {check.expected}")
         )
+    if check.kind is CheckKind.EFFECTIVE_VALUE:
+        return _effective_value(root, check)
     if check.kind is CheckKind.KVM_OPENS:
         ok, detail = kvm_api_works(under(root, check.subject or "/dev/kvm"))
         return CheckResult(check, ok, detail)
@@ -116,6 +121,37 @@ def run_check(root: Path, check: Check, kinds: dict[str, str]) -> CheckResult:
     if problems:
         return CheckResult(check, False, f"{check.subject} does not parse: {problems[0]}")
     return CheckResult(check, True, f"{check.subject} parses")
+
+
+def _effective_value(root: Path, check: Check) -> CheckResult:
+    """The service's files read again in its order: the option has the value written, wherever it comes from."""
+    kind, _, rest = check.subject.partition(" [")
+    section, _, key = rest.partition("] ")
+    texts: list[tuple[str, bytes | None]] = []
+    for path in check.files:
+        try:
+            state = read_state(under(root, path))
+        except (NotAFileError, PathEscapeError, OSError) as error:
+            return CheckResult(check, False, f"{path} cannot be read back: {error}")
+        texts.append((path, state.content if state.exists else None))
+    file_kind: FileKindName = "glance-api.conf" if kind == "glance-api.conf" else "nova.conf"
+    effective = EffectiveConfig.parse(file_kind, texts).option(section, key)
+    shown = f"[{section}] {key}"
+    if not check.expected:
+        ok = effective.winner is None
+        where = effective.winner.where() if effective.winner is not None else ""
+        return CheckResult(check, ok, f"{shown} is not set" if ok else f"{shown} is still set ({where})")
+    if effective.winner is None or effective.option is None:
+        return CheckResult(check, False, f"{shown} is set in none of {', '.join(check.files)}")
+    now = validate_value(effective.option, effective.winner.raw_value)
+    wanted = validate_value(effective.option, check.expected)
+    ok = now == wanted
+    return CheckResult(
+        check,
+        ok,
+        f"{shown} = {effective.winner.value} ({effective.winner.where()})"
+        + ("" if ok else f", expected {check.expected}"),
+    )
 
 
 def verify_transaction(root: Path, spec: TransactionSpec) -> tuple[list[str], int]:

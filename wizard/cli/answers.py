@@ -26,9 +26,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     template = actions.add_parser(
         "template",
         help="write a fully commented answers file",
-        description="Write an answers file with every key, its allowed values, its default and what it changes.",
+        description="Write an answers file with every key, its allowed values and what it changes. With a host "
+        "(--demo, --facts, --root), its configured values are the file's keys, each with where it comes from: "
+        "planning the file as it is changes nothing.",
     )
-    _add_host_source(template, root=False)
+    _add_host_source(template, root=True)
     template.add_argument("-o", "--output", metavar="FILE", help="write to FILE (default: standard output)")
     template.add_argument("--force", action="store_true", help="replace FILE when it exists")
     check = actions.add_parser(
@@ -61,15 +63,23 @@ def run(args: argparse.Namespace) -> int:
 def _template(args: argparse.Namespace) -> int:
     from wizard.answers.template import render_template
 
-    if args.demo or args.facts:
+    if args.demo or args.facts or args.root:
         from wizard.cli.host import load_host
-        from wizard.plan.suggest import suggest_answers
+        from wizard.plan.current import PlanningError
+        from wizard.plan.start import reader_for, template_for
 
         host = load_host(args)
         if host is None:
             return EXIT_OK
-        suggestion = suggest_answers(host.facts, args.demo or args.facts)
-        text = render_template(suggestion.answers, suggestion.notes, suggestion.header)
+        # A recording alone (--facts, no --root) is read from its recorded settings; else the files themselves.
+        files = None if args.facts and not args.root else host.root
+        try:
+            template = template_for(
+                host.facts, reader_for(host.facts, files), args.demo or args.facts or args.root
+            )
+        except PlanningError as error:
+            raise UsageError(f"the node's configuration cannot be read: {error}") from None
+        text = render_template(template.answers, template.notes, template.header, template.active)
     else:
         text = render_template()
     if not args.output:

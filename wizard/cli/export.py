@@ -35,7 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from wizard.answers import AnswersError, load_answers
-    from wizard.export.ansible import INVENTORY, PLAYBOOK, export_ansible
+    from wizard.export.ansible import INVENTORY, PLAYBOOK, ExportError, export_ansible
 
     try:
         parsed = load_answers(Path(args.answers))
@@ -45,7 +45,11 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE if unusable else EXIT_PROBLEMS
     for migration in parsed.migrations:
         print(f"Migrated: {migration}")
-    export = export_ansible(parsed.answers)
+    try:
+        export = export_ansible(parsed.answers)
+    except ExportError as error:
+        print(f"{args.answers}: {error}", file=sys.stderr)
+        return EXIT_PROBLEMS
     directory = Path(args.output)
     try:
         directory.mkdir(parents=True, exist_ok=True)

@@ -22,11 +22,14 @@ from __future__ import annotations
 import json
 import re
 import shlex
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
+from wizard.effective import EffectiveConfig
 from wizard.host.facts import HostFacts, ProcessSeen
+from wizard.host.ini_record import restore_ini
 from wizard.host.parsing import parse_passwd
 from wizard.option_types import FileKind
 
@@ -96,6 +99,7 @@ SERVICES = (NOVA_COMPUTE, GLANCE_API)
 class ChainFile:
     path: str
     origin: str  # why it is read: "--config-file on the command line", "oslo.config's default file", ...
+    exists: bool = True  # False: named by --config-file but missing (the service refuses to start)
 
 
 @dataclass(frozen=True)
@@ -105,18 +109,24 @@ class ConfigChain:
     service: str
     kind: FileKind
     deployment: Deployment
-    files: tuple[ChainFile, ...]  # the files that exist, in parse order
+    files: tuple[ChainFile, ...]  # in parse order; a missing --config-file is there, marked
     primary: str  # where a setting no file makes yet goes (created when missing)
     command: tuple[str, ...] = ()  # the command line found, () when none was
     command_source: str = ""  # where it was found, in words
     known: bool = True  # False: guessed (a recording without these facts, or nothing to go on)
     notes: tuple[str, ...] = ()  # what an operator should know: missing files, guesses
     container: str = ""  # the container it runs in, when known ("nova_compute")
+    unit: str = ""  # the systemd unit that runs it, when one was found ("nova-compute.service")
     edit_instead: str = ""  # kolla-ansible and snap: where a change of configuration belongs
 
     @property
     def paths(self) -> tuple[str, ...]:
         return tuple(item.path for item in self.files)
+
+    @property
+    def present(self) -> tuple[str, ...]:
+        """The files that exist, in parse order."""
+        return tuple(item.path for item in self.files if item.exists)
 
     @property
     def writable(self) -> bool:
@@ -125,8 +135,8 @@ class ConfigChain:
 
     def describe(self) -> str:
         """One line: "nova-compute reads /etc/nova/nova.conf, then /etc/nova/nova-compute.conf (later wins)"."""
-        names = ", then ".join(self.paths) if self.files else "no configuration file"
-        more = " (a later file wins)" if len(self.files) > 1 else ""
+        names = ", then ".join(self.present) if self.present else "no configuration file"
+        more = " (a later file wins)" if len(self.present) > 1 else ""
         return f"{self.service} reads {names}{more}"
 
     def origin_of(self, path: str) -> str:
@@ -185,6 +195,7 @@ class _Found:
     notes: list[str]
     known: bool = True
     user: str = ""
+    unit: str = ""
 
 
 def derive_chain(
@@ -213,10 +224,12 @@ def derive_chain(
     if process is not None and ("/snap/" in process.argv[0] or "snap." in process.cgroup):
         return _snap(spec, reader, f"the running process {process.pid} ({process.argv[0]})")
     if process is not None:
+        unit = re.search(r"/([^/\s]+\.service)$", process.cgroup)
         found = _Found(
             _program_and_arguments(spec, process.argv),
             f"the running process {process.pid} (/proc/{process.pid}/cmdline)",
             [],
+            unit=unit[1] if unit else "",
         )
         return _host(spec, reader, found, installed=True)
     if reader.exists(f"{spec.kolla_dir}/{spec.kind}") or reader.exists(f"{spec.kolla_dir}/config.json"):
@@ -259,8 +272,10 @@ def _from_service_files(spec: ServiceSpec, reader: ChainReader, *, debian: bool 
             return _Found((), f"{path} has no ExecStart", [f"{path} has no ExecStart"], known=False)
         source = f"ExecStart of {path}"
         if exec_start[0] == spec.init_script:
-            return _from_init_script(spec, reader, f"{source}, which runs {spec.init_script}")
-        return _Found(_program_and_arguments(spec, exec_start), source, [], user=user)
+            found = _from_init_script(spec, reader, f"{source}, which runs {spec.init_script}")
+            found.unit = unit
+            return found
+        return _Found(_program_and_arguments(spec, exec_start), source, [], user=user, unit=unit)
     if reader.exists(spec.init_script):
         return _from_init_script(spec, reader, spec.init_script)
     if debian:
@@ -433,7 +448,7 @@ def _host(spec: ServiceSpec, reader: ChainReader, found: _Found, *, installed: b
         notes.append(
             f"these facts were recorded without looking for how {spec.name} starts: record them again"
         )
-    known = found.known and all(reader.exists(item.path) is not None for item in files)
+    known = found.known and all(reader.exists(item.path) is not None for item in files if item.exists)
     return ConfigChain(
         spec.name,
         spec.kind,
@@ -444,6 +459,7 @@ def _host(spec: ServiceSpec, reader: ChainReader, found: _Found, *, installed: b
         command_source=found.source,
         known=known,
         notes=tuple(notes),
+        unit=found.unit,
     )
 
 
@@ -488,10 +504,10 @@ def _files_of(
     missing: list[str] = []
     for kind, path in items:
         if kind == "file":
-            if reader.exists(path) is False:
+            exists = reader.exists(path) is not False
+            if not exists:
                 missing.append(path)
-                continue
-            chain.append(ChainFile(path, "--config-file on the command line"))
+            chain.append(ChainFile(path, "--config-file on the command line", exists))
         else:
             chain += _directory(reader, path, "--config-dir on the command line")
     primary = (
@@ -652,6 +668,25 @@ def chains_from_facts(facts: HostFacts, *, debian: bool | None) -> dict[str, Con
         )
         for spec in SERVICES
     }
+
+
+def chain_config(chain: ConfigChain, read: Callable[[str], bytes | str | None]) -> EffectiveConfig:
+    """The effective configuration over the chain's files, as ``read`` gives them (None: absent); the primary
+    file comes first when it does not exist yet (oslo's first default file, or a --config-file to create)."""
+    paths = list(chain.paths)
+    if chain.primary not in paths:
+        paths.insert(0, chain.primary)
+    return EffectiveConfig.parse(chain.kind, [(path, read(path)) for path in paths])
+
+
+def recorded_config(facts: HostFacts, chain: ConfigChain) -> EffectiveConfig:
+    """The chain's settings as the probe recorded them (secrets masked), at their line numbers."""
+
+    def read(path: str) -> str | None:
+        text = facts.text(path)
+        return restore_ini(text) if text is not None else None
+
+    return chain_config(chain, read)
 
 
 def installed(executables: dict[str, str], name: str) -> bool | None:

@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from wizard.effective import EffectiveConfig
 from wizard.host.access import Accounts, KvmAccess, kvm_access
+from wizard.host.config_chain import (
+    GLANCE_API,
+    NOVA_COMPUTE,
+    ConfigChain,
+    chains_from_facts,
+    recorded_config,
+)
 from wizard.host.facts import HostFacts, PathStat, UdevDevice
 from wizard.host.kernel import (
     FirmwareHints,
@@ -29,6 +37,7 @@ from wizard.host.parsing import parse_group, parse_passwd, parse_qemu_conf_user
 from wizard.host.platform import ArchFamily, Platform, Vendor, read_platform
 from wizard.host.system import (
     Distribution,
+    DistroFamily,
     LogView,
     ModuleConfiguration,
     Tool,
@@ -108,6 +117,10 @@ class HostProfile:
     ceph_conf: PathStat
     logs: tuple[LogView, ...]
     executables: dict[str, str]
+    nova_chain: ConfigChain  # the files nova-compute reads, in oslo's order (wizard.host.config_chain)
+    glance_chain: ConfigChain
+    nova_config: EffectiveConfig  # their settings as recorded (secrets masked): what nova-compute reads
+    glance_config: EffectiveConfig
 
     # --- derived values -----------------------------------------------------------------------------
 
@@ -175,6 +188,12 @@ class HostProfile:
         )
         groups = facts.dirs.get("/sys/kernel/iommu_groups")
         volume_groups, volume_source = read_volume_groups(facts)
+        debian = (
+            None
+            if distribution.family in (DistroFamily.UNKNOWN,)
+            else distribution.family is DistroFamily.DEBIAN
+        )
+        chains = chains_from_facts(facts, debian=debian)
         return HostProfile(
             source=facts.source,
             root=facts.root,
@@ -231,6 +250,10 @@ class HostProfile:
                 read_log(facts, path) for path in sorted(p for p in facts.files if p.endswith(".log"))
             ),
             executables=dict(facts.executables),
+            nova_chain=chains[NOVA_COMPUTE.name],
+            glance_chain=chains[GLANCE_API.name],
+            nova_config=recorded_config(facts, chains[NOVA_COMPUTE.name]),
+            glance_config=recorded_config(facts, chains[GLANCE_API.name]),
         )
 
     def module_state(self, name: str) -> ModuleState:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from wizard.answers import AnswerProblem, Answers, check_values
+from wizard.answers import KEYS, AnswerProblem, Answers, check_values
 from wizard.answers.model import Value
 from wizard.cpu_names import cpu_flag_vendor, cpu_model_arch, cpu_model_vendor
 from wizard.diagnosis.diagnose import diagnose_profile
@@ -15,6 +15,7 @@ from wizard.host.facts import HostFacts
 from wizard.host.platform import ArchFamily, Vendor
 from wizard.host.profile import HostProfile
 from wizard.lint.volume_groups import missing_volume_group
+from wizard.plan.node import node_answers, root_reader
 from wizard.rootfs import PathEscapeError, resolve
 from wizard.tpm.vtpm import assess_vtpm
 
@@ -42,7 +43,65 @@ def _exists_under(root: Path, path: str) -> bool:
     return on_disk.is_file()
 
 
+# Keys beyond its own section that a problem at a key depends on (see kept()).
+_ALSO_DEPENDS: dict[str, tuple[str, ...]] = {
+    "ceph_download.enabled": ("storage.backend",),
+    "tpm.vtpm": ("hypervisor.virt_type",),
+}
+
+
+def _acts(path: str, answers: Answers) -> bool:
+    """A given key that makes the plan act on the host even with the node's own value: virt_type kvm (the KVM
+    modules and /dev/kvm), the nested choice (its module option), an install or a module to load."""
+    if not answers.is_given(path):
+        return False
+    value = answers.value(path)
+    return path == "nested.enabled" or (
+        (value is True or value == "kvm")
+        and path in ("hypervisor.virt_type", "tpm.install_tools", "tpm.vtpm", "performance.vhost_net")
+    )
+
+
+def kept(path: str, answers: Answers, node: Answers) -> bool:
+    """Whether a problem at ``path`` is the node's own, which the answers leave as it is: every key of its
+    section (and those it depends on elsewhere) has the node's value, and none of them makes the plan act."""
+    section = path.split(".", 1)[0]
+    keys = [spec.path for spec in KEYS if spec.section == section]
+    keys += _ALSO_DEPENDS.get(path, ())
+    return bool(keys) and all(
+        answers.value(key) == node.value(key) and not _acts(key, answers) for key in keys
+    )
+
+
 def validate_for_host(
+    answers: Answers,
+    facts: HostFacts,
+    root: Path,
+    profile: HostProfile | None = None,
+    node: Answers | None = None,
+) -> Validation:
+    """Every problem of ``answers`` on this host. With the ``node``'s current answers, a problem the answers
+    only keep (the node has it already, and they do not change it) is a warning: the plan does not make it, and
+    it must not stop what the answers do change."""
+    validation = _validate(answers, facts, root, profile)
+    if node is None:
+        return validation
+    problems = [
+        problem
+        for problem in validation.problems
+        if not problem.path or not kept(problem.path, answers, node)
+    ]
+    kept_ones = [
+        AnswerProblem(
+            problem.path, f"{problem.message} (kept as it is on this node: these answers do not change it)"
+        )
+        for problem in validation.problems
+        if problem not in problems
+    ]
+    return Validation(tuple(problems), (*kept_ones, *validation.warnings), validation.diagnosis)
+
+
+def _validate(
     answers: Answers, facts: HostFacts, root: Path, profile: HostProfile | None = None
 ) -> Validation:
     host = profile or HostProfile.from_facts(facts)
@@ -117,8 +176,15 @@ def validate_key(
 
     The screens check their fields and choices with it, so that a field and the Review never disagree.
     """
-    validation = validate_for_host(answers.with_value(path, value), facts, root)
-    return next((problem for problem in validation.problems if problem.path == path), None)
+    changed = answers.with_value(path, value)
+    validation = validate_for_host(changed, facts, root)
+    found = next((problem for problem in validation.problems if problem.path == path), None)
+    if found is None:
+        return None
+    # A value the node has already, in a section as the node has it, is kept, not chosen: not the field's fault.
+    profile = HostProfile.from_facts(facts)
+    node = node_answers(profile, root_reader(root)).answers
+    return None if kept(path, changed, node) else found
 
 
 _ARCH_NAMES = {"x86": "x86 (Intel and AMD)", "power": "IBM POWER", "arm": "Arm"}
