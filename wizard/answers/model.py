@@ -104,6 +104,10 @@ class Answers:
             for spec in KEYS
             if spec.section == section and getattr(value, spec.key) != self.value(spec.path)
         }
+        if changed and section == "nested":
+            # The nested step decides as a whole: a CPU mode or flags chosen there go with its on or off (the
+            # vendor's flag follows it).
+            changed.add("nested.enabled")
         sections: dict[str, Any] = {section: value}
         return dataclasses.replace(self, **sections, given=self.given | changed)
 

@@ -32,15 +32,20 @@ class Start:
 
 
 def starting_answers(node: NodeAnswers, suggestion: Suggestion) -> Answers:
-    """The node's values, the suggestions where it configures nothing; given: what differs from the node, and
-    virt_type when it is kvm (the wizard's task: KVM made to work, its modules and /dev/kvm included)."""
+    """The node's values, the suggestions where it configures nothing; given: what differs from the node, a
+    value the node has that nova refuses (the screens show the valid one that replaces it), and virt_type when
+    it is kvm (the wizard's task: KVM made to work, its modules and /dev/kvm included)."""
     start = dataclasses.replace(node.answers, given=frozenset())
     for path in SUGGESTED:
         if path not in node.configured:
             start = start.with_value(path, suggestion.answers.value(path))
-    given = set(start.changed_from(node.answers))
+    given = set(start.changed_from(node.answers)) | {
+        path for path, text in node.unreadable.items() if text.endswith("not valid")
+    }
     if start.hypervisor.virt_type == "kvm":
         given.add("hypervisor.virt_type")
+    if any(path.startswith("nested.") for path in given):
+        given.add("nested.enabled")  # the nested choice is one: the vendor's flag follows it
     return dataclasses.replace(start, given=frozenset(given))
 
 

@@ -217,6 +217,14 @@ def consent_lines(plan: Plan, *, live: bool) -> list[str]:
         lines.append(f"Restarted: {', '.join(restarts)} (running instances keep running)")
     if reloads:
         lines += [f"Reloaded: {action.argv[-1]} (fails while guests run)" for action in reloads]
+    left = [action for action in plan.actions if action.live_only and not live]
+    if left:
+        lines.append(f"Not run under this root ({len(left)} action(s) left for the target), among them:")
+        lines += [
+            f"  - {action.title}"
+            for action in left
+            if not action.reversible or action.id.startswith("restart:")
+        ]
     if not lines:
         lines.append("Nothing here is irreversible, and no service restarts: a rollback undoes it all.")
     return lines
