@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from wizard import __version__
-from wizard.answers import Answers
+from wizard.answers import KEYS, Answers
 from wizard.cpu_names import cpu_flag_vendor, cpu_model_vendor
 from wizard.export.ansible_files import (
     RELOAD_NESTED,
@@ -112,7 +112,7 @@ def export_ansible(answers: Answers) -> Export:
     if missing:
         raise ExportError(missing)
     document = Document()
-    for line in HEADER.format(version=__version__, summary=answers.summary()).splitlines():
+    for line in HEADER.format(version=__version__, summary=_given(answers)).splitlines():
         document.comment(line)
     play: dict[str, Node] = {
         "name": "KVM compute nodes for Nova, as kvm-wizard makes them",
@@ -133,6 +133,22 @@ def export_ansible(answers: Answers) -> Export:
     }
     document.node([play])
     return Export(document.text(), INVENTORY_TEXT)
+
+
+def _given(answers: Answers) -> str:
+    """The keys the answers give, as the header names them (the others keep each node's value)."""
+    given = [
+        f"{spec.path} = {_shown(answers.value(spec.path))}" for spec in KEYS if answers.is_given(spec.path)
+    ]
+    return "; ".join(given) + " (every other key: each node keeps its own value)" if given else "none given"
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, tuple):
+        return "[" + ", ".join(value) + "]"
+    return str(value)
 
 
 def _prepare(answers: Answers) -> list[Node]:

@@ -260,6 +260,20 @@ def _tpm_note(profile: HostProfile) -> str:
     return "no TPM device found"
 
 
+def resolve(answers: Answers, node: NodeAnswers) -> Answers:
+    """``answers`` with every key they leave out taken from the node, and what a given key makes of a kept one:
+    CPU models go with custom mode (a mode chosen without them leaves the node's models behind)."""
+    resolved = answers.resolved(node.answers)
+    if (
+        resolved.is_given("nested.cpu_mode")
+        and not resolved.is_given("nested.cpu_models")
+        and resolved.nested.cpu_mode != "custom"
+    ):
+        nested = dataclasses.replace(resolved.nested, cpu_models=())
+        resolved = dataclasses.replace(resolved, nested=nested)
+    return resolved
+
+
 def describe_value(value: Value) -> str:
     """A value as the answers file writes it."""
     if isinstance(value, bool):

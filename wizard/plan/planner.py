@@ -16,7 +16,7 @@ from wizard.plan.build import Refusal, build
 from wizard.plan.current import read_current
 from wizard.plan.ini_edits import written_value
 from wizard.plan.model import Plan
-from wizard.plan.node import NodeAnswers, effective_config, node_answers, root_reader
+from wizard.plan.node import NodeAnswers, effective_config, node_answers, resolve, root_reader
 from wizard.plan.settings import vendor_flag
 from wizard.plan.summary import ChoiceChange, summarize
 from wizard.plan.validate import Validation, validate_for_host
@@ -94,7 +94,7 @@ def make_plan(facts: HostFacts, answers: Answers, root: Path) -> PlanOutcome:
     effective configuration under ``root``), and only what they change is changed."""
     profile = HostProfile.from_facts(facts)
     node = node_answers(profile, root_reader(root))
-    resolved = answers.resolved(node.answers)
+    resolved = resolve(answers, node)
     validation = validate_for_host(resolved, facts, root, profile, node=node.answers)
     if not validation.ok:
         return PlanOutcome(validation, None, node=node, answers=resolved, nested_module=profile.nested_module)
