@@ -90,7 +90,7 @@ def facts_of(name: str) -> str:
     return str(load_scenario(name).facts_path)
 
 
-def spawn(tmp_path: Path, root: Path, text: str) -> pexpect.spawn:
+def spawn(tmp_path: Path, root: Path, text: str) -> pexpect.spawn[str]:
     arguments = ["-c", ENTRY, "apply", "--answers", answers(tmp_path, text), "--facts",
                  facts_of("debian-qemu-override"), "--root", str(root), "--no-confirm"]  # fmt: skip
     environment = dict(os.environ, TERM="linux", NO_COLOR="1")

@@ -19,6 +19,7 @@ from tests.oslo_reader import read_raw_with_oslo
 from tests.plan.conftest import write_plan
 from wizard.answers import KEYS, Answers, AnswersError, parse_answers
 from wizard.answers.load import to_document
+from wizard.answers.model import Value
 from wizard.demo import load_demo_facts, load_scenario, make_root
 from wizard.effective import EffectiveConfig
 from wizard.options import find_option
@@ -63,7 +64,7 @@ def node_file(draw: st.DrawFn) -> str:
     return "\n".join(lines) + ("\n" if lines else "")
 
 
-VALUES = {
+VALUES: dict[str, st.SearchStrategy[Value]] = {
     "hypervisor.virt_type": st.sampled_from(["kvm", "qemu"]),
     "hypervisor.allow_emulation": st.just(True),
     "storage.backend": st.sampled_from(["qcow2", "flat", "lvm"]),

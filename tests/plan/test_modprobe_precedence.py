@@ -13,6 +13,8 @@ import pytest
 from tests.plan.conftest import DemoHost, write_plan
 from wizard.answers import parse_answers
 from wizard.host.facts import FileRead, HostFacts
+from wizard.host.probe import probe
+from wizard.host.profile import HostProfile
 from wizard.plan.model import CheckKind
 from wizard.plan.module_files import configured_option, modprobe_files
 from wizard.plan.planner import PlanOutcome, make_plan
@@ -126,9 +128,6 @@ def test_the_kernel_command_line_saying_the_same_needs_no_file(demo_host: DemoHo
 def test_diagnosis_reads_the_option_in_kmods_order(demo_host: DemoHost, tmp_path: Path) -> None:
     """A file of /usr/lib sorting after /etc's kvm.conf wins, as for modprobe: diagnosis says nested=0 is
     configured by it, not by kvm.conf's nested=1."""
-    from wizard.host.probe import probe
-    from wizard.host.profile import HostProfile
-
     _, root = demo_host("amd-nested-off")
     put(root, "/etc/modprobe.d/kvm.conf", "options kvm_amd nested=1\n")
     put(root, "/usr/lib/modprobe.d/zz-hardening.conf", "options kvm_amd nested=0\n")
