@@ -1,8 +1,8 @@
 """Host check: the verdict and every finding with its evidence and remedy; fixes added to the plan; re-check.
 
 Detection runs in a worker (a live probe takes seconds); the screen counts the seconds meanwhile. The result
-gives back the facts, the diagnosis, the answers to start from (the last ones applied here, else the ones
-suggested for this host) and the fixes ticked.
+gives back the facts, the diagnosis, the answers to start from (the node as it is, the host's suggestions only
+where nothing is configured: the engine's wizard.plan.start decides) and the fixes ticked.
 """
 
 from __future__ import annotations
