@@ -76,9 +76,10 @@ class WizardApp(App[int]):
 
     def on_mount(self) -> None:
         if not self.is_headless:
-            # SIGTERM (a service stop) and SIGHUP (a serial line dropped) go through the same safe quit.
+            # SIGTERM (a service stop), SIGHUP (a serial line dropped) and SIGINT (kill -INT: the keyboard's
+            # ctrl+c is a key here) go through the same safe quit: an apply in progress ends and is reverted.
             loop = asyncio.get_running_loop()
-            for number in (signal.SIGTERM, signal.SIGHUP):
+            for number in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
                 loop.add_signal_handler(number, self.call_later, self.signalled, number)
         if self.session.mode == "demo" and not self.session.source.scenario:
             from screens.widgets.demo_picker import DemoPickerScreen

@@ -157,6 +157,8 @@ class Hardware:
     # Running services as /proc shows them: (pid, argv, the first line of /proc/PID/cgroup).
     processes: tuple[tuple[int, tuple[str, ...], str], ...] = ()
     commands: dict[str, CommandRun] = field(default_factory=dict)  # read-only commands beyond vgs and tpm2
+    python_packages: tuple[str, ...] = ()  # files and directories of the nova and Ceph Python packages
+    libvirt_answers: str | None = None  # a recording of tools/libvirt_answers/ that matches this host
 
 
 DEBIAN_TOOLS = ("udevadm", "modprobe", "systemctl", "apt-get", "vgs", "virsh", "nova-compute")
@@ -165,6 +167,18 @@ KVM_UDEV = UdevDevice("misc", "kvm", "/dev/kvm", True, {"DEVNAME": "/dev/kvm", "
 DEBIAN_KVM = char(10, 232, "kvm", 108, 0o660)
 RHEL_KVM = char(10, 232, "kvm", 36, 0o666)
 TUN = char(10, 200, mode=0o666)
+
+
+# Debian 12's own nova (Zed) and Ubuntu 24.04's (Caracal); Ceph's Python bindings as Ubuntu 24.04 ships them.
+DEBIAN12_NOVA = ("/usr/lib/python3/dist-packages/nova-26.0.0.egg-info/",)
+UBUNTU2404_NOVA_CEPH = (
+    "/usr/lib/python3/dist-packages/nova-29.0.0.egg-info/",
+    "/usr/lib/python3/dist-packages/rbd.cpython-312-x86_64-linux-gnu.so",
+    "/usr/lib/python3/dist-packages/rados.cpython-312-x86_64-linux-gnu.so",
+)
+# Recorded from Debian 12's libvirt 9.0 and QEMU 7.2 (tools/record_libvirt.py): the answers that do not depend
+# on the CPU, for the demo hosts that run exactly that libvirt.
+DEBIAN12_LIBVIRT = "debian12-x86_64.toml"
 
 
 def _modules(*names: str) -> dict[str, str]:
@@ -205,7 +219,7 @@ HARDWARE: dict[str, Hardware] = {
         dmi=("Dell Inc.", "PowerEdge R650"),
         acpi=("DMAR",),
         iommu_groups=84,
-        executables=(*DEBIAN_TOOLS, "qemu-system-x86_64", "swtpm", "swtpm_setup"),
+        executables=(*DEBIAN_TOOLS, "qemu-system-x86_64", "swtpm", "swtpm_setup", "rbd"),
         devices={
             "/dev/kvm": DEBIAN_KVM,
             "/dev/vhost-net": char(10, 238, "kvm", 108, 0o660),
@@ -218,6 +232,7 @@ HARDWARE: dict[str, Hardware] = {
             "[    1.204871] DMAR: Intel(R) Virtualization Technology for Directed I/O",
         ),
         udev=(KVM_UDEV,),
+        python_packages=UBUNTU2404_NOVA_CEPH,
     ),
     "intel-vt-disabled": Hardware(
         machine="x86_64",
@@ -257,6 +272,8 @@ HARDWARE: dict[str, Hardware] = {
         cpuid_error=None,
         msr={"0x3a": "0x1"},
         msr_error=None,
+        python_packages=DEBIAN12_NOVA,
+        libvirt_answers=DEBIAN12_LIBVIRT,
     ),
     "amd-modules-missing": Hardware(
         machine="x86_64",
@@ -319,6 +336,8 @@ HARDWARE: dict[str, Hardware] = {
         msr={"0xc0010114": "0x0"},
         msr_error=None,
         udev=(KVM_UDEV,),
+        python_packages=DEBIAN12_NOVA,
+        libvirt_answers=DEBIAN12_LIBVIRT,
     ),
     "power9": Hardware(
         machine="ppc64le",
@@ -446,6 +465,8 @@ HARDWARE: dict[str, Hardware] = {
             "[    0.000000] DMI: HPE ProLiant DL360 Gen10 Plus/ProLiant DL360 Gen10 Plus, BIOS U46 07/20/2023",
         ),
         udev=(KVM_UDEV,),
+        python_packages=DEBIAN12_NOVA,
+        libvirt_answers=DEBIAN12_LIBVIRT,
     ),
     "tpm2-host": Hardware(
         machine="x86_64",
@@ -563,6 +584,9 @@ HARDWARE["rdo-nova-conf-d"] = dataclasses.replace(
             "0::/system.slice/openstack-nova-compute.service",
         ),
     ),
+    # Rocky's own libvirt and RDO's nova, not Debian's: no recording of them (as for amd-modules-missing).
+    python_packages=(),
+    libvirt_answers=None,
 )
 HARDWARE["kolla-compute"] = dataclasses.replace(
     HARDWARE["intel-ready"],

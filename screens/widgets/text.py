@@ -30,6 +30,7 @@ VERDICT_WORDS = {
     "fixable": "warn",
     "disabled-in-firmware": "fail",
     "unsupported": "fail",
+    "unknown": "unknown",
 }
 
 

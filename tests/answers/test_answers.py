@@ -46,6 +46,8 @@ glance_api_node = false        # also set show_image_direct_url in this host's g
 verify = true
 install_tools = true
 vtpm = false                   # nova's emulated TPM for guests (swtpm)
+swtpm_user = ""                # "": mirror libvirt's (swtpm_user in qemu.conf, else tss)
+swtpm_group = ""
 [performance]
 vhost_net = true
 """
@@ -186,7 +188,8 @@ def test_all_problems_are_reported_at_once() -> None:
 def test_a_value_that_could_inject_ini_is_reported_once() -> None:
     found = messages('version = 2\n[nested]\nextra_flags = ["vmx\\n[libvirt]"]\n')
     assert found == [
-        "nested.extra_flags: 'vmx\\n[libvirt]' must be one line without control characters (no newline, tab or escape)"
+        "nested.extra_flags: 'vmx\\n[libvirt]' must be one line without control characters; it contains a newline "
+        "(U+000A)"
     ]
 
 

@@ -6,6 +6,8 @@ demo's root and `kvm-wizard snapshots list` are checked, as an operator would.
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
 import termios
@@ -118,6 +120,21 @@ def test_ctrl_c_twice_quits_and_gives_the_terminal_back(tmp_path: Path, terminal
     assert not wizard.screen.in_alternate
     assert b"\x1b[?25h" in wizard.raw  # the cursor is shown again
     assert unportable(wizard.seen) == []
+
+
+@pytest.mark.parametrize("name", ["SIGTERM", "SIGHUP", "SIGINT"])
+def test_a_real_signal_ends_the_wizard_through_its_safe_quit(
+    tmp_path: Path, terminals: list[Terminal], name: str
+) -> None:
+    """kill -TERM, -HUP or -INT of the running wizard: its own safe quit (nothing is being applied, so it
+    ends at once), the terminal given back, 128 + the signal's number."""
+    wizard = start(terminals, "--demo", "intel-ready", "--root", str(tmp_path / "root"))
+    wizard.wait_for("Nothing unfinished was found.")
+    assert wizard.child.pid is not None
+    os.kill(wizard.child.pid, signal.Signals[name])
+    assert wizard.wait_exit() == 128 + signal.Signals[name]
+    assert not wizard.screen.in_alternate
+    assert b"\x1b[?25h" in wizard.raw  # the cursor is shown again
 
 
 def test_rescue_fixes_a_broken_nova_conf_with_keystrokes_only(

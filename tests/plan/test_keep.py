@@ -150,26 +150,34 @@ vtpm = false
 
 
 def test_false_turns_a_feature_off(demo_host: DemoHost) -> None:
-    """After an apply with vTPM, Ceph download and nested on, the same answers with all three off."""
+    """After an apply with vTPM and nested on, the same answers with both off."""
     facts, root = demo_host("tpm2-host")
     _on, on_plan = planned(
-        facts,
-        root,
-        '[nested]\nenabled = true\ncpu_mode = "host-model"\n[ceph_download]\nenabled = true\n'
-        "[tpm]\nvtpm = true\n",
+        facts, root, '[nested]\nenabled = true\ncpu_mode = "host-model"\n[tpm]\nvtpm = true\n'
     )
     write_plan(root, on_plan.edits)
     values = read_chain_with_oslo([root / NOVA], "nova.conf")
-    assert (values[("libvirt", "swtpm_enabled")], values[("glance", "enable_rbd_download")]) == (True, True)
+    assert values[("libvirt", "swtpm_enabled")] is True
     assert values[("libvirt", "cpu_model_extra_flags")] == ("vmx",)
     _off, off_plan = planned(facts, root, OFF)
     write_plan(root, off_plan.edits)
     values = read_chain_with_oslo([root / NOVA], "nova.conf")
     assert values[("libvirt", "swtpm_enabled")] is False
-    assert values[("glance", "enable_rbd_download")] is False
     assert values[("libvirt", "cpu_model_extra_flags")] == ()
     assert "options kvm_intel nested=0" in (root / "etc/modprobe.d/kvm.conf").read_text()
     assert any(action.id == "unload-module:kvm_intel" for action in off_plan.actions)
+
+
+def test_false_turns_ceph_direct_download_off(demo_host: DemoHost) -> None:
+    """The same for Ceph direct download, on a host with a Ceph client (its keyring, rbd and python3-rbd,
+    which direct download needs)."""
+    facts, root = demo_host("intel-ready")
+    _on, on_plan = planned(facts, root, "[ceph_download]\nenabled = true\n")
+    write_plan(root, on_plan.edits)
+    assert read_chain_with_oslo([root / NOVA], "nova.conf")[("glance", "enable_rbd_download")] is True
+    _off, off_plan = planned(facts, root, OFF)
+    write_plan(root, off_plan.edits)
+    assert read_chain_with_oslo([root / NOVA], "nova.conf")[("glance", "enable_rbd_download")] is False
 
 
 def test_nested_on_adds_the_vendor_flag_to_the_operators_flags_and_off_takes_only_it_away(
@@ -201,12 +209,22 @@ def test_a_value_nova_already_has_is_no_change(demo_host: DemoHost) -> None:
     assert changed == {"compute_driver"}  # not set, and nova-compute exits without it
 
 
-@pytest.mark.parametrize("scenario", ["lvm-custom-cpu", "debian-qemu-override", "rdo-nova-conf-d"])
-def test_verification_reads_the_service_files_in_its_order(scenario: str, demo_host: DemoHost) -> None:
+@pytest.mark.parametrize(
+    ("scenario", "hypervisor"),
+    [
+        ("lvm-custom-cpu", ""),
+        # Its nova-compute.conf says qemu, for which libvirt supports no host-passthrough (its recorded answers).
+        ("debian-qemu-override", '[hypervisor]\nvirt_type = "kvm"\n'),
+        ("rdo-nova-conf-d", ""),
+    ],
+)
+def test_verification_reads_the_service_files_in_its_order(
+    scenario: str, hypervisor: str, demo_host: DemoHost
+) -> None:
     """Each changed option gets a check that reads every file of the chain again after the apply."""
     facts, root = demo_host(scenario)
     _outcome, outcome_plan = planned(
-        facts, root, '[nested]\ncpu_mode = "host-passthrough"\nextra_flags = []\n'
+        facts, root, hypervisor + '[nested]\ncpu_mode = "host-passthrough"\nextra_flags = []\n'
     )
     plan = outcome_plan
     checks = [check for check in plan.checks if check.kind is CheckKind.EFFECTIVE_VALUE]

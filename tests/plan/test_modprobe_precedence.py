@@ -100,17 +100,32 @@ def test_off_writes_nested_0_where_the_kernels_default_is_on(demo_host: DemoHost
     assert [(check.subject, check.expected) for check in checks] == [("kvm_intel.nested", "N")]
 
 
+def with_cmdline(facts: HostFacts, words: str) -> HostFacts:
+    cmdline = (facts.text("/proc/cmdline") or "").strip() + f" {words}\n"
+    return dataclasses.replace(facts, files={**facts.files, "/proc/cmdline": FileRead(content=cmdline)})
+
+
+def test_nested_guests_asked_for_against_the_kernel_command_line_are_refused(demo_host: DemoHost) -> None:
+    """An apply could not turn them on (modprobe appends the command line's nested=0 after every file): the
+    plan is refused with the remedy (wizard.stack_needs, nested-off-on-command-line), not made half."""
+    facts, root = demo_host("amd-nested-off")
+    outcome = make_plan(with_cmdline(facts, "kvm_amd.nested=0"), ON, root)
+    assert outcome.plan is None
+    found = [problem.message for problem in outcome.problems if problem.path == "nested.enabled"]
+    assert "the kernel command line has kvm_amd.nested=0, which wins over modprobe.d" in found[0]
+    assert "GRUB_CMDLINE_LINUX" in found[0]
+
+
 def test_the_kernel_command_line_wins_and_the_plan_says_so(demo_host: DemoHost) -> None:
     facts, root = demo_host("amd-nested-off")
-    cmdline = (facts.text("/proc/cmdline") or "").strip() + " kvm_amd.nested=0\n"
-    facts = dataclasses.replace(facts, files={**facts.files, "/proc/cmdline": FileRead(content=cmdline)})
-    outcome = plan(facts, root)
-    assert outcome.plan is not None
+    put(root, "/etc/modprobe.d/kvm.conf", "options kvm_amd nested=1\n")
+    outcome = plan(with_cmdline(facts, "kvm_amd.nested=1"), root, OFF)
     # The files are made right for when the parameter goes from the command line...
-    assert "options kvm_amd nested=1" in (outcome.plan.edits[-1].after.decode())
-    # ...and the plan says why that is not enough, reloads nothing (a reload would read nested=0 again) and
+    assert "options kvm_amd nested=0" in (outcome.plan.edits[-1].after.decode() if outcome.plan else "")
+    # ...and the plan says why that is not enough, reloads nothing (a reload would read nested=1 again) and
     # does not check a parameter that cannot change.
-    assert any("kernel command line sets kvm_amd.nested=0" in note for note in outcome.plan.notes)
+    assert outcome.plan is not None
+    assert any("kernel command line sets kvm_amd.nested=1" in note for note in outcome.plan.notes)
     assert not [action for action in outcome.plan.actions if "kvm_amd" in action.id]
     assert not [check for check in outcome.plan.checks if check.kind is CheckKind.MODULE_PARAMETER]
 

@@ -62,7 +62,7 @@ VERSION_1_DEFAULTS: dict[str, dict[str, bool | int | str | list[str]]] = {
         "connect_timeout": 5,
         "glance_api_node": False,
     },
-    "tpm": {"verify": True, "install_tools": True, "vtpm": False},
+    "tpm": {"verify": True, "install_tools": True, "vtpm": False, "swtpm_user": "", "swtpm_group": ""},
     "performance": {"vhost_net": True},
 }
 

@@ -51,6 +51,8 @@ class TpmAnswers:
     verify: bool = True
     install_tools: bool = True
     vtpm: bool = False
+    swtpm_user: str = ""  # "": the account libvirt runs swtpm as (qemu.conf's swtpm_user, or libvirt's tss)
+    swtpm_group: str = ""
 
 
 @dataclass(frozen=True)
@@ -321,6 +323,23 @@ KEYS: tuple[KeySpec, ...] = (
         "Offer an emulated TPM (swtpm) to instances. Needs swtpm and swtpm_setup on this host and a key "
         "manager (Barbican) in the cloud for the TPM secrets.",
         "nova.conf [libvirt] swtpm_enabled = True",
+    ),
+    KeySpec(
+        "tpm.swtpm_user",
+        str,
+        "The account swtpm runs as. libvirt decides it (swtpm_user in /etc/libvirt/qemu.conf, tss by default) "
+        "and nova must name the same one, to give the vTPM files back to it after a migration or resize. "
+        "Empty: the wizard mirrors libvirt's.",
+        "nova.conf [libvirt] swtpm_user",
+        applies_when="tpm.vtpm = true",
+    ),
+    KeySpec(
+        "tpm.swtpm_group",
+        str,
+        "The group swtpm runs as: libvirt's swtpm_group in /etc/libvirt/qemu.conf (tss by default), mirrored in "
+        "nova. Empty: the wizard mirrors libvirt's.",
+        "nova.conf [libvirt] swtpm_group",
+        applies_when="tpm.vtpm = true",
     ),
     KeySpec(
         "performance.vhost_net",

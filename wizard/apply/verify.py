@@ -1,4 +1,5 @@
-"""Verification after writing, and the health checks of confirm-or-revert: files, parsers, modules, /dev/kvm."""
+"""Verification after writing, and the health checks of confirm-or-revert: files, parsers, modules, /dev/kvm, and
+libvirt's judgement of nova.conf's CPU settings."""
 
 from __future__ import annotations
 
@@ -6,12 +7,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wizard.apply.atomic import FileState, NotAFileError, describe_os_error, read_state
+from wizard.apply.libvirt_check import libvirt_accepts
 from wizard.apply.spec import TransactionSpec
+from wizard.commands import CommandRunner
 from wizard.effective import EffectiveConfig
 from wizard.option_types import FileKind as FileKindName
 from wizard.options import validate_value
 from wizard.plan.model import Check, CheckKind, FileKind
-from wizard.rootfs import PathEscapeError, under
+from wizard.rootfs import PathEscapeError, read_under, under
+
+_PROC_BYTES = 4 * 1024 * 1024  # /proc/modules, a module parameter
 
 
 @dataclass(frozen=True)
@@ -70,8 +75,8 @@ def _module_loaded(root: Path, name: str) -> bool:
     if under(root, f"/sys/module/{wanted}").is_dir():
         return True
     try:
-        modules = under(root, "/proc/modules").read_text(encoding="utf-8")
-    except OSError:
+        modules = read_under(root, "/proc/modules", limit=_PROC_BYTES).decode("utf-8", "replace")
+    except (OSError, PathEscapeError):
         return False
     return any(line.split(" ", 1)[0] == wanted for line in modules.splitlines())
 
@@ -89,17 +94,28 @@ def _same_parameter(value: str, expected: str) -> bool:
     )
 
 
-def run_check(root: Path, check: Check, kinds: dict[str, str]) -> CheckResult:
-    """One check of the plan against the system under ``root``; ``kinds`` maps system paths to file kinds."""
+def run_check(
+    root: Path, check: Check, kinds: dict[str, str], runner: CommandRunner | None = None
+) -> CheckResult:
+    """One check of the plan against the system under ``root``; ``kinds`` maps system paths to file kinds;
+    ``runner`` asks libvirt (a check that needs it fails without one)."""
+    if check.kind is CheckKind.LIBVIRT_ACCEPTS:
+        if runner is None:
+            return CheckResult(check, False, "libvirt cannot be asked: no command runner")
+        ok, said = libvirt_accepts(root, check.subject, check.expected, runner, check.files)
+        return CheckResult(check, ok, said)
     if check.kind is CheckKind.MODULE_LOADED:
         loaded = _module_loaded(root, check.subject)
         return CheckResult(check, loaded, f"module {check.subject} is {'loaded' if loaded else 'not loaded'}")
     if check.kind is CheckKind.MODULE_PARAMETER:
         module, _, parameter = check.subject.partition(".")
         try:
-            value = under(root, f"/sys/module/{module}/parameters/{parameter}").read_text().strip()
+            data = read_under(root, f"/sys/module/{module}/parameters/{parameter}", limit=_PROC_BYTES)
         except OSError as error:
-            return CheckResult(check, False, f"{check.subject} cannot be read: {error.strerror}")
+            return CheckResult(check, False, f"{check.subject} cannot be read: {error.strerror or error}")
+        except PathEscapeError as error:
+            return CheckResult(check, False, f"{check.subject} cannot be read: {error}")
+        value = data.decode("utf-8", "replace").strip()
         ok = _same_parameter(value, check.expected)
         return CheckResult(
             check, ok, f"{check.subject} is {value}" + ("" if ok else f", expected {check.expected}")
@@ -154,8 +170,10 @@ def _effective_value(root: Path, check: Check) -> CheckResult:
     )
 
 
-def verify_transaction(root: Path, spec: TransactionSpec) -> tuple[list[str], int]:
-    """Problems found after writing (empty: all good), and how many checks ran."""
+def verify_transaction(
+    root: Path, spec: TransactionSpec, runner: CommandRunner | None = None
+) -> tuple[list[str], list[CheckResult]]:
+    """Problems found after writing (empty: all good), and the checks that ran."""
     problems: list[str] = []
     for target in spec.targets:
         try:
@@ -168,9 +186,10 @@ def verify_transaction(root: Path, spec: TransactionSpec) -> tuple[list[str], in
             continue
         if state.exists != target.after.exists or state.content != target.after.content:
             problems.append(f"{target.path} reads back different from what was written")
-        elif state.attributes != target.after.attributes:
+        elif not state.same_as(target.after):
             problems.append(
-                f"{target.path} has owner/mode {state.attributes}, expected {target.after.attributes}"
+                f"{target.path} has owner, mode or extended attributes {state.attributes}, "
+                f"expected {target.after.attributes}"
             )
         elif spec.strict:
             problems += [
@@ -179,10 +198,10 @@ def verify_transaction(root: Path, spec: TransactionSpec) -> tuple[list[str], in
             ]
     kinds = {target.written_path: target.kind for target in spec.targets}
     kinds.update({target.path: target.kind for target in spec.targets})
-    results = [run_check(root, check, kinds) for check in spec.checks]
+    results = [run_check(root, check, kinds, runner) for check in spec.checks]
     problems += [result.detail for result in results if not result.ok]
     if spec.kvm_worked_before:
         works, detail = kvm_api_works(under(root, "/dev/kvm"))
         if not works:
             problems.append(f"KVM worked before the apply and does not now: {detail}")
-    return problems, len(results)
+    return problems, results

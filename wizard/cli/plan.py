@@ -1,7 +1,8 @@
 """kvm-wizard plan: show the changes an answers file would make on this host, and change nothing.
 
 Exit status: 0 for a valid plan (also when it is empty), 1 when the answers have problems for this host,
-2 on unusable input (no such file, not TOML, a newer answers version, a bad --facts recording).
+2 on unusable input (no such file, not TOML, a newer answers version, a bad --facts recording, a file of the
+host that cannot be read: a FIFO or a device where nova.conf should be, no permission).
 
 JSON form (``--json``, schema 1)::
 
@@ -27,7 +28,15 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from wizard.cli.common import EXIT_OK, EXIT_PROBLEMS, UsageError, add_host_arguments, print_json, use_color
+from wizard.cli.common import (
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    EXIT_USAGE,
+    UsageError,
+    add_host_arguments,
+    print_json,
+    use_color,
+)
 
 # Engine types for the type checker: a command imports the engine only when it runs.
 if TYPE_CHECKING:
@@ -87,15 +96,15 @@ def run(args: argparse.Namespace) -> int:
             print_json(_problems_json([("", str(error))]))
         else:
             print(f"The changes cannot be planned: {error}", file=sys.stderr)
-        return EXIT_PROBLEMS
+        return EXIT_USAGE  # a file of the host that cannot be used is unusable input
     if args.json:
-        data = outcome_to_json(outcome, host.facts.source, str(host.root), live=host.live)
+        data = outcome_to_json(outcome, host.facts.source, str(host.root), live=host.runs_actions)
         data["migrations"] = migrations
         print_json(data)
     else:
         from wizard.cli.render_plan import render_outcome
 
-        render_outcome(outcome, sys.stdout, color=use_color(args, sys.stdout), live=host.live)
+        render_outcome(outcome, sys.stdout, color=use_color(args, sys.stdout), live=host.runs_actions)
     return EXIT_OK if outcome.ok else EXIT_PROBLEMS
 
 
@@ -112,13 +121,15 @@ def _problems_json(problems: list[tuple[str, str]]) -> dict[str, Any]:
 
 
 def plan_to_json(plan: Plan, *, live: bool) -> dict[str, Any]:
+    from wizard.host.ini_record import mask_config_line
     from wizard.plan.explain import explain_edit
-    from wizard.secrets import mask_ini_line
+    from wizard.secrets import mask_lines
 
     def masked(kind: str, section: str | None, lines: tuple[str, ...]) -> list[str]:
+        # The lines of one change: an option and its continuation lines, masked as the diff masks them.
         if kind not in ("nova.conf", "glance-api.conf"):
             return list(lines)
-        return [mask_ini_line(kind, section or "", line) for line in lines]
+        return mask_lines(kind, section or "", lines, mask_config_line)
 
     files = [
         {

@@ -22,7 +22,7 @@ from wizard.plan.current import read_current
 from wizard.plan.ini_edits import written_value
 from wizard.plan.model import Check, CheckKind, FileEdit, FileKind, NewFileAttributes, Plan, Reason
 from wizard.plan.module_files import ModuleWanted, plan_boot_modules, plan_nested_option
-from wizard.plan.settings import Desired, glance_settings, nova_settings, vendor_flag
+from wizard.plan.settings import Desired, glance_settings, nova_settings, swtpm_accounts, vendor_flag
 
 NOVA_CONF = "/etc/nova/nova.conf"
 GLANCE_API_CONF = "/etc/glance/glance-api.conf"
@@ -95,7 +95,7 @@ def _effective_checks(chain: ConfigChain, result: ChainPlan) -> list[Check]:
 def build(facts: HostFacts, answers: Answers, root: Path, profile: HostProfile | None = None) -> Built:
     """The plan and what it refuses; ``answers`` resolved against the node (Answers.resolved)."""
     host = profile or HostProfile.from_facts(facts)
-    nova_wanted = nova_settings(answers, vendor_flag(host))
+    nova_wanted = nova_settings(answers, vendor_flag(host), swtpm_accounts(host))
     nova = _chain_plan(
         root, host.nova_chain, FileKind.NOVA_CONF, nova_wanted, _config_attributes(host, "nova")
     )
@@ -139,6 +139,18 @@ def build(facts: HostFacts, answers: Answers, root: Path, profile: HostProfile |
     checks += _effective_checks(host.nova_chain, nova)
     checks += _effective_checks(host.glance_chain, glance)
     checks.extend(actions.checks)
+    if nova.edits and host.stack.libvirt is not None:
+        # libvirt answered the probe: it judges the CPU settings nova-compute will read (over every file of its
+        # chain) again, as nova-compute will at its start.
+        checks.append(
+            Check(
+                CheckKind.LIBVIRT_ACCEPTS,
+                host.nova_chain.primary,
+                expected=host.stack.libvirt.uri,
+                title="libvirt accepts nova.conf's CPU settings, as nova-compute asks it at start",
+                files=tuple(chain_paths(host.nova_chain)),
+            )
+        )
     plan = Plan(
         edits=tuple(edits),
         actions=tuple(actions.actions),

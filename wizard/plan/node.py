@@ -174,6 +174,12 @@ def node_answers(profile: HostProfile, read: Reader) -> NodeAnswers:
     )
     swtpm = nova.option("libvirt", "swtpm_enabled")
     from_option("tpm.vtpm", swtpm, swtpm.typed())
+    for kind in ("user", "group"):
+        account = nova.option("libvirt", f"swtpm_{kind}")
+        if account.is_set:
+            from_option(f"tpm.swtpm_{kind}", account, account.typed())
+        else:  # "": the account libvirt runs swtpm as is mirrored (nova's own default, tss, is not a choice)
+            take(f"tpm.swtpm_{kind}", "", f"not set: libvirt's swtpm {kind} is mirrored", is_set=False)
 
     persisted = profile.module_config.persisted.get("vhost_net")
     builtin = profile.module_state("vhost_net") is ModuleState.BUILTIN

@@ -19,7 +19,7 @@ from wizard.plan.model import Plan
 from wizard.plan.node import NodeAnswers, effective_config, node_answers, resolve, root_reader
 from wizard.plan.settings import vendor_flag
 from wizard.plan.summary import ChoiceChange, summarize
-from wizard.plan.validate import Validation, validate_for_host
+from wizard.plan.validate import Validation, answer_key_of, validate_for_host
 from wizard.rules import RuleViolation, check_rules
 
 
@@ -58,35 +58,6 @@ class PlanOutcome:
         )
         files = tuple(AnswerProblem("", problem) for problem in self.file_problems)
         return self.validation.problems + self.refused + own + files
-
-
-# The answer that decides each option the rules speak of: a rule broken by the planned files is a problem of
-# that answer (the Review goes to its step, `answers check` names its key).
-_ANSWER_OF_OPTION: dict[tuple[str, str], str] = {
-    ("libvirt", "virt_type"): "hypervisor.virt_type",
-    ("libvirt", "images_type"): "storage.backend",
-    ("DEFAULT", "force_raw_images"): "storage.backend",
-    ("libvirt", "images_volume_group"): "storage.volume_group",
-    ("libvirt", "images_rbd_pool"): "storage.rbd_pool",
-    ("libvirt", "images_rbd_ceph_conf"): "storage.ceph_conf",
-    ("libvirt", "rbd_user"): "storage.rbd_user",
-    ("libvirt", "rbd_secret_uuid"): "storage.rbd_secret_uuid",
-    ("libvirt", "cpu_mode"): "nested.cpu_mode",
-    ("libvirt", "cpu_models"): "nested.cpu_models",
-    ("libvirt", "cpu_model_extra_flags"): "nested.extra_flags",
-    ("libvirt", "swtpm_enabled"): "tpm.vtpm",
-    ("libvirt", "swtpm_user"): "tpm.vtpm",
-    ("libvirt", "swtpm_group"): "tpm.vtpm",
-}
-
-
-def answer_key_of(violation: RuleViolation) -> str:
-    """The answers key behind a broken rule ("" when no answer decides its options)."""
-    for item in violation.options:
-        key = _ANSWER_OF_OPTION.get((item.section, item.option))
-        if key is not None:
-            return key
-    return ""
 
 
 def make_plan(facts: HostFacts, answers: Answers, root: Path) -> PlanOutcome:
@@ -132,7 +103,12 @@ def make_plan(facts: HostFacts, answers: Answers, root: Path) -> PlanOutcome:
         if violation.severity == "error"
         and any((item.section, item.option) in governed for item in violation.options)
     )
-    warnings = tuple(violation for violation in violations if violation not in problems)
+    said = {warning.message for warning in validation.warnings}  # the answers' own warnings are said once
+    warnings = tuple(
+        violation
+        for violation in violations
+        if violation not in problems and f"{violation.message}; fix: {violation.fix}" not in said
+    )
     refused = tuple(_refusal(item) for item in built.refused)
     return PlanOutcome(
         validation,

@@ -46,6 +46,11 @@ def vendor_flag(profile: HostProfile) -> str | None:
     return platform.vt_flag if platform.family is ArchFamily.X86 else None
 
 
+def swtpm_accounts(profile: HostProfile) -> tuple[str, str]:
+    """The user and group libvirt runs swtpm as on this host (qemu.conf's swtpm_user and swtpm_group, or tss)."""
+    return profile.stack.swtpm_user, profile.stack.swtpm_group
+
+
 def _is_vendor_flag(item: str, flag: str | None) -> bool:
     return flag is not None and item.lower().lstrip("+") == flag
 
@@ -54,7 +59,9 @@ def extra_flags(answers: Answers, flag: str | None) -> tuple[tuple[str, ...], tu
     """cpu_model_extra_flags: the flags of the answers (the node's own, when the answers leave them out), and the
     vendor's ``flag`` (vendor_flag()) as the nested choice wants it. Only a given nested.enabled adds or removes
     the vendor's flag (on: added where host-model or custom needs it; off: removed, guests asking for it would not
-    start); otherwise it stays as the flags have it."""
+    start); otherwise it stays as the flags have it. A flag named with a minus (`-vmx`) is the operator's own: the
+    vendor's is never added beside it (with nested guests that is a problem the rules name: wizard.rules,
+    nested-needs-cpu-flag)."""
     nested = answers.nested
     own_given = answers.is_given("nested.extra_flags")
     reasons: list[Reason] = []
@@ -77,7 +84,11 @@ def extra_flags(answers: Answers, flag: str | None) -> tuple[tuple[str, ...], tu
         )
         reasons.append(Reason(text, answer_source("nested.extra_flags", answers)))
     vendor = "Intel" if flag == "vmx" else "AMD"
-    if flag is not None and needs_flag:
+    refused = flag is not None and any(item.lstrip("+-") == flag for item in own)
+    if refused and kept_vendor:
+        # The flag both added and removed: left as the flags have it, for the rules to name (flag-twice).
+        return tuple(item.lower() for item in nested.extra_flags), tuple(reasons)
+    if flag is not None and needs_flag and not refused:
         own.append(flag)
         reasons.append(
             Reason(
@@ -97,14 +108,18 @@ def extra_flags(answers: Answers, flag: str | None) -> tuple[tuple[str, ...], tu
     return tuple(own), tuple(reasons)
 
 
-def nova_settings(answers: Answers, flag: str | None) -> list[Desired]:
+def nova_settings(
+    answers: Answers, flag: str | None, swtpm_accounts: tuple[str, str] | None = None
+) -> list[Desired]:
     """What the answers decide in nova.conf: the options of the keys they give, and what rules require because
     of them. ``answers`` are resolved (Answers.resolved): a key not given holds the node's value, which a rule
     may need (the volume group of an lvm backend, the node's own CPU flags beside the vendor's). A key that is
     false turns its feature off. Options the answers do not govern are left alone.
 
-    The one thing of the host it needs is its vendor's virtualization flag (vendor_flag()): the Ansible export
-    asks for each possible flag and lets every node pick its own.
+    What it needs of the host: its vendor's virtualization flag (vendor_flag()), which the Ansible export asks
+    for each possible flag to let every node pick its own; and ``swtpm_accounts``, the user and group libvirt
+    runs swtpm as here, which nova's swtpm_user and swtpm_group mirror unless the answers name them (None: not
+    known, so only named ones are written).
     """
     nova: FileKind = "nova.conf"
     out: list[Desired] = []
@@ -160,7 +175,35 @@ def nova_settings(answers: Answers, flag: str | None) -> list[Desired]:
             ),
             keys=("tpm.vtpm",),
         )
+    _swtpm_accounts(answers, swtpm_accounts, want)
     return out
+
+
+def _swtpm_accounts(answers: Answers, accounts: tuple[str, str] | None, want: Callable[..., None]) -> None:
+    """nova's swtpm_user and swtpm_group with a vTPM: the accounts the answers name, else libvirt's own (the
+    answers' vtpm or the account given; a node's value is kept as it is)."""
+    if not answers.tpm.vtpm:
+        return
+    for index, kind in enumerate(("user", "group")):
+        path = f"tpm.swtpm_{kind}"
+        if not answers.given & {"tpm.vtpm", path}:
+            continue
+        named = str(answers.value(path))
+        account = named or (accounts[index] if accounts is not None else "")
+        if not account:
+            continue
+        source = answer_source(path, answers) if named else f"host: libvirt runs swtpm as {kind} {account}"
+        want(
+            "libvirt",
+            f"swtpm_{kind}",
+            account,
+            Reason(
+                f"mirrors the swtpm_{kind} libvirt runs swtpm as (qemu.conf): nova gives vTPM files back "
+                "to it after a migration or a resize",
+                source,
+            ),
+            keys=("tpm.vtpm", path) if named else ("tpm.vtpm",),
+        )
 
 
 def _storage(answers: Answers, want: Callable[..., None]) -> None:
