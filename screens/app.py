@@ -17,9 +17,10 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 
 from assets import asset_path
-from screens import console, flow, registry
-from screens.base import HostReady, StepExit, StepScreen, stylesheet
-from screens.registry import Recipe, Step
+from screens import console, flow, recipes, registry
+from screens.base import HostReady, StepScreen, stylesheet
+from screens.recipes import Recipe
+from screens.registry import Step, StepExit
 from screens.session import Session
 from screens.widgets.quit_confirm import QuitScreen
 
@@ -122,13 +123,13 @@ class WizardApp(App[int]):
 
     def _screen(self, step: Step) -> StepScreen[Any]:
         """The step's screen: the one built before while it would be built the same, else a new one."""
-        recipe = registry.recipe(step, self.session)
+        recipe = recipes.recipe(step, self.session)
         if not step.spec.reuse:
             return recipe()
         built = self.built.get(step)
         if built is not None:
             old, screen = built
-            if registry.same_recipe(old, recipe) and screen not in self.screen_stack:
+            if recipes.same_recipe(old, recipe) and screen not in self.screen_stack:
                 screen.shown_again()
                 return screen
             self.uninstall_screen(screen)
@@ -152,7 +153,7 @@ class WizardApp(App[int]):
         if built is not None and exit.value is not None:
             screen = built[1]
             screen.adopt(exit.value)
-            self.built[step] = (registry.recipe(step, self.session), screen)
+            self.built[step] = (recipes.recipe(step, self.session), screen)
 
     def left(self, step: Step, exit: StepExit[Any] | None) -> None:
         if exit is None:
@@ -205,7 +206,7 @@ class WizardApp(App[int]):
         target = flow.reachable(step, self.session)
         built = self.built.get(target)
         if built is not None and built[1] is self.screen:
-            if registry.same_recipe(built[0], registry.recipe(target, self.session)):
+            if recipes.same_recipe(built[0], recipes.recipe(target, self.session)):
                 built[1].shown_again()
                 return
             self.uninstall_screen(built[1])  # built anew below; the pop removes this one
@@ -232,7 +233,7 @@ class WizardApp(App[int]):
         if not self.session.source.ready:
             self.notify("One moment: the host's files are not ready yet.", severity="warning")
             return
-        self.push_screen(registry.build(Step.SNAPSHOTS, self.session), self.snapshots_closed)
+        self.push_screen(recipes.build(Step.SNAPSHOTS, self.session), self.snapshots_closed)
 
     def snapshots_closed(self, exit: StepExit[ApplyResult] | None) -> None:
         if exit is not None and exit.value is not None:
@@ -240,7 +241,7 @@ class WizardApp(App[int]):
             self.session.outcome = None
             self.rolled_back = True
             if flow.needs_confirmation(exit.value):
-                screen = registry.confirm_rollback(self.session, exit.value)
+                screen = recipes.confirm_rollback(self.session, exit.value)
                 self.push_screen(screen, lambda _exit: self.action_snapshots())
                 return
         if self.rolled_back and self.step in (Step.REVIEW, Step.APPLY, Step.CONFIRM, Step.DONE):

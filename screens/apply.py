@@ -14,7 +14,8 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import RichLog, Static
 
-from screens.base import StepExit, StepScreen, stylesheet
+from screens.base import StepScreen, stylesheet
+from screens.registry import StepExit
 from screens.session import Banner
 from screens.widgets.text import line, status
 

@@ -1,13 +1,13 @@
 """What every step screen shares: the title line, F1 help, Esc back, Next, the footer, worker errors.
 
-A step screen takes its inputs through __init__ and leaves through dismiss() with a StepExit: back, next (with
-the value it collected) or jump. It never picks the next screen; the app does.
+A step screen takes its inputs through __init__ (the arguments the step registry gives both views) and leaves
+through dismiss() with a StepExit: back, next (with the value it collected) or jump. It never picks the next
+screen; the app does.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, ClassVar, Generic, Literal, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from textual import events, on
 from textual.app import ComposeResult
@@ -20,25 +20,16 @@ from textual.widgets import Button
 from textual.worker import Worker, WorkerState
 
 from assets import asset_path
+from screens.registry import StepExit
 from screens.session import Banner
 from screens.widgets.buttons import button
 from screens.widgets.keys_footer import KeysFooter
 from screens.widgets.title_bar import TitleBar
 from wizard.source import HostSource
 
-Direction = Literal["back", "next", "jump"]
 T = TypeVar("T")  # what a step collects (a section's answers, a plan, an apply's result, ...)
 _LABELLED = (("NEXT_LABEL", "f10,ctrl+n", "next"), ("BACK_LABEL", "escape", "back"))
 _DISPLAY = {"f10,ctrl+n": "f10"}
-
-
-@dataclass(frozen=True)
-class StepExit(Generic[T]):
-    """How a step screen was left, and what it collected (None when nothing valid was entered)."""
-
-    direction: Direction
-    value: T | None = None
-    target: str | None = None  # for "jump": the step to go to (a registry.Step)
 
 
 class HostReady(Message):

@@ -7,7 +7,6 @@ it builds), and kept with what was typed in them.
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,21 +18,20 @@ from textual.widgets import Checkbox, Static
 
 from screens.base import SectionScreen, stylesheet
 from screens.session import Banner
+from screens.steps.ceph_download import (
+    ENABLE,
+    GLANCE_NODE,
+    GLANCE_NOTE,
+    NOT_APPLICABLE,
+    WHAT,
+    CephDownloadForm,
+)
 from screens.widgets.text import line
-from screens.widgets.validated_field import AnswerCheck, ValidatedField
+from screens.widgets.validated_field import ValidatedField
 
 if TYPE_CHECKING:
     from wizard.answers import CephDownloadAnswers
     from wizard.host.facts import HostFacts
-
-WHAT = (
-    "Instances boot from Glance images. With direct download this compute node reads an image straight "
-    "from Ceph (rbd export) instead of through the Glance API: faster first boots from large images."
-)
-NOT_APPLICABLE = (
-    "Not applicable: instance disks are on rbd (Storage step), so they are cloned inside Ceph and images are "
-    "never downloaded to this host. Nothing is set here."
-)
 
 
 class CephDownloadScreen(SectionScreen["CephDownloadAnswers"]):
@@ -44,10 +42,12 @@ class CephDownloadScreen(SectionScreen["CephDownloadAnswers"]):
         self, banner: Banner, answers: CephDownloadAnswers, storage_backend: str, facts: HostFacts, root: Path
     ) -> None:
         super().__init__(banner, answers)
-        self.storage_backend = storage_backend
-        self.applicable = storage_backend != "rbd"
-        self.facts = facts
-        self.root = root  # where ceph.conf is looked for, as the planner does
+        self.form = CephDownloadForm(answers, storage_backend, facts, root)
+        self.applicable = self.form.applicable
+
+    def adopt(self, value: CephDownloadAnswers) -> None:
+        super().adopt(value)
+        self.form.answers = value
 
     def compose_body(self) -> ComposeResult:
         yield Static(Text(WHAT), id="what")
@@ -55,7 +55,7 @@ class CephDownloadScreen(SectionScreen["CephDownloadAnswers"]):
             yield Static(line("info", NOT_APPLICABLE), id="not-applicable")
             return
         yield Checkbox(
-            "Download images directly from Ceph (ceph_download.enabled)",
+            ENABLE,
             value=self.answers.enabled,
             id="enabled",
             compact=True,
@@ -65,42 +65,11 @@ class CephDownloadScreen(SectionScreen["CephDownloadAnswers"]):
             if self.answers.enabled:
                 yield from self._fields_widgets()
 
-    def _check(self, key: str) -> AnswerCheck:
-        """The planner's check of ceph_download.KEY, with direct download on and the Storage step's backend."""
-        # lazy: the engine is not imported before the first frame
-        from wizard.answers import Answers, StorageAnswers
-
-        download = dataclasses.replace(self.answers, enabled=True)
-        answers = Answers(storage=StorageAnswers(backend=self.storage_backend), ceph_download=download)
-        return AnswerCheck(f"ceph_download.{key}", answers, self.facts, self.root)
-
     def _fields_widgets(self) -> list[Widget]:
         return [
-            ValidatedField(
-                "Ceph client",
-                self.answers.rbd_user,
-                self._check("rbd_user"),
-                id="rbd_user",
-                hint="reads images; without 'client.'",
-            ),
-            ValidatedField("Image pool", self.answers.rbd_pool, self._check("rbd_pool"), id="rbd_pool"),
-            ValidatedField("ceph.conf", self.answers.ceph_conf, self._check("ceph_conf"), id="ceph_conf"),
-            ValidatedField(
-                "Connect timeout (s)",
-                str(self.answers.connect_timeout),
-                self._check("connect_timeout"),
-                id="connect_timeout",
-            ),
-            Checkbox(
-                "This host is also a Glance API node: set show_image_direct_url there",
-                value=self.answers.glance_api_node,
-                id="glance_api_node",
-                compact=True,
-            ),
-            Static(
-                Text("Image locations then become visible to users of the Glance API.", style="italic"),
-                id="glance-note",
-            ),
+            *(ValidatedField.of(field) for field in self.form.fields()),
+            Checkbox(GLANCE_NODE, value=self.answers.glance_api_node, id="glance_api_node", compact=True),
+            Static(Text(GLANCE_NOTE, style="italic"), id="glance-note"),
         ]
 
     def on_mount(self) -> None:
@@ -115,12 +84,7 @@ class CephDownloadScreen(SectionScreen["CephDownloadAnswers"]):
 
     def enabled_problem(self) -> str | None:
         """What the planner refuses in direct download on this host (the rbd command, python3-rbd, a keyring)."""
-        # lazy: the engine is not imported before the first frame
-        from wizard.answers import Answers, StorageAnswers
-
-        current = self.current() or self.answers
-        answers = Answers(storage=StorageAnswers(backend=self.storage_backend), ceph_download=current)
-        return AnswerCheck("ceph_download.enabled", answers, self.facts, self.root).problem(True)
+        return self.form.enabled_problem(self.current() or self.answers)
 
     def _update(self) -> None:
         enabled = self.query_one("#enabled", Checkbox).value
@@ -136,27 +100,14 @@ class CephDownloadScreen(SectionScreen["CephDownloadAnswers"]):
         return list(self.query(ValidatedField))
 
     def current(self) -> CephDownloadAnswers | None:
-        from wizard.answers import CephDownloadAnswers
-
-        answers = self.answers
         if not self.applicable:
-            return dataclasses.replace(answers, enabled=False)
+            return self.form.chosen(enabled=False)
+        enabled = self.query_one("#enabled", Checkbox).value
         if not self._fields():  # not built: never ticked here, so what it was given
-            return dataclasses.replace(answers, enabled=self.query_one("#enabled", Checkbox).value)
+            return self.form.chosen(enabled=enabled)
         values = {field.id or "": field.value for field in self._fields()}
-        try:
-            typed = self._check("connect_timeout").value(values["connect_timeout"])
-        except ValueError:  # not a number: the field says so, and the answer stays what it was
-            typed = answers.connect_timeout
-        timeout = typed if isinstance(typed, int) else answers.connect_timeout
-        return CephDownloadAnswers(
-            enabled=self.query_one("#enabled", Checkbox).value,
-            rbd_user=values["rbd_user"],
-            rbd_pool=values["rbd_pool"],
-            ceph_conf=values["ceph_conf"],
-            connect_timeout=timeout,
-            glance_api_node=self.query_one("#glance_api_node", Checkbox).value,
-        )
+        glance = self.query_one("#glance_api_node", Checkbox).value
+        return self.form.chosen(enabled=enabled, values=values, glance_api_node=glance)
 
     @property
     def unsettled(self) -> str:

@@ -4,7 +4,6 @@ The same screen settles an apply and a rollback from the Snapshots screen."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -16,28 +15,25 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Static
 
-from screens.base import StepExit, StepScreen, stylesheet
+from screens.base import StepScreen, stylesheet
+from screens.registry import StepExit
 from screens.session import Banner
+from screens.steps.confirm import (
+    ASKED,
+    NOT_CONFIRMED,
+    Settled,
+    explain,
+    seconds_left,
+    settled_word,
+)
+from screens.steps.confirm import decide as decide_now
+from screens.steps.confirm import health_checks as checks_run
 from screens.widgets.buttons import button
 from screens.widgets.countdown import Countdown
-from screens.widgets.text import line
+from screens.widgets.text import line, said_text
 
 if TYPE_CHECKING:
     from wizard.apply.results import ApplyResult
-
-OUTCOME_WORDS = {
-    "done": "pass",
-    "failed": "fail",
-    "skipped": "skip",
-    "not reached": "wait",
-    "undone": "undone",
-}
-
-
-@dataclass(frozen=True)
-class Settled:
-    confirmed: bool | None  # True kept, False reverted, None: could not tell (see message)
-    message: str
 
 
 class ConfirmationSettled(Message):
@@ -49,16 +45,7 @@ class ConfirmationSettled(Message):
 
 
 def health_checks(result: ApplyResult) -> Text:
-    text = Text("Health checks run by the transaction:\n", style="bold")
-    for outcome in result.steps:
-        if outcome.step.kind.value not in ("verify", "confirm", "action"):
-            continue
-        text.append("  ")
-        text.append_text(line(OUTCOME_WORDS.get(outcome.status.value, "unknown"), outcome.step.title))
-        if outcome.detail:
-            text.append(f": {outcome.detail}")
-        text.append("\n")
-    return text
+    return said_text(checks_run(result))
 
 
 class ConfirmScreen(StepScreen[Settled]):
@@ -82,16 +69,7 @@ class ConfirmScreen(StepScreen[Settled]):
         self.working = False
 
     def compose_body(self) -> ComposeResult:
-        pending = self.result.confirmation
-        generation = pending.generation if pending else self.result.generation
-        kind = self.result.kind.value
-        text = Text(f"The {kind} is done and waits for your confirmation. Check that everything still works ")
-        text.append("(instances, nova-compute, this console), then keep it or revert it: generation ")
-        text.append(
-            f"{generation} holds the files as they were before. If this console is lost, it is reverted "
-        )
-        text.append("at the deadline on its own.")
-        yield Static(text, id="explain")
+        yield Static(Text(explain(self.result)), id="explain")
         yield Countdown(self._seconds_left, "Reverting", id="countdown")
         yield Static(health_checks(self.result), id="checks")
         yield Static("", id="outcome")
@@ -108,8 +86,6 @@ class ConfirmScreen(StepScreen[Settled]):
             self.action_revert()
 
     def _seconds_left(self) -> float | None:
-        from wizard.apply.confirm import seconds_left
-
         return seconds_left(self.root)
 
     def action_keep(self) -> None:
@@ -129,21 +105,11 @@ class ConfirmScreen(StepScreen[Settled]):
             return
         self.working = True
         self.query_one("#outcome", Static).update(line("run", "Time is up: reverting..."))
-        self.decide(keep=False, reason="not confirmed in time")
+        self.decide(keep=False, reason=NOT_CONFIRMED)
 
     @work(thread=True, exclusive=True, exit_on_error=False, name="confirm-or-revert")
-    def decide(self, *, keep: bool, reason: str = "the operator asked to revert") -> None:
-        from wizard.apply.confirm import confirm, revert_now
-
-        if keep:
-            kept = confirm(self.root)
-            reverted = kept.revert is not None and kept.revert.reverted
-            settled = Settled(True if kept.confirmed else False if reverted else None, kept.message)
-        else:
-            outcome = revert_now(self.root, reason=reason)
-            # Not reverted here: nothing waited any more (the watcher reverted it, or another console decided).
-            settled = Settled(False if outcome.reverted else None, outcome.message)
-        self.post_message(ConfirmationSettled(settled))
+    def decide(self, *, keep: bool, reason: str = ASKED) -> None:
+        self.post_message(ConfirmationSettled(decide_now(self.root, keep=keep, reason=reason)))
 
     def on_confirmation_settled(self, event: ConfirmationSettled) -> None:
         self.working = False
@@ -151,8 +117,9 @@ class ConfirmScreen(StepScreen[Settled]):
         countdown = self.query_one(Countdown)
         countdown.stop()
         countdown.update(Text("Decided: no more countdown."))
-        word = {True: "pass", False: "warn", None: "info"}[event.settled.confirmed]
-        self.query_one("#outcome", Static).update(line(word, event.settled.message + " F10 goes on."))
+        self.query_one("#outcome", Static).update(
+            line(settled_word(event.settled), event.settled.message + " F10 goes on.")
+        )
         self.query_one("#keep").display = False
         self.query_one("#revert").display = False
         self.query_one("#next").display = True

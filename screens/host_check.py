@@ -8,8 +8,6 @@ where nothing is configured: the engine's wizard.plan.start decides) and the fix
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
@@ -21,29 +19,15 @@ from textual.widgets import Static
 
 from screens.base import StepScreen, stylesheet
 from screens.session import Banner
+from screens.steps.host_check import HostCheckResult, KnownHost, detecting, fixes_in, verdict
+from screens.steps.host_check import detect as detect_host
 from screens.widgets.buttons import button
 from screens.widgets.findings import FindingsView
-from screens.widgets.text import VERDICT_WORDS, line
+from screens.widgets.text import line, said_text
 from wizard.source import HostSource
 
 if TYPE_CHECKING:
     from wizard.answers import Answers
-    from wizard.diagnosis.findings import Diagnosis
-    from wizard.host.facts import HostFacts
-
-
-@dataclass(frozen=True)
-class KnownHost:
-    facts: HostFacts
-    diagnosis: Diagnosis
-
-
-@dataclass(frozen=True)
-class HostCheckResult:
-    facts: HostFacts
-    diagnosis: Diagnosis
-    answers: Answers | None  # where the answers start, when the session has none yet
-    fixes: dict[str, bool]  # fix id -> ticked, for the fixes this screen offered
 
 
 class HostChecked(Message):
@@ -104,41 +88,26 @@ class HostCheckScreen(StepScreen[HostCheckResult]):
 
     def _tick(self) -> None:
         seconds = time.monotonic() - self.started
-        self.query_one("#verdict", Static).update(
-            line(
-                "run",
-                f"Detecting {self.source.describe()}: reading /proc, /sys, /dev and /etc ({seconds:.0f} s)",
-            )
-        )
+        self.query_one("#verdict", Static).update(line("run", detecting(self.source, seconds)))
 
     @work(thread=True, exclusive=True, exit_on_error=False, name="detection")
     def detect(self, *, want_answers: bool) -> None:
-        from wizard.diagnosis.diagnose import diagnose
-
-        facts = self.source.load_facts()
-        diagnosis = diagnose(facts)
-        answers, origin = _answers(facts, self.source) if want_answers else (None, "")
-        self.post_message(HostChecked(KnownHost(facts, diagnosis), answers, origin))
+        found = detect_host(self.source, want_answers=want_answers)
+        self.post_message(HostChecked(found.host, found.answers, found.origin))
 
     def on_host_checked(self, event: HostChecked) -> None:
-        from wizard.plan.fixes import fixes_in  # lazy: the engine is not imported before the first frame
-
         if self.ticker is not None:
             self.ticker.stop()
             self.ticker = None
         if event.answers is not None:
             self.answers = event.answers
-            from wizard.plan.fixes import fixes_in  # loaded by the detection already
-
             self.in_plan = fixes_in(event.answers)
         self.known = event.host
         self._show(event.host, event.origin)
         self.query_one("#finding-list").focus()
 
     def _show(self, host: KnownHost, origin: str) -> None:
-        verdict = host.diagnosis.verdict
-        text = line(VERDICT_WORDS.get(verdict.code.value, "unknown"), f"Verdict: {verdict.code.value}. ")
-        text.append(verdict.summary)
+        text = said_text([verdict(host.diagnosis)])
         if origin:
             text.append(f"\n{origin}", style="italic")
         self.query_one("#verdict", Static).update(text)
@@ -176,14 +145,4 @@ class HostCheckScreen(StepScreen[HostCheckResult]):
         self.want_answers = False
 
 
-def _answers(facts: HostFacts, source: HostSource) -> tuple[Answers, str]:
-    """Where the answers start: the engine's decision (the node as it is, suggestions where nothing is
-    configured); consent to software emulation is never among them."""
-    from wizard.plan.start import start_for  # loaded by the detection's diagnosis already
-
-    name = source.scenario or ("this host" if source.live else str(source.root))
-    start = start_for(facts, source.root or Path("/"), name)
-    return start.answers, start.origin
-
-
-__all__ = ["HostCheckResult", "HostCheckScreen", "KnownHost"]
+__all__ = ["HostCheckScreen"]

@@ -2,40 +2,34 @@
 iterate it; nothing else lists the steps.
 
 A step's spec says what the operator reads (its label), which section of the answers it edits, what it needs
-before it can be shown, how its screen is built from the session (a recipe: the screen class with its
-arguments) and how the typed value the screen is left with goes into the session.
+before it can be shown, what its views are built from (the arguments, taken from the session), its two views
+(the full screen's and the line mode's) and how the typed value a view is left with goes into the session.
 
-Screen modules are imported inside the recipes, when their step is first shown: the first frame does not wait
-for them. How to add a step: README.md, "How to add a step".
+The registry is UI-neutral: it imports neither Textual nor rich, nor any view, not even inside a function.
+Each view is named by its module path and imported when its step is first shown (``load_view``): the line
+mode never loads Textual (an import-linter contract says so), and the first frame does not wait for screens
+it does not show. How to add a step: README.md, "How to add a step".
 """
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Callable
-from dataclasses import dataclass
+import importlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
-from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
-from screens.base import Direction, StepExit, StepScreen
 from screens.session import Banner, Session
+from screens.steps.done import outcome_of
+from screens.steps.host_check import KnownHost
 
-# Engine and screen types, for the type checker: importing them here would make the first frame wait.
+# Engine and step types, for the type checker: importing them here would make the first frame wait.
 if TYPE_CHECKING:
-    from screens.confirm import Settled
-    from screens.host_check import HostCheckResult
-    from screens.troubleshoot import TroubleshootResult
-    from screens.welcome import WelcomeResult
-    from wizard.answers import (
-        CephDownloadAnswers,
-        HypervisorAnswers,
-        NestedAnswers,
-        PerformanceAnswers,
-        StorageAnswers,
-        TpmAnswers,
-    )
+    from screens.steps.confirm import Settled
+    from screens.steps.host_check import HostCheckResult
+    from screens.steps.troubleshoot import TroubleshootResult
+    from screens.steps.welcome import WelcomeResult
     from wizard.apply.results import ApplyResult
     from wizard.plan.planner import PlanOutcome
 
@@ -43,6 +37,7 @@ T = TypeVar("T")
 S = TypeVar("S")
 # What a step needs before it can be shown; reachable() leads to the step that provides it first.
 Needs = Literal["nothing", "files", "host", "plan", "apply"]
+Direction = Literal["back", "next", "jump"]
 
 
 class Step(StrEnum):
@@ -70,17 +65,35 @@ class Step(StrEnum):
         return STEPS[self].label
 
 
-class Recipe(Protocol[T]):
-    """A screen class with the arguments it is built from (a functools.partial, seen by what it holds). Two
-    equal recipes build the same screen: the app shows the one it built before again (see same_recipe)."""
+@dataclass(frozen=True)
+class StepExit(Generic[T]):
+    """How a step's view was left, and what it collected (None when nothing valid was entered)."""
 
-    @property
-    def func(self) -> Callable[..., StepScreen[T]]: ...
-    @property
-    def args(self) -> tuple[Any, ...]: ...
-    @property
-    def keywords(self) -> dict[str, Any]: ...
-    def __call__(self) -> StepScreen[T]: ...
+    direction: Direction
+    value: T | None = None
+    target: str | None = None  # for "jump": the step to go to (a Step's value)
+
+
+@dataclass(frozen=True)
+class Arguments:
+    """What a step's views are built from, after the banner: both views take the same ones."""
+
+    args: tuple[Any, ...] = ()
+    keywords: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Views:
+    """A step's two views, by module path and class name ("screens.storage:StorageScreen")."""
+
+    screen: str  # the full screen's: a screens.base.StepScreen
+    line: str  # the line mode's: a screens.line.view.LineView (imports no Textual)
+
+
+def load_view(reference: str) -> Any:
+    """The class a view reference names, imported now (the first time its step is shown)."""
+    module, _, name = reference.partition(":")
+    return getattr(importlib.import_module(module), name)
 
 
 def _keep_nothing(session: Session, value: Any) -> None:
@@ -89,24 +102,25 @@ def _keep_nothing(session: Session, value: Any) -> None:
 
 @dataclass(frozen=True)
 class StepSpec(Generic[T]):
-    """One step of the wizard: everything the app needs to show it and keep what it collected."""
+    """One step of the wizard: everything either view needs to show it, and how to keep what it collected."""
 
     label: str
-    recipe: Callable[[Session, Banner], Recipe[T]]
+    views: Views
+    arguments: Callable[[Session], Arguments]
     store: Callable[[Session, T], None] = _keep_nothing
     section: str | None = None  # the section of the answers the step edits
     needs: Needs = "files"
-    reuse: bool = False  # the screen is kept once built and shown again while its recipe is the same
+    reuse: bool = False  # the full screen keeps it once built and shows it again while its arguments hold
     # The ways of leaving that keep its value (Review's plan only counts when the operator goes on with it).
     stores_on: frozenset[Direction] = frozenset({"back", "next", "jump"})
 
     def keep(self, session: Session, exit: StepExit[T]) -> None:
-        """Keep what the screen was left with, if this way of leaving keeps anything."""
+        """Keep what the view was left with, if this way of leaving keeps anything."""
         if exit.value is not None and exit.direction in self.stores_on:
             self.store(session, exit.value)
 
 
-# -- the recipes: each imports its screen when it is first needed ----------------------------------------------
+# -- the arguments of each step, from the session -----------------------------------------------------------
 def _known(value: S | None, what: str) -> S:
     if value is None:  # reachable() leads to the step that provides it first
         raise LookupError(f"{what} is not known yet")
@@ -117,26 +131,16 @@ def _root(session: Session) -> Path:
     return session.source.root or Path("/")
 
 
-def _welcome(session: Session, banner: Banner) -> Recipe[WelcomeResult]:
-    from screens.welcome import WelcomeScreen
-
-    return partial(WelcomeScreen, banner, session.mode, session.source)
+def _welcome(session: Session) -> Arguments:
+    return Arguments((session.mode, session.source))
 
 
 def _store_welcome(session: Session, value: WelcomeResult) -> None:
     session.source = value.source
 
 
-def _troubleshoot(session: Session, banner: Banner) -> Recipe[TroubleshootResult]:
-    from screens.troubleshoot import TroubleshootScreen
-
-    return partial(
-        TroubleshootScreen,
-        banner,
-        session.source,
-        session.confirm_timeout,
-        applied=session.applied_generation(),
-    )
+def _troubleshoot(session: Session) -> Arguments:
+    return Arguments((session.source, session.confirm_timeout), {"applied": session.applied_generation()})
 
 
 def _store_troubleshoot(session: Session, value: TroubleshootResult) -> None:
@@ -150,16 +154,12 @@ def _store_troubleshoot(session: Session, value: TroubleshootResult) -> None:
     session.fixes = value.fixes
 
 
-def _host_check(session: Session, banner: Banner) -> Recipe[HostCheckResult]:
-    from screens.host_check import HostCheckScreen, KnownHost
-
+def _host_check(session: Session) -> Arguments:
     known = None
     if session.facts is not None and session.diagnosis is not None:
         known = KnownHost(session.facts, session.diagnosis)
     in_plan = session.fixes_in_plan()
-    return partial(
-        HostCheckScreen, banner, session.source, known, in_plan, want_answers=session.answers is None
-    )
+    return Arguments((session.source, known, in_plan), {"want_answers": session.answers is None})
 
 
 def _store_host_check(session: Session, value: HostCheckResult) -> None:
@@ -170,58 +170,43 @@ def _store_host_check(session: Session, value: HostCheckResult) -> None:
     session.choose_fixes(value.fixes)
 
 
-def _hypervisor(session: Session, banner: Banner) -> Recipe[HypervisorAnswers]:
-    from screens.hypervisor import HypervisorScreen
-
+def _hypervisor(session: Session) -> Arguments:
     answers = _known(session.answers, "the answers")
     diagnosis = _known(session.diagnosis, "the diagnosis")
     facts = _known(session.facts, "the host's facts")
-    return partial(HypervisorScreen, banner, answers.hypervisor, diagnosis.verdict, facts, _root(session))
+    return Arguments((answers.hypervisor, diagnosis.verdict, facts, _root(session)))
 
 
-def _storage(session: Session, banner: Banner) -> Recipe[StorageAnswers]:
-    from screens.storage import StorageScreen
-
+def _storage(session: Session) -> Arguments:
     answers = _known(session.answers, "the answers")
     facts = _known(session.facts, "the host's facts")
-    return partial(StorageScreen, banner, answers.storage, facts, _root(session))
+    return Arguments((answers.storage, facts, _root(session)))
 
 
-def _nested(session: Session, banner: Banner) -> Recipe[NestedAnswers]:
-    from screens.nested import NestedScreen
-
+def _nested(session: Session) -> Arguments:
     answers = _known(session.answers, "the answers")
     facts = _known(session.facts, "the host's facts")
-    virt_type = answers.hypervisor.virt_type
-    return partial(NestedScreen, banner, answers.nested, facts, _root(session), virt_type=virt_type)
+    return Arguments((answers.nested, facts, _root(session)), {"virt_type": answers.hypervisor.virt_type})
 
 
-def _ceph_download(session: Session, banner: Banner) -> Recipe[CephDownloadAnswers]:
-    from screens.ceph_download import CephDownloadScreen
-
+def _ceph_download(session: Session) -> Arguments:
     answers = _known(session.answers, "the answers")
     facts = _known(session.facts, "the host's facts")
-    return partial(
-        CephDownloadScreen, banner, answers.ceph_download, answers.storage.backend, facts, _root(session)
+    return Arguments((answers.ceph_download, answers.storage.backend, facts, _root(session)))
+
+
+def _tpm(session: Session) -> Arguments:
+    answers = _known(session.answers, "the answers")
+    facts = _known(session.facts, "the host's facts")
+    return Arguments(
+        (answers.tpm, facts, session.source.live, _root(session)),
+        {"virt_type": answers.hypervisor.virt_type},
     )
 
 
-def _tpm(session: Session, banner: Banner) -> Recipe[TpmAnswers]:
-    from screens.tpm import TpmScreen
-
+def _performance(session: Session) -> Arguments:
     answers = _known(session.answers, "the answers")
-    facts = _known(session.facts, "the host's facts")
-    virt_type = answers.hypervisor.virt_type
-    return partial(
-        TpmScreen, banner, answers.tpm, facts, session.source.live, _root(session), virt_type=virt_type
-    )
-
-
-def _performance(session: Session, banner: Banner) -> Recipe[PerformanceAnswers]:
-    from screens.performance import PerformanceScreen
-
-    answers = _known(session.answers, "the answers")
-    return partial(PerformanceScreen, banner, answers.performance, _known(session.facts, "the host's facts"))
+    return Arguments((answers.performance, _known(session.facts, "the host's facts")))
 
 
 def _store_section(section: str) -> Callable[[Session, Any], None]:
@@ -231,23 +216,23 @@ def _store_section(section: str) -> Callable[[Session, Any], None]:
     return store
 
 
-def _review(session: Session, banner: Banner) -> Recipe[PlanOutcome]:
-    from screens.review import ReviewScreen
-
-    return partial(
-        ReviewScreen,
-        banner,
-        _known(session.facts, "the host's facts"),
-        _known(session.answers, "the answers"),
-        _root(session),
-        live=session.source.runs_actions,
-        confirm_timeout=session.confirm_timeout,
-        step_of_section=step_of_section,
-        unsettled=tuple(
-            (step, step.label, problem)
-            for section, problem in session.unsettled.items()
-            for step in (step_of_section(section),)
+def _review(session: Session) -> Arguments:
+    return Arguments(
+        (
+            _known(session.facts, "the host's facts"),
+            _known(session.answers, "the answers"),
+            _root(session),
         ),
+        {
+            "live": session.source.runs_actions,
+            "confirm_timeout": session.confirm_timeout,
+            "step_of_section": step_of_section,
+            "unsettled": tuple(
+                (step, step.label, problem)
+                for section, problem in session.unsettled.items()
+                for step in (step_of_section(section),)
+            ),
+        },
     )
 
 
@@ -256,16 +241,12 @@ def _store_review(session: Session, value: PlanOutcome) -> None:
     session.plan = None  # the reviewed plan is the one to apply now
 
 
-def _apply(session: Session, banner: Banner) -> Recipe[ApplyResult]:
-    from screens.apply import ApplyScreen
-
+def _apply(session: Session) -> Arguments:
     # The generation's summary names the rescue fixes (a rescue plan has no answers to sum up).
     summary = "rescue: " + ", ".join(session.fixes) if session.plan is not None else None
     back = "Troubleshoot" if session.plan is not None else "the Review"
     plan = _known(session.plan_to_apply(), "the plan")
-    return partial(
-        ApplyScreen, banner, plan, _root(session), session.confirm_timeout, summary=summary, back_to=back
-    )
+    return Arguments((plan, _root(session), session.confirm_timeout), {"summary": summary, "back_to": back})
 
 
 def _store_apply(session: Session, value: ApplyResult) -> None:
@@ -274,12 +255,10 @@ def _store_apply(session: Session, value: ApplyResult) -> None:
     session.settled_message = ""
 
 
-def _confirm(session: Session, banner: Banner, result: ApplyResult | None = None) -> Recipe[Settled]:
-    """Confirm's screen for this session's last apply, or for ``result`` (a rollback from the snapshots)."""
-    from screens.confirm import ConfirmScreen
-
+def confirm_arguments(session: Session, result: ApplyResult | None = None) -> Arguments:
+    """Confirm's arguments for this session's last apply, or for ``result`` (a rollback from the snapshots)."""
     settling = result or _known(session.result, "the apply's result")
-    return partial(ConfirmScreen, banner, _root(session), settling, revert_at_once=session.quitting)
+    return Arguments((_root(session), settling), {"revert_at_once": session.quitting})
 
 
 def _store_confirm(session: Session, value: Settled) -> None:
@@ -287,60 +266,122 @@ def _store_confirm(session: Session, value: Settled) -> None:
     session.settled_message = value.message
 
 
-RECHECK_NOTE = (
-    "Esc goes back to Troubleshoot, which checks this node again (the files linted anew): what the fixes "
-    "solved is gone from it. F10 finishes."
-)
+def _done(session: Session) -> Arguments:
+    return Arguments((outcome_of(session, _known(session.result, "the apply's result")),))
 
 
-def _done(session: Session, banner: Banner) -> Recipe[str]:
-    from screens.done import DoneScreen, Outcome
-
-    result = _known(session.result, "the apply's result")
-    plan = session.plan_to_apply()
-    notes = plan.notes if plan is not None else ()
-    if session.mode == "rescue" and session.plan is not None:
-        notes = (*notes, RECHECK_NOTE)
-    outcome = Outcome(
-        result, session.confirmed, session.settled_message, notes, _root(session), session.source.live
-    )
-    return partial(DoneScreen, banner, outcome)
-
-
-def _snapshots(session: Session, banner: Banner) -> Recipe[ApplyResult]:
-    from screens.snapshots import SnapshotsScreen
-
-    return partial(SnapshotsScreen, banner, _root(session), session.source.live, session.confirm_timeout)
+def _snapshots(session: Session) -> Arguments:
+    return Arguments((_root(session), session.source.live, session.confirm_timeout))
 
 
 STEPS: dict[Step, StepSpec[Any]] = {
-    Step.WELCOME: StepSpec("Welcome", _welcome, _store_welcome, needs="nothing"),
-    Step.HOST_CHECK: StepSpec("Host check", _host_check, _store_host_check, reuse=True),
-    Step.HYPERVISOR: StepSpec(
-        "Hypervisor", _hypervisor, _store_section("hypervisor"), "hypervisor", "host", reuse=True
+    Step.WELCOME: StepSpec(
+        "Welcome",
+        Views("screens.welcome:WelcomeScreen", "screens.line.welcome:WelcomeLines"),
+        _welcome,
+        _store_welcome,
+        needs="nothing",
     ),
-    Step.STORAGE: StepSpec("Storage", _storage, _store_section("storage"), "storage", "host", reuse=True),
-    Step.NESTED: StepSpec("Nested guests", _nested, _store_section("nested"), "nested", "host", reuse=True),
+    Step.HOST_CHECK: StepSpec(
+        "Host check",
+        Views("screens.host_check:HostCheckScreen", "screens.line.host_check:HostCheckLines"),
+        _host_check,
+        _store_host_check,
+        reuse=True,
+    ),
+    Step.HYPERVISOR: StepSpec(
+        "Hypervisor",
+        Views("screens.hypervisor:HypervisorScreen", "screens.line.hypervisor:HypervisorLines"),
+        _hypervisor,
+        _store_section("hypervisor"),
+        "hypervisor",
+        "host",
+        reuse=True,
+    ),
+    Step.STORAGE: StepSpec(
+        "Storage",
+        Views("screens.storage:StorageScreen", "screens.line.storage:StorageLines"),
+        _storage,
+        _store_section("storage"),
+        "storage",
+        "host",
+        reuse=True,
+    ),
+    Step.NESTED: StepSpec(
+        "Nested guests",
+        Views("screens.nested:NestedScreen", "screens.line.nested:NestedLines"),
+        _nested,
+        _store_section("nested"),
+        "nested",
+        "host",
+        reuse=True,
+    ),
     Step.CEPH_DOWNLOAD: StepSpec(
         "Ceph direct download",
+        Views("screens.ceph_download:CephDownloadScreen", "screens.line.ceph_download:CephDownloadLines"),
         _ceph_download,
         _store_section("ceph_download"),
         "ceph_download",
         "host",
         reuse=True,
     ),
-    Step.TPM: StepSpec("TPM", _tpm, _store_section("tpm"), "tpm", "host", reuse=True),
+    Step.TPM: StepSpec(
+        "TPM",
+        Views("screens.tpm:TpmScreen", "screens.line.tpm:TpmLines"),
+        _tpm,
+        _store_section("tpm"),
+        "tpm",
+        "host",
+        reuse=True,
+    ),
     Step.PERFORMANCE: StepSpec(
-        "Performance", _performance, _store_section("performance"), "performance", "host", reuse=True
+        "Performance",
+        Views("screens.performance:PerformanceScreen", "screens.line.performance:PerformanceLines"),
+        _performance,
+        _store_section("performance"),
+        "performance",
+        "host",
+        reuse=True,
     ),
     Step.REVIEW: StepSpec(
-        "Review", _review, _store_review, needs="host", reuse=True, stores_on=frozenset({"next"})
+        "Review",
+        Views("screens.review:ReviewScreen", "screens.line.review:ReviewLines"),
+        _review,
+        _store_review,
+        needs="host",
+        reuse=True,
+        stores_on=frozenset({"next"}),
     ),
-    Step.APPLY: StepSpec("Apply", _apply, _store_apply, needs="plan"),
-    Step.CONFIRM: StepSpec("Confirm", _confirm, _store_confirm, needs="apply"),
-    Step.DONE: StepSpec("Done", _done, needs="apply"),
-    Step.SNAPSHOTS: StepSpec("Snapshots", _snapshots),  # opened with F2, not as a step
-    Step.TROUBLESHOOT: StepSpec("Troubleshoot", _troubleshoot, _store_troubleshoot, needs="nothing"),
+    Step.APPLY: StepSpec(
+        "Apply",
+        Views("screens.apply:ApplyScreen", "screens.line.apply:ApplyLines"),
+        _apply,
+        _store_apply,
+        needs="plan",
+    ),
+    Step.CONFIRM: StepSpec(
+        "Confirm",
+        Views("screens.confirm:ConfirmScreen", "screens.line.confirm:ConfirmLines"),
+        confirm_arguments,
+        _store_confirm,
+        needs="apply",
+    ),
+    Step.DONE: StepSpec(
+        "Done", Views("screens.done:DoneScreen", "screens.line.done:DoneLines"), _done, needs="apply"
+    ),
+    # Opened with F2 (the line mode's s), not as a step.
+    Step.SNAPSHOTS: StepSpec(
+        "Snapshots",
+        Views("screens.snapshots:SnapshotsScreen", "screens.line.snapshots:SnapshotsLines"),
+        _snapshots,
+    ),
+    Step.TROUBLESHOOT: StepSpec(
+        "Troubleshoot",
+        Views("screens.troubleshoot:TroubleshootScreen", "screens.line.troubleshoot:TroubleshootLines"),
+        _troubleshoot,
+        _store_troubleshoot,
+        needs="nothing",
+    ),
 }
 
 # The setup wizard, in order. Steps up to Review can be visited in any order; the rest follow from an apply.
@@ -389,22 +430,6 @@ def banner(session: Session, step: Step) -> Banner:
     return Banner(step.label, position, marker)
 
 
-def recipe(step: Step, session: Session) -> Recipe[Any]:
-    """The step's screen class with the arguments it is built from now."""
-    return STEPS[step].recipe(session, banner(session, step))
-
-
-def build(step: Step, session: Session) -> StepScreen[Any]:
-    return recipe(step, session)()
-
-
-def confirm_rollback(session: Session, result: ApplyResult) -> StepScreen[Settled]:
-    """Confirm's screen for a rollback made from the snapshots."""
-    title = dataclasses.replace(banner(session, Step.CONFIRM), title="Confirm the rollback", position="")
-    screen: StepScreen[Settled] = _confirm(session, title, result)()
-    return screen
-
-
-def same_recipe(one: Recipe[Any], other: Recipe[Any]) -> bool:
-    """Whether two recipes build the same screen (the arguments are compared by value: answers, facts)."""
-    return (one.func, one.args, one.keywords) == (other.func, other.args, other.keywords)
+def rollback_banner(session: Session) -> Banner:
+    """Confirm's title line for a rollback made from the snapshots."""
+    return Banner("Confirm the rollback", "", banner(session, Step.CONFIRM).marker)

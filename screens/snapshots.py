@@ -15,7 +15,8 @@ from textual.reactive import reactive
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from screens.base import StepExit, StepScreen, stylesheet
+from screens.base import StepScreen, stylesheet
+from screens.registry import StepExit
 from screens.session import Banner
 from screens.widgets.diff_view import DiffView
 from screens.widgets.quit_confirm import QuitScreen

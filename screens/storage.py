@@ -7,7 +7,6 @@ builds); another backend's are built when it is first chosen, and kept with what
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,36 +17,13 @@ from textual.widgets import RadioButton, RadioSet, Static
 
 from screens.base import SectionScreen, stylesheet
 from screens.session import Banner
+from screens.steps.storage import BACKENDS, CONSEQUENCES, FIELDS, StorageForm
 from screens.widgets.text import line
-from screens.widgets.validated_field import AnswerCheck, ValidatedField
+from screens.widgets.validated_field import ValidatedField
 
 if TYPE_CHECKING:
     from wizard.answers import StorageAnswers
     from wizard.host.facts import HostFacts
-
-BACKENDS = {
-    "qcow2": "qcow2: copy-on-write files on local disk (the default)",
-    "flat": "flat: raw files on local disk",
-    "lvm": "lvm: logical volumes in a volume group",
-    "rbd": "rbd: Ceph RBD images (shared storage)",
-}
-CONSEQUENCES = {
-    "qcow2": "Disk space: thin, an instance uses only what it writes. Speed: a little slower than raw. "
-    "Live migration copies the disks unless /var/lib/nova/instances is shared. Glance images may be qcow2 "
-    "or raw; with force_raw_images (nova's default) they are converted to raw once, on first use.",
-    "flat": "Disk space: the whole disk size is reserved when the instance starts. Speed: the fastest local "
-    "files. Live migration copies the disks unless /var/lib/nova/instances is shared. Images are converted "
-    "to raw (force_raw_images).",
-    "lvm": "Disk space: each disk is a logical volume of its full size in the volume group, which must exist "
-    "(vgs). Speed: raw block devices, fast. Live migration copies the disks (block migration).",
-    "rbd": "Disk space: in the Ceph pool, shared by every compute node. Live migration does not copy disks, "
-    "and instances start as copy-on-write clones of their image, which must be raw in Glance: a qcow2 image "
-    "is downloaded and converted instead (with force_raw_images), losing the clone. Needs ceph.conf, a Ceph "
-    "client and the libvirt secret holding its key.",
-}
-
-
-FIELDS = ("lvm", "rbd")  # the backends with fields of their own
 
 
 class StorageScreen(SectionScreen["StorageAnswers"]):
@@ -55,14 +31,12 @@ class StorageScreen(SectionScreen["StorageAnswers"]):
     HELP = "storage"
 
     def __init__(self, banner: Banner, answers: StorageAnswers, facts: HostFacts, root: Path) -> None:
-        from wizard.host.profile import HostProfile
-
         super().__init__(banner, answers)
-        self.facts = facts
-        self.root = root  # where ceph.conf is looked for, as the planner does
-        profile = HostProfile.from_facts(facts)
-        self.groups = profile.volume_groups  # None: lvm2 is not there (or vgs failed)
-        self.groups_source = profile.volume_groups_source
+        self.form = StorageForm(answers, facts, root)
+
+    def adopt(self, value: StorageAnswers) -> None:
+        super().adopt(value)
+        self.form.answers = value
 
     def compose_body(self) -> ComposeResult:
 
@@ -75,54 +49,10 @@ class StorageScreen(SectionScreen["StorageAnswers"]):
                 if backend == self.answers.backend:
                     yield from self._fields_of(backend)
 
-    def _check(self, key: str, backend: str) -> AnswerCheck:
-        """The planner's check of storage.KEY, with the backend its field is for chosen."""
-        from wizard.answers import Answers  # lazy: the engine is not imported before the first frame
-
-        storage = dataclasses.replace(self.answers, backend=backend)
-        return AnswerCheck(f"storage.{key}", Answers(storage=storage), self.facts, self.root)
-
     def _fields_of(self, backend: str) -> list[ValidatedField]:
-        if backend == "lvm":
-            vg = self.answers.volume_group or (self.groups[0] if self.groups else "")
-            return [
-                ValidatedField(
-                    "Volume group",
-                    vg,
-                    self._check("volume_group", backend),
-                    id="volume_group",
-                    hint=self._groups_hint(),
-                    suggestions=self.groups or (),
-                )
-            ]
         return [
-            ValidatedField("Pool", self.answers.rbd_pool, self._check("rbd_pool", backend), id="rbd_pool"),
-            ValidatedField(
-                "ceph.conf", self.answers.ceph_conf, self._check("ceph_conf", backend), id="ceph_conf"
-            ),
-            ValidatedField(
-                "Ceph client",
-                self.answers.rbd_user,
-                self._check("rbd_user", backend),
-                id="rbd_user",
-                hint="without 'client.'",
-            ),
-            ValidatedField(
-                "Secret UUID",
-                self.answers.rbd_secret_uuid,
-                self._check("rbd_secret_uuid", backend),
-                id="rbd_secret_uuid",
-                hint="virsh secret-list shows it",
-                placeholder="e.g. 457eb676-33da-42ec-9a8c-9293d545c337",
-            ),
+            ValidatedField.of(field) for field in self.form.fields(backend, complete="right arrow completes")
         ]
-
-    def _groups_hint(self) -> str:
-        if self.groups is None:
-            return f"lvm2 was not found here ({self.groups_source})"
-        if not self.groups:
-            return "no volume group exists here yet: vgcreate one first"
-        return "on this host: " + ", ".join(self.groups) + " (right arrow completes)"
 
     def on_mount(self) -> None:
         self._update()
@@ -139,12 +69,7 @@ class StorageScreen(SectionScreen["StorageAnswers"]):
 
     def _backend_problem(self, backend: str) -> str | None:
         """What the planner refuses in the backend on this host (the Ceph pieces rbd needs, say)."""
-        from wizard.answers import Answers  # lazy: the engine is not imported before the first frame
-
-        current = self.current() or self.answers
-        return AnswerCheck("storage.backend", Answers(storage=current), self.facts, self.root).problem(
-            backend
-        )
+        return self.form.backend_problem(backend, self.current() or self.answers)
 
     def _update(self) -> None:
         backend = self.backend()
@@ -165,26 +90,10 @@ class StorageScreen(SectionScreen["StorageAnswers"]):
             return []
         return list(self.query_one(f"#{self.backend()}-fields").query(ValidatedField))
 
-    def _value(self, field: str, unbuilt: str) -> str:
-        """What the field holds, or ``unbuilt`` (the answer it would start from) when it is not built."""
-        built = self.query(f"#{field}").results(ValidatedField)
-        return next((widget.value for widget in built), unbuilt)
-
     def current(self) -> StorageAnswers | None:
-        from wizard.answers import StorageAnswers
-
-        backend = self.backend()
-        answers = self.answers
-        return StorageAnswers(
-            backend=backend,
-            volume_group=self._value("volume_group", answers.volume_group)
-            if backend == "lvm"
-            else answers.volume_group,
-            rbd_pool=self._value("rbd_pool", answers.rbd_pool),
-            ceph_conf=self._value("ceph_conf", answers.ceph_conf),
-            rbd_user=self._value("rbd_user", answers.rbd_user),
-            rbd_secret_uuid=self._value("rbd_secret_uuid", answers.rbd_secret_uuid),
-        )
+        # A field not built yet keeps the answer it would start from.
+        values = {field.id or "": field.value for field in self.query(ValidatedField)}
+        return self.form.chosen(self.backend(), values)
 
     def collect(self) -> StorageAnswers | None:
         problem = self._backend_problem(self.backend())

@@ -3,7 +3,6 @@ in a worker with progress, and the choices: install the tools, verify, an emulat
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -17,9 +16,9 @@ from textual.widgets import Checkbox, Static
 
 from screens.base import SectionScreen, stylesheet
 from screens.session import Banner
+from screens.steps.tpm import INSTALL, READING, VERIFY, VERIFYING, VTPM, TpmForm, verifying
 from screens.widgets.buttons import button
 from screens.widgets.text import line, status
-from screens.widgets.validated_field import AnswerCheck
 
 if TYPE_CHECKING:
     from wizard.answers import TpmAnswers
@@ -27,7 +26,7 @@ if TYPE_CHECKING:
     from wizard.tpm.status import TpmStatus
     from wizard.tpm.verify import StepProgress
 
-STEP_WORDS = {"passed": "pass", "warning": "warn", "failed": "fail", "skipped": "skip"}
+from screens.steps.tpm import STEP_WORDS
 
 
 class TpmStatusMade(Message):
@@ -101,45 +100,19 @@ class TpmScreen(SectionScreen["TpmAnswers"]):
         *,
         virt_type: str = "kvm",
     ) -> None:
-        from wizard.answers import Answers, HypervisorAnswers
-        from wizard.host.profile import HostProfile
-        from wizard.plan.validate import unavailable_choices
-
         super().__init__(banner, answers)
-        self.facts = facts
-        self.live = live
-        self.root = root
+        self.form = TpmForm(answers, facts, live, root, virt_type=virt_type)
         self.verifying = False
-        self.hypervisor = HypervisorAnswers(virt_type, allow_emulation=virt_type == "qemu")
-        # Not offered where it cannot be valid (libvirt gives no emulated TPM here), with the reason.
-        profile = HostProfile.from_facts(facts)
-        refused = unavailable_choices("tpm.vtpm", Answers(hypervisor=self.hypervisor), profile)
-        self.vtpm_refused = refused.get("true")
 
     def compose_body(self) -> ComposeResult:
         with VerticalScroll(id="status-box"):
-            yield Static(line("run", "Reading the TPM's status..."), id="status")
-        yield Checkbox(
-            "Install tpm2-tools when missing (a rollback cannot undo it)",
-            value=self.answers.install_tools,
-            id="install_tools",
-            compact=True,
-        )
-        yield Checkbox(
-            "Verify the TPM with tpm2-tools (self test, random, identity, PCR banks)",
-            value=self.answers.verify,
-            id="verify",
-            compact=True,
-        )
-        yield Checkbox(
-            "Offer an emulated TPM to instances (Nova vTPM through swtpm)",
-            value=self.answers.vtpm and self.vtpm_refused is None,
-            id="vtpm",
-            compact=True,
-            disabled=self.vtpm_refused is not None,
-        )
-        if self.vtpm_refused is not None:
-            yield Static(line("skip", f"Not offered: {self.vtpm_refused}"), id="vtpm-refused")
+            yield Static(line("run", READING), id="status")
+        yield Checkbox(INSTALL, value=self.answers.install_tools, id="install_tools", compact=True)
+        yield Checkbox(VERIFY, value=self.answers.verify, id="verify", compact=True)
+        refused = self.form.vtpm_refused
+        yield Checkbox(VTPM, value=self.form.vtpm, id="vtpm", compact=True, disabled=refused is not None)
+        if refused is not None:
+            yield Static(line("skip", f"Not offered: {refused}"), id="vtpm-refused")
 
     def compose_actions(self) -> ComposeResult:
         yield button("Verify now (v)", "verify-now")
@@ -152,22 +125,12 @@ class TpmScreen(SectionScreen["TpmAnswers"]):
         if self.verifying:
             return
         self.verifying = True
-        self.query_one("#status", Static).update(line("run", "Verifying the TPM with tpm2-tools..."))
+        self.query_one("#status", Static).update(line("run", VERIFYING))
         self.assess(verify=True)
 
     @work(thread=True, exclusive=True, exit_on_error=False, name="TPM verification")
     def assess(self, *, verify: bool) -> None:
-        from wizard.commands import CommandRunner
-        from wizard.tpm.status import build_status
-
-        state = build_status(
-            self.facts,
-            environment=os.environ,
-            runner=CommandRunner() if verify else None,
-            live=self.live,
-            verify=verify,
-            on_progress=self._progressed,
-        )
+        state = self.form.assess(verify=verify, progress=self._progressed)
         self.post_message(TpmStatusMade(state, verify))
 
     def _progressed(self, progress: StepProgress) -> None:
@@ -176,9 +139,7 @@ class TpmScreen(SectionScreen["TpmAnswers"]):
     def on_tpm_step_progressed(self, event: TpmStepProgressed) -> None:
         progress = event.progress
         if progress.result is None:
-            self.query_one("#status", Static).update(
-                line("run", f"Verifying: step {progress.index + 1} of {progress.total}: {progress.title}...")
-            )
+            self.query_one("#status", Static).update(line("run", verifying(progress)))
 
     def on_tpm_status_made(self, event: TpmStatusMade) -> None:
         self.verifying = False
@@ -192,26 +153,22 @@ class TpmScreen(SectionScreen["TpmAnswers"]):
         return self._answers()
 
     def _answers(self) -> TpmAnswers:
-        from wizard.answers import TpmAnswers
-
-        return TpmAnswers(
+        return self.form.chosen(
             verify=self.query_one("#verify", Checkbox).value,
             install_tools=self.query_one("#install_tools", Checkbox).value,
             vtpm=self.query_one("#vtpm", Checkbox).value,
-            swtpm_user=self.answers.swtpm_user,
-            swtpm_group=self.answers.swtpm_group,
         )
+
+    def adopt(self, value: TpmAnswers) -> None:
+        super().adopt(value)
+        self.form.answers = value
 
     def collect(self) -> TpmAnswers | None:
         """The answers, unless the planner refuses the vTPM on this host (it says why, as the Review would)."""
-        from wizard.answers import Answers  # lazy: the engine is not imported before the first frame
-
         answers = self._answers()
-        if answers.vtpm:
-            checked = Answers(hypervisor=self.hypervisor, tpm=answers)
-            problem = AnswerCheck("tpm.vtpm", checked, self.facts, self.root).problem(True)
-            if problem is not None:
-                self.query_one("#vtpm").focus()
-                self.notify(f"tpm.vtpm: {problem}", severity="error")
-                return None
+        problem = self.form.vtpm_problem(answers)
+        if problem is not None:
+            self.query_one("#vtpm").focus()
+            self.notify(problem, severity="error")
+            return None
         return answers

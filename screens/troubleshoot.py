@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -15,29 +14,21 @@ from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from screens.base import HostReady, StepExit, StepScreen, stylesheet
+from screens.base import HostReady, StepScreen, stylesheet
+from screens.registry import StepExit
 from screens.rescue_text import fix_line, preview_text, problems_first, recheck_text
 from screens.session import Banner
+from screens.steps.said import VERDICT_WORDS
+from screens.steps.troubleshoot import TroubleshootResult
 from screens.widgets.buttons import button
 from screens.widgets.findings import FindingsView
 from screens.widgets.rescue_lists import FixList, RescueFindings
-from screens.widgets.text import VERDICT_WORDS, line
+from screens.widgets.text import line
 from wizard.source import HostSource
 
 if TYPE_CHECKING:
-    from wizard.diagnosis.findings import Diagnosis
-    from wizard.host.facts import HostFacts
     from wizard.plan.model import Plan
     from wizard.rescue.report import Fix, RescueReport
-
-
-@dataclass(frozen=True)
-class TroubleshootResult:
-    source: HostSource  # the host, its files ready (a demo's copy is made)
-    facts: HostFacts
-    diagnosis: Diagnosis
-    plan: Plan | None  # the chosen fixes to apply; None when the screen was left without applying
-    fixes: tuple[str, ...] = ()  # their ids, in the report's order: the generation's summary names them
 
 
 class ReportProgressed(Message):
@@ -344,4 +335,4 @@ class TroubleshootScreen(StepScreen[TroubleshootResult]):
         self.notify("This is the rescue view's first screen. ctrl+q quits; F9 goes to the setup steps.")
 
 
-__all__ = ["TroubleshootResult", "TroubleshootScreen"]
+__all__ = ["TroubleshootScreen"]

@@ -7,8 +7,6 @@ automatic revert. Nothing goes on until an interrupted apply is settled.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -21,35 +19,27 @@ from textual.widgets import Button, Static
 
 from screens.base import HostReady, StepScreen, stylesheet
 from screens.session import Banner, Mode
+from screens.steps.welcome import (
+    HOLDS,
+    SETTLE_KEYS,
+    SETTLE_LABELS,
+    WILL,
+    WONT,
+    Settle,
+    WelcomeResult,
+    describe,
+    offers,
+    reported,
+    start_check,
+    where,
+)
+from screens.steps.welcome import settle as settle_found
 from screens.widgets.buttons import button
-from screens.widgets.text import heading, line, lines
+from screens.widgets.text import heading, line, lines, said_text
 from wizard.source import HostSource
 
 if TYPE_CHECKING:
     from wizard.apply.startup import StartupReport
-
-WILL = (
-    " - find out what this host can do: a KVM API probe decides, not a CPU flag\n"
-    " - ask each choice of a Nova compute node on KVM, checked as you type\n"
-    " - show every change as a diff with its reasons before anything is done\n"
-    " - apply it as one transaction, snapshot first; keep it only if you confirm\n"
-    " - undo any change later (F2: snapshots)"
-)
-WONT = (
-    " - choose software emulation without your consent\n"
-    " - change anything before you approve the Review\n"
-    " - touch the firmware setup or the kernel command line"
-)
-MODES: dict[Mode, str] = {
-    "setup": "first-boot setup",
-    "demo": "demo (a recorded host; its files are a throwaway copy, nothing is written outside it)",
-    "rescue": "rescue",
-}
-
-
-@dataclass(frozen=True)
-class WelcomeResult:
-    source: HostSource  # the host, its files ready (a demo's copy is made)
 
 
 class StartChecked(Message):
@@ -96,13 +86,7 @@ class WelcomeScreen(StepScreen[WelcomeResult]):
         yield from ()
 
     def _where(self) -> Text:
-        mode = heading("Mode:", MODES[self.mode])
-        host = heading("Host:", self.source.describe())
-        if not self.source.ready or self.source.root is None:
-            return lines(mode, host, heading("Files:", "a throwaway copy (its path is shown when you quit)"))
-        root = "" if self.source.live else f" under {self.source.root}"
-        kept = "generations and last answers in /var/lib/kvm-wizard, log in /var/log/kvm-wizard.log"
-        return lines(mode, host, heading(f"Kept{root}:", kept))
+        return lines(*(heading(title, text) for title, text in where(self.mode, self.source)))
 
     def on_mount(self) -> None:
         # After the first frame: the worker's imports and file copies would otherwise delay it.
@@ -110,41 +94,25 @@ class WelcomeScreen(StepScreen[WelcomeResult]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, name="start check")
     def check_start(self) -> None:
-        from wizard.apply.startup import check_on_start
-
-        source = self.source.prepared()  # a demo's files are copied first
-        report = check_on_start(source.root or Path("/"))
+        source, report = start_check(self.source)  # a demo's files are copied first
         self.post_message(StartChecked(source, report, _describe(report)))
 
     def on_start_checked(self, event: StartChecked) -> None:
-        from wizard.apply.confirm import mark_revert_reported
-
         if not self.source.ready:
             self.post_message(HostReady(event.source))
         self.source = event.source
-        root = event.source.root or Path("/")
         self.report = event.report
         self.working = False
         self.query_one("#where", Static).update(self._where())
         self.query_one("#start", Static).update(
             lines(*event.lines) if event.lines else "Nothing unfinished was found."
         )
-        if event.report.revert is not None:
-            mark_revert_reported(root)
-        unfinished = event.report.unfinished
-        pending = event.report.pending
-        offers = {
-            "complete": unfinished is not None and not unfinished.must_roll_back,
-            "rollback": unfinished is not None and not unfinished.must_complete,
-            "confirm": unfinished is None and pending is not None,
-            "revert": unfinished is None and pending is not None,
-        }
+        reported(event.source, event.report)
         for widget in self.query(".settle"):
             widget.remove()
-        labels = {"complete": "Complete it (c)", "rollback": "Roll it back (r)", "confirm": "Keep it (k)"}
-        labels["revert"] = "Revert it (v)"
         self.query_one("#nav").mount_all(
-            button(labels[how], how, "settle") for how, on in offers.items() if on
+            button(f"{SETTLE_LABELS[how]} ({SETTLE_KEYS[how]})", how, "settle")
+            for how in offers(event.report)
         )
         self.query_one("#next").focus()
         self.app.refresh_bindings()  # the step palette's key is dimmed while an interrupted apply waits
@@ -155,31 +123,16 @@ class WelcomeScreen(StepScreen[WelcomeResult]):
         self.action_settle(event.button.id or "")
 
     def action_settle(self, how: str) -> None:
-        if self.working or not self.query(f"#{how}") or not self.source.ready:
+        choice = next((item for item in SETTLE_KEYS if item == how), None)
+        if choice is None or self.working or not self.query(f"#{how}") or not self.source.ready:
             return
         self.working = True
         self.query_one("#start", Static).update("Working...")
-        self.settle(self.source, how)
+        self.settle(self.source, choice)
 
     @work(thread=True, exclusive=True, exit_on_error=False, name="recovery")
-    def settle(self, source: HostSource, how: str) -> None:
-        from wizard.apply.confirm import confirm, revert_now
-        from wizard.apply.recovery import RecoveryDecision, RecoveryError, recover
-        from wizard.apply.startup import check_on_start
-
-        root = source.root or Path("/")
-        if how in ("complete", "rollback"):
-            decision = RecoveryDecision.COMPLETE if how == "complete" else RecoveryDecision.ROLL_BACK
-            try:
-                recovery = recover(root, decision)
-                text = recovery.message if recovery is not None else "Nothing to recover any more."
-            except RecoveryError as error:
-                text = f"Recovery failed: {error}"
-        elif how == "confirm":
-            text = confirm(root).message
-        else:
-            text = revert_now(root).message
-        report = check_on_start(root)
+    def settle(self, source: HostSource, how: Settle) -> None:
+        text, report = settle_found(source, how)
         found = _describe(report) or [Text("Nothing unfinished is left.")]
         self.post_message(StartChecked(source, report, [Text(text), *found]))
 
@@ -194,7 +147,7 @@ class WelcomeScreen(StepScreen[WelcomeResult]):
     @property
     def holds(self) -> str:
         if self.report is not None and self.report.unfinished is not None:
-            return "settle the interrupted change first: complete it or roll it back"
+            return HOLDS
         return ""
 
     def current(self) -> WelcomeResult | None:
@@ -217,39 +170,4 @@ class WelcomeScreen(StepScreen[WelcomeResult]):
 
 
 def _describe(report: StartupReport) -> list[Text]:
-    found: list[Text] = []
-    if report.revert is not None:
-        revert = report.revert
-        found.append(
-            line(
-                "note",
-                f"At {revert.time} the changes of generation {revert.restored} were reverted: {revert.reason}.",
-            )
-        )
-        found += [Text(f"  {problem}") for problem in revert.problems]
-    unfinished = report.unfinished
-    if unfinished is not None:
-        found.append(
-            line(
-                "warn",
-                f"An earlier {unfinished.kind} was interrupted while {unfinished.phase} (generation "
-                f"{unfinished.generation}: {unfinished.summary}). Each file is wholly old or wholly new.",
-            )
-        )
-        if unfinished.problem:
-            found.append(Text(f"  It cannot be recovered here: {unfinished.problem}"))
-        elif unfinished.must_roll_back:
-            found.append(Text(f"  It had failed ({unfinished.failure}): it can only be rolled back."))
-        elif unfinished.must_complete:
-            found.append(Text("  An interrupted revert is always completed."))
-    if report.pending is not None and unfinished is None:
-        found.append(
-            line(
-                "warn",
-                # The deadline as a time of day: a count of seconds on a screen that is not redrawn goes stale.
-                f"Generation {report.pending.generation} waits for confirmation until "
-                f"{report.pending.deadline[11:19] or report.pending.deadline}; without it, it is reverted.",
-            )
-        )
-    found += [line("note", problem) for problem in report.problems]
-    return found
+    return [said_text([item]) for item in describe(report)]

@@ -10,12 +10,9 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Static
 
+from screens.steps.confirm import clock
+
 SecondsLeft = Callable[[], float | None]  # None: nothing waits any more
-
-
-def clock(seconds: float) -> str:
-    whole = max(0, int(seconds + 0.999))
-    return f"{whole // 60}:{whole % 60:02d}"
 
 
 class Countdown(Static):

@@ -12,9 +12,13 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from screens.steps.said import Said
+from screens.widgets.text import said_text
+
 if TYPE_CHECKING:
     from rich.console import Console, ConsoleOptions, RenderResult
 
+    from screens.steps.review import Shown
     from wizard.plan.explain import DiffLine
 
 STYLES = {
@@ -36,6 +40,19 @@ def render_lines(lines: Iterable[DiffLine]) -> Text:
         if kind == "file":
             text.append("\n")
         text.append(item.plain(), style=STYLES.get(kind, ""))
+        text.append("\n")
+    return text
+
+
+def shown_text(items: Iterable[Shown]) -> Text:
+    """A step's lines and the engine's diff lines together: each styled as its kind (a file's header, an added
+    line, a reason) or its word and tone."""
+    text = Text()
+    for item in items:
+        if isinstance(item, Said):
+            text.append_text(said_text([item]))
+        else:
+            text.append(item.plain(), style=STYLES.get(item.kind.value, ""))
         text.append("\n")
     return text
 

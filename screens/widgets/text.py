@@ -1,42 +1,39 @@
 """Text pieces every screen uses: status words that carry meaning without colour, and engine text as plain text.
 
 Engine text ("[libvirt] virt_type", file paths, error messages) is never parsed as markup: it goes into rich
-Text objects, which draw brackets as brackets.
+Text objects, which draw brackets as brackets. The words and the lines steps say are the steps' own
+(screens/steps/said.py, shared with the line mode); this module gives them their styles.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from rich.text import Text
 
-# Each status is a word first; the colour only repeats it (16-colour consoles, colour-blind operators).
-STATUS_WORDS: dict[str, tuple[str, str]] = {
-    "pass": ("[PASS]", "bold green"),
-    "ok": ("[ OK ]", "bold green"),
-    "warn": ("[WARN]", "bold yellow"),
-    "fail": ("[FAIL]", "bold red"),
-    "info": ("[INFO]", "bold cyan"),
-    "note": ("[NOTE]", "bold cyan"),
-    "unknown": ("[ ?? ]", "bold magenta"),
-    "skip": ("[SKIP]", "dim"),
-    "run": ("[ .. ]", "bold"),
-    "wait": ("[    ]", "dim"),
-    "undone": ("[UNDO]", "bold yellow"),
-}
+from screens.steps.said import LABELS, Said
+from screens.steps.said import label as word_label
 
-# The status word shown before each verdict of the diagnosis (colour only repeats it).
-VERDICT_WORDS = {
-    "ready": "pass",
-    "limited": "warn",
-    "fixable": "warn",
-    "disabled-in-firmware": "fail",
-    "unsupported": "fail",
-    "unknown": "unknown",
+# The colour only repeats the word (16-colour consoles, colour-blind operators).
+STYLES = {
+    "pass": "bold green",
+    "ok": "bold green",
+    "warn": "bold yellow",
+    "fail": "bold red",
+    "info": "bold cyan",
+    "note": "bold cyan",
+    "unknown": "bold magenta",
+    "skip": "dim",
+    "run": "bold",
+    "wait": "dim",
+    "undone": "bold yellow",
 }
+STATUS_WORDS: dict[str, tuple[str, str]] = {word: (text, STYLES[word]) for word, text in LABELS.items()}
+TONES = {"": "", "heading": "bold", "strong": "bold", "quiet": "italic"}
 
 
 def status(word: str) -> Text:
-    label, style = STATUS_WORDS.get(word, (f"[{word.upper()[:4]:^4}]", "bold"))
-    return Text(label, style=style)
+    return Text(word_label(word), style=STYLES.get(word, "bold"))
 
 
 def line(word: str, message: str, style: str = "") -> Text:
@@ -57,3 +54,18 @@ def heading(title: str, body: str = "") -> Text:
 
 def lines(*parts: Text | str) -> Text:
     return Text("\n").join(part if isinstance(part, Text) else Text(part) for part in parts)
+
+
+def said_text(said: Iterable[Said]) -> Text:
+    """Lines a step says, styled: each one's status word by its colour, its text by its tone."""
+    parts: list[Text] = []
+    for item in said:
+        style = TONES[item.tone]
+        if item.word:
+            text = line(item.word, item.text, style)
+            if item.indent:
+                text = Text(" " * item.indent).append_text(text)
+        else:
+            text = Text(" " * item.indent + item.text, style=style)
+        parts.append(text)
+    return parts[0] if len(parts) == 1 else Text("\n").join(parts)

@@ -1,15 +1,12 @@
 """A labelled input checked as it is typed: the problem appears under it in words, or a hint when it is fine.
 
-An answers key's field is checked by the planner itself (AnswerCheck): the field says what the Review would.
+An answers key's field is checked by the planner itself (screens/steps/check.py's AnswerCheck): the field
+says what the Review would.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import re
 from collections.abc import Callable, Sequence
-from pathlib import Path
-from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -17,58 +14,10 @@ from textual.containers import Horizontal, Vertical
 from textual.suggester import SuggestFromList
 from textual.widgets import Input, Label, Static
 
+from screens.steps.check import Field
 from screens.widgets.text import line
 
-if TYPE_CHECKING:
-    from wizard.answers import Answers
-    from wizard.answers.model import Value
-    from wizard.host.facts import HostFacts
-
 Check = Callable[[str], str | None]  # the value -> None, or what is wrong with it ("is required")
-
-
-def names_in(text: str) -> tuple[str, ...]:
-    """A list typed into one field: "IvyBridge, Haswell" or "pcid vmx"."""
-    return tuple(item.strip() for item in text.replace(" ", ",").split(",") if item.strip())
-
-
-@dataclasses.dataclass(frozen=True, eq=False)
-class AnswerCheck:
-    """The check of the field for an answers key: the planner's verdict (wizard.plan.validate.validate_key) on
-    the text read as the key's value, with the other answers as ``answers`` and the host the screen shows."""
-
-    path: str  # "storage.volume_group"
-    answers: Answers
-    facts: HostFacts
-    root: Path
-
-    def value(self, text: str) -> Value:
-        """The text as the key's value: a list for a list key, a number for a number; ValueError if it is none."""
-        from wizard.answers import KEYS_BY_PATH  # lazy: the engine is not imported before the first frame
-
-        kind = KEYS_BY_PATH[self.path].kind
-        if kind is tuple:
-            return names_in(text)
-        if kind is int:
-            if not re.fullmatch(r"-?[0-9]+", text.strip()):
-                raise ValueError("must be a whole number")
-            return int(text)
-        return text
-
-    def __call__(self, text: str) -> str | None:
-        try:
-            value = self.value(text)
-        except ValueError as error:
-            return str(error)
-        return self.problem(value)
-
-    def problem(self, value: Value) -> str | None:
-        """What the planner finds wrong with the key holding ``value`` (a choice's, or a field's text read)."""
-        # lazy: the engine is not imported before the first frame
-        from wizard.plan.validate import validate_key
-
-        found = validate_key(self.path, value, self.answers, self.facts, self.root)
-        return found.message if found is not None else None
 
 
 class ValidatedField(Vertical):
@@ -98,6 +47,19 @@ class ValidatedField(Vertical):
         self.hint = hint
         self.suggestions = tuple(suggestions)
         self.placeholder = placeholder
+
+    @classmethod
+    def of(cls, field: Field) -> ValidatedField:
+        """The input for a step's field (the same field the line mode asks)."""
+        return cls(
+            field.label,
+            field.value,
+            field.check,
+            id=field.key,
+            hint=field.hint,
+            suggestions=field.suggestions,
+            placeholder=field.placeholder,
+        )
 
     def compose(self) -> ComposeResult:
         suggester = SuggestFromList(self.suggestions, case_sensitive=True) if self.suggestions else None

@@ -19,7 +19,8 @@ from textual.widgets import Input, OptionList, Static
 from textual.worker import WorkerCancelled, WorkerFailed
 
 from screens import console
-from screens.base import StepExit, stylesheet
+from screens.base import stylesheet
+from screens.registry import StepExit
 from screens.session import Banner, Session
 from screens.widgets.title_bar import TitleBar
 from wizard.demo import load_scenario, make_root

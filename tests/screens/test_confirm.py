@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from screens.confirm import ConfirmScreen, Settled
+from screens.confirm import ConfirmScreen
+from screens.steps.confirm import Settled
 from tests.screens.harness import ScreenApp, banner, demo_files, shows, until
 from tests.screens.plans import demo_plan
 from wizard.apply.confirm import pending_confirmation

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from screens.done import DoneScreen, Outcome
+from screens.done import DoneScreen
+from screens.steps.done import Outcome
 from tests.screens.harness import ScreenApp, banner, demo_files, screen_text, shows, until
 from tests.screens.plans import demo_plan
 from wizard.apply.transaction import apply_plan

@@ -178,14 +178,14 @@ async def test_every_key_is_judged_on_its_screen_as_the_planner_judges_it(
             for path, field in fields(nested, "nested"):
                 same(path, typed_into(field))
             # A choice the screen judges: nested guests on (off is never a problem).
-            enabled = nested._check("enabled")
+            enabled = nested.form.check("enabled")
 
             def nested_on(value: Value) -> str | None:
                 return enabled.problem(value) if value else None
 
             same("nested.enabled", nested_on)
             # A choice the screen does not offer where it cannot be valid (greyed, with the planner's words).
-            same("nested.cpu_mode", lambda value: nested.not_offered.get(str(value)))
+            same("nested.cpu_mode", lambda value: nested.form.not_offered.get(str(value)))
         download = CephDownloadScreen(banner("Ceph"), CephDownloadAnswers(), "qcow2", facts, root)
         async with shown(pilot, download):
             download.query_one("#enabled", Checkbox).value = True  # the fields are built when first ticked

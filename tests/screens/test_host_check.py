@@ -6,7 +6,8 @@ from pathlib import Path
 
 from textual.widgets import OptionList
 
-from screens.host_check import HostCheckResult, HostCheckScreen
+from screens.host_check import HostCheckScreen
+from screens.steps.host_check import HostCheckResult
 from tests.screens.harness import ScreenApp, banner, demo_files, shows, until
 from wizard.plan.fixes import AUTOMATIC_FIXES
 from wizard.source import HostSource

@@ -9,7 +9,8 @@ from rich.text import Text
 from textual.pilot import Pilot
 from textual.widgets import OptionList
 
-from screens.troubleshoot import TroubleshootResult, TroubleshootScreen
+from screens.steps.troubleshoot import TroubleshootResult
+from screens.troubleshoot import TroubleshootScreen
 from screens.widgets.plan_preview import PlanPreviewScreen
 from screens.widgets.rescue_lists import RescueFindings
 from tests.screens.harness import ScreenApp, banner, demo_files, screen_text, shows, until

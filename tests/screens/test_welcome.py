@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 
 from screens.session import Banner
-from screens.welcome import WelcomeResult, WelcomeScreen
+from screens.steps.welcome import WelcomeResult
+from screens.welcome import WelcomeScreen
 from tests.apply.conftest import REPOSITORY, child_environment
 from tests.apply.scenario import make_root
 from tests.screens.harness import ScreenApp, shows, until
