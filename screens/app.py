@@ -13,12 +13,15 @@ from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.widget import Widget
 
 from assets import asset_path
 from screens import console, flow, registry
 from screens.base import HostReady, StepExit, StepScreen, stylesheet
+from screens.keys import GateCheck, KeyGate
 from screens.registry import Recipe, Step
 from screens.session import Session
 from screens.widgets.quit_confirm import QuitScreen
@@ -66,6 +69,22 @@ class WizardApp(App[int]):
             console.stylesheet(profile), read_from=("screens/console.py", "stylesheet"), is_default_css=False
         )
         console.use_theme(self, profile)
+        self.gate = KeyGate(self, self._deliver, partial(self.notify, severity="warning"))
+
+    # -- keys: one at a time, each to a screen ready for it (screens/keys.py) ---------------------------
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            await self.gate.arrived(event)
+            return
+        await super().on_event(event)
+
+    async def _deliver(self, key: events.Key) -> Widget:
+        target = self.focused or self.screen  # where Textual sends a key no priority binding takes
+        await super().on_event(key)
+        return target
+
+    async def on_gate_check(self, check: GateCheck) -> None:
+        await self.gate.checked(check)
 
     def get_key_display(self, binding: Binding) -> str:
         """Key names as words where Textual would draw a symbol the console fonts lack (enter, not U+23CE)."""
@@ -75,6 +94,7 @@ class WizardApp(App[int]):
         return shown
 
     def on_mount(self) -> None:
+        self.screen_change_signal.subscribe(self, self.gate.screen_changed, immediate=True)
         if not self.is_headless:
             # SIGTERM (a service stop) and SIGHUP (a serial line dropped) go through the same safe quit.
             loop = asyncio.get_running_loop()

@@ -20,6 +20,7 @@ from textual.widgets import Button
 from textual.worker import Worker, WorkerState
 
 from assets import asset_path
+from screens.keys import GateCheck
 from screens.session import Banner
 from screens.widgets.buttons import button
 from screens.widgets.keys_footer import KeysFooter
@@ -124,6 +125,12 @@ class StepScreen(Screen[StepExit[T]], Generic[T]):
         return ""
 
     @property
+    def building(self) -> str:
+        """What the screen is still filling in before it can take keys ("" when it can): keys typed meanwhile
+        are held until it is done (screens/keys.py). A worker's end tells the app to look again."""
+        return ""
+
+    @property
     def unsettled(self) -> str:
         """A field left with a value the answers cannot hold (its problem, "" when none): the Review lists it,
         so that an answer typed wrong is never silently replaced by the one before."""
@@ -202,6 +209,8 @@ class StepScreen(Screen[StepExit[T]], Generic[T]):
 
     # -- workers: one place for their errors ----------------------------------------------------------
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
+            self.post_message(GateCheck())  # after what the worker posted: the screen may be built now
         if event.state is WorkerState.ERROR:
             error = event.worker.error
             self.worker_failed(event.worker.name, error if isinstance(error, BaseException) else None)

@@ -16,6 +16,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from screens.base import StepExit, StepScreen, stylesheet
+from screens.keys import worker_running
 from screens.session import Banner
 from screens.widgets.diff_view import DiffView, render_lines
 from screens.widgets.text import line
@@ -176,6 +177,10 @@ class ReviewScreen(StepScreen["PlanOutcome"]):
 
     def worker_failed(self, name: str, error: BaseException | None) -> None:
         self.query_one("#summary", Static).update(line("fail", f"The {name} failed: {error}"))
+
+    @property
+    def building(self) -> str:
+        return "making the plan" if worker_running(self, "planning") else ""
 
     def collect(self) -> PlanOutcome | None:
         made = self.made

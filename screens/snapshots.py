@@ -16,6 +16,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from screens.base import StepExit, StepScreen, stylesheet
+from screens.keys import worker_running
 from screens.session import Banner
 from screens.widgets.diff_view import DiffView
 from screens.widgets.quit_confirm import QuitScreen
@@ -260,6 +261,10 @@ class SnapshotsScreen(StepScreen["ApplyResult"]):
     def worker_failed(self, name: str, error: BaseException | None) -> None:
         self.rolling = False
         self.query_one("#detail", DiffView).show(line("fail", f"The {name} failed: {error}"))
+
+    @property
+    def building(self) -> str:
+        return "listing the generations" if worker_running(self, "listing") else ""
 
     @property
     def busy(self) -> str:

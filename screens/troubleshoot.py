@@ -107,6 +107,7 @@ class TroubleshootScreen(StepScreen[TroubleshootResult]):
         self.checking = False
         self.planning = False
         self.leaving = False
+        self.failed = False  # the first report failed: the screen shows why, and takes keys (r tries again)
 
     def compose_body(self) -> ComposeResult:
         yield Static(line("run", f"Checking {self.source.describe()}..."), id="summary")
@@ -162,7 +163,7 @@ class TroubleshootScreen(StepScreen[TroubleshootResult]):
 
     def on_report_made(self, event: ReportMade) -> None:
         first = self.report is None
-        self.checking = False
+        self.checking = self.failed = False
         if not self.source.ready:
             self.post_message(HostReady(event.source))
         self.source = event.source
@@ -317,8 +318,13 @@ class TroubleshootScreen(StepScreen[TroubleshootResult]):
             result = TroubleshootResult(self.source, report.facts, report.diagnosis, plan, fixes)
             self.dismiss(StepExit("next", result))
 
+    @property
+    def building(self) -> str:
+        return "making the report" if self.report is None and not self.failed else ""
+
     def worker_failed(self, name: str, error: BaseException | None) -> None:
         self.checking = self.planning = False
+        self.failed = self.report is None
         message = line("fail", f"The {name} failed: {type(error).__name__}: {error}. r tries again.")
         if self.report is None:
             self.query_one("#summary", Static).update(message)

@@ -188,6 +188,10 @@ class WelcomeScreen(StepScreen[WelcomeResult]):
         self.query_one("#start", Static).update(line("fail", f"{name} failed: {error}"))
 
     @property
+    def building(self) -> str:
+        return "preparing the host's files" if self.working and self.report is None else ""
+
+    @property
     def busy(self) -> str:
         return "a recovery is running" if self.working and self.report is not None else ""
 

@@ -12,7 +12,9 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
+from textual.worker import Worker, WorkerState
 
+from screens.keys import GateCheck, worker_running
 from screens.session import Banner
 from screens.widgets.keys_footer import KeysFooter
 from screens.widgets.title_bar import TitleBar
@@ -71,6 +73,14 @@ class DemoPickerScreen(Screen[tuple[str, str] | None]):
         listing.set_options(Option(Text(f"{item.name:20} {item.title}")) for item in self.scenarios)
         if self.scenarios:
             listing.highlighted = 0
+
+    @property
+    def building(self) -> str:
+        return "listing the demo hosts" if worker_running(self, "demo hosts") else ""
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
+            self.post_message(GateCheck())  # the list is there (or not): keys typed meanwhile go on
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         if event.option_index < len(self.scenarios):

@@ -10,24 +10,13 @@ import subprocess
 import sys
 import termios
 import unicodedata
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from screens.console import PORTABLE
 from tests.e2e.terminal import Terminal
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 KVM_WIZARD = str(Path(sys.executable).parent / "kvm-wizard")
-
-
-@pytest.fixture
-def terminals() -> Iterator[list[Terminal]]:
-    started: list[Terminal] = []
-    yield started
-    for terminal in started:
-        terminal.close()
 
 
 def start(terminals: list[Terminal], *arguments: str, prompt: str = "") -> Terminal:
