@@ -7,8 +7,8 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-from tests.e2e.terminal import KEYS
-from tests.e2e.test_terminal import Terminal, start, unportable
+from tests.e2e.terminal import KEYS, Terminal
+from tests.e2e.test_terminal import start, unportable
 
 STEPS = (
     ("Welcome", ("f10",)),

@@ -10,7 +10,7 @@ from textual import events
 from textual.pilot import Pilot
 
 from screens.app import WizardApp
-from screens.keys import LIMIT
+from screens.keys import LIMIT, building
 from screens.registry import Step
 from tests.screens.harness import demo_session, screen_name, until
 from tests.screens.test_svg import session
@@ -30,7 +30,7 @@ async def test_two_f10_together_on_the_first_visit_of_each_choice_step(tmp_path:
     """The crash of the issue: a second F10 reached Hypervisor, Storage or Nested before its widgets existed."""
     app = WizardApp(session("keys-hyp", "intel-ready"), "console", Step.HOST_CHECK)
     async with app.run_test(size=(80, 24)) as pilot:
-        await until(pilot, lambda: screen_name(app) == "HostCheckScreen" and not app.screen.building)
+        await until(pilot, lambda: screen_name(app) == "HostCheckScreen" and not building(app.screen))
         visited: list[str] = []
         app.screen_change_signal.subscribe(app, lambda screen: visited.append(type(screen).__name__), True)
         burst(app, "f10", "f10")
@@ -64,12 +64,12 @@ async def test_a_quit_key_is_not_held_behind_a_long_detection_and_drops_what_was
 ) -> None:
     app = WizardApp(demo_session(tmp_path / "root", "intel-ready"), "console")
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
-        await until(pilot, lambda: screen_name(app) == "WelcomeScreen" and not app.screen.building)
+        await until(pilot, lambda: screen_name(app) == "WelcomeScreen" and not building(app.screen))
         burst(app, "f10")
         await until(pilot, lambda: screen_name(app) == "HostCheckScreen")
         screen = app.screen
         screen.ticker = screen.set_interval(60, lambda: None)  # type: ignore[attr-defined]  # detection never ends
-        await until(pilot, lambda: bool(app.screen.building), "Host check building")
+        await until(pilot, lambda: bool(building(app.screen)), "Host check building")
         burst(app, "f10", "f10", "ctrl+q")
         await until(pilot, lambda: screen_name(app) == "QuitScreen", "the quit question")
         assert not app.gate.held
