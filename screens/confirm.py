@@ -16,14 +16,17 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Static
 
-from screens.base import StepExit, StepScreen, stylesheet
+from screens.base import StepScreen, stylesheet
+from screens.fates import headline_text
 from screens.session import Banner
 from screens.widgets.buttons import button
 from screens.widgets.countdown import Countdown
+from screens.widgets.diff_view import Hanging
 from screens.widgets.text import line
 
 if TYPE_CHECKING:
     from wizard.apply.results import ApplyResult
+    from wizard.apply.settlement import Settlement
 
 OUTCOME_WORDS = {
     "done": "pass",
@@ -36,8 +39,9 @@ OUTCOME_WORDS = {
 
 @dataclass(frozen=True)
 class Settled:
-    confirmed: bool | None  # True kept, False reverted, None: could not tell (see message)
-    message: str
+    confirmed: bool | None  # True kept, False reverted, None: not settled or could not tell (see message)
+    message: str  # what the engine said when asked to keep or revert
+    state: Settlement | None = None  # how the record on disk has it, read after the decision
 
 
 class ConfirmationSettled(Message):
@@ -72,13 +76,10 @@ class ConfirmScreen(StepScreen[Settled]):
         Binding("r", "revert", "Revert now"),
     ]
 
-    def __init__(
-        self, banner: Banner, root: Path, result: ApplyResult, *, revert_at_once: bool = False
-    ) -> None:
+    def __init__(self, banner: Banner, root: Path, result: ApplyResult) -> None:
         super().__init__(banner)
         self.root = root
         self.result = result
-        self.revert_at_once = revert_at_once
         self.working = False
 
     def compose_body(self) -> ComposeResult:
@@ -93,7 +94,7 @@ class ConfirmScreen(StepScreen[Settled]):
         text.append("at the deadline on its own.")
         yield Static(text, id="explain")
         yield Countdown(self._seconds_left, "Reverting", id="countdown")
-        yield Static(health_checks(self.result), id="checks")
+        yield Static(Hanging(health_checks(self.result)), id="checks")
         yield Static("", id="outcome")
 
     def compose_actions(self) -> ComposeResult:
@@ -104,8 +105,6 @@ class ConfirmScreen(StepScreen[Settled]):
         self.query_one("#next").display = False
         self.query_one("#back").display = False
         self.query_one("#keep").focus()
-        if self.revert_at_once:
-            self.action_revert()
 
     def _seconds_left(self) -> float | None:
         from wizard.apply.confirm import seconds_left
@@ -129,36 +128,47 @@ class ConfirmScreen(StepScreen[Settled]):
             return
         self.working = True
         self.query_one("#outcome", Static).update(line("run", "Time is up: reverting..."))
-        self.decide(keep=False, reason="not confirmed in time")
+        self.decide(keep=False, reason="not confirmed in time", automatic=True)
 
     @work(thread=True, exclusive=True, exit_on_error=False, name="confirm-or-revert")
-    def decide(self, *, keep: bool, reason: str = "the operator asked to revert") -> None:
-        from wizard.apply.confirm import confirm, revert_now
+    def decide(
+        self, *, keep: bool, reason: str = "the operator asked to revert", automatic: bool = False
+    ) -> None:
+        from wizard.apply.confirm import confirm, mark_revert_reported, revert_now
+        from wizard.apply.settlement import settlement
 
+        # Nothing is reverted here when nothing waits any more: the watcher reverted it at the deadline, or
+        # another console decided. The record says which.
         if keep:
-            kept = confirm(self.root)
-            reverted = kept.revert is not None and kept.revert.reverted
-            settled = Settled(True if kept.confirmed else False if reverted else None, kept.message)
+            message = confirm(self.root).message
         else:
-            outcome = revert_now(self.root, reason=reason)
-            # Not reverted here: nothing waited any more (the watcher reverted it, or another console decided).
-            settled = Settled(False if outcome.reverted else None, outcome.message)
-        self.post_message(ConfirmationSettled(settled))
+            message = revert_now(self.root, reason=reason, automatic=automatic).message
+            mark_revert_reported(self.root)  # shown here: the next start need not tell it again
+        state = settlement(self.root, self.result)
+        self.post_message(ConfirmationSettled(Settled(state.confirmed, message, state)))
 
     def on_confirmation_settled(self, event: ConfirmationSettled) -> None:
+        from wizard.apply.settlement import Fate
+
         self.working = False
+        state = event.settled.state
+        if state is not None and state.fate is Fate.PENDING:
+            # Neither kept nor reverted (another kvm-wizard held the lock): still to decide.
+            self.query_one("#outcome", Static).update(line("warn", event.settled.message))
+            return
         self.settled = event.settled
-        countdown = self.query_one(Countdown)
-        countdown.stop()
-        countdown.update(Text("Decided: no more countdown."))
-        word = {True: "pass", False: "warn", None: "info"}[event.settled.confirmed]
-        self.query_one("#outcome", Static).update(line(word, event.settled.message + " F10 goes on."))
+        self.query_one(Countdown).stop()
+        self.query_one(Countdown).display = False
+        if state is not None:
+            text = headline_text(state, self.result)
+        else:
+            text = line("unknown", event.settled.message)
+        text.append(" F10 goes on.")
+        self.query_one("#outcome", Static).update(Hanging(text))
         self.query_one("#keep").display = False
         self.query_one("#revert").display = False
         self.query_one("#next").display = True
         self.query_one("#next").focus()
-        if self.revert_at_once:
-            self.dismiss(StepExit("next", event.settled))
 
     def worker_failed(self, name: str, error: BaseException | None) -> None:
         self.working = False
@@ -166,6 +176,14 @@ class ConfirmScreen(StepScreen[Settled]):
 
     @property
     def busy(self) -> str:
+        return "the change is being kept or reverted" if self.working else ""
+
+    @property
+    def keep_how(self) -> str:
+        return "choose Stay and press y"
+
+    @property
+    def holds(self) -> str:
         return "" if self.settled is not None else "decide first: keep the change (y) or revert it (r)"
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -174,13 +192,6 @@ class ConfirmScreen(StepScreen[Settled]):
         if action in ("next", "back"):
             return self.settled is not None and action == "next"
         return super().check_action(action, parameters)
-
-    def leave_when_done(self) -> None:
-        self.revert_at_once = True
-        if self.settled is not None:
-            self.dismiss(StepExit("next", self.settled))
-        else:
-            self.action_revert()
 
     def current(self) -> Settled | None:
         return self.settled

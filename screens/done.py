@@ -1,5 +1,5 @@
-"""Done: the generation made, what changed, what is left to do (restart nova-compute, work for the target), and
-how to undo it."""
+"""Done: how the apply stands now, read from the record on disk (kept, reverted by you, reverted at the deadline,
+failed), what became of each file, what is left to do, and how to undo it when there is something to undo."""
 
 from __future__ import annotations
 
@@ -8,67 +8,74 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
+from textual.message import Message
 
 from screens.base import StepScreen, stylesheet
+from screens.fates import headline_text
 from screens.session import Banner
 from screens.widgets.diff_view import DiffView
 from screens.widgets.text import line
 
 if TYPE_CHECKING:
     from wizard.apply.results import ApplyResult
+    from wizard.apply.settlement import Settlement
 
 
 @dataclass(frozen=True)
 class Outcome:
     result: ApplyResult
-    confirmed: bool | None  # kept (True), reverted (False), or not asked (no confirm-or-revert)
-    message: str  # what confirming or reverting said
     notes: tuple[str, ...]  # the plan's notes: what the operator should know or do afterwards
     root: Path
     live: bool
+    still_broken: tuple[str, ...] = ()  # the host's problems before the apply: still there when it is undone
 
 
-def _headline(outcome: Outcome) -> Text:
+class OutcomeRead(Message):
+    """The record on disk says how the apply stands."""
+
+    def __init__(self, state: Settlement) -> None:
+        super().__init__()
+        self.state = state
+
+
+def summary(outcome: Outcome, state: Settlement) -> Text:
     result = outcome.result
-    if not result.ok:
-        return line("fail", result.describe())
-    if result.nothing_to_do:
-        return line("pass", "Nothing had to change: the files already said what your answers ask.")
-    if outcome.confirmed is False:
-        return line("warn", f"Reverted: {outcome.message}")
-    if outcome.confirmed is None and result.confirmation is not None:
-        return line("info", outcome.message or "Not settled here.")
-    return line("pass", f"{result.describe()} {outcome.message}".strip())
-
-
-def summary(outcome: Outcome) -> Text:
-    result = outcome.result
-    text = _headline(outcome)
+    text = headline_text(state, result)
     text.append("\n")
-    if result.written:
-        text.append("\nWhat changed\n", style="bold")
-        for path in result.written:
-            state = "restored" if result.rolled_back or outcome.confirmed is False else "written"
-            text.append(f"  {path} ({state})\n")
-    ran = [item for item in result.steps if item.step.kind.value == "action" and item.status.value == "done"]
-    for item in ran:
-        text.append(f"  ran: {item.step.title}\n")
-    for action in result.irreversible:
-        text.append(f"  cannot be undone: {action.title}\n")
-    next_steps = [*outcome.notes, *(f"On the target: {action.title}" for action in result.remaining)]
-    if result.ok and outcome.confirmed is not False and next_steps:
-        text.append("\nNext steps\n", style="bold")
-        for note in next_steps:
-            text.append(f"  - {note}\n")
-    if result.generation is not None:
-        text.append("\nHow to undo it\n", style="bold")
-        where = "" if outcome.root == Path("/") else f" --root {outcome.root}"
-        text.append(
-            f"  Generation {result.generation} holds every file as it was before. F2 (Snapshots) rolls back to "
-            f"it with a preview and confirm-or-revert, or from any shell:\n"
-            f"    kvm-wizard snapshots rollback {result.generation}{where}\n"
-        )
+    undone = not state.changed
+    if state.files:
+        text.append("\nWhat changed\n" if state.changed else "\nThe files\n", style="bold")
+        for item in state.files:
+            text.append(f"  {item.path}: {item.fate(undone)}\n")
+    if state.changed:
+        ran = [
+            step for step in result.steps if step.step.kind.value == "action" and step.status.value == "done"
+        ]
+        for step in ran:
+            text.append(f"  ran: {step.step.title}\n")
+        for action in result.irreversible:
+            text.append(f"  cannot be undone: {action.title}\n")
+        next_steps = [*outcome.notes, *(f"On the target: {action.title}" for action in result.remaining)]
+        if next_steps:
+            text.append("\nNext steps\n", style="bold")
+            for step_note in next_steps:
+                text.append(f"  - {step_note}\n")
+        if state.generation is not None:
+            text.append("\nHow to undo it\n", style="bold")
+            where = "" if outcome.root == Path("/") else f" --root {outcome.root}"
+            text.append(
+                f"  Generation {state.generation} holds every file as it was before. F2 (Snapshots) rolls back "
+                f"to it with a preview and confirm-or-revert, or from any shell:\n"
+                f"    kvm-wizard snapshots rollback {state.generation}{where}\n"
+            )
+    elif state.fate.value != "nothing":
+        left = [*state.not_undone, *outcome.still_broken]
+        if left:
+            text.append("\nStill as before\n", style="bold")
+            for thing in left:
+                text.append(f"  - {thing}\n")
     return text
 
 
@@ -80,13 +87,34 @@ class DoneScreen(StepScreen[str]):
     def __init__(self, banner: Banner, outcome: Outcome) -> None:
         super().__init__(banner)
         self.outcome = outcome
+        self.state: Settlement | None = None
+        self.failed = False
 
     def compose_body(self) -> ComposeResult:
         yield DiffView(id="summary")
 
     def on_mount(self) -> None:
-        self.query_one("#summary", DiffView).show(summary(self.outcome))
+        self.query_one("#summary", DiffView).show(line("run", "Reading how the change stands..."))
         self.query_one("#next").focus()
+        self.read()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, name="reading the outcome")
+    def read(self) -> None:
+        from wizard.apply.settlement import settlement
+
+        self.post_message(OutcomeRead(settlement(self.outcome.root, self.outcome.result)))
+
+    def on_outcome_read(self, event: OutcomeRead) -> None:
+        self.state = event.state
+        self.query_one("#summary", DiffView).show(summary(self.outcome, event.state))
+
+    def worker_failed(self, name: str, error: BaseException | None) -> None:
+        self.failed = True
+        self.query_one("#summary", DiffView).show(line("fail", f"{name} failed: {error}"))
+
+    @property
+    def building(self) -> str:
+        return "reading how the change stands" if self.state is None and not self.failed else ""
 
     def collect(self) -> str | None:
         return "finish"

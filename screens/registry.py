@@ -274,7 +274,7 @@ def _confirm(session: Session, banner: Banner, result: ApplyResult | None = None
     from screens.confirm import ConfirmScreen
 
     settling = result or _known(session.result, "the apply's result")
-    return partial(ConfirmScreen, banner, _root(session), settling, revert_at_once=session.quitting)
+    return partial(ConfirmScreen, banner, _root(session), settling)
 
 
 def _store_confirm(session: Session, value: Settled) -> None:
@@ -296,9 +296,9 @@ def _done(session: Session, banner: Banner) -> Recipe[str]:
     notes = plan.notes if plan is not None else ()
     if session.mode == "rescue" and session.plan is not None:
         notes = (*notes, RECHECK_NOTE)
-    outcome = Outcome(
-        result, session.confirmed, session.settled_message, notes, _root(session), session.source.live
-    )
+    failing = session.diagnosis.findings if session.diagnosis is not None else ()
+    still = tuple(f"[FAIL] {finding.title}" for finding in failing if finding.status.value == "fail")
+    outcome = Outcome(result, notes, _root(session), session.source.live, still_broken=still)
     return partial(DoneScreen, banner, outcome)
 
 

@@ -45,7 +45,7 @@ def test_waiting_for_confirmation(root: Path, applied: ApplyResult) -> None:
     assert files[NOVA_CONF].created is False
     assert files[MODPROBE].created is True
     assert files[MODPROBE].fate(undone=False) == "created"
-    assert files[MODPROBE].fate(undone=True) == "removed again (the change had created it)"
+    assert files[MODPROBE].fate(undone=True) == "removed again: the change had created it"
     assert files[NOVA_CONF].fate(undone=True) == "restored as it was"
 
 

@@ -45,9 +45,9 @@ class FileChange:
         """The file's state in words, the transaction kept (``undone`` False) or undone."""
         if undone:
             if self.created:
-                return "removed again (the change had created it)"
+                return "removed again: the change had created it"
             if self.removed:
-                return "put back (the change had removed it)"
+                return "put back: the change had removed it"
             return "restored as it was"
         if self.created:
             return "created"

@@ -1,0 +1,68 @@
+"""What became of an apply or a rollback, in words: one home for the sentences Confirm, Done, the quit question
+and the farewell say about a transaction, each made from its settlement as the record on disk has it
+(wizard/apply/settlement.py), never from what a screen assumed."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from screens.widgets.text import line
+
+if TYPE_CHECKING:
+    from rich.text import Text
+
+    from wizard.apply.results import ApplyResult
+    from wizard.apply.settlement import Settlement
+
+
+def clock_time(iso: str) -> str:
+    """The time of day of an ISO 8601 wall time ("2026-12-07T14:27:18+00:00" -> "14:27:18")."""
+    return iso[11:19] if len(iso) >= 19 and iso[10] == "T" else iso
+
+
+def what(state: Settlement) -> str:
+    """ "the apply of generation 3", "the rollback of generation 4"."""
+    return f"the {state.kind} of generation {state.generation}" if state.generation else f"the {state.kind}"
+
+
+def headline(state: Settlement, result: ApplyResult) -> tuple[str, str]:
+    """The status word and the sentence that say how the transaction stands."""
+    from wizard.apply.settlement import Fate  # lazy: the engine is not imported before the first frame
+
+    fate = state.fate
+    if fate is Fate.NOTHING:
+        return "pass", "Nothing had to change: the files already said what your answers ask."
+    if fate is Fate.FAILED:
+        return "fail", result.describe()
+    if fate is Fate.KEPT:
+        how = (
+            f"confirmed at {clock_time(state.when)}" if state.when else "kept at once: no confirmation asked"
+        )
+        return "pass", f"Kept: {what(state)} stays ({how})."
+    if fate is Fate.PENDING:
+        return "warn", (
+            f"Not confirmed yet: {what(state)} is reverted at {clock_time(state.deadline)} unless you keep it."
+        )
+    if fate is Fate.REVERTED:
+        return "warn", (
+            f"Reverted at {clock_time(state.when)}, as you asked: the files are as they were before {what(state)}."
+        )
+    if fate is Fate.REVERTED_AT_DEADLINE:
+        return "warn", (
+            f"Reverted at {clock_time(state.when)}: {state.reason}. Nothing of {what(state)} stays: the files "
+            "are as they were before it."
+        )
+    if fate is Fate.REVERT_FAILED:
+        return "fail", (
+            f"The revert failed ({state.reason}): {what(state)} stands. Roll it back with F2 (snapshots) or "
+            f"kvm-wizard snapshots rollback {state.generation}."
+        )
+    return (
+        "unknown",
+        f"Cannot tell whether {what(state)} was kept or reverted: {state.reason}. F2 lists the generations.",
+    )
+
+
+def headline_text(state: Settlement, result: ApplyResult) -> Text:
+    word, sentence = headline(state, result)
+    return line(word, sentence)
