@@ -24,7 +24,10 @@ from screens.base import HostReady, StepExit, StepScreen, stylesheet
 from screens.keys import GateCheck, KeyGate
 from screens.registry import Recipe, Step
 from screens.session import Session
-from screens.widgets.quit_confirm import QuitScreen
+from screens.widgets import countdown
+from screens.widgets.quit_confirm import QuitScreen, QuittingScreen
+from screens.widgets.title_bar import TitleBar
+from wizard.apply.state import pending_file
 
 if TYPE_CHECKING:
     from textual.command import Provider
@@ -70,6 +73,7 @@ class WizardApp(App[int]):
         )
         console.use_theme(self, profile)
         self.gate = KeyGate(self, self._deliver, partial(self.notify, severity="warning"))
+        self.revert_clock = ""  # "REVERTS IN 1:32" on every title line while a change waits for confirmation
 
     # -- keys: one at a time, each to a screen ready for it (screens/keys.py) ---------------------------
     async def on_event(self, event: events.Event) -> None:
@@ -107,6 +111,27 @@ class WizardApp(App[int]):
         else:
             self.show(self.start or registry.order(self.session)[0])
         self.call_after_refresh(self.read_step_styles)
+        self.set_interval(1.0, self.tick_deadline)
+
+    def tick_deadline(self) -> None:
+        """The revert deadline on disk, on the title line of whatever screen is shown (from the apply to the
+        decision, and for a change an earlier run left waiting). Read from disk: another console may decide."""
+        clock = ""
+        root = self.session.source.root
+        if root is not None and self.session.source.ready and pending_file(root).exists():
+            from wizard.apply.confirm import PendingFileError, seconds_left  # only while something waits
+
+            try:
+                left = seconds_left(root)
+            except PendingFileError:
+                left = -1.0
+            if left is not None:
+                clock = f"REVERTS IN {countdown.clock(left)}" if left > 0 else "REVERTING NOW"
+        if clock != self.revert_clock:
+            self.revert_clock = clock
+            for screen in self.screen_stack[-2:]:
+                for bar in screen.query(TitleBar):
+                    bar.refresh()
 
     def read_step_styles(self) -> None:
         """Every step's stylesheet, read once the first frame is out. Textual reads a screen's when it is first
@@ -183,8 +208,6 @@ class WizardApp(App[int]):
             target = flow.previous(step, self.session)
         else:
             target = flow.following(step, self.session)
-        if self.session.quitting and step in (Step.APPLY, Step.CONFIRM):
-            target = flow.after_quit(step, self.session)
         if target is None:
             self.finish()
         else:
@@ -234,10 +257,8 @@ class WizardApp(App[int]):
 
     def _busy(self) -> str:
         """Why the topmost step cannot be left now ("" when it can), even under a modal screen."""
-        for candidate in reversed(self.screen_stack):
-            if isinstance(candidate, StepScreen):
-                return candidate.busy
-        return ""
+        top = self._top_step()
+        return top.busy if top is not None else ""
 
     # -- snapshots --------------------------------------------------------------------------------------
     def action_snapshots(self) -> None:
@@ -281,33 +302,88 @@ class WizardApp(App[int]):
 
     def action_request_quit(self) -> None:
         if isinstance(self.screen, QuitScreen):
-            self.screen.dismiss(True)  # ctrl+c twice
+            self.screen.dismiss("quit")  # ctrl+q or ctrl+c again: the answer its button names
             return
+        if isinstance(self.screen, QuittingScreen):
+            return  # on its way out already
         self._note_outcome()
-        busy = self._busy()
-        question = flow.quit_question(self.step, self.session, busy)
-        self.push_screen(QuitScreen(question, yes="Quit after it" if busy else "Quit"), self.quit_answered)
+        top = self._top_step()
+        question = flow.quit_question(
+            self.session, self._busy(), flow.standing(self.session), top.keep_how if top else ""
+        )
+        self.push_screen(QuitScreen(question), partial(self.quit_answered, question))
 
-    def quit_answered(self, yes: bool | None) -> None:
-        if not yes:
+    def quit_answered(self, question: flow.QuitQuestion, answer: str | None) -> None:
+        if answer == "leave":
+            self.finish()  # the change waits for `kvm-wizard confirm`: the farewell says until when
+        elif answer != "quit":
             return
-        if self._busy():
-            self.leave_after_busy()
+        elif question.waits:
+            self.quit_when_idle(revert=question.reverts)
+        elif question.reverts:
+            self.quit_reverting()
         else:
             self.finish()
 
     def signalled(self, number: int) -> None:
+        """SIGTERM or SIGHUP: a running transaction ends first (and is reverted, as a quit would); a change
+        already waiting for confirmation is left to its watcher, which reverts it at the deadline."""
         if self._busy():
-            self.leave_after_busy()
+            self.quit_when_idle(revert=True, code=128 + number)
         else:
             self.finish(128 + number)
 
-    def leave_after_busy(self) -> None:
-        self.session.quitting = True
-        for candidate in self.screen_stack:
-            if isinstance(candidate, StepScreen):
-                candidate.leave_when_done()
-        self.notify("The wizard ends when the apply has ended, after reverting it.", timeout=30)
+    def quit_when_idle(self, *, revert: bool, code: int | None = None) -> None:
+        """Quit once the transaction running has ended, then revert what waits for confirmation."""
+        then = ", then reverts what it changed" if revert else ""
+        self.push_screen(
+            QuittingScreen(
+                f"Quitting: {self._busy()}, and it cannot stop half-way. The wizard waits for it to end{then}, "
+                "and ends."
+            )
+        )
+
+        def check() -> None:
+            if self._busy():
+                return
+            timer.stop()
+            self._note_outcome()
+            if revert and flow.standing(self.session).pending is not None:
+                self.quit_reverting(code)
+            else:
+                self.finish(code)
+
+        timer = self.set_interval(0.2, check)
+
+    def quit_reverting(self, code: int | None = None) -> None:
+        """Revert the change waiting for confirmation, then end (the farewell says how it went, from disk)."""
+        pending = flow.standing(self.session).pending
+        text = "Reverting before quitting: the files go back as they were"
+        if pending is not None:
+            text = f"Reverting the {pending.kind} of generation {pending.generation} before quitting: the files go back as they were before it"
+        if isinstance(self.screen, QuittingScreen):
+            self.screen.say(text + ".")
+        else:
+            self.push_screen(QuittingScreen(text + "."))
+        self.run_worker(
+            partial(self._revert_then_finish, code),
+            thread=True,
+            name="revert before quitting",
+            exit_on_error=False,
+        )
+
+    def _revert_then_finish(self, code: int | None) -> None:
+        from wizard.apply.confirm import revert_now
+
+        root = self.session.source.root
+        try:
+            if root is not None:
+                revert_now(root, reason="the operator quit before confirming")
+        finally:
+            self.call_from_thread(self.finish, code)
+
+    def _top_step(self) -> StepScreen[Any] | None:
+        return next((item for item in reversed(self.screen_stack) if isinstance(item, StepScreen)), None)
 
     def _note_outcome(self) -> None:
         """An apply that has ended (or a decision taken) counts before its screen is left: the quit question,
@@ -323,5 +399,6 @@ class WizardApp(App[int]):
 
     def finish(self, code: int | None = None) -> None:
         self._note_outcome()
-        self.farewell = flow.farewell(self.session)
-        self.exit(flow.exit_code(self.session) if code is None else code)
+        standing = flow.standing(self.session)
+        self.farewell = flow.farewell(self.session, standing)
+        self.exit(flow.exit_code(standing) if code is None else code)

@@ -14,7 +14,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import RichLog, Static
 
-from screens.base import StepExit, StepScreen, stylesheet
+from screens.base import StepScreen, stylesheet
 from screens.session import Banner
 from screens.widgets.text import line, status
 
@@ -80,7 +80,6 @@ class ApplyScreen(StepScreen["ApplyResult"]):
         self.steps: tuple[TransactionStep, ...] = ()
         self.states: dict[int, str] = {}
         self.result: ApplyResult | None = None
-        self.leave_after = False
 
     def compose_body(self) -> ComposeResult:
         yield Static(line("run", "Applying: nothing can be interrupted half-way."), id="state")
@@ -171,8 +170,6 @@ class ApplyScreen(StepScreen["ApplyResult"]):
         if self.holds:
             self.query_one("#back").disabled = True  # only forward, to the decision
         self.app.refresh_bindings()  # Esc, F2 and F9 dimmed while the change waits for its decision
-        if self.leave_after:
-            self.dismiss(StepExit("next", result))
 
     def worker_failed(self, name: str, error: BaseException | None) -> None:
         self.running = False
@@ -195,10 +192,9 @@ class ApplyScreen(StepScreen["ApplyResult"]):
             return "the change waits for your decision: F10 goes to it"
         return ""
 
-    def leave_when_done(self) -> None:
-        self.leave_after = True
-        if not self.running and self.result is not None:
-            self.dismiss(StepExit("next", self.result))
+    @property
+    def keep_how(self) -> str:
+        return "choose Stay, then F10 and y"
 
     def current(self) -> ApplyResult | None:
         return self.result

@@ -137,6 +137,11 @@ class StepScreen(Screen[StepExit[T]], Generic[T]):
         return ""
 
     @property
+    def keep_how(self) -> str:
+        """How a change waiting for confirmation is kept from here ("" where it is not), for the quit question."""
+        return ""
+
+    @property
     def holds(self) -> str:
         """Why no other step may be jumped to yet ("" when one may): unfinished work to settle here first."""
         return ""
@@ -147,9 +152,6 @@ class StepScreen(Screen[StepExit[T]], Generic[T]):
         if (action in ("next", "back") and self.busy) or (action == "back" and self.holds):
             return None
         return True
-
-    def leave_when_done(self) -> None:
-        """The operator quit while the screen was busy: leave by itself as soon as the work has ended."""
 
     # -- a kept screen (the choice steps): shown again instead of being built anew ---------------------
     def adopt(self, value: T) -> None:

@@ -19,7 +19,7 @@ from screens.base import StepExit, StepScreen, stylesheet
 from screens.keys import worker_running
 from screens.session import Banner
 from screens.widgets.diff_view import DiffView
-from screens.widgets.quit_confirm import QuitScreen
+from screens.widgets.quit_confirm import QuestionScreen
 from screens.widgets.text import line
 
 if TYPE_CHECKING:
@@ -214,7 +214,7 @@ class SnapshotsScreen(StepScreen["ApplyResult"]):
                 "It is a transaction with its own generation; you confirm it afterwards, or it is reverted."
             )
         self.app.push_screen(
-            QuitScreen(text, yes="Roll back", no="Cancel"),
+            QuestionScreen(text, yes="Roll back", no="Cancel"),
             lambda yes: self._answered(bool(yes), preview),
         )
 

@@ -196,6 +196,10 @@ class WelcomeScreen(StepScreen[WelcomeResult]):
         return "a recovery is running" if self.working and self.report is not None else ""
 
     @property
+    def keep_how(self) -> str:
+        return "choose Stay and press k"
+
+    @property
     def holds(self) -> str:
         if self.report is not None and self.report.unfinished is not None:
             return "settle the interrupted change first: complete it or roll it back"

@@ -48,7 +48,7 @@ def test_every_step_to_apply_and_confirm_then_a_rollback_from_the_snapshots(
     wizard.step("escape", "f10 Start")
     wizard.step("f10", "Verdict: ready.")
     wizard.step("ctrl+c", "Quit kvm-wizard? Nothing has been changed")
-    wizard.step("n", "Verdict: ready.")
+    wizard.step("escape", "Verdict: ready.")
     wizard.step("f10", "[PASS] KVM can work on this host")
     wizard.step("f10", "Disk space: thin")
     wizard.step("f10", "controls nested guests here")
@@ -61,7 +61,7 @@ def test_every_step_to_apply_and_confirm_then_a_rollback_from_the_snapshots(
     wizard.wait_for("-#virt_type = kvm")
     wizard.step("f10", "[PASS] Apply done")
     wizard.step("f10", "Reverting in")
-    wizard.step("y", "[PASS] Confirmed: the changes of generation 1 stay.")
+    wizard.step("y", "[PASS] Kept: the apply of generation 1 stays")
     wizard.step("f10", "How to undo it")
 
     nova = (root / "etc/nova/nova.conf").read_text()
@@ -76,12 +76,12 @@ def test_every_step_to_apply_and_confirm_then_a_rollback_from_the_snapshots(
     wizard.wait_for("apply (applied, confirmed)")
     wizard.step("enter", "Generation 1 against the files now:")
     wizard.step("r", "Roll back to generation 1")
-    wizard.step("y", "The rollback is done and waits for your confirmation")
-    wizard.step("y", "[PASS] Confirmed: the changes of generation 2 stay.")
+    wizard.step("f10", "The rollback is done and waits for your confirmation")
+    wizard.step("y", "[PASS] Kept: the rollback of generation 2 stays")
     wizard.step("f10", "rollback (applied, confirmed)")
     wizard.step("escape", "[PASS] The answers are valid here.")  # the plan is made again after a rollback
     wizard.step("ctrl+q", "Quit kvm-wizard?")
-    wizard.press("y")
+    wizard.press("ctrl+q")
     assert wizard.wait_exit() == 0
     assert unportable(wizard.seen) == []
     assert f"the demo's files are in {root}" in wizard.raw.decode("utf-8", "replace")
@@ -129,12 +129,12 @@ def test_rescue_fixes_a_broken_nova_conf_with_keystrokes_only(
     wizard.wait_for("-logdir = /var/log/nova")
     wizard.step("f10", "[PASS] Apply done")
     wizard.step("f10", "Reverting in")
-    wizard.step("y", "Confirmed: the changes of generation 1 stay.")
+    wizard.step("y", "Kept: the apply of generation 1 stays")
     wizard.step("f10", "How to undo it")
     wizard.step("escape", "Checked again after generation 1:")
     wizard.wait_for("[PASS] nova.conf: no error left;")
-    wizard.step("ctrl+q", "What was applied stays")
-    wizard.press("y")
+    wizard.step("ctrl+q", "Quit kvm-wizard? Kept: the apply of generation 1 stays")
+    wizard.press("ctrl+q")
     assert wizard.wait_exit() == 0
     assert unportable(wizard.seen) == []
 

@@ -45,5 +45,5 @@ def test_every_steps_keys_in_one_write(tmp_path: Path, terminals: list[Terminal]
     assert "\nenable_rbd_download = True\n" in nova
 
     wizard.child.send(KEYS["f10"] + "y")  # to Confirm, and keep it, in one write too
-    wizard.wait_for("Confirmed: the changes of generation 1 stay.")
+    wizard.wait_for("Kept: the apply of generation 1 stays")
     assert unportable(wizard.seen) == []
