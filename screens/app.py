@@ -1,7 +1,9 @@
 """WizardApp: the ordered steps and the session. Screens never pick what comes next; this does.
 
-Global keys: F2 snapshots, F9 or ctrl+p the step palette, ctrl+q or ctrl+c quit (asked first; during an apply
-the quit waits for the transaction to end and reverts it, so nothing is left half-applied).
+Global keys: F2 snapshots, F9 or ctrl+p the step palette, ctrl+q or ctrl+c quit (asked first: screens/quitting.py;
+during an apply the quit waits for the transaction to end and reverts it, so nothing is left half-applied).
+Keys typed ahead go one at a time to a screen ready for them (screens/keys.py); an unexpected error shows a
+dialog and the step is resumed (screens/crash.py).
 """
 
 from __future__ import annotations
@@ -14,20 +16,16 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events
-from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.widget import Widget
 
 from assets import asset_path
 from screens import console, flow, registry
 from screens.base import HostReady, StepExit, StepScreen, stylesheet
+from screens.crash import CrashSafeApp
 from screens.keys import GateCheck, KeyGate
 from screens.registry import Recipe, Step
 from screens.session import Session
-from screens.widgets import countdown
-from screens.widgets.quit_confirm import QuitScreen, QuittingScreen
-from screens.widgets.title_bar import TitleBar
-from wizard.apply.state import pending_file
 
 if TYPE_CHECKING:
     from textual.command import Provider
@@ -41,7 +39,7 @@ def step_commands() -> type[Provider]:
     return StepCommands
 
 
-class WizardApp(App[int]):
+class WizardApp(CrashSafeApp):
     TITLE = "kvm-wizard"
     CSS_PATH = stylesheet("wizard")
     # Only "Go to step" (no theme or screenshot commands); imported when the palette first opens.
@@ -49,8 +47,6 @@ class WizardApp(App[int]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f2", "snapshots", "Snapshots"),
         Binding("f9,ctrl+p", "command_palette", "Steps", priority=True, key_display="f9"),
-        Binding("ctrl+q", "request_quit", "Quit", priority=True),
-        Binding("ctrl+c", "request_quit", "Quit", priority=True, show=False),
     ]
 
     def __init__(
@@ -59,13 +55,12 @@ class WizardApp(App[int]):
         # The first screen's stylesheet is parsed with the app's: read when the screen is pushed, it would
         # make Textual parse all CSS again and restyle the app before the first frame.
         first = stylesheet(registry.order(session)[0].value)
-        super().__init__(css_path=[stylesheet("wizard"), first], ansi_color=console.ansi_color(profile))
-        self.session = session
+        super().__init__(
+            session, css_path=[stylesheet("wizard"), first], ansi_color=console.ansi_color(profile)
+        )
         self.start = start  # the step to open on (what it needs first is shown instead when it is missing)
         self.profile = profile
-        self.step: Step | None = None
         self.rolled_back = False  # a rollback ran from the snapshots: a Review or Done underneath is stale
-        self.farewell: list[str] = []  # printed by the launcher once the terminal is restored
         # The screens of the steps that reuse theirs, with the recipe each was built from (StepSpec.reuse).
         self.built: dict[Step, tuple[Recipe[Any], StepScreen[Any]]] = {}
         self.stylesheet.add_source(
@@ -73,18 +68,17 @@ class WizardApp(App[int]):
         )
         console.use_theme(self, profile)
         self.gate = KeyGate(self, self._deliver, partial(self.notify, severity="warning"))
-        self.revert_clock = ""  # "REVERTS IN 1:32" on every title line while a change waits for confirmation
 
     # -- keys: one at a time, each to a screen ready for it (screens/keys.py) ---------------------------
-    async def on_event(self, event: events.Event) -> None:
+    async def handle_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key) and not event.is_forwarded:
             await self.gate.arrived(event)
             return
-        await super().on_event(event)
+        await super().handle_event(event)
 
     async def _deliver(self, key: events.Key) -> Widget:
         target = self.focused or self.screen  # where Textual sends a key no priority binding takes
-        await super().on_event(key)
+        await super().handle_event(key)
         return target
 
     async def on_gate_check(self, check: GateCheck) -> None:
@@ -104,34 +98,18 @@ class WizardApp(App[int]):
             loop = asyncio.get_running_loop()
             for number in (signal.SIGTERM, signal.SIGHUP):
                 loop.add_signal_handler(number, self.call_later, self.signalled, number)
+        self.first_screen()
+        self.call_after_refresh(self.read_step_styles)
+        self.set_interval(1.0, self.tick_deadline)
+
+    def first_screen(self) -> None:
+        """The first screen: the demo picker, or the first step (or the one asked for)."""
         if self.session.mode == "demo" and not self.session.source.scenario:
             from screens.widgets.demo_picker import DemoPickerScreen
 
             self.push_screen(DemoPickerScreen(), self.picked)
         else:
             self.show(self.start or registry.order(self.session)[0])
-        self.call_after_refresh(self.read_step_styles)
-        self.set_interval(1.0, self.tick_deadline)
-
-    def tick_deadline(self) -> None:
-        """The revert deadline on disk, on the title line of whatever screen is shown (from the apply to the
-        decision, and for a change an earlier run left waiting). Read from disk: another console may decide."""
-        clock = ""
-        root = self.session.source.root
-        if root is not None and self.session.source.ready and pending_file(root).exists():
-            from wizard.apply.confirm import PendingFileError, seconds_left  # only while something waits
-
-            try:
-                left = seconds_left(root)
-            except PendingFileError:
-                left = -1.0
-            if left is not None:
-                clock = f"REVERTS IN {countdown.clock(left)}" if left > 0 else "REVERTING NOW"
-        if clock != self.revert_clock:
-            self.revert_clock = clock
-            for screen in self.screen_stack[-2:]:
-                for bar in screen.query(TitleBar):
-                    bar.refresh()
 
     def read_step_styles(self) -> None:
         """Every step's stylesheet, read once the first frame is out. Textual reads a screen's when it is first
@@ -154,6 +132,21 @@ class WizardApp(App[int]):
     def on_host_ready(self, event: HostReady) -> None:
         """A step made the host's files ready (a demo's copy): F2 and the farewell use them from now on."""
         self.session.source = event.source
+
+    def resume(self, step: Step | None, rollback: ApplyResult | None) -> None:
+        """After a crash: every screen above the first goes (one of them may have stopped taking messages), and
+        the step is shown anew from the session; a rollback made meanwhile is confirmed or reverted next."""
+        stale = [kept for kept, (_recipe, screen) in self.built.items() if screen in self.screen_stack]
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        for kept in stale:
+            self.uninstall_screen(self.built.pop(kept)[1])  # not shown again: built anew
+        if step is None:
+            self.first_screen()
+        else:
+            self.show(step)
+        if rollback is not None:
+            self.push_screen(registry.confirm_rollback(self.session, rollback))
 
     # -- sequencing -------------------------------------------------------------------------------------
     def show(self, step: Step) -> None:
@@ -218,7 +211,7 @@ class WizardApp(App[int]):
         if action in ("snapshots", "command_palette"):
             if not isinstance(self.screen, StepScreen):
                 return False  # a modal view or the demo picker is open: close it first
-            if self._busy() or self._held():
+            if self.busy() or self._held():
                 return None
         return True
 
@@ -226,7 +219,7 @@ class WizardApp(App[int]):
         return self.screen.holds if isinstance(self.screen, StepScreen) else ""
 
     def jumpable(self) -> tuple[Step, ...]:
-        if self._busy() or self._held():
+        if self.busy() or self._held():
             return ()
         return flow.jumpable(self.session)
 
@@ -255,19 +248,14 @@ class WizardApp(App[int]):
         self.pop_screen()
         self.show(target)
 
-    def _busy(self) -> str:
-        """Why the topmost step cannot be left now ("" when it can), even under a modal screen."""
-        top = self._top_step()
-        return top.busy if top is not None else ""
-
     # -- snapshots --------------------------------------------------------------------------------------
     def action_snapshots(self) -> None:
         from screens.snapshots import SnapshotsScreen
 
         if isinstance(self.screen, SnapshotsScreen) or not isinstance(self.screen, StepScreen):
             return
-        if self._busy() or self._held():
-            self.notify(f"Not now: {self._busy() or self._held()}.", severity="warning")
+        if self.busy() or self._held():
+            self.notify(f"Not now: {self.busy() or self._held()}.", severity="warning")
             return
         if not self.session.source.ready:
             self.notify("One moment: the host's files are not ready yet.", severity="warning")
@@ -299,106 +287,3 @@ class WizardApp(App[int]):
             return
         if self.jumpable() and not isinstance(self.screen, CommandPalette):
             self.push_screen(CommandPalette(placeholder="Go to step... (type to filter, Esc closes)"))
-
-    def action_request_quit(self) -> None:
-        if isinstance(self.screen, QuitScreen):
-            self.screen.dismiss("quit")  # ctrl+q or ctrl+c again: the answer its button names
-            return
-        if isinstance(self.screen, QuittingScreen):
-            return  # on its way out already
-        self._note_outcome()
-        top = self._top_step()
-        question = flow.quit_question(
-            self.session, self._busy(), flow.standing(self.session), top.keep_how if top else ""
-        )
-        self.push_screen(QuitScreen(question), partial(self.quit_answered, question))
-
-    def quit_answered(self, question: flow.QuitQuestion, answer: str | None) -> None:
-        if answer == "leave":
-            self.finish()  # the change waits for `kvm-wizard confirm`: the farewell says until when
-        elif answer != "quit":
-            return
-        elif question.waits:
-            self.quit_when_idle(revert=question.reverts)
-        elif question.reverts:
-            self.quit_reverting()
-        else:
-            self.finish()
-
-    def signalled(self, number: int) -> None:
-        """SIGTERM or SIGHUP: a running transaction ends first (and is reverted, as a quit would); a change
-        already waiting for confirmation is left to its watcher, which reverts it at the deadline."""
-        if self._busy():
-            self.quit_when_idle(revert=True, code=128 + number)
-        else:
-            self.finish(128 + number)
-
-    def quit_when_idle(self, *, revert: bool, code: int | None = None) -> None:
-        """Quit once the transaction running has ended, then revert what waits for confirmation."""
-        then = ", then reverts what it changed" if revert else ""
-        self.push_screen(
-            QuittingScreen(
-                f"Quitting: {self._busy()}, and it cannot stop half-way. The wizard waits for it to end{then}, "
-                "and ends."
-            )
-        )
-
-        def check() -> None:
-            if self._busy():
-                return
-            timer.stop()
-            self._note_outcome()
-            if revert and flow.standing(self.session).pending is not None:
-                self.quit_reverting(code)
-            else:
-                self.finish(code)
-
-        timer = self.set_interval(0.2, check)
-
-    def quit_reverting(self, code: int | None = None) -> None:
-        """Revert the change waiting for confirmation, then end (the farewell says how it went, from disk)."""
-        pending = flow.standing(self.session).pending
-        text = "Reverting before quitting: the files go back as they were"
-        if pending is not None:
-            text = f"Reverting the {pending.kind} of generation {pending.generation} before quitting: the files go back as they were before it"
-        if isinstance(self.screen, QuittingScreen):
-            self.screen.say(text + ".")
-        else:
-            self.push_screen(QuittingScreen(text + "."))
-        self.run_worker(
-            partial(self._revert_then_finish, code),
-            thread=True,
-            name="revert before quitting",
-            exit_on_error=False,
-        )
-
-    def _revert_then_finish(self, code: int | None) -> None:
-        from wizard.apply.confirm import revert_now
-
-        root = self.session.source.root
-        try:
-            if root is not None:
-                revert_now(root, reason="the operator quit before confirming")
-        finally:
-            self.call_from_thread(self.finish, code)
-
-    def _top_step(self) -> StepScreen[Any] | None:
-        return next((item for item in reversed(self.screen_stack) if isinstance(item, StepScreen)), None)
-
-    def _note_outcome(self) -> None:
-        """An apply that has ended (or a decision taken) counts before its screen is left: the quit question,
-        the farewell and the exit status speak of it."""
-        if self.step not in (Step.APPLY, Step.CONFIRM):
-            return
-        for candidate in reversed(self.screen_stack):
-            if isinstance(candidate, StepScreen):
-                value = candidate.current()
-                if value is not None:
-                    self.step.spec.keep(self.session, StepExit("jump", value))
-                return
-
-    def finish(self, code: int | None = None) -> None:
-        self._note_outcome()
-        standing = flow.standing(self.session)
-        self.farewell = flow.farewell(self.session, standing)
-        self.exit(flow.exit_code(standing) if code is None else code)

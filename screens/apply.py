@@ -94,7 +94,7 @@ class ApplyScreen(StepScreen["ApplyResult"]):
         self.apply()
 
     @work(thread=True, exclusive=True, exit_on_error=False, name="apply")
-    def apply(self) -> None:
+    def apply(self) -> ApplyResult:
         from wizard.apply.transaction import apply_plan, preview_apply
         from wizard.commands import CommandRunner
 
@@ -110,6 +110,7 @@ class ApplyScreen(StepScreen["ApplyResult"]):
             summary=self.summary,
         )
         self.post_message(ApplyFinished(result))
+        return result  # also the worker's result: read after a crash, when this screen may not take messages
 
     def _progressed(self, event: ProgressEvent) -> None:
         self.post_message(ApplyProgressed(event))  # from the worker's thread: post_message is thread-safe

@@ -42,6 +42,17 @@ class StepExit(Generic[T]):
     target: str | None = None  # for "jump": the step to go to (a registry.Step)
 
 
+class WorkerCrashed(Message):
+    """A screen's worker or handler raised: the app writes the crash report and offers to resume
+    (screens/crash.py)."""
+
+    def __init__(self, error: BaseException, name: str, worker: Worker[Any] | None = None) -> None:
+        super().__init__()
+        self.error = error
+        self.name = name  # where it happened, in words
+        self.worker = worker  # the worker that raised, if it was one
+
+
 class HostReady(Message):
     """The host's files are in place (a demo's copy is made): the app keeps the source at once, so that F2 and
     the farewell use it before the step is left."""
@@ -209,6 +220,18 @@ class StepScreen(Screen[StepExit[T]], Generic[T]):
             event.stop()
             getattr(self, f"action_{name}")()
 
+    # -- errors: the screen goes on taking messages -------------------------------------------------------
+    async def _on_message(self, message: Message) -> None:
+        # Textual stops a message loop whose handler raised (and its workers: an apply's thread would run on
+        # unseen). This screen's handlers go through here: the app shows its crash dialog (screens/crash.py)
+        # while the screen goes on, so that a transaction it runs still reports its end to it.
+        try:
+            await super()._on_message(message)
+        except Exception as error:  # noqa: BLE001 - every error is reported: the crash dialog and its report
+            self.post_message(
+                WorkerCrashed(error, f"handling {type(message).__name__} on {type(self).__name__}")
+            )
+
     # -- workers: one place for their errors ----------------------------------------------------------
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
@@ -216,6 +239,9 @@ class StepScreen(Screen[StepExit[T]], Generic[T]):
         if event.state is WorkerState.ERROR:
             error = event.worker.error
             self.worker_failed(event.worker.name, error if isinstance(error, BaseException) else None)
+            if isinstance(error, BaseException):
+                where = f"in the background work '{event.worker.name}'"
+                self.post_message(WorkerCrashed(error, where, event.worker))
 
     def worker_failed(self, name: str, error: BaseException | None) -> None:
         """A worker raised: say so on the screen (subclasses show it where the result would have gone)."""

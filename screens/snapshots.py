@@ -227,7 +227,7 @@ class SnapshotsScreen(StepScreen["ApplyResult"]):
         self.roll_back(preview.number, accept_drift=bool(preview.drift))
 
     @work(thread=True, exclusive=True, exit_on_error=False, name="rollback", group="write")
-    def roll_back(self, number: int, *, accept_drift: bool) -> None:
+    def roll_back(self, number: int, *, accept_drift: bool) -> ApplyResult:
         from wizard.apply.rollback import rollback_generation
         from wizard.commands import CommandRunner
 
@@ -240,6 +240,7 @@ class SnapshotsScreen(StepScreen["ApplyResult"]):
             accept_drift=accept_drift,  # only the drift shown in the preview; new drift is refused
         )
         self.post_message(RolledBack(result))
+        return result  # also the worker's result: read after a crash, when this screen may not take messages
 
     def _progressed(self, event: ProgressEvent) -> None:
         self.post_message(RollbackProgressed(event))

@@ -14,6 +14,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from wizard.apply import generations
+from wizard.apply.lock import lock_is_free
 from wizard.apply.pending import PendingFileError, read_pending, read_revert_record, seconds_left
 from wizard.apply.results import ApplyResult, TransactionKind
 from wizard.apply.state import StatePaths, state_paths
@@ -115,6 +116,14 @@ def _reverted_by(paths: StatePaths, number: int) -> generations.Generation | Non
             ):
                 return found
     return None
+
+
+def transaction_running(root: Path | str) -> bool:
+    """A transaction (an apply, a rollback, a revert, a recovery) holds the lock under ``root`` now."""
+    try:
+        return not lock_is_free(state_paths(Path(root).absolute()))
+    except (PathEscapeError, OSError):
+        return False
 
 
 def settlement(root: Path | str, result: ApplyResult) -> Settlement:
