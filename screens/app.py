@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.widget import Widget
+from textual.widgets import Input
 
 from assets import asset_path
 from screens import console, flow, registry
@@ -29,6 +30,7 @@ from screens.session import Session
 
 if TYPE_CHECKING:
     from textual.command import Provider
+    from textual.notifications import SeverityLevel
 
     from wizard.apply.results import ApplyResult
 
@@ -83,6 +85,25 @@ class WizardApp(CrashSafeApp):
 
     async def on_gate_check(self, check: GateCheck) -> None:
         await self.gate.checked(check)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every toast says its severity in a word, as every status does: its colour only repeats it. Its text
+        is never markup (engine text has brackets: [libvirt])."""
+        word = {"information": "[INFO]", "warning": "[WARN]", "error": "[FAIL]"}.get(severity, "[NOTE]")
+        super().notify(f"{word} {message}", title=title, severity=severity, timeout=timeout, markup=False)
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """A steady cursor on a console or a serial line: a blinking one redraws its line twice a second."""
+        if self.profile != "full" and isinstance(event.widget, Input):
+            event.widget.cursor_blink = False
 
     def get_key_display(self, binding: Binding) -> str:
         """Key names as words where Textual would draw a symbol the console fonts lack (enter, not U+23CE)."""
@@ -269,7 +290,7 @@ class WizardApp(CrashSafeApp):
             self.rolled_back = True
             if flow.needs_confirmation(exit.value):
                 screen = registry.confirm_rollback(self.session, exit.value)
-                self.push_screen(screen, lambda _exit: self.action_snapshots())
+                self.push_screen(screen, self.rollback_settled)
                 return
         if self.rolled_back and self.step in (Step.REVIEW, Step.APPLY, Step.CONFIRM, Step.DONE):
             self.rolled_back = False
@@ -278,7 +299,14 @@ class WizardApp(CrashSafeApp):
             self.session.plan = None
             self._go(target)
 
-    # -- quitting ---------------------------------------------------------------------------------------
+    def rollback_settled(self, exit: StepExit[Any] | None) -> None:
+        """The rollback was kept or reverted: reverted, the files are as before it and what was planned or
+        shown underneath still holds. Back to the snapshots either way."""
+        settled = exit.value if exit is not None else None
+        if getattr(settled, "confirmed", None) is False:
+            self.rolled_back = False
+        self.action_snapshots()
+
     def action_command_palette(self) -> None:
         from textual.command import CommandPalette
 

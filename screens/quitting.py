@@ -36,6 +36,17 @@ class QuittingApp(App[int]):
         self.revert_clock = ""  # "REVERTS IN 1:32" on every title line while a change waits for confirmation
 
     # -- the revert deadline --------------------------------------------------------------------------
+    def on_confirmation_settled(self) -> None:
+        """A Confirm screen kept or reverted the change: the title line says so now, not at the next tick."""
+        self.tick_deadline()
+
+    def on_apply_finished(self) -> None:
+        """An apply ended, perhaps waiting for confirmation: its deadline on the title line at once."""
+        self.tick_deadline()
+
+    def on_rolled_back(self) -> None:
+        self.tick_deadline()
+
     def tick_deadline(self) -> None:
         """The revert deadline on disk, on the title line of whatever screen is shown (from the apply to the
         decision, and for a change an earlier run left waiting). Read from disk: another console may decide."""

@@ -18,8 +18,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from screens.widgets.buttons import button
-from screens.widgets.diff_view import Hanging
 from screens.widgets.keys_footer import KeysFooter
+from screens.widgets.wrapping import Hanging
 
 if TYPE_CHECKING:
     from screens.flow import QuitQuestion
@@ -87,7 +87,11 @@ class QuitScreen(ModalScreen[str]):
     confirmation, "leave" (quit and let it wait for `kvm-wizard confirm` until its deadline)."""
 
     DEFAULT_CSS = _CSS.format(name="QuitScreen")
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "answer('stay')", "Stay")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "answer('stay')", "Stay"),
+        # The app's ctrl+q answers "quit" here (it comes first); this one names it in the footer.
+        Binding("ctrl+q", "answer('quit')", "Quit"),
+    ]
 
     def __init__(self, question: QuitQuestion) -> None:
         super().__init__()
@@ -106,7 +110,7 @@ class QuitScreen(ModalScreen[str]):
     @property
     def key_descriptions(self) -> dict[str, str]:
         """The footer names ctrl+q by the outcome of quitting now."""
-        return {"request_quit": self.question.quit_label}
+        return {"answer('quit')": self.question.quit_label}
 
     def on_mount(self) -> None:
         self.query_one("#stay", Button).focus()  # the safe answer is the default

@@ -39,16 +39,17 @@ class TitleBar(Widget):
         clock = getattr(self.app, "revert_clock", "")
         clock = clock if isinstance(clock, str) else ""
         title = f" kvm-wizard: {self.banner.title}"
-        # In the order they give way when the line is short: the position first, then the marker shrinks.
+        alarm = f" {clock} " if clock else ""
         marker = f" {self.banner.marker} " if self.banner.marker else ""
         position = f" {self.banner.position} " if self.banner.position else ""
-        alarm = f" {clock} " if clock else ""
-        room = width - len(title) - len(alarm) - 2
-        if len(marker) + len(position) > room:
+        # Drawn: title, a gap of at least one, [alarm and a space], position, marker, and a last space. What
+        # does not fit gives way in this order: the position, then the marker is cut, then the title.
+        fixed = 1 + (len(alarm) + 1 if alarm else 0) + 1
+        if len(title) + fixed + len(position) + len(marker) > width:
             position = ""
-        if len(marker) > room:
-            marker = fit(marker, max(room, 6 if marker else 0))
-        title = fit(title, width - len(alarm) - len(marker) - len(position) - 2)
+        if len(title) + fixed + len(marker) > width and marker:
+            marker = fit(marker, max(6, width - len(title) - fixed))
+        title = fit(title, width - fixed - len(position) - len(marker))
         right = Text()
         if alarm:
             # The deadline and the marker are words in reverse video: seen at first glance, and without colour.
