@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.message import Message
 from textual.reactive import reactive
@@ -17,6 +17,7 @@ from textual.widgets import RichLog, Static
 from screens.base import StepScreen, stylesheet
 from screens.session import Banner
 from screens.widgets.text import line, status
+from screens.widgets.wrapping import Hanging
 
 if TYPE_CHECKING:
     from wizard.apply.events import ProgressEvent, TransactionStep
@@ -46,6 +47,16 @@ class ApplyFinished(Message):
     def __init__(self, result: ApplyResult) -> None:
         super().__init__()
         self.result = result
+
+
+class ApplyLog(RichLog):
+    """The log keeps its last line in view when the lines above it grow (the steps listed, the state in two
+    lines): RichLog scrolls to its end when written to, not when it is made shorter."""
+
+    def on_resize(self, event: events.Resize) -> None:
+        # Textual calls RichLog's own handler too (each class's in turn): it writes what waited for a size.
+        if self.auto_scroll:
+            self.scroll_end(animate=False, immediate=True)
 
 
 def step_lines(steps: tuple[TransactionStep, ...], states: dict[int, str]) -> Text:
@@ -86,8 +97,9 @@ class ApplyScreen(StepScreen["ApplyResult"]):
         yield Static("", id="steps")
         where = "/var/log/kvm-wizard.log" + ("" if self.root == Path("/") else f" under {self.root}")
         yield Static(Text(f"Output and events (the full log is {where}):", style="bold"), id="log-title")
-        # Wrapped, so that a long command line or error is read whole at 80 columns.
-        yield RichLog(id="log", max_lines=2000, wrap=True, markup=False, highlight=False)
+        # Wrapped by the wrapping rule (a long command line or error is read whole at 80 columns, its pieces
+        # under its text), to the width left of the scrollbar (RichLog would draw at least 78 columns).
+        yield ApplyLog(id="log", max_lines=2000, wrap=True, markup=False, highlight=False, min_width=20)
 
     def on_mount(self) -> None:
         self.query_one("#log").focus()
@@ -143,7 +155,7 @@ class ApplyScreen(StepScreen["ApplyResult"]):
         self._draw()
 
     def _log(self, log: RichLog, text: str) -> None:
-        log.write(text, scroll_end=True)
+        log.write(Hanging(Text(text)), scroll_end=True)
 
     def _draw(self) -> None:
         self.query_one("#steps", Static).update(step_lines(self.steps, self.states))
@@ -169,7 +181,7 @@ class ApplyScreen(StepScreen["ApplyResult"]):
             self._log(log, f"Cannot be undone: {action.title}")
         self.query_one("#next").focus()
         if self.holds:
-            self.query_one("#back").disabled = True  # only forward, to the decision
+            self.query_one("#back").display = False  # only forward, to the decision (Esc says so)
         self.app.refresh_bindings()  # Esc, F2 and F9 dimmed while the change waits for its decision
 
     def worker_failed(self, name: str, error: BaseException | None) -> None:

@@ -78,6 +78,8 @@ class StepScreen(Screen[StepExit[T]], Generic[T]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "help", "Help"),
         Binding("escape", "back", "Back"),
+        # Where Back cannot be used, Esc says why (the binding above is off there, and Textual tries this one).
+        Binding("escape", "why_no_back", "Back", show=False),
         Binding("f10,ctrl+n", "next", "Next", key_display="f10"),
     ]
 
@@ -157,12 +159,27 @@ class StepScreen(Screen[StepExit[T]], Generic[T]):
         """Why no other step may be jumped to yet ("" when one may): unfinished work to settle here first."""
         return ""
 
+    @property
+    def first(self) -> str:
+        """What to say about Back on a screen with nothing before it ("" when there is something)."""
+        return ""
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Next and Back are shown dimmed while the screen is busy, and Back while it holds the operator
-        (refresh_bindings() when that changes)."""
+        (refresh_bindings() when that changes); on a first screen Back is not shown at all. Esc then says why."""
+        if action == "why_no_back":
+            return bool(self.first or self.busy or self.holds)
+        if action == "back" and self.first:
+            return False
         if (action in ("next", "back") and self.busy) or (action == "back" and self.holds):
             return None
         return True
+
+    def action_why_no_back(self) -> None:
+        if self.first:
+            self.notify(self.first)
+        else:
+            self.notify(f"Not now: {self.busy or self.holds}.", severity="warning")
 
     # -- a kept screen (the choice steps): shown again instead of being built anew ---------------------
     def adopt(self, value: T) -> None:

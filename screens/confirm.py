@@ -21,8 +21,8 @@ from screens.fates import headline_text
 from screens.session import Banner
 from screens.widgets.buttons import button
 from screens.widgets.countdown import Countdown
-from screens.widgets.diff_view import Hanging
 from screens.widgets.text import line
+from screens.widgets.wrapping import Hanging
 
 if TYPE_CHECKING:
     from wizard.apply.results import ApplyResult

@@ -20,7 +20,7 @@ from screens.keys import worker_running
 from screens.session import Banner
 from screens.widgets.diff_view import DiffView
 from screens.widgets.quit_confirm import QuestionScreen
-from screens.widgets.text import line
+from screens.widgets.text import Cropped, line
 
 if TYPE_CHECKING:
     from wizard.apply.compare import GenerationDiff
@@ -60,16 +60,18 @@ class RolledBack(Message):
         self.result = result
 
 
-def entry_line(entry: GenerationEntry) -> Text:
+def entry_line(entry: GenerationEntry) -> Cropped:
+    """One line per generation, cut at the list's edge with a mark: the comparison shows the whole line."""
     from wizard.apply.log import mask
 
     generation = entry.generation
     if generation is None:
-        return line("fail", f"{entry.number:>3}  damaged: {entry.problem}")
+        return Cropped(line("fail", f"{entry.number:>3}  damaged: {entry.problem}"))
     when = generation.created.replace("T", " ")[:16]
     state = generation.status + (", confirmed" if generation.confirmed else "")
-    text = f"{generation.number:>3}  {when}  {generation.kind} ({state}): {mask(generation.summary)}"
-    return Text(text[:76])  # one line each at 80 columns; `kvm-wizard snapshots list` has the rest
+    return Cropped(
+        Text(f"{generation.number:>3}  {when}  {generation.kind} ({state}): {mask(generation.summary)}")
+    )
 
 
 def diff_text(diff: GenerationDiff) -> Text:
@@ -200,7 +202,12 @@ class SnapshotsScreen(StepScreen["ApplyResult"]):
             self.rolling = False
             detail.show(line("info", f"Every file is already as it was at generation {preview.number}."))
             return
-        text = f"Roll back to generation {preview.number} ({mask(preview.summary)})?\n"
+        # Generation N holds the files as they were before its change: rolling back "to" it undoes that
+        # change and every later one (its summary names what it changed, not what the files become).
+        text = (
+            f"Undo generation {preview.number} and every change after it? The files go back to how they "
+            f"were before generation {preview.number} changed them (it applied: {mask(preview.summary)}).\n"
+        )
         text += "".join(f"  {path}: {what}\n" for path, what in preview.changes)
         if preview.drift:
             text += (

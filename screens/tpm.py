@@ -20,6 +20,7 @@ from screens.session import Banner
 from screens.widgets.buttons import button
 from screens.widgets.text import line, status
 from screens.widgets.validated_field import AnswerCheck
+from screens.widgets.wrapping import Hanging
 
 if TYPE_CHECKING:
     from wizard.answers import TpmAnswers
@@ -47,7 +48,9 @@ class TpmStepProgressed(Message):
         self.progress = progress
 
 
-def render_status(state: TpmStatus, *, requested: bool) -> Text:
+def render_status(state: TpmStatus, *, requested: bool, vtpm_wanted: bool = False) -> Text:
+    """The status in words. What stops a vTPM is a [FAIL] only when a vTPM is asked for; otherwise it is what
+    one would need (the host is not failing at something nobody asked of it)."""
     text = line("pass" if state.ok else "warn", state.summary)
     text.append("\n")
     text.append("Device: ", style="bold")
@@ -71,14 +74,19 @@ def render_status(state: TpmStatus, *, requested: bool) -> Text:
             text.append(f"         {step.remedy}\n")
     vtpm = state.vtpm
     text.append("vTPM for instances: ", style="bold")
-    text.append("available\n" if vtpm.available else "not available\n")
+    if vtpm.available:
+        text.append("available\n")
+    elif vtpm_wanted:
+        text.append("not available here, and asked for below:\n")
+    else:
+        text.append("not asked for (below); on this host it would need:\n")
     for problem in vtpm.problems:
         text.append("  ")
-        text.append_text(line("fail", problem))
+        text.append_text(line("fail" if vtpm_wanted else "note", problem))
         text.append("\n")
     for warning in vtpm.warnings:
         text.append("  ")
-        text.append_text(line("warn", warning))
+        text.append_text(line("warn" if vtpm_wanted else "note", warning))
         text.append("\n")
     for remedy in state.remedies:
         text.append(f"To do: {remedy}\n")
@@ -97,6 +105,7 @@ class TpmScreen(SectionScreen["TpmAnswers"]):
         self.live = live
         self.root = root
         self.verifying = False
+        self.state: tuple[TpmStatus, bool] | None = None  # the last status, and whether it was verified
 
     def compose_body(self) -> ComposeResult:
         with VerticalScroll(id="status-box"):
@@ -161,7 +170,20 @@ class TpmScreen(SectionScreen["TpmAnswers"]):
 
     def on_tpm_status_made(self, event: TpmStatusMade) -> None:
         self.verifying = False
-        self.query_one("#status", Static).update(render_status(event.status, requested=event.requested))
+        self.state = (event.status, event.requested)
+        self._show()
+
+    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+        if event.checkbox.id == "vtpm":
+            self._show()
+
+    def _show(self) -> None:
+        if self.state is not None:
+            status, requested = self.state
+            wanted = self.query_one("#vtpm", Checkbox).value
+            self.query_one("#status", Static).update(
+                Hanging(render_status(status, requested=requested, vtpm_wanted=wanted))
+            )
 
     def worker_failed(self, name: str, error: BaseException | None) -> None:
         self.verifying = False

@@ -119,6 +119,7 @@ class TroubleshootScreen(StepScreen[TroubleshootResult]):
         yield button("Re-check (r)", "recheck")
 
     def on_mount(self) -> None:
+        self.query_one("#back").display = False  # nothing before the rescue view
         self.query_one("#finding-list").border_title = "Findings, problems first"
         self.query_one("#fix-list").display = False
         self.query_one("#not-offered").display = False
@@ -340,14 +341,9 @@ class TroubleshootScreen(StepScreen[TroubleshootResult]):
             return None
         return TroubleshootResult(self.source, report.facts, report.diagnosis, None)
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Esc is left out of the footer: there is nothing before this screen (the footer is full at 80)."""
-        if action == "back":
-            return False
-        return super().check_action(action, parameters)
-
-    def action_back(self) -> None:
-        self.notify("This is the rescue view's first screen. ctrl+q quits; F9 goes to the setup steps.")
+    @property
+    def first(self) -> str:
+        return "This is the rescue view's first screen: ctrl+q quits; F9 goes to the setup steps."
 
 
 __all__ = ["TroubleshootResult", "TroubleshootScreen"]

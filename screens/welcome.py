@@ -105,6 +105,7 @@ class WelcomeScreen(StepScreen[WelcomeResult]):
         return lines(mode, host, heading(f"Kept{root}:", kept))
 
     def on_mount(self) -> None:
+        self.query_one("#back").display = False  # nothing before the first step
         # After the first frame: the worker's imports and file copies would otherwise delay it.
         self.call_after_refresh(self.check_start)
 
@@ -220,8 +221,9 @@ class WelcomeScreen(StepScreen[WelcomeResult]):
             return None
         return WelcomeResult(self.source)
 
-    def action_back(self) -> None:
-        self.notify("This is the first step. ctrl+q quits.")
+    @property
+    def first(self) -> str:
+        return "This is the first step: F10 starts, ctrl+q quits."
 
 
 def _describe(report: StartupReport) -> list[Text]:

@@ -15,9 +15,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from screens.widgets.buttons import button
-from screens.widgets.diff_view import Hanging
 from screens.widgets.keys_footer import KeysFooter
 from screens.widgets.text import line
+from screens.widgets.wrapping import Hanging
 
 
 class CrashScreen(ModalScreen[None]):

@@ -32,8 +32,8 @@ class ScenariosListed(Message):
 class DemoPickerScreen(Screen[tuple[str, str] | None]):
     DEFAULT_CSS = """
     DemoPickerScreen #intro { padding: 0 1; margin-bottom: 1; }
-    DemoPickerScreen #scenarios { height: auto; max-height: 12; border: none; }
-    DemoPickerScreen #description { padding: 1 1 0 1; height: 1fr; }
+    DemoPickerScreen #scenarios { height: auto; max-height: 16; }
+    DemoPickerScreen #description { padding: 1 1 0 1; height: 1fr; min-height: 3; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "pick", "Pick", priority=True, key_display="enter"),  # before the list's own Enter

@@ -217,9 +217,8 @@ class Transaction:
         problems, checks = verify_transaction(self.root, self.spec)
         if problems:
             raise StepError(VERIFY_STEP.id, "; ".join(problems))
-        self.reporter.finished(
-            index, f"{len(self.spec.targets)} file(s) as written, {checks} check(s) passed"
-        )
+        also = f"; {checks} check(s) passed" if checks else "; no other check applies here"
+        self.reporter.finished(index, f"{len(self.spec.targets)} file(s) read back as written{also}")
 
     def _begin_confirmation(self, timeout: float) -> None:
         index = self._step(CONFIRM_STEP.id)
