@@ -75,7 +75,7 @@ def test_every_step_to_apply_and_confirm_then_a_rollback_from_the_snapshots(
     wizard.step("f2", "Generations in /var/lib/kvm-wizard")
     wizard.wait_for("apply (applied, confirmed)")
     wizard.step("enter", "Generation 1 against the files now:")
-    wizard.step("r", "Roll back to generation 1")
+    wizard.step("r", "Undo generation 1 and every change after it?")
     wizard.step("f10", "The rollback is done and waits for your confirmation")
     wizard.step("y", "[PASS] Kept: the rollback of generation 2 stays")
     wizard.step("f10", "rollback (applied, confirmed)")

@@ -165,7 +165,7 @@ async def test_a_rollbacks_confirm_quits_at_once_after_reverting_the_rollback(tm
         await at(pilot, app, "SnapshotsScreen")
         await shows(pilot, "apply (applied, confirmed)")
         await pilot.press("r")
-        await shows(pilot, "Roll back to generation 1")
+        await shows(pilot, "Undo generation 1 and every change after it?")
         await pilot.press("f10")
         await at(pilot, app, "ConfirmScreen")
         screen = await ask(pilot, app)

@@ -29,7 +29,7 @@ async def test_list_compare_and_roll_back(tmp_path: Path) -> None:
         assert "apply (applied) at " in screen_text(app)  # the whole line the list cuts at 80 columns
         await pilot.press("r")
         await until(pilot, lambda: isinstance(app.screen, QuestionScreen), "the rollback's preview")
-        assert "Roll back to generation 1" in screen_text(app)
+        assert "Undo generation 1 and every change after it?" in screen_text(app)
         assert "/etc/modules: restore" in screen_text(app)
         await pilot.press("f10")
         await until(pilot, lambda: app.exits)
