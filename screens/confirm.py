@@ -17,7 +17,7 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from screens.base import StepScreen, stylesheet
-from screens.fates import headline_text
+from screens.fates import headline_text, plain_times
 from screens.session import Banner
 from screens.widgets.buttons import button
 from screens.widgets.countdown import Countdown
@@ -60,7 +60,7 @@ def health_checks(result: ApplyResult) -> Text:
         text.append("  ")
         text.append_text(line(OUTCOME_WORDS.get(outcome.status.value, "unknown"), outcome.step.title))
         if outcome.detail:
-            text.append(f": {outcome.detail}")
+            text.append(f": {plain_times(outcome.detail)}")
         text.append("\n")
     return text
 
@@ -159,6 +159,7 @@ class ConfirmScreen(StepScreen[Settled]):
         self.settled = event.settled
         self.query_one(Countdown).stop()
         self.query_one(Countdown).display = False
+        self.query_one("#explain").display = False  # it asked for a decision: taken now, the outcome says how
         if state is not None:
             text = headline_text(state, self.result)
         else:

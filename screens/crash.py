@@ -22,11 +22,10 @@ from textual.worker import Worker, WorkerState
 from screens.base import StepExit, WorkerCrashed
 from screens.quitting import QuittingApp
 from screens.registry import Step
-from screens.widgets.crash_dialog import CrashScreen
 from wizard import __version__
-from wizard.apply.log import mask, write_crash_report
 
 if TYPE_CHECKING:
+    from screens.widgets.crash_dialog import CrashScreen
     from wizard.apply.results import ApplyResult
 
 MAX_DIALOGS = 5
@@ -76,6 +75,8 @@ class CrashSafeApp(QuittingApp):
     def _fatal_error(self) -> None:
         # Ending after all (too many crashes, or while starting): one line a console can draw, no Rich
         # traceback with its box glyphs. The report has the traceback, masked.
+        from wizard.apply.log import mask  # lazy: only when something went wrong
+
         error = self._exception
         what = f"{type(error).__name__}: {error}" if error is not None else "an error"
         report = self.last_report
@@ -97,6 +98,10 @@ class CrashSafeApp(QuittingApp):
 
     # -- what happens then ------------------------------------------------------------------------------
     def crashed(self, error: BaseException, where: str = "", worker: Worker[Any] | None = None) -> None:
+        # lazy: only when something went wrong (not on the first frame's path)
+        from screens.widgets.crash_dialog import CrashScreen
+        from wizard.apply.log import mask
+
         self.errors += 1
         if (
             self.is_headless
@@ -137,6 +142,7 @@ class CrashSafeApp(QuittingApp):
 
     def _report(self, error: BaseException, where: str = "") -> str:
         from wizard.answers import dumps_answers  # lazy: the engine is not imported before the first frame
+        from wizard.apply.log import write_crash_report
 
         session = self.session
         lines = [

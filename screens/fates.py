@@ -4,6 +4,7 @@ and the farewell say about a transaction, each made from its settlement as the r
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from screens.widgets.text import line
@@ -15,9 +16,17 @@ if TYPE_CHECKING:
     from wizard.apply.settlement import Settlement
 
 
+ISO_TIME = re.compile(r"\b\d{4}-\d\d-\d\dT(\d\d:\d\d:\d\d)(?:\.\d+)?(?:[+-]\d\d:\d\d|Z)?")
+
+
 def clock_time(iso: str) -> str:
     """The time of day of an ISO 8601 wall time ("2026-12-07T14:27:18+00:00" -> "14:27:18")."""
     return iso[11:19] if len(iso) >= 19 and iso[10] == "T" else iso
+
+
+def plain_times(text: str) -> str:
+    """Engine text with its ISO 8601 times as times of day (the console's clock is the operator's)."""
+    return ISO_TIME.sub(lambda match: match.group(1), text)
 
 
 def what(state: Settlement) -> str:
@@ -49,8 +58,8 @@ def headline(state: Settlement, result: ApplyResult) -> tuple[str, str]:
         )
     if fate is Fate.REVERTED_AT_DEADLINE:
         return "warn", (
-            f"Reverted at {clock_time(state.when)}: {state.reason}. Nothing of {what(state)} stays: the files "
-            "are as they were before it."
+            f"Reverted at {clock_time(state.when)}: {plain_times(state.reason)}. Nothing of {what(state)} stays: "
+            "the files are as they were before it."
         )
     if fate is Fate.REVERT_FAILED:
         return "fail", (
