@@ -21,6 +21,7 @@ def suites() -> dict[str, Callable[[int], list[Result]]]:
         "check": lambda runs: [engine.bench_check_process(runs)],
         "probe": lambda runs: [engine.bench_probe(runs)],
         "plan": engine.bench_plan_and_round_trip,
+        "plan-size": engine.bench_plan_sizes,
         "apply": engine.bench_apply_and_rollback,
     }
     found.update(ui.SUITES)
@@ -57,11 +58,13 @@ def main(argv: list[str] | None = None) -> int:
         "--json", type=Path, default=DEFAULT_JSON, help=f"where to write the results ({DEFAULT_JSON})"
     )
     parser.add_argument(
-        "--only", action="append", help="run only these suites (check, probe, plan, apply, ...)"
+        "--only",
+        action="append",
+        help="run only these suites (check, probe, plan, apply, ...; repeat it or separate with commas)",
     )
     args = parser.parse_args(argv)
     chosen = suites()
-    names = args.only or list(chosen)
+    names = [name for item in args.only for name in item.split(",") if name] if args.only else list(chosen)
     unknown = [name for name in names if name not in chosen]
     if unknown:
         parser.error(f"unknown suite(s) {', '.join(unknown)}; known: {', '.join(chosen)}")

@@ -1,10 +1,11 @@
 """Engine benchmarks: check as a process, the probe, planning and round-trips on a 12,000-line nova.conf,
-apply and rollback of four files."""
+`plan` on nova.conf files of 1 to 10 MB (its growth), apply and rollback of four files."""
 
 from __future__ import annotations
 
 import configparser
 import dataclasses
+import gzip
 import os
 import shutil
 import subprocess
@@ -24,6 +25,7 @@ from wizard.files.ini import IniDocument
 from wizard.host.facts import HostFacts
 from wizard.host.probe import probe
 from wizard.option_data import KNOWN_OPTIONS
+from wizard.plan.explain import explain_plan, plain_text
 from wizard.plan.model import Plan
 from wizard.plan.planner import make_plan
 
@@ -141,6 +143,53 @@ def bench_plan_and_round_trip(runs: int) -> list[Result]:
         Result("plan on a 12,000-line nova.conf", plan, baseline, label, absolute_budget=0.050),
         Result("round trip (parse + write) of it", round_trip, baseline, label, absolute_budget=0.020),
     ]
+
+
+NOVA_SAMPLE = Path(__file__).resolve().parents[1] / "tests/fixtures/configs/nova-34.0.0.conf.sample.full.gz"
+PLAN_SIZES_MB = (1, 2, 5, 10)
+
+
+def sized_nova_conf(megabytes: float) -> bytes:
+    """nova 34's generated sample (full help text) repeated to ``megabytes``: repeated sections, and lines
+    that repeat thousands of times ("#", help text), as in the adversarial run's 10 MB nova.conf."""
+    sample = gzip.decompress(NOVA_SAMPLE.read_bytes())
+    target = int(megabytes * 1024 * 1024)
+    data = (sample * (target // len(sample) + 1))[:target]
+    return data[: data.rfind(b"\n") + 1]
+
+
+def bench_plan_sizes(runs: int) -> list[Result]:
+    """`plan` as the command does it (the plan, its explained diff, the text) on 1, 2, 5 and 10 MB."""
+    results = []
+    for megabytes in PLAN_SIZES_MB:
+        data = sized_nova_conf(megabytes)
+        text = data.decode()
+        count = max(3, runs // megabytes)  # fewer runs of the larger files: each takes seconds at worst
+
+        def configparser_read(text: str = text) -> None:
+            parser = configparser.RawConfigParser(strict=False, interpolation=None)
+            parser.read_string(text)
+
+        with demo_roots(1, data) as (facts, roots):
+
+            def plan(root: Path = roots[0], facts: HostFacts = facts) -> None:
+                outcome = make_plan(facts, FOUR_FILE_ANSWERS, root)
+                if outcome.plan is None:
+                    raise SystemExit(f"bench: no plan: {outcome.problems}")
+                plain_text(explain_plan(outcome.plan, live=False))
+
+            measured = time_calls(plan, count)
+        baseline = time_calls(configparser_read, count)
+        results.append(
+            Result(
+                f"plan with its explained diff, nova.conf of {megabytes} MB",
+                measured,
+                baseline,
+                "configparser reading the same file",
+                absolute_budget=5.0,
+            )
+        )
+    return results
 
 
 def _plain_atomic_writes(root: Path, plan: Plan) -> None:

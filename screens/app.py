@@ -115,9 +115,10 @@ class WizardApp(CrashSafeApp):
     def on_mount(self) -> None:
         self.screen_change_signal.subscribe(self, self.gate.screen_changed, immediate=True)
         if not self.is_headless:
-            # SIGTERM (a service stop) and SIGHUP (a serial line dropped) go through the same safe quit.
+            # SIGTERM (a service stop), SIGHUP (a serial line dropped) and SIGINT (kill -INT: the keyboard's
+            # ctrl+c is a key here) go through the same safe quit: an apply in progress ends and is reverted.
             loop = asyncio.get_running_loop()
-            for number in (signal.SIGTERM, signal.SIGHUP):
+            for number in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
                 loop.add_signal_handler(number, self.call_later, self.signalled, number)
         self.first_screen()
         self.call_after_refresh(self.read_step_styles)

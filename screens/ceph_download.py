@@ -60,6 +60,7 @@ class CephDownloadScreen(SectionScreen["CephDownloadAnswers"]):
             id="enabled",
             compact=True,
         )
+        yield Static("", id="enabled-problem")
         with Vertical(id="fields"):
             if self.answers.enabled:
                 yield from self._fields_widgets()
@@ -112,12 +113,24 @@ class CephDownloadScreen(SectionScreen["CephDownloadAnswers"]):
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
         self._update()
 
+    def enabled_problem(self) -> str | None:
+        """What the planner refuses in direct download on this host (the rbd command, python3-rbd, a keyring)."""
+        # lazy: the engine is not imported before the first frame
+        from wizard.answers import Answers, StorageAnswers
+
+        current = self.current() or self.answers
+        answers = Answers(storage=StorageAnswers(backend=self.storage_backend), ceph_download=current)
+        return AnswerCheck("ceph_download.enabled", answers, self.facts, self.root).problem(True)
+
     def _update(self) -> None:
         enabled = self.query_one("#enabled", Checkbox).value
         fields = self.query_one("#fields")
         if enabled and not fields.children:
             fields.mount_all(self._fields_widgets())
         fields.display = enabled
+        problem = self.enabled_problem() if enabled else None
+        self.query_one("#enabled-problem", Static).update(line("fail", problem) if problem else "")
+        self.query_one("#enabled-problem").display = problem is not None
 
     def _fields(self) -> list[ValidatedField]:
         return list(self.query(ValidatedField))
@@ -153,6 +166,10 @@ class CephDownloadScreen(SectionScreen["CephDownloadAnswers"]):
 
     def collect(self) -> CephDownloadAnswers | None:
         if self.applicable and self.query_one("#enabled", Checkbox).value:
+            problem = self.enabled_problem()
+            if problem is not None:
+                self.notify(f"ceph_download.enabled: {problem}", severity="error")
+                return None
             for field in self._fields():
                 if field.problem is not None:
                     field.focus_input()

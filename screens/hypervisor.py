@@ -38,11 +38,12 @@ class HypervisorScreen(SectionScreen["HypervisorAnswers"]):
         self, banner: Banner, answers: HypervisorAnswers, verdict: Verdict, facts: HostFacts, root: Path
     ) -> None:
         # lazy: the engine is not imported before the first frame
-        from wizard.plan.validate import KVM_CAN_WORK
+        from wizard.plan.validate import KVM_CAN_WORK, KVM_MIGHT_WORK
 
         super().__init__(banner, answers)
         self.verdict = verdict
         self.kvm_works = verdict.code in KVM_CAN_WORK
+        self.kvm_might_work = verdict.code in KVM_MIGHT_WORK  # qemu is then a choice against KVM
         self.facts = facts
         self.root = root
 
@@ -81,6 +82,8 @@ class HypervisorScreen(SectionScreen["HypervisorAnswers"]):
     def _state(self, *, qemu: bool) -> Text:
         if self.kvm_works:
             return line("pass", f"KVM can work on this host ({self.verdict.code.value}).")
+        if self.kvm_might_work:
+            return line("warn", f"Whether KVM can work on this host is not known: {self.verdict.summary}")
         text = line("fail", f"KVM cannot work on this host ({self.verdict.code.value})")
         # With kvm chosen, the problem under the choice gives the reason (the planner's words): not twice.
         text.append(f": {self.verdict.summary}" if qemu else ".")
@@ -97,7 +100,7 @@ class HypervisorScreen(SectionScreen["HypervisorAnswers"]):
         # Consent is asked only where KVM could run: there, qemu is a choice against it. Where KVM cannot
         # work, qemu is the only way on, and consent is not recorded: these answers, used on a node where
         # KVM works, must not choose emulation there without asking.
-        self.query_one("#consent").display = qemu and self.kvm_works
+        self.query_one("#consent").display = qemu and self.kvm_might_work
         self.query_one("#problem", Static).update(self._problem() or "")
 
     def _problem(self) -> Text | None:
@@ -116,7 +119,7 @@ class HypervisorScreen(SectionScreen["HypervisorAnswers"]):
         from wizard.answers import HypervisorAnswers
 
         qemu = self._chosen() == "qemu"
-        consent = qemu and self.kvm_works and self.query_one("#consent", Checkbox).value
+        consent = qemu and self.kvm_might_work and self.query_one("#consent", Checkbox).value
         return HypervisorAnswers(virt_type=self._chosen(), allow_emulation=consent)
 
     def current(self) -> HypervisorAnswers | None:

@@ -37,32 +37,47 @@ class NestedScreen(SectionScreen["NestedAnswers"]):
     CSS_PATH = stylesheet("nested")
     HELP = "nested"
 
-    def __init__(self, banner: Banner, answers: NestedAnswers, facts: HostFacts, root: Path) -> None:
+    def __init__(
+        self, banner: Banner, answers: NestedAnswers, facts: HostFacts, root: Path, *, virt_type: str = "kvm"
+    ) -> None:
+        from wizard.answers import Answers, HypervisorAnswers, NestedAnswers
         from wizard.host.profile import HostProfile
         from wizard.plan.settings import vendor_flag
+        from wizard.plan.validate import unavailable_choices
 
         super().__init__(banner, answers)
         self.facts = facts
         self.root = root
+        self.hypervisor = HypervisorAnswers(virt_type, allow_emulation=virt_type == "qemu")
         profile = HostProfile.from_facts(facts)
         self.flag = vendor_flag(profile)
         self.module = profile.nested_module
         state = profile.nested.get(self.module) if self.module else None
         self.active = state.active if state is not None else None
         self.vendor = {"vmx": "Intel", "svm": "AMD"}.get(self.flag or "", "")
+        # What cannot be valid on this host whatever else is chosen here is not offered (greyed, with the reason).
+        self.not_offered = unavailable_choices(
+            "nested.cpu_mode", Answers(hypervisor=self.hypervisor), profile
+        )
+        passthrough = Answers(hypervisor=self.hypervisor, nested=NestedAnswers(cpu_mode="host-passthrough"))
+        self.nested_refused = unavailable_choices("nested.enabled", passthrough, profile).get("true")
+        offered = [mode for mode in MODES if mode not in self.not_offered]
+        self.mode = answers.cpu_mode if answers.cpu_mode in offered or not offered else offered[0]
 
     def compose_body(self) -> ComposeResult:
         yield Static(self._host_line(), id="host")
         yield Checkbox(
             "Let instances run their own KVM guests (nested.enabled)",
-            value=self.answers.enabled,
+            value=self.answers.enabled and self.nested_refused is None,
             id="enabled",
             compact=True,
+            disabled=self.nested_refused is not None,
         )
         yield Static(line("warn", LIMITATIONS), id="limitations")
         with RadioSet(id="cpu-mode", compact=True):
             for mode, label in MODES.items():
-                yield RadioButton(label, value=mode == self.answers.cpu_mode, id=mode)
+                yield RadioButton(label, value=mode == self.mode, id=mode, disabled=mode in self.not_offered)
+        yield Static(self._not_offered_text(), id="not-offered")
         with Vertical(id="custom-fields"):
             yield ValidatedField(
                 "CPU models",
@@ -80,6 +95,16 @@ class NestedScreen(SectionScreen["NestedAnswers"]):
         )
         yield Static("", id="flags-result")
 
+    def _not_offered_text(self) -> Text:
+        text = Text()
+        if self.nested_refused is not None:
+            text.append_text(line("skip", f"Not offered: {self.nested_refused}"))
+        for mode, reason in self.not_offered.items():
+            if text:
+                text.append("\n")
+            text.append_text(line("skip", f"Not offered: {mode}: {reason}"))
+        return text
+
     def _host_line(self) -> Text:
         if self.module is None:
             return line("info", "Nested guests are not supported by the wizard on this architecture.")
@@ -93,11 +118,13 @@ class NestedScreen(SectionScreen["NestedAnswers"]):
         """The planner's check of nested.KEY; the models' field is for custom mode."""
         from wizard.answers import Answers  # lazy: the engine is not imported before the first frame
 
-        mode = "custom" if key == "cpu_models" else self.answers.cpu_mode
+        mode = "custom" if key == "cpu_models" else self.mode
         nested = dataclasses.replace(self.answers, cpu_mode=mode)
-        return AnswerCheck(f"nested.{key}", Answers(nested=nested), self.facts, self.root)
+        answers = Answers(hypervisor=self.hypervisor, nested=nested)
+        return AnswerCheck(f"nested.{key}", answers, self.facts, self.root)
 
     def on_mount(self) -> None:
+        self.query_one("#not-offered").display = bool(self.not_offered) or self.nested_refused is not None
         self._update()
         self.query_one("#enabled").focus()
 
@@ -114,7 +141,7 @@ class NestedScreen(SectionScreen["NestedAnswers"]):
         for mode in MODES:
             if self.query_one(f"#{mode}", RadioButton).value:
                 return mode
-        return self.answers.cpu_mode
+        return self.mode
 
     def _update(self) -> None:
         enabled = self.query_one("#enabled", Checkbox).value

@@ -19,7 +19,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeVar
 
-from screens.base import StepExit, StepScreen
+from screens.base import Direction, StepExit, StepScreen
 from screens.session import Banner, Session
 
 # Engine and screen types, for the type checker: importing them here would make the first frame wait.
@@ -97,7 +97,8 @@ class StepSpec(Generic[T]):
     section: str | None = None  # the section of the answers the step edits
     needs: Needs = "files"
     reuse: bool = False  # the screen is kept once built and shown again while its recipe is the same
-    stores_on: frozenset[str] = frozenset({"back", "next", "jump"})  # the ways of leaving that keep its value
+    # The ways of leaving that keep its value (Review's plan only counts when the operator goes on with it).
+    stores_on: frozenset[Direction] = frozenset({"back", "next", "jump"})
 
     def keep(self, session: Session, exit: StepExit[T]) -> None:
         """Keep what the screen was left with, if this way of leaving keeps anything."""
@@ -191,7 +192,8 @@ def _nested(session: Session, banner: Banner) -> Recipe[NestedAnswers]:
 
     answers = _known(session.answers, "the answers")
     facts = _known(session.facts, "the host's facts")
-    return partial(NestedScreen, banner, answers.nested, facts, _root(session))
+    virt_type = answers.hypervisor.virt_type
+    return partial(NestedScreen, banner, answers.nested, facts, _root(session), virt_type=virt_type)
 
 
 def _ceph_download(session: Session, banner: Banner) -> Recipe[CephDownloadAnswers]:
@@ -209,7 +211,10 @@ def _tpm(session: Session, banner: Banner) -> Recipe[TpmAnswers]:
 
     answers = _known(session.answers, "the answers")
     facts = _known(session.facts, "the host's facts")
-    return partial(TpmScreen, banner, answers.tpm, facts, session.source.live, _root(session))
+    virt_type = answers.hypervisor.virt_type
+    return partial(
+        TpmScreen, banner, answers.tpm, facts, session.source.live, _root(session), virt_type=virt_type
+    )
 
 
 def _performance(session: Session, banner: Banner) -> Recipe[PerformanceAnswers]:
@@ -235,7 +240,7 @@ def _review(session: Session, banner: Banner) -> Recipe[PlanOutcome]:
         _known(session.facts, "the host's facts"),
         _known(session.answers, "the answers"),
         _root(session),
-        live=session.source.live,
+        live=session.source.runs_actions,
         confirm_timeout=session.confirm_timeout,
         step_of_section=step_of_section,
         unsettled=tuple(

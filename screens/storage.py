@@ -137,9 +137,23 @@ class StorageScreen(SectionScreen["StorageAnswers"]):
                 return backend
         return self.answers.backend
 
+    def _backend_problem(self, backend: str) -> str | None:
+        """What the planner refuses in the backend on this host (the Ceph pieces rbd needs, say)."""
+        from wizard.answers import Answers  # lazy: the engine is not imported before the first frame
+
+        current = self.current() or self.answers
+        return AnswerCheck("storage.backend", Answers(storage=current), self.facts, self.root).problem(
+            backend
+        )
+
     def _update(self) -> None:
         backend = self.backend()
-        self.query_one("#consequences", Static).update(Text(CONSEQUENCES[backend]))
+        consequences = Text(CONSEQUENCES[backend])
+        problem = self._backend_problem(backend)
+        if problem is not None:
+            consequences.append("\n")
+            consequences.append_text(line("fail", problem))
+        self.query_one("#consequences", Static).update(consequences)
         for name in FIELDS:
             container = self.query_one(f"#{name}-fields")
             if name == backend and not container.children:
@@ -173,6 +187,10 @@ class StorageScreen(SectionScreen["StorageAnswers"]):
         )
 
     def collect(self) -> StorageAnswers | None:
+        problem = self._backend_problem(self.backend())
+        if problem is not None:
+            self.notify(line("fail", f"storage.backend: {problem}").plain, severity="error")
+            return None
         for field in self._fields():
             problem = field.problem
             if problem is not None:

@@ -99,13 +99,31 @@ class TpmScreen(SectionScreen["TpmAnswers"]):
     BUTTON_ACTIONS: ClassVar[dict[str, str]] = {"verify-now": "verify"}
     BINDINGS: ClassVar[list[BindingType]] = [Binding("v", "verify", "Verify now")]
 
-    def __init__(self, banner: Banner, answers: TpmAnswers, facts: HostFacts, live: bool, root: Path) -> None:
+    def __init__(
+        self,
+        banner: Banner,
+        answers: TpmAnswers,
+        facts: HostFacts,
+        live: bool,
+        root: Path,
+        *,
+        virt_type: str = "kvm",
+    ) -> None:
+        from wizard.answers import Answers, HypervisorAnswers
+        from wizard.host.profile import HostProfile
+        from wizard.plan.validate import unavailable_choices
+
         super().__init__(banner, answers)
         self.facts = facts
         self.live = live
         self.root = root
         self.verifying = False
         self.state: tuple[TpmStatus, bool] | None = None  # the last status, and whether it was verified
+        self.hypervisor = HypervisorAnswers(virt_type, allow_emulation=virt_type == "qemu")
+        # Not offered where it cannot be valid (libvirt gives no emulated TPM here), with the reason.
+        profile = HostProfile.from_facts(facts)
+        refused = unavailable_choices("tpm.vtpm", Answers(hypervisor=self.hypervisor), profile)
+        self.vtpm_refused = refused.get("true")
 
     def compose_body(self) -> ComposeResult:
         with VerticalScroll(id="status-box"):
@@ -124,10 +142,13 @@ class TpmScreen(SectionScreen["TpmAnswers"]):
         )
         yield Checkbox(
             "Offer an emulated TPM to instances (Nova vTPM through swtpm)",
-            value=self.answers.vtpm,
+            value=self.answers.vtpm and self.vtpm_refused is None,
             id="vtpm",
             compact=True,
+            disabled=self.vtpm_refused is not None,
         )
+        if self.vtpm_refused is not None:
+            yield Static(line("skip", f"Not offered: {self.vtpm_refused}"), id="vtpm-refused")
 
     def compose_actions(self) -> ComposeResult:
         yield button("Verify now (v)", "verify-now")
@@ -199,6 +220,8 @@ class TpmScreen(SectionScreen["TpmAnswers"]):
             verify=self.query_one("#verify", Checkbox).value,
             install_tools=self.query_one("#install_tools", Checkbox).value,
             vtpm=self.query_one("#vtpm", Checkbox).value,
+            swtpm_user=self.answers.swtpm_user,
+            swtpm_group=self.answers.swtpm_group,
         )
 
     def collect(self) -> TpmAnswers | None:
@@ -207,7 +230,8 @@ class TpmScreen(SectionScreen["TpmAnswers"]):
 
         answers = self._answers()
         if answers.vtpm:
-            problem = AnswerCheck("tpm.vtpm", Answers(tpm=answers), self.facts, self.root).problem(True)
+            checked = Answers(hypervisor=self.hypervisor, tpm=answers)
+            problem = AnswerCheck("tpm.vtpm", checked, self.facts, self.root).problem(True)
             if problem is not None:
                 self.query_one("#vtpm").focus()
                 self.notify(f"tpm.vtpm: {problem}", severity="error")

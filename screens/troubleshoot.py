@@ -284,7 +284,7 @@ class TroubleshootScreen(StepScreen[TroubleshootResult]):
             message = line("fail", f"The fixes cannot be planned: {error}. r checks again.")
             self.post_message(FixesPlanned(None, (), message, Text(), can_apply=False))
             return
-        lines = explain_fix(plan, live=self.source.live)
+        lines = explain_fix(plan, live=self.source.runs_actions)
         preview = preview_apply(plan, root, confirm_timeout=self.confirm_timeout)
         summary, body = preview_text(
             report, chosen, plan, lines=lines, preview=preview, confirm_timeout=self.confirm_timeout

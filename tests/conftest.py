@@ -9,6 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.libvirt_daemon import DEBIAN_PACKAGES, PrivateLibvirtd, missing_programs, private_libvirtd
+
 # The machine's own temporary directory, for what another user must reach (pytest's is private to root).
 SYSTEM_TEMP = tempfile.gettempdir()
 
@@ -27,3 +29,19 @@ def _temporary_files_under_pytest(tmp_path_factory: pytest.TempPathFactory) -> I
         os.environ.pop("TMPDIR", None)
     else:
         os.environ["TMPDIR"] = saved_env
+
+
+@pytest.fixture(scope="session")
+def libvirt_daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrivateLibvirtd]:
+    """A real libvirtd with QEMU, private to this test session (tests/libvirt_daemon.py). It fails, never skips,
+    where it cannot start: the tests that use it are the proof that libvirt's judgement is asked for real."""
+    missing = missing_programs()
+    if missing or os.geteuid() != 0:
+        why = f"{', '.join(missing)} not found" if missing else "not running as root"
+        pytest.fail(
+            f"a private libvirtd cannot start here ({why}): ./check installs the Debian packages "
+            f"({DEBIAN_PACKAGES}) and CI runs it as root",
+            pytrace=False,
+        )
+    with private_libvirtd(tmp_path_factory.mktemp("libvirtd")) as daemon:
+        yield daemon

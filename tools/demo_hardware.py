@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
-from wizard.host.facts import KvmApiProbe, PathStat, UdevDevice
+from wizard.host.facts import CommandRun, KvmApiProbe, PathStat, UdevDevice
 
 X86_BASE = (
     "fpu vme de pse tsc msr pae mce cx8 apic sep mtrr pge mca cmov pat pse36 clflush dts acpi mmx fxsr sse "
@@ -153,6 +154,11 @@ class Hardware:
     msr_error: str | None = "ENOENT: No such file or directory"
     tpm2_version: str | None = None
     udev: tuple[UdevDevice, ...] = ()
+    # Running services as /proc shows them: (pid, argv, the first line of /proc/PID/cgroup).
+    processes: tuple[tuple[int, tuple[str, ...], str], ...] = ()
+    commands: dict[str, CommandRun] = field(default_factory=dict)  # read-only commands beyond vgs and tpm2
+    python_packages: tuple[str, ...] = ()  # files and directories of the nova and Ceph Python packages
+    libvirt_answers: str | None = None  # a recording of tools/libvirt_answers/ that matches this host
 
 
 DEBIAN_TOOLS = ("udevadm", "modprobe", "systemctl", "apt-get", "vgs", "virsh", "nova-compute")
@@ -161,6 +167,18 @@ KVM_UDEV = UdevDevice("misc", "kvm", "/dev/kvm", True, {"DEVNAME": "/dev/kvm", "
 DEBIAN_KVM = char(10, 232, "kvm", 108, 0o660)
 RHEL_KVM = char(10, 232, "kvm", 36, 0o666)
 TUN = char(10, 200, mode=0o666)
+
+
+# Debian 12's own nova (Zed) and Ubuntu 24.04's (Caracal); Ceph's Python bindings as Ubuntu 24.04 ships them.
+DEBIAN12_NOVA = ("/usr/lib/python3/dist-packages/nova-26.0.0.egg-info/",)
+UBUNTU2404_NOVA_CEPH = (
+    "/usr/lib/python3/dist-packages/nova-29.0.0.egg-info/",
+    "/usr/lib/python3/dist-packages/rbd.cpython-312-x86_64-linux-gnu.so",
+    "/usr/lib/python3/dist-packages/rados.cpython-312-x86_64-linux-gnu.so",
+)
+# Recorded from Debian 12's libvirt 9.0 and QEMU 7.2 (tools/record_libvirt.py): the answers that do not depend
+# on the CPU, for the demo hosts that run exactly that libvirt.
+DEBIAN12_LIBVIRT = "debian12-x86_64.toml"
 
 
 def _modules(*names: str) -> dict[str, str]:
@@ -201,7 +219,7 @@ HARDWARE: dict[str, Hardware] = {
         dmi=("Dell Inc.", "PowerEdge R650"),
         acpi=("DMAR",),
         iommu_groups=84,
-        executables=(*DEBIAN_TOOLS, "qemu-system-x86_64", "swtpm", "swtpm_setup"),
+        executables=(*DEBIAN_TOOLS, "qemu-system-x86_64", "swtpm", "swtpm_setup", "rbd"),
         devices={
             "/dev/kvm": DEBIAN_KVM,
             "/dev/vhost-net": char(10, 238, "kvm", 108, 0o660),
@@ -214,6 +232,7 @@ HARDWARE: dict[str, Hardware] = {
             "[    1.204871] DMAR: Intel(R) Virtualization Technology for Directed I/O",
         ),
         udev=(KVM_UDEV,),
+        python_packages=UBUNTU2404_NOVA_CEPH,
     ),
     "intel-vt-disabled": Hardware(
         machine="x86_64",
@@ -253,6 +272,8 @@ HARDWARE: dict[str, Hardware] = {
         cpuid_error=None,
         msr={"0x3a": "0x1"},
         msr_error=None,
+        python_packages=DEBIAN12_NOVA,
+        libvirt_answers=DEBIAN12_LIBVIRT,
     ),
     "amd-modules-missing": Hardware(
         machine="x86_64",
@@ -315,6 +336,8 @@ HARDWARE: dict[str, Hardware] = {
         msr={"0xc0010114": "0x0"},
         msr_error=None,
         udev=(KVM_UDEV,),
+        python_packages=DEBIAN12_NOVA,
+        libvirt_answers=DEBIAN12_LIBVIRT,
     ),
     "power9": Hardware(
         machine="ppc64le",
@@ -442,6 +465,8 @@ HARDWARE: dict[str, Hardware] = {
             "[    0.000000] DMI: HPE ProLiant DL360 Gen10 Plus/ProLiant DL360 Gen10 Plus, BIOS U46 07/20/2023",
         ),
         udev=(KVM_UDEV,),
+        python_packages=DEBIAN12_NOVA,
+        libvirt_answers=DEBIAN12_LIBVIRT,
     ),
     "tpm2-host": Hardware(
         machine="x86_64",
@@ -520,3 +545,64 @@ HARDWARE: dict[str, Hardware] = {
 # Rescue scenarios: the same machines as two of the above, after a bad hand edit of their configuration.
 HARDWARE["broken-nova-conf"] = HARDWARE["intel-ready"]
 HARDWARE["lvm-missing-vg"] = HARDWARE["amd-nested-off"]
+
+# Configured nodes: where nova-compute reads its configuration decides what the wizard keeps and where it writes.
+HARDWARE["lvm-custom-cpu"] = dataclasses.replace(
+    HARDWARE["intel-ready"],
+    nested={"kvm_intel": "N"},
+    processes=(
+        (
+            2317,
+            (
+                "/usr/bin/python3",
+                "/usr/bin/nova-compute",
+                "--config-file=/etc/nova/nova.conf",
+                "--config-file=/etc/nova/nova-compute.conf",
+                "--log-file=/var/log/nova/nova-compute.log",
+            ),
+            "0::/system.slice/nova-compute.service",
+        ),
+    ),
+)
+HARDWARE["debian-qemu-override"] = dataclasses.replace(HARDWARE["amd-nested-off"], nested={"kvm_amd": "1"})
+HARDWARE["rdo-nova-conf-d"] = dataclasses.replace(
+    HARDWARE["amd-nested-off"],
+    release="5.14.0-427.16.1.el9_4.x86_64",
+    cmdline="BOOT_IMAGE=(hd0,gpt2)/vmlinuz-5.14.0-427.16.1.el9_4.x86_64 root=/dev/mapper/rl-root ro rd.lvm.lv=rl/root",
+    nested={"kvm_amd": "1"},
+    executables=RHEL_TOOLS,
+    devices={
+        "/dev/kvm": RHEL_KVM,
+        "/dev/vhost-net": char(10, 238, "kvm", 36, 0o660),
+        "/dev/net/tun": TUN,
+        "/run/udev/control": SOCKET,
+    },
+    processes=(
+        (
+            2841,
+            ("/usr/bin/python3", "/usr/bin/nova-compute"),
+            "0::/system.slice/openstack-nova-compute.service",
+        ),
+    ),
+    # Rocky's own libvirt and RDO's nova, not Debian's: no recording of them (as for amd-modules-missing).
+    python_packages=(),
+    libvirt_answers=None,
+)
+HARDWARE["kolla-compute"] = dataclasses.replace(
+    HARDWARE["intel-ready"],
+    executables=(*HARDWARE["intel-ready"].executables, "docker"),
+    processes=(
+        (
+            4711,
+            ("/var/lib/kolla/venv/bin/python3", "/var/lib/kolla/venv/bin/nova-compute"),
+            "0::/system.slice/docker-3f2a9c81d4e6b7a05c1f2e3d4c5b6a7980f1e2d3c4b5a6978e0f1d2c3b4a5968.scope",
+        ),
+    ),
+    commands={
+        "docker ps": CommandRun(
+            argv=("docker", "ps", "--format", "{{.Names}}"),
+            returncode=0,
+            stdout="nova_compute\nnova_libvirt\nnova_ssh\nfluentd\ncron\nkolla_toolbox\n",
+        )
+    },
+)

@@ -3,8 +3,9 @@
 The files a distribution ships (assets/demo/_common/root + assets/demo/NAME/root) are probed for real,
 so the recording and the tree always agree. What only a live kernel could show (/proc, /sys, device nodes,
 the KVM API probe, CPUID, MSRs, the kernel log, vgs and tpm2 output) is described in tools/demo_hardware.py: the
-tool writes the /proc and /sys files into a scratch copy of the tree before probing it, and sets the rest
-on the facts afterwards.
+tool writes the /proc and /sys files (and the installed programs and Python packages) into a scratch copy of the
+tree before probing it, and sets the rest on the facts afterwards. libvirt's answers come from a recording of a
+real libvirt like the host's (tools/libvirt_answers/, written by tools/record_libvirt.py), where there is one.
 
     .venv/bin/python tools/make_demo_facts.py          # then review `git diff assets/demo`
 """
@@ -15,6 +16,7 @@ import dataclasses
 import shutil
 import sys
 import tempfile
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,7 +24,8 @@ sys.path.insert(0, str(ROOT))
 
 from tools.demo_hardware import HARDWARE, Hardware  # noqa: E402
 from wizard.demo import list_scenarios  # noqa: E402
-from wizard.host.facts import CommandRun, HostFacts, PathStat, facts_to_toml  # noqa: E402
+from wizard.host.facts import CommandRun, HostFacts, PathStat, StackFacts, facts_to_toml  # noqa: E402
+from wizard.host.observed import KERNEL_TREE_MARKERS  # noqa: E402
 from wizard.host.patterns import keep_kernel_line  # noqa: E402
 from wizard.host.probe import probe  # noqa: E402
 
@@ -82,10 +85,38 @@ def write_kernel(tree: Path, hardware: Hardware) -> None:
         _write(tree / f"sys/class/tpm/{name}/device/description", "TPM 2.0 Device\n")
         (tree / f"sys/class/tpm/{name}/device/driver").symlink_to("../../../bus/platform/drivers/tpm_crb")
         (tree / f"sys/class/tpmrm/{name.replace('tpm', 'tpmrm')}").mkdir(parents=True)
+    for pid, argv, cgroup in hardware.processes:
+        (tree / f"proc/{pid}").mkdir(parents=True, exist_ok=True)
+        (tree / f"proc/{pid}/cmdline").write_bytes(b"".join(part.encode() + b"\0" for part in argv))
+        _write(tree / f"proc/{pid}/cgroup", cgroup + "\n")
     for name in hardware.executables:
         directory = "usr/libexec" if name == "qemu-kvm" else "usr/bin"
         _write(tree / directory / name, "")
         (tree / directory / name).chmod(0o755)
+    for path in hardware.python_packages:
+        if path.endswith("/"):
+            (tree / path.strip("/")).mkdir(parents=True, exist_ok=True)
+        else:
+            _write(tree / path.lstrip("/"), "")
+
+
+def libvirt_answers(hardware: Hardware) -> StackFacts:
+    """The recorded answers of a libvirt like this host's (tools/record_libvirt.py), or why there are none."""
+    if hardware.libvirt_answers is None:
+        return StackFacts(
+            libvirt_error="not recorded: no libvirt like this demo host's was at hand to ask (tools/record_libvirt.py)"
+        )
+    data = tomllib.loads((ROOT / "tools" / "libvirt_answers" / hardware.libvirt_answers).read_text())
+    answers = {
+        key: CommandRun(
+            argv=tuple(entry["argv"]),
+            returncode=entry["returncode"],
+            stdout=entry["stdout"],
+            stderr=entry["stderr"],
+        )
+        for key, entry in data["answers"].items()
+    }
+    return StackFacts(libvirt_uri=answers["version"].argv[2], libvirt=dict(sorted(answers.items())))
 
 
 def record(name: str, hardware: Hardware, layers: tuple[Path, ...]) -> HostFacts:
@@ -96,6 +127,10 @@ def record(name: str, hardware: Hardware, layers: tuple[Path, ...]) -> HostFacts
         write_kernel(tree, hardware)
         facts = probe(tree, live_device_probe=False)
     stats = dict(facts.stats)
+    # A live probe asks /proc, /sys and /dev of the running kernel (HostFacts.kernel_trees), and stats no marker:
+    # the scratch tree's markers say nothing of the host recorded.
+    for marker in KERNEL_TREE_MARKERS.values():
+        stats.pop(marker, None)
     for path, device in hardware.devices.items():
         stats[path] = device
     for path in (
@@ -137,6 +172,7 @@ def record(name: str, hardware: Hardware, layers: tuple[Path, ...]) -> HostFacts
             argv=("vgs", "--noheadings", "-o", "vg_name"), returncode=0, stdout="  nova-vg\n  system-vg\n"
         ),
     }
+    commands.update(hardware.commands)
     if hardware.tpm2_version:
         commands["tpm2 --version"] = CommandRun(
             argv=("tpm2", "--version"),
@@ -166,6 +202,12 @@ def record(name: str, hardware: Hardware, layers: tuple[Path, ...]) -> HostFacts
         environment={},
         probe_errors=(),
         probe_seconds=0.0,
+        kernel_trees=tuple(KERNEL_TREE_MARKERS),
+        stack=dataclasses.replace(
+            libvirt_answers(hardware),
+            python_packages=facts.stack.python_packages,
+            packages_searched=facts.stack.packages_searched,
+        ),
     )
 
 

@@ -3,9 +3,11 @@ architecture a name belongs to, and the spelling nova and libvirt accept."""
 
 from __future__ import annotations
 
+import difflib
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
+from wizard.cpu_map import ARM_FEATURES, ARM_MODELS, PPC64_MODELS, X86_FEATURES, X86_MODELS
 from wizard.options import InvalidValue
 
 # Vendor-specific x86 models of libvirt's CPU map (src/cpu_map, up to libvirt 11): a model only runs on a
@@ -89,13 +91,67 @@ _ARM_MODEL = re.compile(r"(?:cortex-[amr]\d+|neoverse-[nve]\d+|a64fx)", re.IGNOR
 def cpu_model_arch(model: str) -> str | None:
     """ "x86", "power" or "arm" for a model that exists on one architecture only; else None."""
     name = _VERSION_SUFFIX.sub("", model.strip()).lower()
-    if name in _CANONICAL_MODELS or name in _X86_GENERIC_MODELS:
+    if name in _CANONICAL_MODELS or name in _X86_GENERIC_MODELS or name in _KNOWN_MODELS["x86"]:
         return "x86"
-    if _POWER_MODEL.fullmatch(name):
+    if _POWER_MODEL.fullmatch(name) or name in _KNOWN_MODELS["power"]:
         return "power"
-    if _ARM_MODEL.fullmatch(name):
+    if _ARM_MODEL.fullmatch(name) or name in _KNOWN_MODELS["arm"]:
         return "arm"
     return None
+
+
+# libvirt's models per architecture (its CPU map, wizard.cpu_map, plus the x86 models of later libvirt releases
+# this module names above), lower-cased -> libvirt's spelling; and its features (with aliases, lower-cased).
+_KNOWN_MODELS: Mapping[str, Mapping[str, str]] = {
+    "x86": {name.lower(): name for name in (*X86_MODELS, *_MODEL_VENDORS)},
+    "power": {name.lower(): name for name in PPC64_MODELS},
+    "arm": {name.lower(): name for name in ARM_MODELS},
+}
+_KNOWN_FEATURES: Mapping[str, frozenset[str]] = {
+    "x86": X86_FEATURES,
+    "arm": ARM_FEATURES,
+    "power": frozenset(),
+}
+
+
+def is_known_cpu_model(model: str, arch: str) -> bool:
+    """Whether libvirt knows the model on that architecture (any case; x86's `-vN` versions of known models)."""
+    known = _KNOWN_MODELS.get(arch, {})
+    name = model.strip().lower()
+    return name in known or (arch == "x86" and _VERSION_SUFFIX.sub("", name) in known)
+
+
+def is_known_cpu_feature(flag: str, arch: str) -> bool:
+    """Whether libvirt's CPU map has the feature (without its +/- sign) on that architecture. Intel's `vmx-*`
+    sub-features come with libvirt releases after the map the wizard carries, and count as known."""
+    name = flag.strip().lower().lstrip("+-")
+    return name in _KNOWN_FEATURES.get(arch, frozenset()) or (arch == "x86" and name.startswith("vmx-"))
+
+
+def model_named(text: str) -> str | None:
+    """libvirt's spelling of a CPU model of any architecture that ``text`` names (a feature's name never)."""
+    name = text.strip().lower().lstrip("+-")
+    if any(name in features for features in _KNOWN_FEATURES.values()):
+        return None
+    for known in _KNOWN_MODELS.values():
+        if name in known:
+            return known[name]
+        if _VERSION_SUFFIX.sub("", name) in known and _VERSION_SUFFIX.search(name):
+            return text.strip().lstrip("+-")
+    return None
+
+
+def close_model_names(model: str, listed: Sequence[str] | None, arch: str | None = None) -> list[str]:
+    """Names of ``listed`` (else of libvirt's list for ``arch``) that ``model`` may have meant, best first."""
+    names = list(listed) if listed is not None else list(_KNOWN_MODELS.get(arch or "", {}).values())
+
+    def squeezed(text: str) -> str:
+        return re.sub(r"[\s_.-]+", "", text).lower()
+
+    same = [name for name in names if squeezed(name) == squeezed(model)]
+    by_lower = {name.lower(): name for name in names}
+    near = difflib.get_close_matches(model.lower(), list(by_lower), n=3, cutoff=0.85)
+    return list(dict.fromkeys([*same, *(by_lower[name] for name in near)]))
 
 
 def cpu_flag_vendor(flag: str) -> str | None:

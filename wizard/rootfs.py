@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path, PurePosixPath
 
+from wizard.regular_files import FileTooLargeError, NotRegularFileError, read_regular
+
 _MAX_SYMLINKS = 40  # as the kernel's ELOOP limit
 
 
@@ -27,6 +29,13 @@ def _clean(path: str) -> PurePosixPath:
     return PurePosixPath("/", *parts)
 
 
+def is_system_root(root: Path | str) -> bool:
+    """Files under ``root`` are the running system's: the one case in which an apply runs its actions
+    (module loads, restarts), whatever the host's facts came from (a probe, a recording). `plan` labels the
+    actions by the same rule, so that it never says "not run" of an action `apply` runs."""
+    return Path(root).absolute() == Path("/")
+
+
 def under(root: Path, path: str) -> Path:
     """Where the system path ``path`` lives on disk when the system is at ``root`` (no symlinks followed)."""
     clean = _clean(path)
@@ -47,6 +56,13 @@ def resolve(root: Path, path: str) -> tuple[Path, str]:
     hops = 0
     while remaining:
         part = remaining.pop(0)
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if not resolved:
+                raise PathEscapeError(f"{path}: a symbolic link on the way leads outside the root")
+            resolved.pop()
+            continue
         candidate = under(root, "/" + "/".join([*resolved, part]))
         if candidate.is_symlink():
             hops += 1
@@ -61,12 +77,7 @@ def resolve(root: Path, path: str) -> tuple[Path, str]:
             for target_part in reversed(target_parts):
                 remaining.insert(0, target_part)
             continue
-        if part == "..":
-            if not resolved:
-                raise PathEscapeError(f"{path}: a symbolic link leads outside the root")
-            resolved.pop()
-        elif part != ".":
-            resolved.append(part)
+        resolved.append(part)
     system_path = "/" + "/".join(resolved)
     return under(root, system_path), system_path
 
@@ -78,3 +89,18 @@ def locate(root: Path, path: str) -> Path:
     if root == Path("/") or clean.parent == clean:
         return under(root, str(clean))
     return resolve(root, str(clean.parent))[0] / clean.name
+
+
+def read_under(
+    root: Path, path: str, *, limit: int, tail: int | None = None, truncate: bool = False
+) -> bytes:
+    """The bytes of the regular file ``path`` of the system at ``root``: wizard.regular_files.read_regular()
+    (no FIFO, device, socket or directory; at most ``limit`` bytes) on the file symlinks lead to inside the
+    root. A symlink leading out of the root raises PathEscapeError."""
+    disk = path if root == Path("/") else str(resolve(root, path)[0])
+    try:
+        return read_regular(disk, limit=limit, tail=tail, truncate=truncate)
+    except NotRegularFileError as error:
+        raise NotRegularFileError(path, error.mode) from None  # named as the system knows it
+    except FileTooLargeError as error:
+        raise FileTooLargeError(path, error.size, error.limit) from None

@@ -20,6 +20,7 @@ from wizard.options import (
     validate_value,
 )
 from wizard.secrets import MASK, is_secret
+from wizard.stack_rules import Settings, StackHost, judge_stack, libvirt_judges_cpu
 
 CpuVendor = Literal["intel", "amd", "other"]
 Severity = Literal["error", "warning"]
@@ -43,6 +44,7 @@ class HostContext:
     groups: frozenset[str] | None = None
     glance_api_node: bool = False  # glance-api runs here, so its glance-api.conf is ours to read and fix
     kvm_nested: bool | None = None  # the `nested` parameter of kvm_intel / kvm_amd
+    stack: StackHost | None = None  # libvirt's answers and what the stack needs (wizard.stack_rules)
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,7 @@ class RuleViolation:
     options: tuple[OptionValue, ...]
     message: str
     fix: str
+    judge: str = "rule"  # "libvirt": one of libvirt's answers on this host decides; "rule": the wizard's rule
 
 
 class _UnusableValueError(Exception):
@@ -133,6 +136,21 @@ def check_rules(
     context = _Context(nova, glance_api, host, nested_guests)
     found = _check_line_syntax(context) + _check_values(context)
     for rule in _RULES:
+        try:
+            found += rule(context)
+        except _UnusableValueError:
+            continue
+    return found
+
+
+def check_choices(nova: Config, host: HostContext, *, nested_guests: bool = False) -> list[RuleViolation]:
+    """The rules an operator's choices can break, judged on the nova.conf settings they call for before any file
+    is planned: the CPU's vendor, nested guests, and what libvirt (where it answered) and the known rules say
+    nova-compute will refuse (wizard.stack_rules). Answers are validated with it, and the planned files again
+    with check_rules(), which runs the same rules."""
+    context = _Context(nova, None, host, nested_guests)
+    found: list[RuleViolation] = []
+    for rule in (_cpu_vendor, _nested, _stack):
         try:
             found += rule(context)
         except _UnusableValueError:
@@ -307,7 +325,20 @@ def _cpu_vendor(context: _Context) -> list[RuleViolation]:
         "amd": ("intel", "hygon", "zhaoxin"),
         "other": ("intel", "amd"),
     }
-    bad_models = [model for model in context.items("cpu_models") if cpu_model_vendor(model) in wrong[vendor]]
+    # Where the architecture is known, wizard.stack_rules names a model of another one (cpu-model-arch); where
+    # libvirt answered, its own list of usable models and its CPU's features decide instead of these tables.
+    stack = context.host.stack
+    other_arch_judged = vendor == "other" and stack is not None and stack.arch is not None
+    try:
+        virt_type = context.nova("libvirt", "virt_type")
+    except _UnusableValueError:
+        virt_type = None
+    models_judged, flags_judged = libvirt_judges_cpu(virt_type if isinstance(virt_type, str) else None, stack)
+    bad_models = [
+        model
+        for model in context.items("cpu_models")
+        if cpu_model_vendor(model) in wrong[vendor] and not other_arch_judged and not models_judged
+    ]
     if bad_models:
         message = (
             f"cpu_models {', '.join(bad_models)} cannot run on {host} host: nova-compute refuses to start"
@@ -323,7 +354,9 @@ def _cpu_vendor(context: _Context) -> list[RuleViolation]:
     # Disabling a feature the host lacks is harmless; on other hosts a Hygon CPU has svm, so flags are not judged.
     enabled = [flag for flag in context.items("cpu_model_extra_flags") if not flag.startswith("-")]
     bad_flags = [
-        flag for flag in enabled if vendor != "other" and cpu_flag_vendor(flag) not in (None, vendor)
+        flag
+        for flag in enabled
+        if vendor != "other" and cpu_flag_vendor(flag) not in (None, vendor) and not flags_judged
     ]
     if bad_flags:
         message = f"cpu_model_extra_flags {', '.join(bad_flags)} do not exist on {host} CPU: nova-compute refuses to start"
@@ -392,6 +425,59 @@ def _swtpm(context: _Context) -> list[RuleViolation]:
     return found
 
 
+def _settings(context: _Context) -> Settings:
+    """nova.conf's settings as wizard.stack_rules judges them; a value that is invalid (and reported as such)
+    counts as unset."""
+
+    def value(file: FileKind, section: str, name: str) -> Value | None:
+        try:
+            return context.value(file, section, name)
+        except _UnusableValueError:
+            return None
+
+    def text(section: str, name: str) -> str | None:
+        found = value("nova.conf", section, name)
+        return found if isinstance(found, str) else None
+
+    def items(name: str) -> tuple[str, ...]:
+        found = value("nova.conf", "libvirt", name)
+        return found if isinstance(found, tuple) else ()
+
+    return Settings(
+        virt_type=text("libvirt", "virt_type"),
+        cpu_mode=text("libvirt", "cpu_mode"),
+        cpu_models=items("cpu_models"),
+        extra_flags=items("cpu_model_extra_flags"),
+        nested_guests=context.nested_guests,
+        swtpm_enabled=value("nova.conf", "libvirt", "swtpm_enabled") is True,
+        swtpm_user=text("libvirt", "swtpm_user"),
+        swtpm_group=text("libvirt", "swtpm_group"),
+        images_type=text("libvirt", "images_type"),
+        rbd_user=text("libvirt", "rbd_user"),
+        rbd_secret_uuid=text("libvirt", "rbd_secret_uuid"),
+        rbd_download=value("nova.conf", "glance", "enable_rbd_download") is True,
+        download_user=text("glance", "rbd_user"),
+    )
+
+
+def _stack(context: _Context) -> list[RuleViolation]:
+    """What libvirt (where it answered) and the known rules (where it did not) say nova-compute will refuse."""
+    host = context.host.stack
+    if host is None:
+        return []
+    return [
+        RuleViolation(
+            judgement.rule,
+            judgement.severity,
+            context.nova_shown(*judgement.about),
+            judgement.message,
+            judgement.fix,
+            judgement.judge,
+        )
+        for judgement in judge_stack(_settings(context), host)
+    ]
+
+
 _RULES: tuple[Callable[[_Context], list[RuleViolation]], ...] = (
     _compute_driver,
     _lvm_volume_group,
@@ -402,4 +488,5 @@ _RULES: tuple[Callable[[_Context], list[RuleViolation]], ...] = (
     _cpu_vendor,
     _nested,
     _swtpm,
+    _stack,
 )

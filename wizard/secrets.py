@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 # wizard.options is imported where it is needed: mask_text() masks log lines during the probe, and the probe
 # should not load the option schema for that.
+if TYPE_CHECKING:
+    from wizard.option_types import FileKind
 
 MASK = "****"  # always the same: a mask must not reveal the length of what it hides
 
@@ -61,6 +65,29 @@ def _secret_table(file_kind: str) -> tuple[frozenset[tuple[str, str]], frozenset
     return frozenset(pairs), frozenset(name for _, name in pairs)
 
 
+# Parts of names that may hold a credential, misspelt too ("pasword"). The options nova and glance define
+# are judged by their data and the patterns above; the purpose of a name nobody defines is a guess, so it is
+# guessed broadly: my_passphrase, api_credential, auth_code, sso_pwd, a vendor's private_signature.
+CREDENTIAL_WORDS = (
+    "pas",
+    "pw",
+    "secr",
+    "tok",
+    "key",
+    "cred",
+    "auth_code",
+    "authcode",
+    "signature",
+    "private",
+)
+
+
+def unknown_name_looks_secret(option: str) -> bool:
+    """The broad guess for an option no schema defines: does any part of its name suggest a credential?"""
+    name = option.strip().lower()
+    return any(word in name for word in CREDENTIAL_WORDS)
+
+
 def name_looks_secret(option: str) -> bool:
     """The pattern fallback alone: does this option name suggest a credential?"""
     name = option.strip().lower().replace("-", "_")
@@ -81,7 +108,20 @@ def is_secret(file_kind: str, section: str, option: str) -> bool:
         return False
     # A name flagged in one section is masked in every section: glance's multi-store backends put the store
     # options (swift_store_key, ...) in sections named by the operator.
-    return name in names or name_looks_secret(name)
+    if name in names or name_looks_secret(name):
+        return True
+    return _unknown(file_kind, section, option) and unknown_name_looks_secret(name)
+
+
+def _unknown(file_kind: str, section: str, option: str) -> bool:
+    """No schema defines ``option`` in ``section`` of this kind of file (unknown kinds define nothing)."""
+    from wizard.option_types import FILE_KINDS
+    from wizard.options import known_options
+
+    if file_kind not in FILE_KINDS:
+        return True
+    kind: FileKind = "glance-api.conf" if file_kind == "glance-api.conf" else "nova.conf"
+    return option.strip() not in known_options(kind, section)
 
 
 # oslo's INI syntax: `key = value` or `key: value`, whichever separator comes first.
@@ -121,6 +161,30 @@ def mask_ini_line(file_kind: str, section: str, line: str) -> str:
     return (masked[0] if masked is not None else mask_text(body)) + ending
 
 
+LineMasker = Callable[[str, str, str], str]  # (file kind, section, line) -> the line, its secret masked
+
+
+def mask_lines(
+    file_kind: str, section: str, lines: Sequence[str], mask_line: LineMasker | None = None
+) -> list[str]:
+    """A run of consecutive lines of one section (an option and its continuation lines, a diff's context):
+    each masked by ``mask_line`` (mask_ini_line by default), and a continuation line of a value that was
+    masked masked whole: oslo reads it as part of that value."""
+    masker = mask_line or mask_ini_line
+    out: list[str] = []
+    hidden = False  # the last assignment's value was masked: its continuation lines are part of it
+    for line in lines:
+        body = line.rstrip("\r\n")
+        if body[:1] in (" ", "\t") and body.strip():
+            indent = body[: len(body) - len(body.lstrip())]
+            out.append(indent + MASK + line[len(body) :] if hidden else masker(file_kind, section, line))
+            continue
+        masked = masker(file_kind, section, line)
+        hidden = masked != line and bool(body.strip()) and not body.startswith(("#", ";", "["))
+        out.append(masked)
+    return out
+
+
 def mask_ini_text(file_kind: str, text: str) -> str:
     """A whole INI file masked line by line, following sections and the continuation lines of secret values."""
     section = "DEFAULT"
@@ -151,17 +215,26 @@ _URL = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.\-]*://)(?P<rest>[^\s'\"<>]
 _URL_CREDENTIAL = re.compile(r"(?P<user>(?:^|,)[^:@,/]*):(?P<password>[^,\s]*)@")
 
 
+# A query parameter of a URL whose name says credential: ?password=..., &token=..., ;sig=...
+_URL_QUERY_SECRET = re.compile(
+    r"(?P<key>[?&;][A-Za-z0-9_.\-]*(?:password|passwd|passphrase|secret|token|key|credential|auth_?code|sig"
+    r"|signature)[A-Za-z0-9_.\-]*=)(?P<value>[^&;#\s'\"<>]*)",
+    re.IGNORECASE,
+)
+
+
 def mask_urls(text: str) -> str:
-    """Credentials in URLs masked: `rabbit://nova:****@host`."""
+    """Credentials in URLs masked: `rabbit://nova:****@host`, `https://host/x?password=****&a=1`."""
 
     def mask_one(match: re.Match[str]) -> str:
         rest = _URL_CREDENTIAL.sub(lambda m: f"{m['user']}:{MASK}@", match["rest"])
+        rest = _URL_QUERY_SECRET.sub(lambda m: m["key"] + (MASK if m["value"] else ""), rest)
         return match["scheme"] + rest
 
     return _URL.sub(mask_one, text)
 
 
-_KEY_WORDS = r"[A-Za-z0-9_.\-]*(?:password|passwd|secret|token|key|keys|credentials?|authorization)"
+_KEY_WORDS = r"[A-Za-z0-9_.\-]*(?:password|passwd|passphrase|secret|token|key|keys|credentials?|authorization|auth_?code)"
 # `key = value` at the start of a line (INI files, keyrings): the value runs to the end of the line.
 _LINE_PAIR = re.compile(
     rf"(?im)^(?P<key>\s*[#;]?\s*{_KEY_WORDS})(?P<sep>[ \t]*[=:][ \t]*)(?P<value>\S[^\r\n]*?)[ \t]*$"

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from wizard.rootfs import is_system_root
+
 # The engine is imported where it is used: the wizard's first frame is drawn before anything is loaded.
 if TYPE_CHECKING:
     from wizard.demo import Scenario
@@ -43,6 +45,12 @@ class HostSource:
     def live(self) -> bool:
         """The running system itself: actions run, and the TPM and devices are this machine's."""
         return self.kind == "live" and self.root == LIVE_ROOT
+
+    @property
+    def runs_actions(self) -> bool:
+        """An apply runs the plan's actions on this source (its files are the running system's, also with
+        --facts): Review and `plan` label the actions by it, as apply runs them."""
+        return self.root is not None and is_system_root(self.root)
 
     def describe(self) -> str:
         if self.kind == "demo":
@@ -93,7 +101,12 @@ class Host:
 
     facts: HostFacts
     root: Path  # where the host's files are read (and, for apply, written)
-    live: bool  # the running system itself (root "/" and probed now): actions may run
+    live: bool  # the running system itself (root "/" and probed now): its devices are this machine's
+
+    @property
+    def runs_actions(self) -> bool:
+        """An apply runs the plan's actions here (root /, also with --facts): what plan and apply show."""
+        return is_system_root(self.root)
 
 
 def choose_source(

@@ -36,6 +36,7 @@ VERDICT_WORDS = {
     "fixable": "warn",
     "disabled-in-firmware": "fail",
     "unsupported": "fail",
+    "unknown": "unknown",
 }
 
 

@@ -1,7 +1,10 @@
 """A real kvm-wizard process for the crash and fault tests: python -m tests.apply.child ROOT COMMAND [ARG].
 
 Commands: apply [CONFIRM_SECONDS], apply-and-wait CONFIRM_SECONDS, apply-failing, recover complete|rollback, rollback N, revert, hold-lock (prints "locked", then waits for stdin to close).
-It prints one JSON line with the result; KVM_WIZARD_CRASH_AT makes it SIGKILL itself at a named point.
+It prints one JSON line with the result; KVM_WIZARD_CRASH_AT makes it SIGKILL itself at a named point
+(KVM_WIZARD_CRASH_SIGNAL=TERM: send itself that signal instead). Signals are handled as the command line
+handles them (wizard.interrupts): an interruption prints {"interrupted": NAME, "notes": [...]} and exits
+128 + its number; one that came while the transaction was finishing is named in the result ("waiting").
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import sys
 from pathlib import Path
 
 from tests.apply.scenario import standard_plan
+from wizard import interrupts
 from wizard.apply.confirm import revert_now
 from wizard.apply.lock import hold_lock
 from wizard.apply.recovery import RecoveryDecision, recover
@@ -23,9 +27,11 @@ from wizard.plan.model import Action, Reason
 
 
 def _report(result: ApplyResult) -> int:
+    waiting = interrupts.waiting()
     print(
         json.dumps(
             {
+                "waiting": interrupts.Interrupted(waiting).name if waiting is not None else None,
                 "ok": result.ok,
                 "generation": result.generation,
                 "error": result.error,
@@ -41,6 +47,15 @@ def _report(result: ApplyResult) -> int:
 
 
 def main(argv: list[str]) -> int:
+    interrupts.install()
+    try:
+        return _run(argv)
+    except interrupts.Interrupted as error:
+        print(json.dumps({"interrupted": error.name, "notes": getattr(error, "__notes__", [])}), flush=True)
+        return error.exit_status
+
+
+def _run(argv: list[str]) -> int:
     root = Path(argv[0])
     command = argv[1]
     if command in ("apply", "apply-and-wait"):

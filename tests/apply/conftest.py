@@ -35,6 +35,7 @@ def fresh_root(tmp_path: Path) -> Callable[[str], Path]:
 def child_environment(**extra: str) -> dict[str, str]:
     environment = dict(os.environ)
     environment.pop("KVM_WIZARD_CRASH_AT", None)
+    environment.pop("KVM_WIZARD_CRASH_SIGNAL", None)
     # Each child imports the engine: cached bytecode makes that 3x faster (the cache is gitignored).
     environment.pop("PYTHONDONTWRITEBYTECODE", None)
     environment.update(extra)
@@ -86,10 +87,13 @@ def _unprivileged_python() -> tuple[str, dict[str, str], Path]:
 
 
 def run_child(
-    root: Path, *arguments: str, crash_at: str = "", user: int | None = None
+    root: Path, *arguments: str, crash_at: str = "", signal: str = "", user: int | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """Run tests.apply.child in a real process; ``crash_at`` arms KVM_WIZARD_CRASH_AT, ``user`` drops root."""
+    """Run tests.apply.child in a real process; ``crash_at`` arms KVM_WIZARD_CRASH_AT (with ``signal``, e.g.
+    "TERM", that signal instead of SIGKILL), ``user`` drops root."""
     extra = {"KVM_WIZARD_CRASH_AT": crash_at} if crash_at else {}
+    if signal:
+        extra["KVM_WIZARD_CRASH_SIGNAL"] = signal
     python, directory = sys.executable, REPOSITORY
     if user is not None:
         python, path, directory = _unprivileged_python()

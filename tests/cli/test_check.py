@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +14,7 @@ import pexpect
 import pytest
 from rich.cells import cell_len
 
+from tests.diagnosis.forget import CORPUS
 from tests.host.helpers import FIXTURES, demo
 from wizard.cli.render import render_diagnosis
 from wizard.demo import list_scenarios
@@ -217,3 +219,30 @@ def test_tpm_status_takes_a_demo_host_before_or_after_the_command() -> None:
         result = kvm_wizard(*arguments)
         assert result.returncode == 0, result.stderr
         assert result.stdout.startswith("TPM status: OK, NOT VERIFIED\nTPM 2.0 found: tpm0")
+
+
+def test_a_tree_without_a_kernel_gets_the_unknown_verdict(tmp_path: Path) -> None:
+    root = tmp_path / "image"
+    (root / "etc").mkdir(parents=True)
+    (root / "etc/os-release").write_text("ID=debian\n")
+    result = kvm_wizard("check", "--root", str(root), "--json")
+    assert result.returncode == 1
+    verdict = json.loads(result.stdout)["verdict"]
+    assert verdict["code"] == "unknown"
+    assert "kvm-wizard check --save-facts FILE" in verdict["summary"]
+    text = kvm_wizard("check", "--root", str(root), "--no-color")
+    assert text.stdout.startswith("Verdict: UNKNOWN")
+    assert all(cell_len(line) <= 80 for line in text.stdout.splitlines())
+
+
+def test_a_virtualbox_guest_is_told_to_ask_virtualbox(tmp_path: Path) -> None:
+    root = tmp_path / "vbox"
+    shutil.copytree(CORPUS / "x86_64-virtualbox-win-host-no-hypervisor-flag", root)
+    document = json.loads(kvm_wizard("check", "--root", str(root), "--json").stdout)
+    assert document["verdict"]["code"] == "unsupported"
+    guest = next(item for item in document["findings"] if item["id"] == "guest")
+    assert guest["title"] == "A virtual machine on VirtualBox, without nested virtualization"
+    assert guest["remedy"]["commands"] == ["VBoxManage modifyvm NAME --nested-hw-virt on"]
+    assert {"source": "/proc/bus/pci/devices", "observed": "device 80ee:beef: VirtualBox"} in guest[
+        "evidence"
+    ]

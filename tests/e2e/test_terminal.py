@@ -6,11 +6,15 @@ demo's root and `kvm-wizard snapshots list` are checked, as an operator would.
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
 import termios
 import unicodedata
 from pathlib import Path
+
+import pytest
 
 from screens.console import PORTABLE
 from tests.e2e.terminal import Terminal
@@ -58,14 +62,15 @@ def test_every_step_to_apply_and_confirm_then_a_rollback_from_the_snapshots(
     wizard.step("f9", "Go to step: Welcome")
     wizard.step("escape", "Load vhost_net now")
     wizard.step("f10", "[PASS] The answers are valid here.")
-    wizard.wait_for("-#virt_type = kvm")
-    wizard.step("f10", "[PASS] Apply done")
+    wizard.wait_for("What changes (before -> after)")
+    wizard.wait_for("-#compute_driver = <None>")
+    wizard.step("f10", "to this host?")  # a deliberate apply: the question, keyboard only, at 80x24
+    wizard.step("y", "[PASS] Apply done")
     wizard.step("f10", "Reverting in")
     wizard.step("y", "[PASS] Kept: the apply of generation 1 stays")
     wizard.step("f10", "How to undo it")
 
     nova = (root / "etc/nova/nova.conf").read_text()
-    assert "\nvirt_type = kvm\n" in nova
     assert "\ncompute_driver = libvirt.LibvirtDriver\n" in nova
     assert (root / "var/lib/kvm-wizard/answers.toml").is_file()
     listing = snapshots_list(root)
@@ -86,7 +91,7 @@ def test_every_step_to_apply_and_confirm_then_a_rollback_from_the_snapshots(
     assert unportable(wizard.seen) == []
     assert f"the demo's files are in {root}" in wizard.raw.decode("utf-8", "replace")
 
-    assert "\nvirt_type = kvm\n" not in (root / "etc/nova/nova.conf").read_text()
+    assert "\ncompute_driver = libvirt.LibvirtDriver\n" not in (root / "etc/nova/nova.conf").read_text()
     listing = snapshots_list(root)
     assert "  2  " in listing
     assert "rollback (applied, confirmed)  rollback to generation 1" in listing
@@ -106,6 +111,21 @@ def test_ctrl_c_twice_quits_and_gives_the_terminal_back(tmp_path: Path, terminal
     assert not wizard.screen.in_alternate
     assert b"\x1b[?25h" in wizard.raw  # the cursor is shown again
     assert unportable(wizard.seen) == []
+
+
+@pytest.mark.parametrize("name", ["SIGTERM", "SIGHUP", "SIGINT"])
+def test_a_real_signal_ends_the_wizard_through_its_safe_quit(
+    tmp_path: Path, terminals: list[Terminal], name: str
+) -> None:
+    """kill -TERM, -HUP or -INT of the running wizard: its own safe quit (nothing is being applied, so it
+    ends at once), the terminal given back, 128 + the signal's number."""
+    wizard = start(terminals, "--demo", "intel-ready", "--root", str(tmp_path / "root"))
+    wizard.wait_for("Nothing unfinished was found.")
+    assert wizard.child.pid is not None
+    os.kill(wizard.child.pid, signal.Signals[name])
+    assert wizard.wait_exit() == 128 + signal.Signals[name]
+    assert not wizard.screen.in_alternate
+    assert b"\x1b[?25h" in wizard.raw  # the cursor is shown again
 
 
 def test_rescue_fixes_a_broken_nova_conf_with_keystrokes_only(

@@ -135,8 +135,18 @@ def test_set_to_the_current_value_changes_nothing(data: bytes) -> None:
 
 SAMPLE_LINES = {
     "generator style": b"#images_type = default\n",
-    "spaced comment": b"# images_type = <None>\n",
+    "generator style, no default": b"#images_type =\n",
+    "generator placeholder": b"#images_type = <None>\n",
+}
+# Lines that mention the option but are not its commented default as oslo-config-generator writes it: an
+# operator's own comment, help text, prose. They stay; the option is added after the section's assignments.
+NOT_SAMPLE_LINES = {
+    "spaced comment": b"# images_type = rbd\n",
     "no spaces": b"#images_type=qcow2\n",
+    "prose": b"# images_type: qcow2 was used until OPS-77 moved us to rbd\n",
+    "help example": b"#     images_type = lvm\n",
+    "semicolon": b";images_type = default\n",
+    "longer name": b"#images_type_extra = 1\n",
 }
 
 
@@ -148,6 +158,13 @@ def test_a_new_option_replaces_its_commented_sample(sample: bytes) -> None:
         + b"\n#\n# other help\n#other = 1\n"
     )
     expected = data.replace(sample, b"images_type = rbd\n")
+    assert edited(data, "libvirt", "images_type", "rbd") == expected
+
+
+@pytest.mark.parametrize("line", NOT_SAMPLE_LINES.values(), ids=NOT_SAMPLE_LINES.keys())
+def test_a_comment_that_is_not_the_generated_sample_is_never_taken_for_it(line: bytes) -> None:
+    data = b"[libvirt]\nvirt_type = kvm\n" + line + b"\n[glance]\n"
+    expected = b"[libvirt]\nvirt_type = kvm\nimages_type = rbd\n" + line + b"\n[glance]\n"
     assert edited(data, "libvirt", "images_type", "rbd") == expected
 
 

@@ -10,6 +10,7 @@ import pytest
 from tests.host.helpers import FIXTURES
 from wizard.diagnosis.diagnose import diagnose
 from wizard.diagnosis.findings import Status
+from wizard.host.hypervisor import HypervisorKind
 from wizard.host.platform import Arch, Vendor
 from wizard.host.probe import probe
 from wizard.host.profile import HostProfile
@@ -58,7 +59,10 @@ def test_conclusions_match_the_corpus(name: str, tmp_path: Path) -> None:
 
 def test_s390_guest_names_its_hypervisor(tmp_path: Path) -> None:
     assert _probe_host("s390-kvm", tmp_path).platform.hypervisor == "KVM/Linux"
-    assert _probe_host("s390-lpar", tmp_path).platform.hypervisor == "PR/SM (LPAR)"
+    lpar = _probe_host("s390-lpar", tmp_path).platform.virtualization.direct
+    assert lpar is not None
+    assert lpar.kind is HypervisorKind.PRSM
+    assert lpar.label == "PR/SM (LPAR R35LP37)"
 
 
 def test_power7_is_a_pseries_partition_not_a_kvm_hv_host(tmp_path: Path) -> None:

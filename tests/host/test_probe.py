@@ -16,6 +16,8 @@ from wizard.diagnosis.findings import Status, VerdictCode, diagnosis_to_json
 from wizard.host.areas import READ_ONLY_COMMANDS
 from wizard.host.facts import facts_from_toml, facts_to_toml, load_facts, save_facts
 from wizard.host.probe import probe
+from wizard.host.stack_probe import libvirt_uri
+from wizard.virsh import queries, virsh_argv
 
 
 def _tree(root: Path) -> Path:
@@ -104,8 +106,11 @@ def test_probe_never_changes_the_tree(tmp_path: Path) -> None:
 def test_live_probe_runs_only_read_only_commands() -> None:
     runner = CommandRunner()
     facts = probe(runner=runner)
-    allowed = set(READ_ONLY_COMMANDS.values())
-    assert all(result.argv in allowed for result in runner.history)
+    uri = libvirt_uri(os.environ)
+    allowed = set(READ_ONLY_COMMANDS.values()) | {
+        virsh_argv(uri, *question) for question in queries(facts.machine).values()
+    }
+    assert all(result.argv in allowed for result in runner.history), runner.history
     for key, run in facts.commands.items():
         assert run.argv == READ_ONLY_COMMANDS[key]
 

@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from tests.host.helpers import demo, find, with_file
+from tests.host.helpers import all_commands, demo, find, with_file
 from wizard.diagnosis.diagnose import diagnose
 from wizard.diagnosis.findings import Status, VerdictCode
 from wizard.host.facts import HostFacts
@@ -57,11 +57,22 @@ def test_no_hardware_support_is_judged_by_cpuid(vmx_bit: str, verdict: VerdictCo
     assert diagnose(facts).verdict.code is verdict
 
 
-def test_without_any_explanation_the_firmware_is_the_likely_cause() -> None:
+def test_without_any_explanation_the_verdict_says_it_does_not_know() -> None:
+    # No vmx flag, no CPUID, no kernel log, no MSR: "missing" and "switched off" look alike. The verdict
+    # states neither as fact, names what was not seen and what to run, and nothing offers modprobe.
     diagnosis = diagnose(_intel_without_vmx())
-    assert diagnosis.verdict.code is VerdictCode.DISABLED_IN_FIRMWARE
-    assert find(diagnosis, "vt-flags").title == "No vmx flag: VT-x is missing or switched off in the firmware"
+    assert diagnosis.verdict.code is VerdictCode.UNKNOWN
+    assert "firmware keeps it switched off" not in diagnosis.verdict.summary
+    assert "raw CPUID" in diagnosis.verdict.summary
+    assert "kvm-wizard check --save-facts FILE" in diagnosis.verdict.summary
+    flags = find(diagnosis, "vt-flags")
+    assert flags.status is Status.FAIL
+    assert flags.title == "No vmx flag: KVM cannot work as things are, and why is not known"
     assert find(diagnosis, "cpuid").status is Status.UNKNOWN
+    assert not [
+        item for item in diagnosis.findings if item.remedy and item.remedy.plan_fix == "load-kvm-modules"
+    ]
+    assert not any(command.startswith("modprobe kvm") for command in all_commands(diagnosis))
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -113,3 +114,23 @@ def test_a_line_that_is_not_utf8_is_a_problem_shown_with_escapes(host: Host) -> 
     assert finding.evidence[0].observed == "# caf\\xe9 au lait"
     text = json.dumps(report_to_json(report, live=False), ensure_ascii=False)
     text.encode("utf-8")  # no lone surrogate: the JSON is valid UTF-8
+
+
+def test_no_module_fix_when_the_cpu_shows_no_vt_and_nothing_says_why(host: Host) -> None:
+    # intel-vt-disabled without the kernel log, CPUID and MSR that explain it: modprobe kvm_intel cannot
+    # succeed (the flag is missing either way), so it is not offered; the verdict says it does not know.
+    facts, root = host("intel-vt-disabled")
+    unexplained = dataclasses.replace(
+        facts,
+        kernel_log=(),
+        kernel_log_source="",
+        cpuid={},
+        cpuid_error="not recorded",
+        msr={},
+        msr_error="x",
+    )
+    report = build_report(unexplained, root)
+    assert report.verdict.code == "unknown"
+    assert "kvm-modules" not in [fix.id for fix in report.fixes]
+    assert all(not command.startswith("modprobe kvm") for item in report.findings if item.remedy
+               for command in item.remedy.commands)  # fmt: skip

@@ -39,7 +39,7 @@ from wizard.answers import (
 from wizard.answers.model import Value
 from wizard.diagnosis.diagnose import diagnose
 from wizard.host.facts import HostFacts
-from wizard.plan.validate import KVM_CAN_WORK, validate_for_host
+from wizard.plan.validate import KVM_MIGHT_WORK, validate_for_host
 
 UUID = "457eb676-33da-42ec-9a8c-9293d545c337"
 # Good and bad values of every key (lists without spaces: a field reads "a b" as two names).
@@ -80,6 +80,9 @@ VALUES: dict[str, tuple[Value, ...]] = {
     "tpm.verify": (True, False),
     "tpm.install_tools": (True, False),
     "tpm.vtpm": (True, False),
+    # No field: the wizard keeps what the answers say, "" (mirror libvirt's account) unless a file named one.
+    "tpm.swtpm_user": ("", "tss"),
+    "tpm.swtpm_group": ("", "tss"),
     "performance.vhost_net": (True, False),
 }
 # The hosts: Intel with volume groups and KVM, AMD, POWER, KVM switched off in the firmware, no swtpm user.
@@ -165,6 +168,10 @@ async def test_every_key_is_judged_on_its_screen_as_the_planner_judges_it(
             async with shown(pilot, storage):
                 for path, field in fields(storage, "storage"):
                     same(path, typed_into(field))
+        # A choice the screen judges: the backend (what this host lacks for it is said under the choice).
+        storage = StorageScreen(banner("Storage"), StorageAnswers(), facts, root)
+        async with shown(pilot, storage):
+            same("storage.backend", lambda value: storage._backend_problem(str(value)))
         # Built from the defaults (host-model, off): each field judges in the context it is for itself.
         nested = NestedScreen(banner("Nested"), NestedAnswers(), facts, root)
         async with shown(pilot, nested):
@@ -177,12 +184,16 @@ async def test_every_key_is_judged_on_its_screen_as_the_planner_judges_it(
                 return enabled.problem(value) if value else None
 
             same("nested.enabled", nested_on)
+            # A choice the screen does not offer where it cannot be valid (greyed, with the planner's words).
+            same("nested.cpu_mode", lambda value: nested.not_offered.get(str(value)))
         download = CephDownloadScreen(banner("Ceph"), CephDownloadAnswers(), "qcow2", facts, root)
         async with shown(pilot, download):
             download.query_one("#enabled", Checkbox).value = True  # the fields are built when first ticked
             await pilot.pause()
             for path, field in fields(download, "ceph_download"):
                 same(path, typed_into(field))
+            # A choice the screen judges: direct download on (what this host lacks for it; off is no problem).
+            same("ceph_download.enabled", lambda value: download.enabled_problem() if value else None)
         # The vTPM: the TPM screen refuses it as the planner does (F10 gives nothing and says why).
         tpm = TpmScreen(banner("TPM"), TpmAnswers(), facts, live=False, root=root)
         async with shown(pilot, tpm):
@@ -206,9 +217,9 @@ async def test_every_key_is_judged_on_its_screen_as_the_planner_judges_it(
                     hypervisor.query_one(f"#{virt_type}", RadioButton).value = True
                     hypervisor.query_one("#consent", Checkbox).value = bool(consent)
                     await pilot.pause()
-                    kvm_works = verdict.code in KVM_CAN_WORK
+                    kvm_might_work = verdict.code in KVM_MIGHT_WORK
                     chosen = HypervisorAnswers(
-                        str(virt_type), bool(consent) and virt_type == "qemu" and kvm_works
+                        str(virt_type), bool(consent) and virt_type == "qemu" and kvm_might_work
                     )
                     answers = Answers(hypervisor=chosen)
                     planner = [

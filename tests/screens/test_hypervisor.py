@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from screens.hypervisor import HypervisorScreen
 from tests.screens.harness import ScreenApp, banner, demo_facts, demo_root, shows, until
 from wizard.answers import HypervisorAnswers
 from wizard.diagnosis.diagnose import diagnose
+from wizard.host.facts import FileRead
 
 
 def hypervisor(scenario: str, answers: HypervisorAnswers | None = None) -> HypervisorScreen:
@@ -64,3 +67,25 @@ async def test_where_kvm_cannot_work_qemu_goes_on_without_recording_consent() ->
         await pilot.press("f10")
         await until(pilot, lambda: app.exits)
     assert app.exit_value.value == HypervisorAnswers("qemu", False)
+
+
+async def test_kvm_on_a_power8_with_smt_on_is_refused_with_the_remedy() -> None:
+    facts = demo_facts("power9")
+    cpuinfo = (facts.text("/proc/cpuinfo") or "").replace("POWER9", "POWER8")
+    files = {
+        **facts.files,
+        "/proc/cpuinfo": FileRead(content=cpuinfo),
+        "/sys/devices/system/cpu/cpu0/topology/thread_siblings_list": FileRead(content="0-7\n"),
+    }
+    facts = dataclasses.replace(facts, files=files)
+    verdict = diagnose(facts).verdict
+    app = ScreenApp(
+        lambda: HypervisorScreen(
+            banner("Hypervisor"), HypervisorAnswers(), verdict, facts, demo_root("power9")
+        )
+    )
+    async with app.run_test(size=(80, 24)) as pilot:
+        await shows(pilot, "kvm_hv on POWER8 runs guests only while SMT is off")
+        await pilot.press("f10")
+        await pilot.pause()
+        assert not app.exits

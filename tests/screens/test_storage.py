@@ -100,3 +100,16 @@ async def test_only_the_chosen_backends_fields_are_built_and_typing_is_kept() ->
     value = app.exit_value.value
     assert isinstance(value, StorageAnswers)
     assert (value.backend, value.rbd_pool) == ("qcow2", "vms")
+
+
+async def test_rbd_shows_what_this_host_lacks_and_libvirts_secrets_judge_the_uuid() -> None:
+    """amd-nested-off: libvirt's recorded answers hold one secret; no Ceph client is installed."""
+    app = ScreenApp(lambda: storage(StorageAnswers(backend="rbd", rbd_secret_uuid=UUID), "amd-nested-off"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await shows(pilot, "python3-rbd and python3-rados are not installed")
+        entry = app.screen.query_one("#rbd_secret_uuid-input", Input)
+        entry.value = "0b54c3f2-7d5a-4c1e-9f1a-3d2b8e6a9c10"
+        await shows(pilot, "libvirt has no secret 0b54c3f2-7d5a-4c1e-9f1a-3d2b8e6a9c10")
+        await pilot.press("f10")
+        await pilot.pause()
+        assert not app.exits

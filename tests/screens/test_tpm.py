@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
+from textual.widgets import Checkbox
 
 from screens.tpm import TpmScreen
 from tests.screens.harness import ScreenApp, banner, demo_facts, demo_root, shows, until
@@ -41,3 +44,29 @@ async def test_verification_runs_in_a_worker_against_a_real_tpm(
         await shows(pilot, "[PASS] ")
         await shows(pilot, "TPM 2.0 verified through")
         await shows(pilot, "[PASS] Self test")
+
+
+async def test_vtpm_is_not_offered_where_libvirt_gives_no_emulated_tpm() -> None:
+    facts = demo_facts("amd-nested-off")
+    run = facts.stack.libvirt["domcapabilities qemu"]
+    no_tpm = dataclasses.replace(
+        run, stdout=run.stdout.replace('<tpm supported="yes">', '<tpm supported="no">')
+    )
+    stack = dataclasses.replace(facts.stack, libvirt={**facts.stack.libvirt, "domcapabilities qemu": no_tpm})
+    facts = dataclasses.replace(facts, stack=stack)
+    app = ScreenApp(
+        lambda: TpmScreen(
+            banner("TPM"),
+            TpmAnswers(vtpm=True),
+            facts,
+            live=False,
+            root=demo_root("amd-nested-off"),
+            virt_type="qemu",
+        )
+    )
+    async with app.run_test(size=(80, 24)) as pilot:
+        await shows(pilot, "Not offered: libvirt cannot give qemu guests an emulated TPM here")
+        assert app.screen.query_one("#vtpm", Checkbox).disabled
+        await pilot.press("f10")
+        await until(pilot, lambda: app.exits)
+    assert app.exit_value.value == TpmAnswers(vtpm=False)

@@ -5,14 +5,23 @@ from __future__ import annotations
 import re
 import uuid
 
+from wizard.files.ini_syntax import unwritable_character
+
 # Characters that would let a value break out of its INI line or smuggle a section header into it.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+MAX_PATH = 4095  # Linux's PATH_MAX less the final NUL
 
 
 def injection_problem(value: str) -> str | None:
-    """Why a free-text value cannot go into an INI file as one value, or None."""
-    if _CONTROL.search(value):
-        return "must be one line without control characters (no newline, tab or escape)"
+    """Why a free-text value cannot go into an INI file (or the Ansible export's YAML) as one value, or None.
+
+    The rule is the INI writer's own (wizard.files.ini_syntax): no control character, C0 or C1 (U+0085 among
+    them), no line or paragraph separator (U+2028, U+2029: YAML and many readers break the line there), no
+    byte that is not UTF-8. What the plan and the export cannot carry, `answers check` refuses.
+    """
+    found = unwritable_character(value)
+    if found is not None:
+        return f"must be one line without control characters; it contains {found}"
     if value.startswith("["):
         return "may not start with '[' (it would read as a section header)"
     if value != value.strip():
@@ -75,13 +84,29 @@ def uuid_problem(value: str) -> str | None:
     return None
 
 
+# useradd(8)'s portable names: a letter or _, then letters, digits, _ and -, at most 32 characters.
+_ACCOUNT = re.compile(r"[a-z_][a-z0-9_-]{0,31}")
+
+
+def account_problem(name: str) -> str | None:
+    """A user or group name; empty is allowed (the wizard then mirrors libvirt's own account)."""
+    if name and not _ACCOUNT.fullmatch(name):
+        return (
+            "is not a user or group name (lower-case letters, digits, _ and -, starting with a letter or _)"
+        )
+    return None
+
+
 def absolute_path_problem(value: str) -> str | None:
     if not value:
         return "is required"
     if not value.startswith("/"):
         return "must be an absolute path (starting with /)"
-    if "\x00" in value or _CONTROL.search(value):
-        return "may not contain control characters"
+    if len(value.encode()) > MAX_PATH:
+        return f"is longer than the {MAX_PATH:,} bytes a path may have"
+    found = unwritable_character(value)
+    if "\x00" in value or _CONTROL.search(value) or found is not None:
+        return f"may not contain control characters; it contains {found or 'a control character'}"
     if any(part == ".." for part in value.split("/")):
         return "may not contain '..'"
     return None

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from wizard.rootfs import PathEscapeError, resolve
+from wizard.rootfs import PathEscapeError, read_under
+
+MAX_TABLE_BYTES = 16 * 1024 * 1024
 
 
 def _table(root: Path, system_path: str) -> dict[str, int]:
     try:
-        data = resolve(root, system_path)[0].read_text(encoding="utf-8", errors="replace")
+        data = read_under(root, system_path, limit=MAX_TABLE_BYTES).decode("utf-8", "replace")
     except (OSError, PathEscapeError):
         return {}
     table: dict[str, int] = {}

@@ -123,7 +123,9 @@ def _revert_locked(
     if os.getpid() != pending.watcher_pid:
         stop_watcher(pending)
     if result.ok:
-        final = read_revert_record(paths) or record
+        with contextlib.suppress(PendingFileError):
+            record = read_revert_record(paths) or record
+        final = record
         return RevertOutcome(
             True, f"Reverted to the state of generation {pending.generation}: {reason}.", result, final
         )
@@ -169,7 +171,10 @@ def revert_now(
 
 
 def _nothing_pending(paths: StatePaths) -> str:
-    record = read_revert_record(paths)
+    try:
+        record = read_revert_record(paths)
+    except PendingFileError:
+        return "Nothing waits for confirmation."
     if record is not None and not record.reported:
         return f"Nothing waits for confirmation: generation {record.restored} was reverted at {record.time} ({record.reason})."
     return "Nothing waits for confirmation."
@@ -237,13 +242,17 @@ def enforce_deadline(
 
 
 def unreported_revert(root: Path | str) -> RevertRecord | None:
-    """An automatic revert the operator has not been told about yet (for the next start)."""
+    """An automatic revert the operator has not been told about yet (for the next start); PendingFileError
+    when its record is damaged."""
     record = read_revert_record(_paths(root))
     return record if record is not None and not record.reported else None
 
 
 def mark_revert_reported(root: Path | str) -> None:
     paths = _paths(root)
-    record = read_revert_record(paths)
+    try:
+        record = read_revert_record(paths)
+    except PendingFileError:
+        return  # damaged: the start report said so
     if record is not None and not record.reported:
         write_revert_record(paths, replace(record, reported=True))

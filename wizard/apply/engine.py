@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from wizard import interrupts
 from wizard.apply import generations
 from wizard.apply.accounts import Accounts
 from wizard.apply.atomic import (
@@ -43,6 +44,7 @@ from wizard.apply.spec import TransactionSpec, begin_record, generation_of
 from wizard.apply.state import StatePaths
 from wizard.apply.verify import verify_transaction
 from wizard.commands import CommandRunner
+from wizard.plan.model import CheckKind
 from wizard.rootfs import under
 
 
@@ -92,21 +94,26 @@ class Transaction:
         """A fresh transaction (the lock is held and the check step passed)."""
         self.notes.extend(self.spec.notes)
         index = self._step(RECORD_STEP.id)
-        try:
-            self.number = generations.reserve(self.paths)
-            self.journal = Journal.create(self.paths.journal, begin_record(self.spec, self.number))
-        except OSError as error:
-            if self.number:
-                generations.discard(self.paths, self.number)
-            return self._abort(StepError(RECORD_STEP.id, describe_os_error(error)))
-        try:
-            self._record(index)
-        except StepError as failure:
-            return self._abort(failure)
+        # Recording runs whole; a signal meanwhile is taken at the first step's checkpoint (nothing written).
+        with interrupts.shield():
+            try:
+                self.number = generations.reserve(self.paths)
+                self.journal = Journal.create(self.paths.journal, begin_record(self.spec, self.number))
+            except OSError as error:
+                if self.number:
+                    generations.discard(self.paths, self.number)
+                return self._abort(StepError(RECORD_STEP.id, describe_os_error(error)))
+            try:
+                self._record(index)
+            except StepError as failure:
+                return self._abort(failure)
         return self.complete()
 
     def complete(self) -> ApplyResult:
-        """Every remaining step; a failure undoes what was done (also a resumed transaction's earlier steps)."""
+        """Every remaining step; a failure undoes what was done (also a resumed transaction's earlier steps).
+
+        A signal (wizard.interrupts) is taken between steps: what was done is undone, then it goes on up.
+        """
         try:
             self._forward()
         except StepError as failure:
@@ -114,11 +121,28 @@ class Transaction:
         except BaseException as error:
             if self.committed:
                 raise
-            # A bug or an interrupt: never leave a half-applied system behind us.
+            # An interruption or a bug: never leave a half-applied system behind us.
             step_id = self.reporter.steps[self.reporter.current].id
-            self._abort(StepError(step_id, f"{type(error).__name__}: {error}"))
+            reason = (
+                f"interrupted by {error.name}"
+                if isinstance(error, interrupts.Interrupted)
+                else f"{type(error).__name__}: {error}"
+            )
+            result = self._abort(StepError(step_id, reason))
+            error.add_note(self._undo_note(result))
             raise
         return self._result(True)
+
+    def _undo_note(self, result: ApplyResult) -> str:
+        what = f"the {self.spec.kind.value}" + (f" of generation {self.number}" if self.recorded else "")
+        if result.rollback_problems:
+            return (
+                f"{what} was rolled back, but not every file could be restored "
+                f"({'; '.join(result.rollback_problems)}): run kvm-wizard recover"
+            )
+        if not self.touched:
+            return f"{what} had changed no file yet: nothing was changed"
+        return f"{what} was rolled back: every file it had written is as it was before"
 
     def roll_back(self, reason: str) -> ApplyResult:
         """Undo a resumed transaction (recovery's 'roll back'): no step of it failed, it was interrupted."""
@@ -126,17 +150,30 @@ class Transaction:
         return replace(result, failed_step=None)
 
     def _forward(self) -> None:
+        # Each step runs whole (interrupts.shield); a signal that came meanwhile is raised at the checkpoint
+        # before the next step, and complete() rolls back what was done.
         for index in range(len(self.spec.targets)):
-            self._write(index)
+            interrupts.checkpoint()
+            with interrupts.shield():
+                self._write(index)
         for index in range(len(self.spec.actions)):
             if index not in self.done_actions:
-                self._run_action(index)
+                interrupts.checkpoint()
+                with interrupts.shield():
+                    self._run_action(index)
         for action in self.spec.remaining:
             self.reporter.skipped(self.reporter.index(f"action:{action.id}"), "left to do on the target")
-        self._verify()
+        interrupts.checkpoint()
+        with interrupts.shield():
+            self._verify()
         if self.spec.confirm_timeout is not None:
-            self._begin_confirmation(self.spec.confirm_timeout)
-        self._commit()
+            interrupts.checkpoint()
+            with interrupts.shield():
+                self._begin_confirmation(self.spec.confirm_timeout)
+        interrupts.checkpoint()
+        # The point of no return: a signal from here on finds the transaction committed.
+        with interrupts.shield():
+            self._commit()
 
     def _record(self, index: int) -> None:
         generation = generation_of(self.spec, self.number, Accounts(self.root))
@@ -214,11 +251,15 @@ class Transaction:
                 fsync_directory(directory)  # the renames must be durable before the journal says "end"
         except OSError as error:
             raise StepError(VERIFY_STEP.id, describe_os_error(error)) from error
-        problems, checks = verify_transaction(self.root, self.spec)
+        problems, results = verify_transaction(self.root, self.spec, self.runner)
         if problems:
             raise StepError(VERIFY_STEP.id, "; ".join(problems))
-        also = f"; {checks} check(s) passed" if checks else "; no other check applies here"
-        self.reporter.finished(index, f"{len(self.spec.targets)} file(s) read back as written{also}")
+        # What libvirt said of the new configuration is worth reading on the Confirm step: it is kept in the detail.
+        said = "".join(
+            f"; {result.detail}" for result in results if result.check.kind is CheckKind.LIBVIRT_ACCEPTS
+        )
+        also = f"; {len(results)} check(s) passed" if results else "; no other check applies here"
+        self.reporter.finished(index, f"{len(self.spec.targets)} file(s) read back as written{also}{said}")
 
     def _begin_confirmation(self, timeout: float) -> None:
         index = self._step(CONFIRM_STEP.id)
@@ -260,6 +301,10 @@ class Transaction:
         self.reporter.log.write(f"{self.spec.kind.value} done: generation {self.number}: {self.spec.summary}")
 
     def _abort(self, failure: StepError, *, record: bool = True) -> ApplyResult:
+        with interrupts.shield():  # the undo and its bookkeeping run whole
+            return self._abort_whole(failure, record=record)
+
+    def _abort_whole(self, failure: StepError, *, record: bool) -> ApplyResult:
         if record:
             self.reporter.failed(self.reporter.index(failure.step_id), failure.error)
         if self.journal is not None:
@@ -285,7 +330,15 @@ class Transaction:
         return self._result(False, failure, rolled_back=True, problems=tuple(problems))
 
     def undo(self, reason: str) -> list[str]:
-        """Restore every file whose write began, newest first; undo the reversible actions that ran."""
+        """Restore every file whose write began, newest first; undo the reversible actions that ran.
+
+        It runs whole: a signal that comes meanwhile waits (interrupts.shield), and its progress lines go to a
+        callback that cannot raise into it (the command line's output layer drops what cannot be written).
+        """
+        with interrupts.shield():
+            return self._undo(reason)
+
+    def _undo(self, reason: str) -> list[str]:
         self.reporter.emit(RollbackStarted(reason, len(self.touched)))
         self.reporter.log.write(f"rolling back {len(self.touched)} file(s): {reason}")
         problems: list[str] = []

@@ -1,5 +1,8 @@
 """Test hook: KVM_WIZARD_CRASH_AT=POINT[:N] makes the process SIGKILL itself the Nth time it reaches POINT.
 
+KVM_WIZARD_CRASH_SIGNAL=TERM (or INT, HUP, ...) sends that signal instead of SIGKILL: the fault tests use it to
+deliver a signal at an exact point of a transaction, which must then roll back (or, past the commit, finish).
+
 The crash tests use it to stop a real applying process at an exact place, without sleeps. Points:
 journal-append (before a journal record is written), journal-torn (half a record written and synced),
 generation-file (after a snapshot content file), generation-manifest (before the manifest is renamed into
@@ -16,6 +19,7 @@ import os
 import signal
 
 CRASH_VARIABLE = "KVM_WIZARD_CRASH_AT"
+SIGNAL_VARIABLE = "KVM_WIZARD_CRASH_SIGNAL"
 
 
 def _target() -> tuple[str, int] | None:
@@ -26,7 +30,13 @@ def _target() -> tuple[str, int] | None:
     return name, int(count or "1")
 
 
+def _signal() -> signal.Signals:
+    name = os.environ.get(SIGNAL_VARIABLE, "") or "KILL"
+    return signal.Signals[name if name.startswith("SIG") else f"SIG{name}"]
+
+
 _TARGET = _target()
+_SIGNAL = _signal() if _TARGET is not None else signal.SIGKILL
 _reached: dict[str, int] = {}
 
 
@@ -40,4 +50,4 @@ def crash_point(name: str) -> None:
         return
     _reached[name] = _reached.get(name, 0) + 1
     if _reached[name] == _TARGET[1]:
-        os.kill(os.getpid(), signal.SIGKILL)
+        os.kill(os.getpid(), _SIGNAL)

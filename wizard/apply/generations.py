@@ -7,6 +7,8 @@ The manifest is written once and never changed; how the transaction ended lives 
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextlib
 import hashlib
 import os
@@ -16,7 +18,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from wizard.apply.atomic import Attributes, FileState, fsync_directory, write_atomic
+from wizard.apply.atomic import (
+    MAX_FILE_BYTES,
+    Attributes,
+    FileState,
+    XAttrs,
+    fsync_directory,
+    write_atomic,
+)
 from wizard.apply.faults import crash_point
 from wizard.apply.state import (
     PRIVATE_DIRECTORY_MODE,
@@ -26,8 +35,11 @@ from wizard.apply.state import (
     ensure_private_directory,
     state_paths,
 )
+from wizard.files.toml_depth import load_toml
+from wizard.regular_files import read_regular, read_regular_text
 
 MANIFEST = "manifest.toml"
+MAX_STATE_BYTES = 16 * 1024 * 1024  # a manifest or a status file (a few KB)
 STATUS = "status.toml"
 MANIFEST_FORMAT = 1
 BEFORE = "before"
@@ -50,17 +62,18 @@ class RecordedState:
     mode: int = 0
     owner: str = ""
     group: str = ""
+    xattrs: XAttrs | None = None  # ACL, label, user.*; None in a manifest written before they were kept
 
     @property
     def attributes(self) -> Attributes | None:
-        return Attributes(self.uid, self.gid, self.mode) if self.exists else None
+        return Attributes(self.uid, self.gid, self.mode, self.xattrs) if self.exists else None
 
     def matches(self, state: FileState) -> bool:
-        return (
-            self.exists == state.exists
-            and self.sha256 == state.sha256
-            and self.attributes == state.attributes
-        )
+        if self.exists != state.exists or self.sha256 != state.sha256:
+            return False
+        if self.attributes is None or state.attributes is None:
+            return self.attributes is state.attributes
+        return self.attributes.same(state.attributes)
 
 
 @dataclass(frozen=True)
@@ -105,7 +118,7 @@ class GenerationEntry:
 def _state_to_toml(state: RecordedState) -> dict[str, Any]:
     if not state.exists:
         return {"exists": False}
-    return {
+    data: dict[str, Any] = {
         "exists": True,
         "sha256": state.sha256,
         "size": state.size,
@@ -115,11 +128,25 @@ def _state_to_toml(state: RecordedState) -> dict[str, Any]:
         "owner": state.owner,
         "group": state.group,
     }
+    if state.xattrs is not None:
+        # Values are bytes (a binary ACL, a NUL-ended label): base64 keeps them exact in TOML.
+        data["xattrs"] = {name: base64.b64encode(value).decode("ascii") for name, value in state.xattrs}
+    return data
 
 
 def _state_from_toml(data: dict[str, Any]) -> RecordedState:
     if not data["exists"]:
         return RecordedState(False)
+    recorded = data.get("xattrs")
+    xattrs = (
+        tuple(
+            sorted(
+                (str(name), base64.b64decode(str(value), validate=True)) for name, value in recorded.items()
+            )
+        )
+        if isinstance(recorded, dict)
+        else None
+    )
     return RecordedState(
         True,
         str(data["sha256"]),
@@ -129,6 +156,7 @@ def _state_from_toml(data: dict[str, Any]) -> RecordedState:
         int(str(data["mode"]), 8),
         str(data["owner"]),
         str(data["group"]),
+        xattrs,
     )
 
 
@@ -161,7 +189,7 @@ def manifest_text(generation: Generation) -> str:
 
 
 def parse_manifest(text: str, status: dict[str, Any] | None = None) -> Generation:
-    data = tomllib.loads(text)  # the standard library's reader: ten times faster than tomlkit's
+    data = load_toml(text)  # the standard library's reader: ten times faster than tomlkit's
     status = status or {}
     if data.get("format") != MANIFEST_FORMAT:
         raise ValueError(f"unknown manifest format {data.get('format')!r}")
@@ -206,7 +234,7 @@ def load_generation(paths: StatePaths, number: int) -> Generation:
     if not directory.is_dir():
         raise GenerationError(f"there is no generation {number}")
     try:
-        text = (directory / MANIFEST).read_text(encoding="utf-8")
+        text = read_regular_text(directory / MANIFEST, limit=MAX_STATE_BYTES)
     except FileNotFoundError:
         raise GenerationError(
             f"generation {number} has no manifest ({directory / MANIFEST} is missing): it is damaged"
@@ -214,12 +242,12 @@ def load_generation(paths: StatePaths, number: int) -> Generation:
     except (OSError, UnicodeDecodeError) as error:
         raise GenerationError(f"generation {number}: cannot read its manifest: {error}") from error
     try:
-        status = tomllib.loads((directory / STATUS).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        status = load_toml(read_regular_text(directory / STATUS, limit=MAX_STATE_BYTES))
+    except (OSError, UnicodeDecodeError, ValueError):  # ValueError: not TOML, or nested too deep
         status = {}  # no status yet: the transaction is running or was interrupted
     try:
         generation = parse_manifest(text, status)
-    except (tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as error:
+    except (tomllib.TOMLDecodeError, KeyError, TypeError, ValueError, binascii.Error) as error:
         raise GenerationError(f"generation {number}: its manifest is damaged ({error})") from error
     if generation.number != number:
         raise GenerationError(f"generation {number}: its manifest says it is generation {generation.number}")
@@ -253,7 +281,7 @@ def load_content(paths: StatePaths, generation: Generation, item: RecordedFile, 
         return FileState(False)
     location = paths.generation(generation.number) / side / str(item.index)
     try:
-        content = location.read_bytes()
+        content = read_regular(location, limit=MAX_FILE_BYTES, follow_symlinks=False)
     except OSError as error:
         raise GenerationError(
             f"generation {generation.number}: the saved copy of {item.path} cannot be read: {error}"

@@ -113,7 +113,8 @@ class Timeline:
         if source is None:
             return None
         expected = source.state
-        if source.generation.status == "pending" and source.file.before.matches(current):
+        interrupted = source.generation.status == "pending"
+        if interrupted and (source.file.before.matches(current) or source.file.after.matches(current)):
             return None  # an interrupted transaction may have left either side
         if expected.matches(current):
             return None

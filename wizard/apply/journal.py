@@ -18,6 +18,7 @@ from wizard.apply.atomic import fsync_directory
 from wizard.apply.faults import armed, crash_point
 from wizard.apply.state import PRIVATE_FILE_MODE
 from wizard.plan.model import Action, Check, CheckKind, Reason
+from wizard.regular_files import read_regular
 
 Record = dict[str, Any]
 
@@ -54,11 +55,16 @@ class JournalContents:
         return self.records[0]
 
 
+MAX_JOURNAL_BYTES = 64 * 1024 * 1024  # a journal is a few KB: one line per step
+
+
 def read_journal(path: Path) -> JournalContents | None:
     try:
-        data = path.read_bytes()
+        data = read_regular(path, limit=MAX_JOURNAL_BYTES, follow_symlinks=False)
     except FileNotFoundError:
         return None
+    except OSError as error:  # not a regular file, too large, unreadable: as damaged as a bad record
+        raise JournalError(f"{path} cannot be read: {error.strerror or error}") from error
     records: list[Record] = []
     position = 0
     lines = data.splitlines(keepends=True)
@@ -66,13 +72,52 @@ def read_journal(path: Path) -> JournalContents | None:
         record = _parse(line)
         if record is None:
             if number != len(lines) - 1:
-                raise JournalError(f"{path}: record {number + 1} is damaged (not the last one)")
+                raise JournalError(
+                    f"{path}: record {number + 1} of {len(lines)} is damaged (not the last one, so not a crash "
+                    "while writing it)"
+                )
             return JournalContents(tuple(records), position, True)
         records.append(record)
         position += len(line)
     if not records:
         return JournalContents((), 0, bool(data))
     return JournalContents(tuple(records), position, False)
+
+
+@dataclass(frozen=True)
+class Salvage:
+    """What still reads in a damaged journal: the records that pass their checksum, and the first record
+    when it is an intact "begin" (then the transaction and its generation are known)."""
+
+    records: tuple[Record, ...]
+    begin: Record | None
+    problem: str  # what is wrong with the journal, in words
+
+
+def salvage_journal(path: Path) -> Salvage:
+    """Every record of a journal read_journal() refused that can still be trusted (FileNotFoundError when
+    there is no journal at all)."""
+    try:
+        data = read_regular(path, limit=MAX_JOURNAL_BYTES, follow_symlinks=False)
+    except FileNotFoundError:
+        raise
+    except OSError as error:
+        return Salvage((), None, f"{path} cannot be read: {error.strerror or error}")
+    lines = data.splitlines(keepends=True)
+    records: list[Record] = []
+    damaged: list[int] = []
+    for number, line in enumerate(lines, start=1):
+        try:
+            record = _parse(line)
+        except ValueError:  # a checksum that matches text that is not JSON: damaged all the same
+            record = None
+        if record is None or "type" not in record:
+            damaged.append(number)
+        else:
+            records.append(record)
+    begin = records[0] if records and 1 not in damaged and records[0]["type"] == "begin" else None
+    listing = ", ".join(str(number) for number in damaged[:10]) + (" ..." if len(damaged) > 10 else "")
+    return Salvage(tuple(records), begin, f"{path}: record(s) {listing} of {len(lines)} are damaged")
 
 
 class Journal:
@@ -166,6 +211,7 @@ def check_to_record(check: Check) -> Record:
         "expected": check.expected,
         "title": check.title,
         "live_only": check.live_only,
+        "files": list(check.files),
     }
 
 
@@ -176,4 +222,5 @@ def check_from_record(record: Record) -> Check:
         expected=str(record["expected"]),
         title=str(record["title"]),
         live_only=bool(record["live_only"]),
+        files=tuple(str(path) for path in record.get("files", ())),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import stat
 import time
 import tomllib
 from collections.abc import Iterator
@@ -13,6 +14,8 @@ from datetime import UTC, datetime
 
 from wizard.apply.log import command_line
 from wizard.apply.state import PRIVATE_FILE_MODE, StatePaths, dump_toml, ensure_private_directory
+from wizard.files.toml_depth import load_toml
+from wizard.regular_files import NotRegularFileError, read_regular_text
 
 
 @dataclass(frozen=True)
@@ -37,16 +40,23 @@ class LockHeld(Exception):  # noqa: N818 - it names the situation the operator i
 
 def read_holder(paths: StatePaths) -> LockHolder | None:
     try:
-        data = tomllib.loads(paths.lock.read_text(encoding="utf-8"))
+        data = load_toml(read_regular_text(paths.lock, limit=64 * 1024, follow_symlinks=False))
         return LockHolder(int(data["pid"]), str(data["command"]), str(data["since"]), str(data["purpose"]))
-    except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError, ValueError):
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, KeyError, TypeError, ValueError):
         return None
 
 
 def _open(paths: StatePaths) -> int:
     ensure_private_directory(paths.directory)
     # O_CLOEXEC: an action or the watcher started while we hold the lock must not inherit (and keep) it.
-    return os.open(paths.lock, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, PRIVATE_FILE_MODE)
+    # O_NONBLOCK: a named pipe there must not stall us (it is refused below, as anything but a regular file).
+    flags = os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW | os.O_NONBLOCK
+    handle = os.open(paths.lock, flags, PRIVATE_FILE_MODE)
+    mode = os.fstat(handle).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(handle)
+        raise NotRegularFileError(paths.lock, mode)
+    return handle
 
 
 def _acquire(handle: int, wait: float | None) -> bool:
@@ -96,8 +106,13 @@ def lock_is_free(paths: StatePaths) -> bool:
     """Nobody holds the lock right now (a journal without a holder is an interrupted transaction)."""
     if not paths.lock.exists():
         return True
-    handle = os.open(paths.lock, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
     try:
+        handle = os.open(paths.lock, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return True  # a lock nobody can open (a symbolic link, gone meanwhile) is held by nobody
+    try:
+        if not stat.S_ISREG(os.fstat(handle).st_mode):
+            return True
         fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
     except BlockingIOError:
         return False

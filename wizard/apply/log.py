@@ -5,12 +5,14 @@ from __future__ import annotations
 import contextlib
 import os
 import shlex
+import stat
 import sys
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
 from wizard.apply.state import LOG_FILE
+from wizard.regular_files import NotRegularFileError
 from wizard.rootfs import PathEscapeError, resolve
 from wizard.secrets import mask_ini_text, mask_text
 
@@ -63,14 +65,27 @@ class ActivityLog:
         lines = "".join(f"{prefix}{line}\n" for line in mask(text).splitlines() or [""])
         try:
             self.path.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
-            handle = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
+            with contextlib.suppress(FileNotFoundError):
+                found = os.lstat(self.path)
+                if not stat.S_ISREG(found.st_mode):  # named before an open could stall or go elsewhere
+                    raise NotRegularFileError(self.path, found.st_mode)
+            # O_NONBLOCK and O_NOFOLLOW: a named pipe or a symbolic link where the log should be must neither
+            # stall the transaction nor send the log elsewhere; a log that is not a regular file is not written.
+            flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC | os.O_NONBLOCK | os.O_NOFOLLOW
+            handle = os.open(self.path, flags, 0o600)
             try:
+                if not stat.S_ISREG(os.fstat(handle).st_mode):
+                    raise NotRegularFileError(self.path, os.fstat(handle).st_mode)
                 os.write(handle, lines.encode("utf-8", "replace"))
             finally:
                 os.close(handle)
         except OSError as error:
             if self.problem is None:
-                self.problem = f"cannot write the log {LOG_FILE}: {error.strerror or error}"
+                self.problem = (
+                    f"cannot write the log {LOG_FILE}: it {error.strerror}"
+                    if isinstance(error, NotRegularFileError)
+                    else f"cannot write the log {LOG_FILE}: {error.strerror or error}"
+                )
 
 
 CRASH_REPORT = "kvm-wizard-crash-{stamp}.txt"
@@ -96,7 +111,10 @@ def write_crash_report(root: Path | None, text: str) -> Path | None:
                 if not path.exists():
                     break
                 path = directory / name.replace(".txt", f"-{number}.txt")
-            handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+            flags = (
+                os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC | os.O_NOFOLLOW
+            )  # a new file, never a link
+            handle = os.open(path, flags, 0o600)
             try:
                 os.write(handle, body)
             finally:

@@ -17,6 +17,8 @@ from wizard.apply.atomic import Attributes, remove_file, write_atomic
 from wizard.apply.faults import crash_point
 from wizard.apply.results import PendingConfirmation, RevertRecord, UndoCommand
 from wizard.apply.state import PRIVATE_FILE_MODE, StatePaths, dump_toml
+from wizard.files.toml_depth import load_toml
+from wizard.regular_files import read_regular_text
 
 WATCHER_MODULE = "wizard.apply.watcher"
 
@@ -62,13 +64,18 @@ def write_pending(paths: StatePaths, pending: PendingConfirmation) -> None:
     _write_toml(paths.pending, data)
 
 
+MAX_STATE_BYTES = 1024 * 1024  # the pending confirmation and the revert record: a few hundred bytes
+
+
 def read_pending(paths: StatePaths) -> PendingConfirmation | None:
     try:
-        text = paths.pending.read_text(encoding="utf-8")
+        text = read_regular_text(paths.pending, limit=MAX_STATE_BYTES)
     except FileNotFoundError:
         return None
+    except (OSError, UnicodeDecodeError) as error:
+        raise PendingFileError(f"{paths.pending} cannot be read ({error})") from error
     try:
-        data = tomllib.loads(text)
+        data = load_toml(text)
         undo = tuple(
             UndoCommand(
                 str(item["action_id"]), str(item["title"]), tuple(item["argv"]), float(item["timeout"])
@@ -183,8 +190,9 @@ def write_revert_record(paths: StatePaths, record: RevertRecord) -> None:
 
 
 def read_revert_record(paths: StatePaths) -> RevertRecord | None:
+    """The last automatic revert; PendingFileError when its record is damaged (or not a regular file)."""
     try:
-        data = tomllib.loads(paths.revert_record.read_text(encoding="utf-8"))
+        data = load_toml(read_regular_text(paths.revert_record, limit=MAX_STATE_BYTES))
         return RevertRecord(
             time=str(data["time"]),
             restored=int(data["restored"]),
@@ -196,5 +204,8 @@ def read_revert_record(paths: StatePaths) -> RevertRecord | None:
         )
     except FileNotFoundError:
         return None
-    except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as error:
-        return RevertRecord(now_text(), 0, 0, f"the revert record is damaged ({error})", True)
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as error:
+        raise PendingFileError(
+            f"the record of the last revert ({paths.revert_record}) is damaged ({error}); it only reports a "
+            "past revert: remove it"
+        ) from error

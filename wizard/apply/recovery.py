@@ -29,6 +29,12 @@ from wizard.apply.spec import TransactionSpec, spec_from_records
 from wizard.apply.state import StatePaths, state_paths
 from wizard.commands import CommandRunner
 
+# What a journal that cannot be read leads to (apply and rollback point at recover, which has the way forward).
+DAMAGED_WAY_FORWARD = (
+    "kvm-wizard recover sets it aside and completes or rolls back the change from its generation "
+    "(every file is wholly old or wholly new)"
+)
+
 
 class RecoveryDecision(StrEnum):
     COMPLETE = "complete"
@@ -120,7 +126,7 @@ def find_unfinished(root: Path | str) -> Unfinished | None:
     try:
         contents = read_journal(paths.journal)
     except JournalError as error:
-        raise RecoveryError(f"{error}; the generations are intact: kvm-wizard snapshots list") from error
+        raise RecoveryError(f"{error}; {DAMAGED_WAY_FORWARD}") from error
     if contents is None or not lock_is_free(paths):
         return None
     if not contents.records:
@@ -157,6 +163,7 @@ def recover(
 
     A transaction that recorded a failure can only be rolled back, and an interrupted revert is always
     completed (rolling it back would re-apply changes nobody confirmed): ``decision`` is then overridden.
+    A journal that cannot be read raises RecoveryError; recover_damaged() is the way forward from it.
     """
     paths = state_paths(Path(root).absolute())
     log = ActivityLog(paths.root, "recover")
@@ -164,86 +171,99 @@ def recover(
         try:
             contents = read_journal(paths.journal)
         except JournalError as error:
-            raise RecoveryError(f"{error}; the generations are intact: kvm-wizard snapshots list") from error
-        if contents is None:
-            return None
-        if not contents.records:
-            _remove_journal(paths)
-            return Recovery("cleaned", "The interrupted transaction had not begun: nothing was changed.")
-        number = int(contents.begin["generation"])
-        if contents.of("end"):
-            _remove_journal(paths)
-            return Recovery(
-                "cleaned", f"The transaction of generation {number} had finished; its journal is removed."
-            )
-        if not contents.of("recorded"):
-            generations.discard(paths, number)
-            _remove_journal(paths)
-            log.write(f"interrupted while recording generation {number}: discarded, no file had been changed")
-            return Recovery(
-                "cleaned", "The interrupted transaction had not changed any file yet: nothing to do."
-            )
-        try:
-            generation = generations.load_generation(paths, number)
-            spec = spec_from_records(paths, contents.begin, generation)
-        except generations.GenerationError as error:
-            raise RecoveryError(
-                f"{error}. The interrupted transaction cannot be recovered from it; its files are each wholly "
-                f"old or wholly new. Compare them with kvm-wizard snapshots diff {number}."
-            ) from error
-        unfinished = _describe(paths, contents)
-        if unfinished.must_roll_back:
-            decision = RecoveryDecision.ROLL_BACK
-        elif unfinished.must_complete:
-            decision = RecoveryDecision.COMPLETE
-        writes = [
-            write_step(
-                target.path,
-                target.written_path,
-                removes=not target.after.exists,
-                restores=spec.kind is not TransactionKind.APPLY,
-            )
-            for target in spec.targets
-        ]
-        steps = build_steps(writes, spec.actions, spec.remaining, confirm=spec.confirm_timeout is not None)
-        reporter = Reporter(steps, progress, log)
-        reporter.already_done(
-            reporter.index(RECORD_STEP.id), f"generation {number}, recorded before the interruption"
+            raise RecoveryError(f"{error}; {DAMAGED_WAY_FORWARD}") from error
+        return recover_under_lock(
+            paths, contents, decision, runner=runner or CommandRunner(), progress=progress, log=log
         )
-        journal = Journal.reopen(paths.journal, contents)
-        journal.append("recover", decision=decision.value)
-        log.write(f"recovering generation {number} ({unfinished.phase}): {decision.value}")
-        transaction = Transaction(
-            paths,
-            spec,
-            runner or CommandRunner(),
-            reporter,
-            number=number,
-            journal=journal,
-            recorded=True,
-            touched=_touched(contents),
-            started_actions=[int(record["action"]) for record in contents.of("action")],
-            done_actions={int(record["action"]) for record in contents.of("action-done") if record["ok"]},
-        )
-        if decision is RecoveryDecision.ROLL_BACK:
-            return _roll_back(paths, transaction, unfinished)
-        if spec.kind is TransactionKind.REVERT:
-            transaction.before_commit = lambda _number: _revert_bookkeeping(paths, spec)
-        with contextlib.suppress(PendingFileError):
-            old = read_pending(paths)
-            if old is not None and old.generation == number:
-                stop_watcher(old)  # completing starts a fresh confirmation with its own watcher
-        result = transaction.complete()
-        if result.ok:
-            return Recovery(
-                decision.value, f"Completed the interrupted {spec.kind.value} of generation {number}.", result
-            )
+
+
+def recover_under_lock(
+    paths: StatePaths,
+    contents: JournalContents | None,
+    decision: RecoveryDecision,
+    *,
+    runner: CommandRunner,
+    progress: ProgressCallback,
+    log: ActivityLog,
+) -> Recovery | None:
+    """recover() once the lock is held and the journal read (also a journal salvage.py rebuilt)."""
+    if contents is None:
+        return None
+    if not contents.records:
+        _remove_journal(paths)
+        return Recovery("cleaned", "The interrupted transaction had not begun: nothing was changed.")
+    number = int(contents.begin["generation"])
+    if contents.of("end"):
+        _remove_journal(paths)
         return Recovery(
-            decision.value,
-            f"Completing failed at {result.failed_step.title if result.failed_step else '?'}: {result.error}; "
-            "every file was restored instead.",
-            result,
+            "cleaned", f"The transaction of generation {number} had finished; its journal is removed."
         )
+    if not contents.of("recorded"):
+        generations.discard(paths, number)
+        _remove_journal(paths)
+        log.write(f"interrupted while recording generation {number}: discarded, no file had been changed")
+        return Recovery("cleaned", "The interrupted transaction had not changed any file yet: nothing to do.")
+    try:
+        generation = generations.load_generation(paths, number)
+        spec = spec_from_records(paths, contents.begin, generation)
+    except generations.GenerationError as error:
+        raise RecoveryError(
+            f"{error}. The interrupted transaction cannot be recovered from it; its files are each wholly "
+            f"old or wholly new. Compare them with kvm-wizard snapshots diff {number}."
+        ) from error
+    unfinished = _describe(paths, contents)
+    if unfinished.must_roll_back:
+        decision = RecoveryDecision.ROLL_BACK
+    elif unfinished.must_complete:
+        decision = RecoveryDecision.COMPLETE
+    writes = [
+        write_step(
+            target.path,
+            target.written_path,
+            removes=not target.after.exists,
+            restores=spec.kind is not TransactionKind.APPLY,
+        )
+        for target in spec.targets
+    ]
+    steps = build_steps(writes, spec.actions, spec.remaining, confirm=spec.confirm_timeout is not None)
+    reporter = Reporter(steps, progress, log)
+    reporter.already_done(
+        reporter.index(RECORD_STEP.id), f"generation {number}, recorded before the interruption"
+    )
+    journal = Journal.reopen(paths.journal, contents)
+    journal.append("recover", decision=decision.value)
+    log.write(f"recovering generation {number} ({unfinished.phase}): {decision.value}")
+    transaction = Transaction(
+        paths,
+        spec,
+        runner,
+        reporter,
+        number=number,
+        journal=journal,
+        recorded=True,
+        touched=_touched(contents),
+        started_actions=[int(record["action"]) for record in contents.of("action")],
+        done_actions={int(record["action"]) for record in contents.of("action-done") if record["ok"]},
+    )
+    if decision is RecoveryDecision.ROLL_BACK:
+        return _roll_back(paths, transaction, unfinished)
+    if spec.kind is TransactionKind.REVERT:
+        transaction.before_commit = lambda _number: _revert_bookkeeping(paths, spec)
+    with contextlib.suppress(PendingFileError):
+        old = read_pending(paths)
+        if old is not None and old.generation == number:
+            stop_watcher(old)  # completing starts a fresh confirmation with its own watcher
+    result = transaction.complete()
+    if result.ok:
+        return Recovery(
+            decision.value, f"Completed the interrupted {spec.kind.value} of generation {number}.", result
+        )
+    return Recovery(
+        decision.value,
+        f"Completing failed at {result.failed_step.title if result.failed_step else '?'}: {result.error}; "
+        "every file was restored instead.",
+        result,
+    )
 
 
 def _roll_back(paths: StatePaths, transaction: Transaction, unfinished: Unfinished) -> Recovery:

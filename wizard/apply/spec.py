@@ -72,6 +72,7 @@ def recorded_state(state: FileState, accounts: Accounts) -> generations.Recorded
         attributes.mode,
         accounts.user_name(attributes.uid),
         accounts.group_name(attributes.gid),
+        attributes.xattrs,
     )
 
 

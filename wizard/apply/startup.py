@@ -21,17 +21,21 @@ class StartupReport:
     seconds_left: float = 0.0
     revert: RevertRecord | None = None  # an automatic revert to report (then mark_revert_reported())
     problems: tuple[str, ...] = ()
+    overdue: bool = False  # ``pending`` is past its deadline and still in place (looked at, not enforced)
 
     @property
     def quiet(self) -> bool:
         return not (self.unfinished or self.pending or self.revert or self.problems)
 
 
-def check_on_start(root: Path | str, *, runner: CommandRunner | None = None) -> StartupReport:
+def check_on_start(
+    root: Path | str, *, runner: CommandRunner | None = None, enforce: bool = True
+) -> StartupReport:
     """Look, and do the one thing nobody else will: revert a confirmation whose deadline passed unwatched.
 
     That happens after a reboot (the watcher died with the system) or when the watcher was killed; a
-    pending confirmation with time left whose watcher is gone gets a new watcher.
+    pending confirmation with time left whose watcher is gone gets a new watcher. With ``enforce`` False
+    (a listing) nothing is reverted: an overdue confirmation is reported as such (``overdue``).
     """
     paths = state_paths(Path(root).absolute())
     problems: list[str] = []
@@ -42,7 +46,7 @@ def check_on_start(root: Path | str, *, runner: CommandRunner | None = None) -> 
         problems.append(str(error))
     pending = None
     try:
-        if unfinished is None:
+        if unfinished is None and enforce:
             outcome = enforce_deadline(paths.root, runner=runner)
             if outcome is not None and not outcome.reverted:
                 problems.append(outcome.message)
@@ -51,10 +55,17 @@ def check_on_start(root: Path | str, *, runner: CommandRunner | None = None) -> 
             pending = ensure_watcher(paths, pending)
     except (PendingFileError, LockHeld, OSError) as error:
         problems.append(str(error))
+    revert = None
+    try:
+        revert = unreported_revert(paths.root)
+    except PendingFileError as error:
+        problems.append(str(error))
+    left = seconds_left(pending) if pending is not None else 0.0
     return StartupReport(
         unfinished=unfinished,
         pending=pending,
-        seconds_left=seconds_left(pending) if pending is not None else 0.0,
-        revert=unreported_revert(paths.root),
+        seconds_left=left,
+        revert=revert,
         problems=tuple(problems),
+        overdue=pending is not None and left <= 0,
     )

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from wizard.rootfs import resolve
+from wizard.rootfs import PathEscapeError, resolve
 
 STATE_DIRECTORY = "/var/lib/kvm-wizard"
 LOG_FILE = "/var/log/kvm-wizard.log"
@@ -57,9 +57,16 @@ def pending_file(root: Path | str) -> Path:
 
 
 def state_paths(root: Path | str) -> StatePaths:
-    """The state places under ``root``; a symlinked /var/lib may not lead outside the root (PathEscapeError)."""
+    """The state places under ``root``; a symlinked /var/lib may not lead outside the root (PathEscapeError,
+    saying so: kvm-wizard's generations of one root are never written into another tree)."""
     root_path = Path(root).absolute()
-    directory, _ = resolve(root_path, STATE_DIRECTORY)
+    try:
+        directory, _ = resolve(root_path, STATE_DIRECTORY)
+    except PathEscapeError as error:
+        raise PathEscapeError(
+            f"the state directory {STATE_DIRECTORY} under {root_path} leads outside that root ({error}); "
+            "kvm-wizard keeps its snapshots inside the root: make it a directory there"
+        ) from error
     return StatePaths(root_path, directory)
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import os
 import time
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from wizard import interrupts
 from wizard.apply.accounts import Accounts
 from wizard.apply.atomic import (
     Attributes,
@@ -19,6 +19,7 @@ from wizard.apply.atomic import (
 )
 from wizard.apply.engine import Transaction
 from wizard.apply.events import ProgressCallback, TransactionStep, ignore_progress
+from wizard.apply.generations import list_generations
 from wizard.apply.journal import JournalError, read_journal
 from wizard.apply.lock import LockHeld, hold_lock
 from wizard.apply.log import ActivityLog
@@ -29,8 +30,9 @@ from wizard.apply.spec import Target, TransactionSpec, plan_directories
 from wizard.apply.state import PRIVATE_FILE_MODE, StatePaths, state_paths
 from wizard.apply.verify import kvm_api_works
 from wizard.commands import CommandRunner
+from wizard.files.toml_depth import load_toml
 from wizard.plan.model import Action, Check, FileEdit, Plan
-from wizard.rootfs import PathEscapeError, resolve, under
+from wizard.rootfs import PathEscapeError, is_system_root, resolve, under
 
 
 @dataclass(frozen=True)
@@ -54,8 +56,8 @@ def split_actions(plan: Plan, live: bool) -> tuple[tuple[Action, ...], tuple[Act
 def summarize_answers(answers_toml: str) -> str:
     """One line for generation lists: "kvm, qcow2, nested host-passthrough, vhost_net"."""
     try:
-        data = tomllib.loads(answers_toml) if answers_toml.strip() else {}
-    except tomllib.TOMLDecodeError:
+        data = load_toml(answers_toml) if answers_toml.strip() else {}
+    except ValueError:  # not TOML (tomllib.TOMLDecodeError), or nested too deep
         return "answers not readable"
     if not data:
         return "no answers recorded"
@@ -152,7 +154,9 @@ def _target(root: Path, edit: FileEdit, accounts: Accounts, notes: list[str]) ->
     except OSError as error:
         raise ValueError(f"{system}: {describe_os_error(error)}") from error
     if (edit.before is None) == before.exists or (before.exists and before.content != edit.before):
-        raise ValueError(f"{system} changed since the plan was made (edited by hand?); make the plan again")
+        raise ValueError(
+            f"{system} changed since the plan was made ({_changed_by(root, system, before)}); make the plan again"
+        )
     if before.exists and before.attributes is not None:
         attributes = before.attributes
         if os.lstat(on_disk).st_nlink > 1:
@@ -162,6 +166,25 @@ def _target(root: Path, edit: FileEdit, accounts: Accounts, notes: list[str]) ->
     after = FileState(True, edit.after, attributes)
     directories = () if before.exists else plan_directories(root, system)
     return Target(edit.path, system, edit.kind.value, before, after, link, directories)
+
+
+def _changed_by(root: Path, system: str, now: FileState) -> str:
+    """Who changed a file since the plan was made: a kvm-wizard transaction (another wizard, or a command,
+    that applied meanwhile) when the file holds what one wrote, else someone by hand."""
+    try:
+        entries = list_generations(state_paths(root))
+    except (OSError, PathEscapeError):
+        entries = []
+    for entry in reversed(entries):
+        generation = entry.generation
+        item = generation.file(system) if generation is not None else None
+        if generation is None or item is None or generation.status == "rolled-back":
+            continue
+        if item.after.exists == now.exists and (not now.exists or item.after.sha256 == now.sha256):
+            when = generation.created.replace("T", " ")[:19]
+            return f"by another kvm-wizard: its {generation.kind} of generation {generation.number} at {when}"
+        break  # the last transaction that touched it did not leave this: a hand edit since
+    return "edited by hand, or by another tool"
 
 
 def _targets(root: Path, plan: Plan) -> tuple[list[Target], list[str], list[str]]:
@@ -184,7 +207,7 @@ def _targets(root: Path, plan: Plan) -> tuple[list[Target], list[str], list[str]
 def preview_apply(plan: Plan, root: Path | str, *, confirm_timeout: float | None = None) -> ApplyPreview:
     """Steps, irreversible actions, work left for the target and problems, before anything is done."""
     root_path = Path(root).absolute()
-    live = root_path == Path("/")
+    live = is_system_root(root_path)
     actions, remaining = split_actions(plan, live)
     _, notes, problems = _targets(root_path, plan)
     writes = [write_step(edit.path, edit.target or edit.path) for edit in plan.edits]
@@ -228,7 +251,7 @@ def apply_plan(
     """
     started = time.perf_counter()
     root_path = Path(root).absolute()
-    live = root_path == Path("/")
+    live = is_system_root(root_path)
     actions, remaining = split_actions(plan, live)
     writes = [write_step(edit.path, edit.target or edit.path) for edit in plan.edits]
     steps = build_steps(writes, actions, remaining, confirm=confirm_timeout is not None)
@@ -264,7 +287,8 @@ def apply_plan(
             reporter.finished(0, f"{len(targets)} file(s) as the plan expects")
             result = Transaction(paths, spec, runner, reporter).run()
             if result.ok and plan.answers_toml:
-                _save_answers(paths, plan.answers_toml)
+                with interrupts.shield():  # the transaction has ended: the result must reach the caller
+                    _save_answers(paths, plan.answers_toml)
             return result
     except LockHeld as held:
         return _refused(reporter, str(held), remaining, started)

@@ -1,4 +1,5 @@
-"""Verification after writing, and the health checks of confirm-or-revert: files, parsers, modules, /dev/kvm."""
+"""Verification after writing, and the health checks of confirm-or-revert: files, parsers, modules, /dev/kvm, and
+libvirt's judgement of nova.conf's CPU settings."""
 
 from __future__ import annotations
 
@@ -6,9 +7,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wizard.apply.atomic import FileState, NotAFileError, describe_os_error, read_state
+from wizard.apply.libvirt_check import libvirt_accepts
 from wizard.apply.spec import TransactionSpec
+from wizard.commands import CommandRunner
+from wizard.effective import EffectiveConfig
+from wizard.option_types import FileKind as FileKindName
+from wizard.options import validate_value
 from wizard.plan.model import Check, CheckKind, FileKind
-from wizard.rootfs import PathEscapeError, under
+from wizard.rootfs import PathEscapeError, read_under, under
+
+_PROC_BYTES = 4 * 1024 * 1024  # /proc/modules, a module parameter
 
 
 @dataclass(frozen=True)
@@ -67,8 +75,8 @@ def _module_loaded(root: Path, name: str) -> bool:
     if under(root, f"/sys/module/{wanted}").is_dir():
         return True
     try:
-        modules = under(root, "/proc/modules").read_text(encoding="utf-8")
-    except OSError:
+        modules = read_under(root, "/proc/modules", limit=_PROC_BYTES).decode("utf-8", "replace")
+    except (OSError, PathEscapeError):
         return False
     return any(line.split(" ", 1)[0] == wanted for line in modules.splitlines())
 
@@ -86,21 +94,34 @@ def _same_parameter(value: str, expected: str) -> bool:
     )
 
 
-def run_check(root: Path, check: Check, kinds: dict[str, str]) -> CheckResult:
-    """One check of the plan against the system under ``root``; ``kinds`` maps system paths to file kinds."""
+def run_check(
+    root: Path, check: Check, kinds: dict[str, str], runner: CommandRunner | None = None
+) -> CheckResult:
+    """One check of the plan against the system under ``root``; ``kinds`` maps system paths to file kinds;
+    ``runner`` asks libvirt (a check that needs it fails without one)."""
+    if check.kind is CheckKind.LIBVIRT_ACCEPTS:
+        if runner is None:
+            return CheckResult(check, False, "libvirt cannot be asked: no command runner")
+        ok, said = libvirt_accepts(root, check.subject, check.expected, runner, check.files)
+        return CheckResult(check, ok, said)
     if check.kind is CheckKind.MODULE_LOADED:
         loaded = _module_loaded(root, check.subject)
         return CheckResult(check, loaded, f"module {check.subject} is {'loaded' if loaded else 'not loaded'}")
     if check.kind is CheckKind.MODULE_PARAMETER:
         module, _, parameter = check.subject.partition(".")
         try:
-            value = under(root, f"/sys/module/{module}/parameters/{parameter}").read_text().strip()
+            data = read_under(root, f"/sys/module/{module}/parameters/{parameter}", limit=_PROC_BYTES)
         except OSError as error:
-            return CheckResult(check, False, f"{check.subject} cannot be read: {error.strerror}")
+            return CheckResult(check, False, f"{check.subject} cannot be read: {error.strerror or error}")
+        except PathEscapeError as error:
+            return CheckResult(check, False, f"{check.subject} cannot be read: {error}")
+        value = data.decode("utf-8", "replace").strip()
         ok = _same_parameter(value, check.expected)
         return CheckResult(
             check, ok, f"{check.subject} is {value}" + ("" if ok else f", expected {check.expected}")
         )
+    if check.kind is CheckKind.EFFECTIVE_VALUE:
+        return _effective_value(root, check)
     if check.kind is CheckKind.KVM_OPENS:
         ok, detail = kvm_api_works(under(root, check.subject or "/dev/kvm"))
         return CheckResult(check, ok, detail)
@@ -118,8 +139,41 @@ def run_check(root: Path, check: Check, kinds: dict[str, str]) -> CheckResult:
     return CheckResult(check, True, f"{check.subject} parses")
 
 
-def verify_transaction(root: Path, spec: TransactionSpec) -> tuple[list[str], int]:
-    """Problems found after writing (empty: all good), and how many checks ran."""
+def _effective_value(root: Path, check: Check) -> CheckResult:
+    """The service's files read again in its order: the option has the value written, wherever it comes from."""
+    kind, _, rest = check.subject.partition(" [")
+    section, _, key = rest.partition("] ")
+    texts: list[tuple[str, bytes | None]] = []
+    for path in check.files:
+        try:
+            state = read_state(under(root, path))
+        except (NotAFileError, PathEscapeError, OSError) as error:
+            return CheckResult(check, False, f"{path} cannot be read back: {error}")
+        texts.append((path, state.content if state.exists else None))
+    file_kind: FileKindName = "glance-api.conf" if kind == "glance-api.conf" else "nova.conf"
+    effective = EffectiveConfig.parse(file_kind, texts).option(section, key)
+    shown = f"[{section}] {key}"
+    if not check.expected:
+        ok = effective.winner is None
+        where = effective.winner.where() if effective.winner is not None else ""
+        return CheckResult(check, ok, f"{shown} is not set" if ok else f"{shown} is still set ({where})")
+    if effective.winner is None or effective.option is None:
+        return CheckResult(check, False, f"{shown} is set in none of {', '.join(check.files)}")
+    now = validate_value(effective.option, effective.winner.raw_value)
+    wanted = validate_value(effective.option, check.expected)
+    ok = now == wanted
+    return CheckResult(
+        check,
+        ok,
+        f"{shown} = {effective.winner.value} ({effective.winner.where()})"
+        + ("" if ok else f", expected {check.expected}"),
+    )
+
+
+def verify_transaction(
+    root: Path, spec: TransactionSpec, runner: CommandRunner | None = None
+) -> tuple[list[str], list[CheckResult]]:
+    """Problems found after writing (empty: all good), and the checks that ran."""
     problems: list[str] = []
     for target in spec.targets:
         try:
@@ -132,9 +186,10 @@ def verify_transaction(root: Path, spec: TransactionSpec) -> tuple[list[str], in
             continue
         if state.exists != target.after.exists or state.content != target.after.content:
             problems.append(f"{target.path} reads back different from what was written")
-        elif state.attributes != target.after.attributes:
+        elif not state.same_as(target.after):
             problems.append(
-                f"{target.path} has owner/mode {state.attributes}, expected {target.after.attributes}"
+                f"{target.path} has owner, mode or extended attributes {state.attributes}, "
+                f"expected {target.after.attributes}"
             )
         elif spec.strict:
             problems += [
@@ -143,10 +198,10 @@ def verify_transaction(root: Path, spec: TransactionSpec) -> tuple[list[str], in
             ]
     kinds = {target.written_path: target.kind for target in spec.targets}
     kinds.update({target.path: target.kind for target in spec.targets})
-    results = [run_check(root, check, kinds) for check in spec.checks]
+    results = [run_check(root, check, kinds, runner) for check in spec.checks]
     problems += [result.detail for result in results if not result.ok]
     if spec.kvm_worked_before:
         works, detail = kvm_api_works(under(root, "/dev/kvm"))
         if not works:
             problems.append(f"KVM worked before the apply and does not now: {detail}")
-    return problems, len(results)
+    return problems, results

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from wizard.apply.atomic import Attributes, write_atomic
 from wizard.bundle.contents import Member
+from wizard.regular_files import check_output
 
 BUNDLE_MODE = 0o600  # masked, yet still a description of the host: for its owner only
 
@@ -37,5 +38,7 @@ def archive_bytes(members: Sequence[Member], created: datetime) -> bytes:
 
 
 def write_bundle(members: Sequence[Member], path: Path, created: datetime) -> None:
-    """Write the archive at ``path`` (replacing a file there) so that it appears whole or not at all."""
+    """Write the archive at ``path`` (replacing a regular file there, never a device, a FIFO or a symbolic
+    link: NotRegularFileError) so that it appears whole or not at all."""
+    check_output(path)
     write_atomic(path, archive_bytes(members, created), Attributes(os.geteuid(), os.getegid(), BUNDLE_MODE))

@@ -45,6 +45,22 @@ Members: {", ".join(member.name for member in members)}
     return Member("README.txt", text.encode("utf-8"))
 
 
+def bundle_members(
+    facts: HostFacts,
+    root: Path,
+    created: datetime,
+    *,
+    report: RescueReport | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> list[Member]:
+    """Every member of the bundle, masked, its README first."""
+    if report is None:
+        report = build_report(facts, root)
+    members = collect(facts, root, report, progress=progress)
+    members.insert(0, _readme(facts, root, created, members))
+    return members
+
+
 def make_bundle(
     facts: HostFacts,
     root: Path,
@@ -56,10 +72,7 @@ def make_bundle(
     """Write the bundle to ``output`` (a file, or a directory for the default name; default: here)."""
     started = time.perf_counter()
     created = datetime.now().astimezone()
-    if report is None:
-        report = build_report(facts, root)
-    members = collect(facts, root, report, progress=progress)
-    members.insert(0, _readme(facts, root, created, members))
+    members = bundle_members(facts, root, created, report=report, progress=progress)
     target = output if output is not None else Path.cwd()
     if target.is_dir():
         target = target / default_name(created)

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from wizard import __version__
 from wizard.cli.common import EXIT_USAGE, UsageError, run_guarded
+from wizard.cli.output import safe_streams
 
 # command name -> module under wizard.cli that defines add_arguments(parser) and run(args) -> int
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -71,7 +72,24 @@ def build_parser(chosen: str | None = None, *, commands: bool = True) -> argpars
             module = importlib.import_module(module_name)
             module.add_arguments(sub)
             sub.set_defaults(handler=module.run)
+            _accept_no_color(sub)
     return parser
+
+
+def _accept_no_color(parser: argparse.ArgumentParser) -> None:
+    """--no-color on every command and subcommand (`kvm-wizard snapshots list --no-color`, `recover
+    --no-color`): the option the README promises everywhere, whether or not the command paints."""
+    if "--no-color" not in parser._option_string_actions:
+        parser.add_argument(
+            "--no-color",
+            action="store_true",
+            default=argparse.SUPPRESS,  # a subcommand's default must not undo the command's --no-color
+            help="no colour (the NO_COLOR variable does the same)",
+        )
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                _accept_no_color(sub)
 
 
 def add_ui_arguments(parser: argparse.ArgumentParser) -> None:
@@ -150,7 +168,41 @@ def _merge_shared_options(args: argparse.Namespace) -> None:
             setattr(args, name, getattr(args, f"top_{name}"))
 
 
+# Options that name a file or a directory, by their argparse destination, and how the operator wrote them.
+_PATH_OPTIONS = {
+    "root": "--root",
+    "facts": "--facts",
+    "answers": "--answers",
+    "output": "-o",
+    "file": "FILE",
+    "save_facts": "--save-facts",
+}
+PATH_MAX, NAME_MAX = 4095, 255  # Linux's limits (ENAMETOOLONG past them)
+
+
+def _check_path_lengths(args: argparse.Namespace) -> None:
+    """A path the system could not even look up is refused here, named short: `--root` of 100,000
+    characters is an input error, not an internal one, and is never echoed in full."""
+    for name, option in _PATH_OPTIONS.items():
+        value = getattr(args, name, None)
+        if not isinstance(value, str):
+            continue
+        longest = max((len(part.encode()) for part in value.split("/")), default=0)
+        if len(value.encode()) > PATH_MAX or longest > NAME_MAX:
+            raise UsageError(
+                f"{option} {value[:60]}…: the path is too long ({len(value):,} characters; "
+                f"the system allows {PATH_MAX:,} in all and {NAME_MAX} per name)"
+            )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    # Everything printed goes through the one output layer (wizard.cli.output): safe on a terminal, and a
+    # reader that goes away (`| head`) never cuts the work short.
+    with safe_streams():
+        return _main(argv)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(_chosen_command(arguments), commands=_names_a_command(arguments))
     try:
@@ -159,6 +211,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exit_request.code or 0)
     try:
         _merge_shared_options(args)
+        _check_path_lengths(args)
     except UsageError as error:
         print(f"kvm-wizard: error: {error}", file=sys.stderr)
         return EXIT_USAGE

@@ -22,7 +22,7 @@ import argparse
 import sys
 from typing import Any
 
-from wizard.cli.common import EXIT_OK, EXIT_PROBLEMS, UsageError, print_json, use_color
+from wizard.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, UsageError, print_json, use_color
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -79,8 +79,8 @@ def run(args: argparse.Namespace) -> int:
     report_start(host.root, out)
     try:
         outcome = make_plan(host.facts, parsed.answers, host.root)
-    except PlanningError as error:
-        return _refuse(args, [("", str(error))], f"The changes cannot be planned: {error}")
+    except PlanningError as error:  # a file of the host cannot be used: an input error, as README says
+        return _refuse(args, [("", str(error))], f"The changes cannot be planned: {error}", EXIT_USAGE)
     if not outcome.ok or outcome.plan is None:
         listing = "\n".join(f"  - {problem}" for problem in outcome.problems)
         return _refuse(
@@ -91,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.yes and not args.json:
         from wizard.cli.render_plan import render_outcome
 
-        render_outcome(outcome, out, color=use_color(args, out), live=host.live)
+        render_outcome(outcome, out, color=use_color(args, out), live=host.runs_actions)
     # The answers kept with the generation (and as the last answers) are the operator's file, comments and
     # order included, not a fresh rendering of the values.
     plan = dataclasses.replace(outcome.plan, answers_toml=dumps_answers(parsed.answers, parsed.document))
@@ -101,12 +101,14 @@ def run(args: argparse.Namespace) -> int:
     return apply_with_confirmation(plan, args, runner=runner, stdout=out)
 
 
-def _refuse(args: argparse.Namespace, problems: list[tuple[str, str]], text: str) -> int:
+def _refuse(
+    args: argparse.Namespace, problems: list[tuple[str, str]], text: str, status: int = EXIT_PROBLEMS
+) -> int:
     if args.json:
         print_json(_result_json(None, args, problems))
     else:
         print(text, file=sys.stderr)
-    return EXIT_PROBLEMS
+    return status
 
 
 def _apply_json(plan: Any, args: argparse.Namespace, runner: Any) -> int:

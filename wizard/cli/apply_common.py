@@ -12,16 +12,20 @@ import time
 from pathlib import Path
 from typing import TextIO
 
+from wizard import interrupts
 from wizard.apply.confirm import confirm, mark_revert_reported, revert_now
 from wizard.apply.events import ProgressEvent
 from wizard.apply.pending import seconds_left
 from wizard.apply.progress import progress_lines
 from wizard.apply.results import ApplyResult, PendingConfirmation
 from wizard.apply.startup import check_on_start
-from wizard.apply.transaction import apply_plan, preview_apply
+from wizard.apply.state import state_paths
+from wizard.apply.transaction import apply_plan, busy_reason, preview_apply
 from wizard.cli.common import EXIT_OK, EXIT_PROBLEMS, UsageError
+from wizard.cli.output import note_if_cut
 from wizard.commands import CommandRunner
 from wizard.plan.model import Plan
+from wizard.plan.summary import consent_lines
 
 DEFAULT_CONFIRM_TIMEOUT = 120.0
 
@@ -81,6 +85,11 @@ def interactive(stream: TextIO) -> bool:
         return False
 
 
+def can_ask(stdin: TextIO, stdout: TextIO) -> bool:
+    """A question can be shown and answered: a console on stdin, and an output nobody closed."""
+    return interactive(stdin) and not getattr(stdout, "cut", False)
+
+
 def confirm_timeout_from(args: argparse.Namespace, *, console: bool) -> float | None:
     """None for --no-confirm; a console gets the default; without one the choice must be explicit."""
     if getattr(args, "no_confirm", False):
@@ -108,6 +117,11 @@ def ask_yes(question: str, args: argparse.Namespace, stdin: TextIO, stdout: Text
         return True
     if not interactive(stdin):
         raise UsageError("there is no console to ask on: pass --yes to go ahead without a question")
+    if not can_ask(stdin, stdout):
+        raise UsageError(
+            "standard output was closed, so the question cannot be shown: nothing changed; "
+            "pass --yes to go ahead without a question"
+        )
     return ask(f"{question} [y/N] ", stdin, stdout) in ("y", "yes")
 
 
@@ -142,7 +156,10 @@ def _clock(pending: PendingConfirmation) -> str:
 
 def settle_confirmation(root: Path, pending: PendingConfirmation, stdin: TextIO, stdout: TextIO) -> int:
     """Ask the operator to keep the change before the deadline; no answer in time reverts it."""
-    if not interactive(stdin):
+    # A signal that came while the change was being committed ends the command here: the question is not
+    # asked, and the watcher reverts the change at the deadline unless it is confirmed elsewhere.
+    interrupts.checkpoint()
+    if not can_ask(stdin, stdout):
         stdout.write(
             f"The change is reverted at {_clock(pending)} unless confirmed: kvm-wizard confirm"
             + (f" --root {root}" if root != Path("/") else "")
@@ -178,9 +195,13 @@ def settle_confirmation(root: Path, pending: PendingConfirmation, stdin: TextIO,
         return EXIT_PROBLEMS
 
 
-def report_start(root: Path, stdout: TextIO) -> None:
-    """What happened while nobody was looking: an automatic revert, a pending confirmation, an interruption."""
-    report = check_on_start(root)
+def report_start(root: Path, stdout: TextIO, *, enforce: bool = True) -> None:
+    """What happened while nobody was looking: an automatic revert, a pending confirmation, an interruption.
+
+    With ``enforce`` (commands that change the system) a confirmation past its deadline is reverted first;
+    without it (a listing) nothing is changed and such a confirmation is named, with what reverts it.
+    """
+    report = check_on_start(root, enforce=enforce)
     if report.revert is not None:
         revert = report.revert
         stdout.write(
@@ -189,7 +210,12 @@ def report_start(root: Path, stdout: TextIO) -> None:
         for problem in revert.problems:
             stdout.write(f"  {problem}\n")
         mark_revert_reported(root)
-    if report.pending is not None:
+    if report.pending is not None and report.overdue:
+        stdout.write(
+            f"Note: generation {report.pending.generation} was not confirmed by its deadline "
+            f"({report.pending.deadline}) and is still in place: kvm-wizard recover reverts it now\n"
+        )
+    elif report.pending is not None:
         stdout.write(
             f"Note: generation {report.pending.generation} waits for confirmation ({report.seconds_left:.0f} s left): "
             "kvm-wizard confirm\n"
@@ -219,20 +245,27 @@ def apply_with_confirmation(
     root = root_from(args)
     console = interactive(stdin)
     dry_run = runner is not None and runner.dry_run
+    if not dry_run and not plan.empty and not getattr(args, "yes", False) and not console:
+        raise UsageError(
+            "there is no console to ask on before changing this host: pass --yes to apply without a question "
+            "(with --no-confirm, or --confirm-timeout S and `kvm-wizard confirm` from another console)"
+        )
     # A dry run changes nothing: there is nothing to consent to, and nothing to confirm or revert.
     timeout = None if dry_run else confirm_timeout_from(args, console=console)
     preview = preview_apply(plan, root, confirm_timeout=timeout)
     if plan.empty:
         stdout.write("Nothing to change.\n")
         return EXIT_OK
-    for problem in preview.problems:
+    busy = busy_reason(state_paths(root))  # an interrupted change first: refused before the question
+    problems = ([busy] if busy is not None and not dry_run else []) + list(preview.problems)
+    for problem in problems:
         stdout.write(f"Cannot apply: {problem}\n")
-    if preview.problems:
+    if problems:
         return EXIT_PROBLEMS
     for note in preview.notes:
         stdout.write(f"Note: {note}\n")
-    for action in preview.irreversible:
-        stdout.write(f"Cannot be undone by a rollback: {action.title}\n")
+    for line in consent_lines(plan, live=root == Path("/")):
+        stdout.write(line + "\n")
     for action in preview.remaining:
         stdout.write(f"Not run under {root} (left to do on the target): {action.title}\n")
     if not dry_run and not ask_yes(
@@ -248,9 +281,35 @@ def apply_with_confirmation(
         confirm_timeout=timeout,
         summary=summary,
     )
-    print_result(result, stdout)
-    if not result.ok:
-        return EXIT_PROBLEMS
-    if result.confirmation is not None:
-        return settle_confirmation(root, result.confirmation, stdin, stdout)
-    return EXIT_OK
+    return finish_transaction(root, result, stdin, stdout)
+
+
+def finish_transaction(root: Path, result: ApplyResult, stdin: TextIO, stdout: TextIO) -> int:
+    """After a transaction: its result, then confirm-or-revert. Exit 0 kept (or waiting), 1 rolled back.
+
+    However the output went (a closed pipe drops it) and whatever signal comes now, the operator is told on
+    standard error how the change ended.
+    """
+    outcome = outcome_line(result)
+    try:
+        print_result(result, stdout)
+        note_if_cut(outcome)
+        if not result.ok:
+            return EXIT_PROBLEMS
+        if result.confirmation is not None:
+            return settle_confirmation(root, result.confirmation, stdin, stdout)
+        return EXIT_OK
+    except interrupts.Interrupted as error:
+        error.add_note(outcome)
+        raise
+
+
+def outcome_line(result: ApplyResult) -> str:
+    """How a transaction ended, in one line for standard error."""
+    text = result.describe().replace("\n", " ")
+    if result.ok and result.confirmation is not None:
+        text += (
+            f" It waits for confirmation until {result.confirmation.deadline} (kvm-wizard confirm); "
+            "without it, it is reverted then."
+        )
+    return text

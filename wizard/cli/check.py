@@ -10,7 +10,15 @@ import argparse
 import sys
 from pathlib import Path
 
-from wizard.cli.common import EXIT_OK, EXIT_PROBLEMS, UsageError, add_host_arguments, print_json, use_color
+from wizard.cli.common import (
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    UsageError,
+    add_host_arguments,
+    output_refusal,
+    print_json,
+    use_color,
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -32,7 +40,6 @@ def run(args: argparse.Namespace) -> int:
     from wizard.cli.host import host_source
     from wizard.diagnosis.diagnose import diagnose
     from wizard.diagnosis.findings import VerdictCode, diagnosis_to_json
-    from wizard.host.facts import save_facts
     from wizard.source import SourceError
 
     if getattr(args, "demo", None) is not None and args.root:
@@ -47,10 +54,19 @@ def run(args: argparse.Namespace) -> int:
     except SourceError as error:
         raise UsageError(str(error)) from None
     if args.save_facts:
+        # Loaded only to save a recording: `check` itself starts fast.
+        from wizard.answers.load import write_text_atomically
+        from wizard.host.facts import facts_to_toml
+        from wizard.regular_files import NotRegularFileError
+        from wizard.shown import shorten_path
+
         try:
-            save_facts(facts, Path(args.save_facts))
+            # Written whole, and never over a device, a FIFO or a symbolic link.
+            write_text_atomically(Path(args.save_facts), facts_to_toml(facts), mode=0o644)
+        except NotRegularFileError as error:
+            raise output_refusal("--save-facts", error, stdout=False) from None
         except OSError as error:
-            raise UsageError(f"--save-facts {args.save_facts}: {error.strerror}") from None
+            raise UsageError(f"--save-facts {shorten_path(args.save_facts)}: {error.strerror}") from None
     diagnosis = diagnose(facts)
     if args.json:
         print_json(diagnosis_to_json(diagnosis, facts.source))

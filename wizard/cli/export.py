@@ -2,7 +2,8 @@
 
 The answers are checked as `plan` checks them on their own (the same messages; exit 1, or 2 for an unusable
 file); what only a node can tell is checked on each node by the playbook's assertions. site.yml is replaced on
-every export; an inventory.ini already there is the operator's and is kept.
+every export; an inventory.ini already there is the operator's and is kept. Only regular files are replaced
+(a device, a named pipe or a symbolic link at site.yml is refused); -o names a directory, never standard output.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from wizard.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, UsageError
+from wizard.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, STDOUT_NAME, UsageError, output_refusal
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -35,7 +36,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from wizard.answers import AnswersError, load_answers
-    from wizard.export.ansible import INVENTORY, PLAYBOOK, export_ansible
+    from wizard.answers.load import write_text_atomically
+    from wizard.export.ansible import INVENTORY, PLAYBOOK, ExportError, export_ansible
+    from wizard.regular_files import NotRegularFileError, check_output
+    from wizard.shown import shorten_path
 
     try:
         parsed = load_answers(Path(args.answers))
@@ -45,17 +49,27 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE if unusable else EXIT_PROBLEMS
     for migration in parsed.migrations:
         print(f"Migrated: {migration}")
-    export = export_ansible(parsed.answers)
-    directory = Path(args.output)
+    if args.output == STDOUT_NAME:
+        raise UsageError("-o names a directory (site.yml and inventory.ini go in it), not standard output")
     try:
+        export = export_ansible(parsed.answers)
+    except ExportError as error:
+        print(f"{shorten_path(args.answers)}: {error}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    directory = Path(args.output)
+    playbook, inventory = directory / PLAYBOOK, directory / INVENTORY
+    try:
+        for path in (playbook, inventory):
+            check_output(path)
         directory.mkdir(parents=True, exist_ok=True)
-        (directory / PLAYBOOK).write_text(export.playbook, encoding="utf-8")
-        inventory = directory / INVENTORY
+        write_text_atomically(playbook, export.playbook, mode=0o644)
         kept = inventory.exists()
         if not kept:
-            inventory.write_text(export.inventory, encoding="utf-8")
+            write_text_atomically(inventory, export.inventory, mode=0o644)
+    except NotRegularFileError as error:
+        raise output_refusal("-o", error, stdout=False) from None
     except OSError as error:
-        raise UsageError(f"cannot write to {directory}: {error.strerror}") from None
+        raise UsageError(f"cannot write to {shorten_path(directory)}: {error.strerror}") from None
     print(f"Wrote {directory / PLAYBOOK}" + (f" (kept your {inventory})" if kept else f" and {inventory}"))
     print(f"  Preview: ansible-playbook -i {inventory} {directory / PLAYBOOK} --check --diff")
     return EXIT_OK

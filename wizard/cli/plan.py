@@ -1,11 +1,13 @@
 """kvm-wizard plan: show the changes an answers file would make on this host, and change nothing.
 
 Exit status: 0 for a valid plan (also when it is empty), 1 when the answers have problems for this host,
-2 on unusable input (no such file, not TOML, a newer answers version, a bad --facts recording).
+2 on unusable input (no such file, not TOML, a newer answers version, a bad --facts recording, a file of the
+host that cannot be read: a FIFO or a device where nova.conf should be, no permission).
 
 JSON form (``--json``, schema 1)::
 
     {"schema": 1, "ok": bool, "facts_source": str, "root": str,
+     "summary": [{"choice": str, "before": str, "after": str, "changed": bool, "consequences": [str]}],
      "problems": [{"key": "storage.volume_group", "message": str}],
      "warnings": [{"key": str, "message": str}],
      "files": [{"path": str, "written_path": str, "kind": "nova.conf"|"glance-api.conf"|"modules"|"modprobe"|...,
@@ -26,7 +28,15 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from wizard.cli.common import EXIT_OK, EXIT_PROBLEMS, UsageError, add_host_arguments, print_json, use_color
+from wizard.cli.common import (
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    EXIT_USAGE,
+    UsageError,
+    add_host_arguments,
+    print_json,
+    use_color,
+)
 
 # Engine types for the type checker: a command imports the engine only when it runs.
 if TYPE_CHECKING:
@@ -86,15 +96,15 @@ def run(args: argparse.Namespace) -> int:
             print_json(_problems_json([("", str(error))]))
         else:
             print(f"The changes cannot be planned: {error}", file=sys.stderr)
-        return EXIT_PROBLEMS
+        return EXIT_USAGE  # a file of the host that cannot be used is unusable input
     if args.json:
-        data = outcome_to_json(outcome, host.facts.source, str(host.root), live=host.live)
+        data = outcome_to_json(outcome, host.facts.source, str(host.root), live=host.runs_actions)
         data["migrations"] = migrations
         print_json(data)
     else:
         from wizard.cli.render_plan import render_outcome
 
-        render_outcome(outcome, sys.stdout, color=use_color(args, sys.stdout), live=host.live)
+        render_outcome(outcome, sys.stdout, color=use_color(args, sys.stdout), live=host.runs_actions)
     return EXIT_OK if outcome.ok else EXIT_PROBLEMS
 
 
@@ -111,13 +121,15 @@ def _problems_json(problems: list[tuple[str, str]]) -> dict[str, Any]:
 
 
 def plan_to_json(plan: Plan, *, live: bool) -> dict[str, Any]:
+    from wizard.host.ini_record import mask_config_line
     from wizard.plan.explain import explain_edit
-    from wizard.secrets import mask_ini_line
+    from wizard.secrets import mask_lines
 
     def masked(kind: str, section: str | None, lines: tuple[str, ...]) -> list[str]:
+        # The lines of one change: an option and its continuation lines, masked as the diff masks them.
         if kind not in ("nova.conf", "glance-api.conf"):
             return list(lines)
-        return [mask_ini_line(kind, section or "", line) for line in lines]
+        return mask_lines(kind, section or "", lines, mask_config_line)
 
     files = [
         {
@@ -166,6 +178,16 @@ def outcome_to_json(outcome: PlanOutcome, facts_source: str, root: str, *, live:
         ]
         + [{"key": "", "message": f"{item.message}; fix: {item.fix}"} for item in outcome.rule_warnings],
     }
+    data["summary"] = [
+        {
+            "choice": change.label,
+            "before": change.before,
+            "after": change.after,
+            "changed": change.changed,
+            "consequences": list(change.consequences),
+        }
+        for change in outcome.summary()
+    ]
     if outcome.plan is not None:
         data.update(plan_to_json(outcome.plan, live=live))
     else:

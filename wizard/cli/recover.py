@@ -2,15 +2,28 @@
 
 It asks whether to complete the interrupted transaction or roll it back; --yes rolls back without
 asking. A transaction that had already failed can only be rolled back, and an interrupted revert is
-always completed. Exit status: 0 recovered or nothing to recover, 1 recovery failed, 2 usage error.
+always completed. A journal that cannot be read (damaged in its middle) is set aside and the change is
+recovered from its generation (wizard/apply/salvage.py). With no interrupted transaction, a change still
+waiting for confirmation past its deadline (its watcher killed, or the system restarted) is reverted now; one
+with time left is named, and its watcher started again if it died.
+Exit status: 0 recovered or nothing to recover, 1 recovery failed, 2 usage error.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
-from wizard.apply.recovery import RecoveryDecision, RecoveryError, find_unfinished, recover
+from wizard.apply.confirm import (
+    PendingFileError,
+    enforce_deadline,
+    mark_revert_reported,
+    pending_confirmation,
+    seconds_left,
+)
+from wizard.apply.recovery import Recovery, RecoveryDecision, RecoveryError, find_unfinished, recover
+from wizard.apply.salvage import recover_damaged
 from wizard.cli.apply_common import (
     ProgressPrinter,
     add_root_argument,
@@ -22,6 +35,7 @@ from wizard.cli.apply_common import (
     settle_confirmation,
 )
 from wizard.cli.common import EXIT_OK, EXIT_PROBLEMS, ProblemsFound, UsageError
+from wizard.cli.output import note_if_cut
 from wizard.commands import CommandRunner
 
 
@@ -52,11 +66,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         unfinished = find_unfinished(root)
     except RecoveryError as error:
-        raise ProblemsFound(str(error)) from None
+        return _damaged(root, args, error)
     if unfinished is None:
-        print("Nothing to recover: no change was interrupted.")
-        report_start(root, sys.stdout)
-        return EXIT_OK
+        return _waiting(root)
     print(
         f"An interrupted {unfinished.kind} was found (generation {unfinished.generation}): {unfinished.summary}"
     )
@@ -83,10 +95,66 @@ def run(args: argparse.Namespace) -> int:
         recovery = recover(root, decision, runner=CommandRunner(), progress=ProgressPrinter(sys.stdout))
     except RecoveryError as error:
         raise ProblemsFound(str(error)) from None
+    return _report(root, recovery)
+
+
+def _damaged(root: Path, args: argparse.Namespace, error: RecoveryError) -> int:
+    """A journal that cannot be read: set aside, and the change recovered from its generation."""
+    print("The journal of an interrupted change cannot be read:")
+    print(f"  {error.__cause__ or error}")
+    print(
+        "Each file is wholly old or wholly new. The journal is set aside (kept for a support report) and the "
+        "change is recovered from its generation."
+    )
+    decision = _decide(None, args)
+    try:
+        recovery = recover_damaged(
+            root, decision, runner=CommandRunner(), progress=ProgressPrinter(sys.stdout)
+        )
+    except RecoveryError as failure:
+        raise ProblemsFound(str(failure)) from None
+    return _report(root, recovery)
+
+
+def _waiting(root: Path) -> int:
+    """No interrupted transaction: a confirmation past its deadline is reverted now, one in time named."""
+    try:
+        pending = pending_confirmation(root)
+    except PendingFileError as error:
+        raise ProblemsFound(str(error)) from None
+    if pending is None:
+        print("Nothing to recover: no change was interrupted, and none waits for confirmation.")
+        report_start(root, sys.stdout)
+        return EXIT_OK
+    left = seconds_left(root)
+    if left is not None and left > 0:
+        report_start(root, sys.stdout)  # its watcher is started again if it died
+        print(
+            f"Nothing was interrupted. Generation {pending.generation} waits for confirmation until "
+            f"{pending.deadline}: kvm-wizard confirm keeps it; without it, it is reverted then."
+        )
+        return EXIT_OK
+    print(
+        f"Generation {pending.generation} was not confirmed by its deadline ({pending.deadline}) and is still in "
+        "place: reverting it now."
+    )
+    outcome = enforce_deadline(root, runner=CommandRunner())
+    if outcome is None:  # another kvm-wizard (its watcher) reverted or confirmed it meanwhile
+        report_start(root, sys.stdout)
+        return EXIT_OK
+    print(outcome.message)
+    note_if_cut(outcome.message)
+    if outcome.reverted:
+        mark_revert_reported(root)
+    return EXIT_OK if outcome.reverted else EXIT_PROBLEMS
+
+
+def _report(root: Path, recovery: Recovery | None) -> int:
     if recovery is None:
         print("Nothing to recover any more (another kvm-wizard finished it).")
         return EXIT_OK
     print(recovery.message)
+    note_if_cut(recovery.message)
     if recovery.result is not None:
         # The recovery's own message says what happened; a rollback has no failed step to describe.
         print_result(

@@ -26,6 +26,7 @@ VERDICT_STYLE = {
     VerdictCode.LIMITED: "bold yellow",
     VerdictCode.DISABLED_IN_FIRMWARE: "bold red",
     VerdictCode.UNSUPPORTED: "bold red",
+    VerdictCode.UNKNOWN: "bold magenta",
 }
 STATUS_WIDTH = 7  # the widest status word, UNKNOWN
 STATUS_GAP = 3

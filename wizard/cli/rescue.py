@@ -19,7 +19,7 @@ import sys
 from typing import TYPE_CHECKING, TextIO
 
 from wizard.cli import tui
-from wizard.cli.common import EXIT_OK, EXIT_PROBLEMS, UsageError, print_json, use_color
+from wizard.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, UsageError, print_json, use_color
 
 # Engine types for the type checker: a command imports the engine only when it runs.
 if TYPE_CHECKING:
@@ -82,11 +82,11 @@ def run(args: argparse.Namespace) -> int:
         args.root = str(host.root)
     report = build_report(host.facts, host.root)
     if args.apply_fixes:
-        return _apply_fixes(report, args, out, live=host.live)
+        return _apply_fixes(report, args, out, live=host.runs_actions)
     if args.json:
         from wizard.rescue.report import report_to_json
 
-        print_json(report_to_json(report, live=host.live))
+        print_json(report_to_json(report, live=host.runs_actions))
     else:
         from wizard.cli.render import render_rescue
 
@@ -127,7 +127,7 @@ def _apply_fixes(report: RescueReport, args: argparse.Namespace, out: TextIO, *,
         plan = report.plan(chosen)
     except PlanningError as error:
         out.write(f"The fixes cannot be planned: {error}\n")
-        return EXIT_PROBLEMS
+        return EXIT_USAGE  # a file of the host that cannot be used is unusable input
     out.write(f"Verdict: {report.verdict.code.upper()}. Fixes to apply ({len(chosen)}):\n")
     for fix_id in chosen:
         fix = report.fix(fix_id)

@@ -37,11 +37,10 @@ from wizard.cli.apply_common import (
     add_transaction_arguments,
     ask_yes,
     confirm_timeout_from,
+    finish_transaction,
     interactive,
-    print_result,
     report_start,
     root_from,
-    settle_confirmation,
 )
 from wizard.cli.common import EXIT_OK, EXIT_PROBLEMS, ProblemsFound, UsageError, print_json
 from wizard.commands import CommandRunner
@@ -107,11 +106,14 @@ def _status_text(generation: Generation) -> str:
 
 
 def _list(root: Path, args: argparse.Namespace) -> int:
-    entries = list_generations(state_paths(root))
     if args.json:
+        entries = list_generations(state_paths(root))
         print_json({"schema": SCHEMA, "generations": [_entry_json(entry) for entry in entries]})
         return EXIT_OK
-    report_start(root, sys.stdout)
+    # A listing looks and changes nothing (a confirmation past its deadline is named, not reverted here),
+    # and lists what is there after the look.
+    report_start(root, sys.stdout, enforce=False)
+    entries = list_generations(state_paths(root))
     if not entries:
         print("No generations yet: nothing has been applied under this root.")
         return EXIT_OK
@@ -253,12 +255,7 @@ def _rollback(root: Path, args: argparse.Namespace) -> int:
         confirm_timeout=timeout,
         accept_drift=bool(preview.drift),  # only what was shown; new drift since then is refused
     )
-    print_result(result, sys.stdout)
-    if not result.ok:
-        return EXIT_PROBLEMS
-    if result.confirmation is not None:
-        return settle_confirmation(root, result.confirmation, sys.stdin, sys.stdout)
-    return EXIT_OK
+    return finish_transaction(root, result, sys.stdin, sys.stdout)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -19,7 +19,9 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
+from wizard import interrupts
 from wizard.cli.common import EXIT_OK, UsageError
+from wizard.cli.output import raw_streams
 
 # For the type checker: the launcher imports the screens only once the terminal is known to be usable.
 if TYPE_CHECKING:
@@ -44,7 +46,11 @@ def run(args: argparse.Namespace) -> int:
 
     session = Session(mode=mode, source=source, confirm_timeout=confirm_timeout(args))
     app = WizardApp(session, profile)
-    result = app.run()
+    # The wizard handles SIGTERM, SIGHUP and SIGINT in its own loop (a safe quit that lets an apply end and
+    # reverts it), and draws on the streams itself: the headless commands' handlers and filter step aside.
+    interrupts.uninstall()
+    with raw_streams():
+        result = app.run()
     for line in app.farewell:
         print(line)
     if result is None:

@@ -5,10 +5,10 @@ apply to it (``vt-flags`` on x86, ``power-platform`` on POWER, ...).
 
 | id | what it checks |
 | --- | --- |
-| arch | the architecture: x86_64, aarch64, ppc64le, s390x supported; anything else plainly not |
+| arch | the architecture: x86_64, aarch64, ppc64le, s390x supported; anything else (sparc64, mips, riscv64, loongarch64, i686, ...) named as itself, with why not |
 | cpu-vendor | the CPU vendor and model (/proc/cpuinfo) |
-| guest | bare metal, or a virtual machine (and then: does the hypervisor below pass VT through) |
-| vt-flags | x86: vmx (Intel) or svm (AMD) in /proc/cpuinfo, and what its absence means |
+| guest | bare metal, a virtual machine (which hypervisor, from CPUID, DMI, PCI ids, /sys/hypervisor, /proc/xen, the device tree, s390 sysinfo levels, POWER lparcfg; a nesting chain whole; does it pass VT through, and that hypervisor's own way to), or unknown (what was not seen) |
+| vt-flags | x86: vmx (Intel) or svm (AMD) in /proc/cpuinfo, and what its absence means (or that it cannot be told) |
 | power-platform | POWER: PowerNV (bare metal, kvm_hv) or a pSeries partition |
 | s390-sie | s390x: the SIE facility in /proc/cpuinfo features |
 | arm-hyp-mode | aarch64: KVM's VHE/nVHE start message, or "HYP mode not available" |
@@ -33,7 +33,10 @@ apply to it (``vt-flags`` on x86, ``power-platform`` on POWER, ...).
 | swtpm | swtpm and swtpm_setup installed (Nova's emulated TPM) |
 | distro | the distribution family, where it loads modules from, its package manager |
 | volume-groups | LVM volume groups (for images_type = lvm) |
-| nova-config | /etc/nova/nova.conf exists (nova-compute installed) |
+| nova-config | /etc/nova/nova.conf exists (nova-compute installed); fail when it is a named pipe, a device, a socket or a directory |
+| config-files | the files nova-compute reads, in oslo's order, from its command line (process, unit, init script); warn where kolla-ansible or the snap owns them (with where to change them), fail on a missing --config-file |
+| config-shadowed:SECTION.OPTION | an option a later file of the chain sets to another value than an earlier one: the later wins |
+| config-unknown-options:PATH | options nova does not know (or knows by a newer name) in a file of the chain other than /etc/nova/nova.conf |
 | glance-api-config | /etc/glance/glance-api.conf exists (this host is a Glance API node) |
 | nova-conf-lint | nova.conf's settings (recorded with line numbers, secrets masked) follow the option rules (pass), or could not be checked (unknown); absent when a problem below is reported |
 | nova-conf-RULE:WHERE | one problem in nova.conf, its line number in title and evidence; WHERE is SECTION.OPTION (line-N for unparsable). RULE: unparsable (oslo refuses the file), unknown-section, unknown-option, renamed-option, repeated-option, deprecated-for-removal (one finding, info), volume-group-missing, and wizard.rules' rules: invalid-value, two-options-on-one-line, inline-comment, deprecated-name, deprecated-value, compute-driver (info when merely unset), lvm-needs-volume-group, rbd-needs-raw-images, rbd-download-with-rbd-images, rbd-download-needs-direct-url, custom-needs-cpu-models, cpu-models-without-custom, cpu-mode-needs-kvm-or-qemu, cpu-model-vendor, cpu-flag-vendor, nested-needs-kvm-module, nested-needs-cpu-flag, swtpm-* . Errors fail (nova-compute stops), warnings warn; remedy.plan_fix is the finding's own id when kvm-wizard rescue can repair it |
@@ -52,10 +55,8 @@ A nova-log-* configuration error since the last start fails and names the nova.c
 in remedy.plan_fix (or restart-nova-compute when the file is right already). "Since the last start": after the
 last "Starting compute node", or after a new process's failed start (one that stops before that line).
 
-Verdict: the KVM API probe decides usability; every other finding explains. When KVM works the verdict
-is ``fixable`` (a setup step is missing for Nova), ``limited`` (it works with a restriction) or ``ready``;
-it is never ``unsupported`` or ``disabled-in-firmware``. When it does not work: ``unsupported`` (no
-hardware virtualization is possible here), then ``disabled-in-firmware``, then ``fixable``.
+The verdict (wizard.diagnosis.verdict): the KVM API probe decides usability; every other finding explains;
+``unknown`` when what it rests on was not observed.
 """
 
 from __future__ import annotations
@@ -63,8 +64,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from wizard.diagnosis.checks.common import Assessment, Impact
+from wizard.diagnosis.checks.common import Assessment
 from wizard.diagnosis.checks.config import check_config, review_recorded
+from wizard.diagnosis.checks.config_chain import check_config_chain
 from wizard.diagnosis.checks.context import Context, build_context
 from wizard.diagnosis.checks.cpu import check_arch, check_guest, check_vendor
 from wizard.diagnosis.checks.features import check_iommu, check_nested, check_tun, check_vhost_net
@@ -84,10 +86,9 @@ from wizard.diagnosis.checks.services import (
 )
 from wizard.diagnosis.checks.tpm import check_swtpm, check_tpm, check_tpm2_tools
 from wizard.diagnosis.checks.virtualization import check_cpuid, check_extensions, check_firmware
-from wizard.diagnosis.findings import Diagnosis, Verdict, VerdictCode
+from wizard.diagnosis.findings import Diagnosis
+from wizard.diagnosis.verdict import verdict
 from wizard.host.facts import HostFacts
-from wizard.host.kernel import KvmUsability
-from wizard.host.platform import ArchFamily, Vendor
 from wizard.host.profile import HostProfile
 
 # The lint's types only: loading the lint costs `check` ~30 ms on a host without nova.conf.
@@ -123,6 +124,7 @@ CHECKS: tuple[Check, ...] = (
     check_distribution,
     check_volume_groups,
     check_openstack,
+    check_config_chain,
     check_config,
     check_logs,
 )
@@ -140,90 +142,3 @@ def diagnose_profile(profile: HostProfile, *, config: ConfigReview | None = None
     context = build_context(profile, config)
     assessments = [item for check in CHECKS for item in check(context)]
     return Diagnosis(verdict(context, assessments), tuple(item.finding for item in assessments))
-
-
-def _describe(profile: HostProfile) -> str:
-    platform = profile.platform
-    vendor = {
-        Vendor.INTEL: "Intel",
-        Vendor.AMD: "AMD",
-        Vendor.IBM_POWER: "POWER",
-        Vendor.IBM_S390: "IBM Z",
-    }.get(platform.vendor, "")
-    arch = str(platform.arch) if platform.family is not ArchFamily.UNKNOWN else "unknown-architecture"
-    return f"{vendor} {arch}".strip()
-
-
-def _join(reasons: list[str]) -> str:
-    unique = list(dict.fromkeys(reasons))
-    if len(unique) <= 1:
-        return "".join(unique)
-    return ", ".join(unique[:-1]) + " and " + unique[-1]
-
-
-def verdict(context: Context, assessments: list[Assessment]) -> Verdict:
-    profile = context.profile
-    reasons: dict[Impact, list[str]] = {impact: [] for impact in Impact}
-    for item in assessments:
-        if item.impact is not None:
-            reasons[item.impact].append(item.reason)
-    host = _describe(profile)
-    works = context.kvm_works
-    if works:
-        restrictions = reasons[Impact.RESTRICTION] + reasons[Impact.UNSUPPORTED]
-        through = " through PVM" if profile.pvm_active else ""
-        if reasons[Impact.FIXABLE]:
-            later = f" It then works with restrictions: {_join(restrictions)}." if restrictions else ""
-            return Verdict(
-                VerdictCode.FIXABLE,
-                f"KVM works on this {host} host{through}, but setup is missing: {_join(reasons[Impact.FIXABLE])}. "
-                f"The remedies below fix it.{later}",
-            )
-        if restrictions:
-            return Verdict(
-                VerdictCode.LIMITED,
-                f"KVM works on this {host} host, with restrictions: {_join(restrictions)}.",
-            )
-        return Verdict(
-            VerdictCode.READY,
-            f"KVM is ready on this {host} host: the KVM API created a test VM and {profile.qemu_user} "
-            "can open /dev/kvm.",
-        )
-    if reasons[Impact.UNSUPPORTED]:
-        return Verdict(
-            VerdictCode.UNSUPPORTED,
-            f"KVM cannot work on this {host} host: {_join(reasons[Impact.UNSUPPORTED])}. Nova could only emulate "
-            "(virt_type = qemu, very slow); kvm-wizard never chooses that silently.",
-        )
-    if reasons[Impact.FIRMWARE]:
-        return Verdict(
-            VerdictCode.DISABLED_IN_FIRMWARE,
-            f"This {host} host has {context.vt_name}, but the firmware keeps it switched off: enable "
-            f"{context.firmware_setting} in the firmware setup and power-cycle.",
-        )
-    if reasons[Impact.FIXABLE]:
-        return Verdict(
-            VerdictCode.FIXABLE,
-            f"The hardware of this {host} host can run KVM, but setup is missing: {_join(reasons[Impact.FIXABLE])}. "
-            "The remedies below fix it.",
-        )
-    if works is False:
-        return Verdict(
-            VerdictCode.FIXABLE,
-            f"KVM does not work on this {host} host and the cause is not clear: the KVM API probe failed "
-            f"({profile.kvm.error or 'no detail'}). The findings below show what was checked.",
-        )
-    if profile.kvm.usability is KvmUsability.NOT_PROBED:
-        not_probed = f" (the KVM API itself was not probed: {profile.source})"
-    else:
-        not_probed = f" (the KVM API was not tested: uid {profile.euid} may not open /dev/kvm; run as root)"
-    if reasons[Impact.RESTRICTION]:
-        return Verdict(
-            VerdictCode.LIMITED,
-            f"KVM should work on this {host} host, with restrictions: {_join(reasons[Impact.RESTRICTION])}"
-            f"{not_probed}.",
-        )
-    return Verdict(
-        VerdictCode.READY,
-        f"Everything recorded says KVM is ready on this {host} host{not_probed}.",
-    )

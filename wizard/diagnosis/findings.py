@@ -6,7 +6,7 @@ raising ``schema``::
     {
       "schema": 1,
       "verdict": {
-        "code": "ready" | "fixable" | "disabled-in-firmware" | "unsupported" | "limited",
+        "code": "ready" | "fixable" | "disabled-in-firmware" | "unsupported" | "limited" | "unknown",
         "summary": "one or two plain sentences"
       },
       "findings": [                       # in the order an operator should act on them
@@ -86,6 +86,7 @@ class VerdictCode(StrEnum):
     DISABLED_IN_FIRMWARE = "disabled-in-firmware"
     UNSUPPORTED = "unsupported"
     LIMITED = "limited"
+    UNKNOWN = "unknown"  # what was seen does not allow a judgement (see wizard.diagnosis.verdict)
 
 
 @dataclass(frozen=True)

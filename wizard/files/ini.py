@@ -300,20 +300,14 @@ class IniDocument:
                 self._lines[junction - 1] += "\n"
 
     def _sample_line(self, occurrences: list[Section], key: str) -> int | None:
-        """The index of the option's commented sample line (as nova's generated file has), if there is one."""
-        strict = re.compile(rf"#{re.escape(key)}[ \t]*[=:]")
-        loose = re.compile(rf"[#;][ \t]*{re.escape(key)}[ \t]*[=:]")
-        loose_match: int | None = None
+        """The index of the option's commented default line in the section (ini_syntax.is_sample_line: as
+        oslo-config-generator writes it, never help text or an operator's prose), if there is one."""
         for occurrence in occurrences:
             for number in range(occurrence.header + 1, occurrence.end):
                 line = self._lines[number]
-                if line[0] not in "#;" or key not in line:
-                    continue
-                if strict.match(line):
+                if line[0] == "#" and ini_syntax.is_sample_line(without_ending(line), key):
                     return number
-                if loose_match is None and loose.match(line):
-                    loose_match = number
-        return loose_match
+        return None
 
     def _section_content_end(self, occurrence: Section) -> int:
         """After the last assignment of the section, before the comments and blanks that lead to the next."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -77,6 +78,25 @@ class Index:
 def normalize_section(name: str) -> str:
     """oslo matches section names case-insensitively, except that only "DEFAULT" itself is DEFAULT."""
     return name if name == "DEFAULT" else name.lower()
+
+
+def sample_line_pattern(key: str) -> str:
+    """The regular expression (Python's, and so Ansible's) of an option's commented default line, exactly as
+    oslo-config-generator writes it: ``#key = value`` or ``#key =`` at column 0, nothing else.
+
+    Help text never matches (its examples are indented: ``#     cpu_mode = custom``), nor does an operator's
+    prose (``# virt_type: qemu was used until OPS-77``) or a hand-commented ``#key=value``. It is matched
+    against a line without its ending. The one rule of where a new option goes: the INI editor uses it, and the
+    Ansible export is to use the same pattern.
+    """
+    return rf"^#{re.escape(key)} =(?: .*)?$"
+
+
+def is_sample_line(line: str, key: str) -> bool:
+    """``line`` (without its ending) is the commented default line of ``key`` (see sample_line_pattern)."""
+    if not line.startswith(f"#{key} ="):  # cheap test first: most lines are not
+        return False
+    return re.match(sample_line_pattern(key), line) is not None
 
 
 def separator_at(stripped_line: str) -> int:
@@ -180,11 +200,31 @@ def render_assignment(prefix: str, written_value: str) -> str:
     return prefix + written_value if written_value else prefix.rstrip()
 
 
-def _check_characters(what: str, text: str) -> None:
+_NAMED = {
+    "\n": "a newline",
+    "\t": "a tab",
+    "\r": "a carriage return",
+    "\x1b": "an escape",
+    "\x85": "a next line",
+}
+
+
+def unwritable_character(text: str) -> str | None:
+    """The first character oslo would not read back inside a value ("a line separator (U+2028)"), or None.
+
+    The one rule of what a value may hold: the INI writer refuses it, and so does `answers check`."""
     for character in text:
         reason = _UNWRITABLE_CATEGORIES.get(unicodedata.category(character))
         if reason is not None:
-            raise IniError(f"{what} contains {reason} (U+{ord(character):04X}): {text!r}")
+            return f"{_NAMED.get(character, reason)} (U+{ord(character):04X})"
+    return None
+
+
+def _check_characters(what: str, text: str) -> None:
+    found = unwritable_character(text)
+    if found is not None:
+        shown = text if len(text) <= 200 else text[:200] + "…"
+        raise IniError(f"{what} contains {found}: {shown!r}")
 
 
 def check_section_name(section: str) -> None:

@@ -10,8 +10,10 @@ from pathlib import Path
 from wizard.commands import CommandRunner
 from wizard.host.collect import Collector
 from wizard.host.facts import CommandRun, FileRead, PathStat
+from wizard.host.identify import DMI_FILES as HYPERVISOR_DMI_FILES
 from wizard.host.ini_record import RECORDED_CONFIGS, record_ini
 from wizard.host.live import bound_lines, read_kmsg
+from wizard.host.observed import KERNEL_TREE_MARKERS
 from wizard.host.parsing import parse_group, parse_passwd, parse_qemu_conf_user, split_cpuinfo
 from wizard.host.patterns import LOG_MAX_KEPT, LOG_TAIL_LINES, clip_log_line, keep_kernel_line, keep_log_line
 from wizard.secrets import mask_text
@@ -38,8 +40,12 @@ EXECUTABLES = (
     "qemu-system-s390x",
     "qemu-kvm",
     "virsh",
+    "rbd",
     "nova-compute",
+    "glance-api",
     "systemctl",
+    "docker",
+    "podman",
     "apt-get",
     "dnf",
     "yum",
@@ -52,6 +58,9 @@ READ_ONLY_COMMANDS: dict[str, tuple[str, ...]] = {
     "vgs": ("vgs", "--noheadings", "-o", "vg_name"),
     "tpm2 --version": ("tpm2", "--version"),
     "tpm2_getrandom --version": ("tpm2_getrandom", "--version"),
+    # Whether kolla-ansible's containers run: only where /etc/kolla exists (wizard.host.service_probe).
+    "docker ps": ("docker", "ps", "--format", "{{.Names}}"),
+    "podman ps": ("podman", "ps", "--format", "{{.Names}}"),
 }
 COMMAND_TIMEOUT = 3.0
 MODULE_LOAD_DIRS = (
@@ -60,7 +69,14 @@ MODULE_LOAD_DIRS = (
     "/usr/lib/modules-load.d",
     "/lib/modules-load.d",
 )
-MODPROBE_DIRS = ("/etc/modprobe.d", "/run/modprobe.d", "/usr/lib/modprobe.d", "/lib/modprobe.d")
+# kmod's directories, in its order of precedence (libkmod.c default_config_paths).
+MODPROBE_DIRS = (
+    "/etc/modprobe.d",
+    "/run/modprobe.d",
+    "/usr/local/lib/modprobe.d",
+    "/usr/lib/modprobe.d",
+    "/lib/modprobe.d",
+)
 UDEV_RULES_DIRS = ("/etc/udev/rules.d", "/run/udev/rules.d", "/usr/lib/udev/rules.d", "/lib/udev/rules.d")
 NOVA_LOGS = ("/var/log/nova/nova-compute.log", "/var/log/libvirt/libvirtd.log")
 KERNEL_LOG_FILES = ("/var/log/kern.log", "/var/log/messages")
@@ -79,7 +95,7 @@ _CONFIG_PREFIXES = tuple(f"CONFIG_{name}" for name in _CONFIG_NAMES) + tuple(
 )
 _MODPROBE_KEEP = re.compile(r"kvm|vhost|\btun\b|tpm", re.IGNORECASE)
 _UDEV_KVM = re.compile(r'KERNEL\s*==\s*"kvm"')
-_QEMU_CONF_KEEP = re.compile(r"^\s*#?\s*(user|group)\s*=")
+_QEMU_CONF_KEEP = re.compile(r"^\s*#?\s*(user|group|swtpm_user|swtpm_group)\s*=")
 
 
 def keep_matching(pattern: re.Pattern[str]) -> Keep:
@@ -247,11 +263,52 @@ def _duplicate(collector: Collector, directory: str, seen: set[tuple[int, int]])
 
 def read_firmware(collector: Collector) -> None:
     """Machine identity (DMI, POWER OPAL, Xen), IOMMU tables and groups."""
-    for path in ("/sys/class/dmi/id/sys_vendor", "/sys/class/dmi/id/product_name", "/sys/hypervisor/type"):
-        collector.read(path)
+    collector.read("/sys/hypervisor/type")
     for path in ("/sys/firmware/opal", "/sys/firmware/acpi/tables/DMAR", "/sys/firmware/acpi/tables/IVRS"):
         collector.stat(path)
     collector.listdir("/sys/kernel/iommu_groups")
+
+
+# Where hypervisors show themselves (wizard.host.hypervisor reads them); PCI from sysfs only when /proc has none.
+IDENTITY_FILES = (
+    "/proc/xen/capabilities",
+    "/proc/device-tree/hypervisor/compatible",
+    "/proc/device-tree/compatible",
+    "/proc/device-tree/ibm,partition-name",
+)
+PCI_SYSFS = "/sys/bus/pci/devices"
+PCI_SYSFS_MAX = 256
+_LPARCFG_KEEP = re.compile(r"^(lparcfg|serial_number|system_type|partition_id|shared_processor_mode)\b")
+
+
+def _keep_device_tree(text: str) -> tuple[str, bool]:
+    # Device-tree strings are NUL-separated lists: one per line in the record.
+    return "\n".join(part for part in text.split("\0") if part) + "\n", False
+
+
+def _keep_pci_ids(text: str) -> tuple[str, bool]:
+    """/proc/bus/pci/devices: each device's bus/devfn and vendor+device id (what identifies a hypervisor)."""
+    kept = [" ".join(line.split()[:2]) for line in text.splitlines() if len(line.split()) >= 2]
+    return _joined(kept), True
+
+
+def read_hypervisor_signs(collector: Collector) -> None:
+    """DMI, PCI ids, Xen, the device tree and POWER's lparcfg: every place a hypervisor names itself."""
+    for name in HYPERVISOR_DMI_FILES:
+        collector.read(f"/sys/class/dmi/id/{name}")
+    for path in IDENTITY_FILES:
+        collector.read(path, _keep_device_tree if path.startswith("/proc/device-tree/") else None)
+    collector.stat("/proc/device-tree/hmc-managed?")
+    collector.read("/proc/ppc64/lparcfg", keep_matching(_LPARCFG_KEEP))
+    if collector.read("/proc/bus/pci/devices", _keep_pci_ids) is None:
+        for name in collector.listdir(PCI_SYSFS)[:PCI_SYSFS_MAX]:
+            collector.read(f"{PCI_SYSFS}/{name}/vendor")
+            collector.read(f"{PCI_SYSFS}/{name}/device")
+    if not collector.live_root:
+        # Whether /proc, /sys and /dev under the root are a running kernel's (mounted) or copies: a file
+        # missing from a copy was not recorded, not absent (wizard.host.observed).
+        for marker in KERNEL_TREE_MARKERS.values():
+            collector.stat(marker)
 
 
 def read_tpm(collector: Collector) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 from wizard import rootfs
 from wizard.host.facts import DirList, FileRead, PathStat
 from wizard.host.live import describe_error
+from wizard.regular_files import NotRegularFileError
 
 # Reads are bounded so that a huge or endless file (a FIFO, a runaway log) cannot stall the probe.
 MAX_READ_BYTES = 4 * 1024 * 1024
@@ -36,38 +37,14 @@ def _kind(mode: int) -> str:
     return "other"
 
 
-class NotRegularFileError(OSError):
-    """A FIFO, a device or a socket where a regular file should be."""
-
-    def __init__(self, path: str, kind: str) -> None:
-        super().__init__(errno.EINVAL, f"not a regular file ({kind})", path)
-
-
 def read_under(root: Path, path: str, *, tail: int | None = None) -> bytes:
     """The bytes of the regular file ``path`` of the system at ``root`` (its last ``tail`` bytes when given).
 
-    The one reader of host files: symlinks are followed inside the root (one leading out of it raises
-    rootfs.PathEscapeError), something other than a regular file raises NotRegularFileError instead of
-    stalling the reader, and at most MAX_READ_BYTES are read. Other failures raise OSError.
+    wizard.rootfs.read_under, as the probe reads: symlinks are followed inside the root (one leading out of it
+    raises rootfs.PathEscapeError), something other than a regular file raises NotRegularFileError without
+    stalling the reader, and at most MAX_READ_BYTES are kept. Other failures raise OSError.
     """
-    disk = path if root == Path("/") else str(rootfs.resolve(root, path)[0])
-    # O_NONBLOCK: a FIFO or a device where a file should be must not stall the reader.
-    fd = os.open(disk, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-    try:
-        status = os.fstat(fd)
-        if stat_module.S_ISDIR(status.st_mode):
-            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), path)
-        if not stat_module.S_ISREG(status.st_mode):
-            raise NotRegularFileError(path, _kind(status.st_mode))
-    except BaseException:
-        os.close(fd)
-        raise
-    with os.fdopen(fd, "rb") as stream:
-        if tail is not None:
-            if status.st_size > tail:
-                stream.seek(status.st_size - tail)
-            return stream.read(tail)
-        return stream.read(MAX_READ_BYTES)
+    return rootfs.read_under(root, path, limit=MAX_READ_BYTES, tail=tail, truncate=True)
 
 
 class Collector:
@@ -105,7 +82,10 @@ class Collector:
         except rootfs.PathEscapeError as error:
             self.files[path] = FileRead(error=f"ELOOP: {error}")
         except NotRegularFileError as error:
-            self.files[path] = FileRead(error=f"EINVAL: {error.strerror}")
+            if stat_module.S_ISDIR(error.mode):
+                self.files[path] = FileRead(error=f"EISDIR: {os.strerror(errno.EISDIR)}")
+            else:
+                self.files[path] = FileRead(error=f"EINVAL: not a regular file ({_kind(error.mode)})")
         except OSError as error:
             self.files[path] = FileRead(error=describe_error(error))
         return None

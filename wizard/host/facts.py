@@ -60,6 +60,16 @@ class CommandRun:
 
 
 @dataclass(frozen=True)
+class ProcessSeen:
+    """A running nova-compute or glance-api as /proc shows it: its command line, and the cgroup that tells a
+    container or a snap from a service of the host."""
+
+    pid: int
+    argv: tuple[str, ...]
+    cgroup: str = ""  # the first line of /proc/PID/cgroup ("0::/system.slice/docker-....scope")
+
+
+@dataclass(frozen=True)
 class KvmApiProbe:
     """The authoritative test: open /dev/kvm read-write, KVM_GET_API_VERSION, KVM_CREATE_VM."""
 
@@ -81,6 +91,23 @@ class UdevDevice:
     device_node: str = ""
     initialized: bool = False
     properties: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StackFacts:
+    """What the virtualization stack itself says, beside the files: libvirt's answers to the read-only questions
+    of wizard.virsh (keyed as there; `capabilities` and `domcapabilities` kept to the parts the wizard reads), and
+    the Python packages nova and Ceph need, found in the interpreters' package directories."""
+
+    libvirt_uri: str = ""  # the connection asked ("" when libvirt was not asked)
+    libvirt: dict[str, CommandRun] = field(default_factory=dict)
+    libvirt_error: str | None = (
+        None  # why libvirt was not asked: "not the live host", "virsh is not installed"
+    )
+    python_packages: dict[str, tuple[str, ...]] = field(
+        default_factory=dict
+    )  # package directory -> the names in it that matter (nova-*.dist-info, rbd*, rados*)
+    packages_searched: bool = False  # the package directories were searched (else nothing is known of them)
 
 
 @dataclass(frozen=True)
@@ -119,8 +146,18 @@ class HostFacts:
     udev: tuple[UdevDevice, ...] = ()
     udev_error: str | None = None
     environment: dict[str, str] = field(default_factory=dict)  # TPM2TOOLS_TCTI and the like
+    # The nova-compute and glance-api processes found in /proc; None: /proc was not scanned (a recording made
+    # before kvm-wizard looked, or /proc unreadable), which says nothing about whether they run.
+    processes: tuple[ProcessSeen, ...] | None = None
     probe_errors: tuple[str, ...] = ()  # anything the probe met that fits nowhere above
     probe_seconds: float = 0.0
+    # Which of /proc, /sys and /dev showed a running kernel when the probe ran (a file missing there is absent;
+    # elsewhere it was not recorded). None in recordings older than this field: see wizard.host.observed.
+    kernel_trees: tuple[str, ...] | None = None
+    cpuid_source: str = (
+        ""  # where `cpuid` was read: "" is /dev/cpu/0/cpuid, else the CPUID instruction's WHERE
+    )
+    stack: StackFacts = field(default_factory=StackFacts)  # libvirt's answers and nova's and Ceph's packages
 
     # Convenience readers. They interpret nothing; diagnosis does that.
     def text(self, path: str) -> str | None:
@@ -140,6 +177,8 @@ class HostFacts:
 
 def _plain(value: Any) -> Any:
     """Turn dataclasses, tuples and dicts into what TOML can hold, dropping None and empty defaults."""
+    if isinstance(value, PathStat) and not value.exists and value.error is None:
+        return {"exists": False}  # the other fields say nothing of a path that is not there
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         out: dict[str, Any] = {}
         for item in dataclasses.fields(value):
@@ -270,6 +309,7 @@ _NESTED: dict[tuple[str, str], type[Any]] = {
     ("HostFacts", "stats"): PathStat,
     ("HostFacts", "dirs"): DirList,
     ("HostFacts", "commands"): CommandRun,
+    ("StackFacts", "libvirt"): CommandRun,
 }
 
 
@@ -281,6 +321,20 @@ def _convert(cls: type[Any], name: str, raw: Any, where: str) -> Any:
         return {str(key): _build(nested, value, f"{where}.{key}") for key, value in raw.items()}
     if cls is HostFacts and name == "kvm":
         return _build(KvmApiProbe, raw, where)
+    if cls is HostFacts and name == "processes":
+        if not isinstance(raw, list):
+            raise FactsError(f"{where}: expected an array of tables")
+        return tuple(_build(ProcessSeen, item, f"{where}[{index}]") for index, item in enumerate(raw))
+    if cls is ProcessSeen and name == "argv":
+        if not isinstance(raw, list):
+            raise FactsError(f"{where}: expected an array of strings")
+        return tuple(str(part) for part in raw)
+    if cls is HostFacts and name == "stack":
+        return _build(StackFacts, raw, where)
+    if cls is StackFacts and name == "python_packages":
+        if not isinstance(raw, dict) or not all(isinstance(names, list) for names in raw.values()):
+            raise FactsError(f"{where}: expected a table of arrays")
+        return {str(key): tuple(str(item) for item in names) for key, names in raw.items()}
     if cls is HostFacts and name == "udev":
         if not isinstance(raw, list):
             raise FactsError(f"{where}: expected an array of tables")
@@ -299,11 +353,21 @@ def _convert(cls: type[Any], name: str, raw: Any, where: str) -> Any:
 def facts_from_toml(text: str, source: str) -> HostFacts:
     import tomllib  # here: a live `check` reads no recording and should not pay for the TOML reader
 
+    from wizard.files.toml_depth import nesting_problem
+
+    deep = nesting_problem(text)
+    if deep is not None:  # tomllib recurses: refused before it sees it
+        raise FactsError(f"{source}: not a facts recording ({deep})")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise FactsError(f"{source}: not a TOML facts recording ({error})") from None
     schema = data.pop("schema", None)
+    if schema is None:
+        raise FactsError(
+            f"{source}: not a kvm-wizard facts recording (it has no `schema` key); "
+            "record one with: kvm-wizard check --save-facts FILE"
+        )
     if schema != FACTS_SCHEMA:
         raise FactsError(
             f"{source}: facts schema {schema!r} is not supported (this kvm-wizard reads schema {FACTS_SCHEMA}); "
@@ -314,13 +378,19 @@ def facts_from_toml(text: str, source: str) -> HostFacts:
     return facts
 
 
+MAX_FACTS_BYTES = 64 * 1024 * 1024  # a recording is a few hundred KB (logs are cut by the probe)
+
+
 def load_facts(path: Path) -> HostFacts:
+    from wizard.regular_files import read_regular_text
+    from wizard.shown import shorten_path
+
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_regular_text(path, limit=MAX_FACTS_BYTES)
     except OSError as error:
-        raise FactsError(f"{path}: cannot read facts recording ({error.strerror})") from None
+        raise FactsError(f"{shorten_path(path)}: cannot read facts recording ({error.strerror})") from None
     except UnicodeDecodeError:
-        raise FactsError(f"{path}: not a TOML facts recording (not UTF-8 text)") from None
+        raise FactsError(f"{shorten_path(path)}: not a TOML facts recording (not UTF-8 text)") from None
     return facts_from_toml(text, f"recording: {path}")
 
 

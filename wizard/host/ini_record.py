@@ -59,29 +59,21 @@ def restore_ini(recorded: str) -> str:
     return "".join(line + "\n" for line in lines)
 
 
-# Parts of names that may hold a credential, misspelt too ("pasword"). wizard.secrets judges the names nova and
-# glance define; the purpose of a name nobody defines is a guess, so it is guessed broadly.
-_CREDENTIAL_WORDS = ("pas", "pw", "secr", "tok", "key", "cred")
-
-
 def looks_secret(file: FileKind, section: str, key: str) -> bool:
-    from wizard.options import known_options, normalize_section
+    """wizard.secrets.is_secret: nova's and glance's own flags, and a broad guess for names they do not define."""
     from wizard.secrets import is_secret
 
-    if is_secret(file, section, key):
-        return True
-    unknown = key not in known_options(file, normalize_section(section))
-    return unknown and any(word in key.lower() for word in _CREDENTIAL_WORDS)
+    return is_secret(file, section, key)
 
 
 def shown_line(text: str) -> str:
     """A line oslo cannot parse, masked: after a word that looks like a credential's name, nothing is shown."""
-    from wizard.secrets import MASK, mask_text
+    from wizard.secrets import MASK, mask_text, unknown_name_looks_secret
 
     # Bytes that are not UTF-8 (kept as lone surrogates) are shown as escapes: printable, and not hidden.
     text = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
     words = text.split(None, 1)
-    if len(words) == 2 and any(word in words[0].lower() for word in _CREDENTIAL_WORDS):
+    if len(words) == 2 and unknown_name_looks_secret(words[0]):
         return f"{words[0]} {MASK}"
     return mask_text(text)
 

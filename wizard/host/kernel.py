@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from wizard.host.facts import HostFacts, PathStat
+from wizard.host.observed import Seen, file_seen, path_seen
 from wizard.host.parsing import (
     ModprobeOption,
     parse_bool,
@@ -119,11 +120,11 @@ def read_module_loading(facts: HostFacts, config: dict[str, str]) -> ModuleLoadi
     elif config.get("CONFIG_MODULES") == "y":
         evidence.append("CONFIG_MODULES=y")
         verdicts.append(True)
-    modules_file = facts.files.get("/proc/modules")
-    if modules_file is not None and modules_file.content is not None:
+    modules_file = file_seen(facts, "/proc/modules")
+    if modules_file is Seen.PRESENT:
         verdicts.append(True)
         evidence.append("/proc/modules exists")
-    elif modules_file is not None and (modules_file.error or "").startswith("ENOENT"):
+    elif modules_file is Seen.ABSENT:
         evidence.append("/proc/modules does not exist (a kernel without module support)")
         verdicts.append(False)
     cmdline = facts.text("/proc/cmdline") or ""
@@ -175,7 +176,11 @@ def read_modules(facts: HostFacts, config: dict[str, str]) -> dict[str, ModuleIn
         elif configured == "y" or name in builtin_names:
             state = ModuleState.BUILTIN
             evidence.append(f"{option}=y" if configured == "y" else "listed in modules.builtin")
-        elif loaded is not None or configured in {"m", "n"} or sys_dir is not None:
+        elif (
+            loaded is not None
+            or configured == "n"
+            or (sys_dir is not None and path_seen(facts, f"/sys/module/{name}") is Seen.ABSENT)
+        ):
             state = ModuleState.ABSENT
             evidence.append("not in /proc/modules" if loaded is not None else f"no /sys/module/{name}")
         if configured is not None:

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from wizard.host.facts import HostFacts
+from wizard.host.hypervisor import Virtualization
+from wizard.host.identify import read_virtualization
 from wizard.host.parsing import parse_cpuinfo
 from wizard.host.patterns import ARM_HYP, ARM_HYP_UNAVAILABLE
 
@@ -24,7 +26,10 @@ class Arch(StrEnum):
     RISCV64 = "riscv64"
     LOONGARCH64 = "loongarch64"
     MIPS = "mips"
-    UNKNOWN = "unknown"
+    MIPS64 = "mips64"
+    SPARC64 = "sparc64"
+    OTHER = "other"  # named by the kernel, but none of the above: Platform.arch_name says which
+    UNKNOWN = "unknown"  # nothing told which architecture this is
 
 
 # Where Nova runs KVM guests (and distributions ship OpenStack): the seed document's x86, POWER (PowerNV),
@@ -40,6 +45,8 @@ class ArchFamily(StrEnum):
     RISCV = "riscv"
     LOONGARCH = "loongarch"
     MIPS = "mips"
+    SPARC = "sparc"
+    OTHER = "other"
     UNKNOWN = "unknown"
 
 
@@ -55,6 +62,9 @@ _FAMILY = {
     Arch.RISCV64: ArchFamily.RISCV,
     Arch.LOONGARCH64: ArchFamily.LOONGARCH,
     Arch.MIPS: ArchFamily.MIPS,
+    Arch.MIPS64: ArchFamily.MIPS,
+    Arch.SPARC64: ArchFamily.SPARC,
+    Arch.OTHER: ArchFamily.OTHER,
     Arch.UNKNOWN: ArchFamily.UNKNOWN,
 }
 
@@ -69,34 +79,6 @@ class Vendor(StrEnum):
     UNKNOWN = "unknown"
 
 
-# Hypervisor signatures in CPUID leaf 0x40000000 (EBX, ECX, EDX as 12 ASCII bytes).
-CPUID_HYPERVISORS = {
-    "KVMKVMKVM": "KVM",
-    "Microsoft Hv": "Microsoft Hyper-V",
-    "VMwareVMware": "VMware",
-    "XenVMMXenVMM": "Xen",
-    "TCGTCGTCGTCG": "QEMU (TCG emulation)",
-    "VBoxVBoxVBox": "VirtualBox",
-    "ACRNACRNACRN": "ACRN",
-    " lrpepyh  vr": "Parallels",
-    "bhyve bhyve ": "bhyve",
-    "QNXQVMBSQG": "QNX",
-}
-# DMI sys_vendor/product_name words that name a virtual machine.
-DMI_HYPERVISORS = (
-    ("QEMU", "QEMU/KVM"),
-    ("KVM", "KVM"),
-    ("VMware", "VMware"),
-    ("innotek", "VirtualBox"),
-    ("VirtualBox", "VirtualBox"),
-    ("Microsoft Corporation", "Microsoft Hyper-V"),
-    ("Xen", "Xen"),
-    ("Amazon EC2", "Amazon EC2 (Nitro)"),
-    ("Google Compute Engine", "Google Compute Engine"),
-    ("OpenStack", "OpenStack (KVM)"),
-    ("Parallels", "Parallels"),
-    ("bhyve", "bhyve"),
-)
 _POWER64 = re.compile(r"POWER\d+|PPC970|Cell|e5500|e6500", re.IGNORECASE)
 
 
@@ -110,6 +92,7 @@ class CpuidView:
     svm: bool | None = None  # leaf 0x80000001 ECX bit 2
     hypervisor_bit: bool | None = None  # leaf 1 ECX bit 31
     hypervisor_signature: str | None = None  # leaf 0x40000000, when the hypervisor bit is set
+    source: str = "/dev/cpu/0/cpuid"  # or the CPUID instruction, run in user space
 
 
 @dataclass(frozen=True)
@@ -120,20 +103,29 @@ class Platform:
     vendor: Vendor
     vendor_id: str  # raw: "GenuineIntel", "AuthenticAMD", "IBM/S390", CPU implementer "0x41", ...
     model_name: str
-    flags: frozenset[str] = field(default_factory=frozenset)  # x86 flags, s390/ARM features
+    flags: frozenset[str] = field(default_factory=frozenset)  # x86 flags, s390/ARM/LoongArch features, ...
     cpuinfo_readable: bool = True
     cpuinfo_error: str | None = None  # why /proc/cpuinfo was not readable
     cpuid: CpuidView = field(default_factory=lambda: CpuidView(readable=False))
     is_guest: bool | None = None
-    hypervisor: str | None = None
+    hypervisor: str | None = None  # the name of the hypervisor directly below, when known
     guest_evidence: tuple[tuple[str, str], ...] = ()  # (where, what) for each sign of a hypervisor
     power_platform: str | None = None  # "PowerNV", "pSeries", "PowerMac", ...
     opal: bool = False  # /sys/firmware/opal: POWER firmware that hosts kvm_hv (bare metal)
     arm_hyp_mode: str | None = None  # "VHE", "nVHE", "hVHE", "protected", "unavailable"
+    virtualization: Virtualization = field(default_factory=lambda: Virtualization(None))
+    power_generation: int | None = None  # 7 for POWER7, 8 for POWER8E, ...: which firmware modes exist
 
     @property
     def family(self) -> ArchFamily:
         return _FAMILY[self.arch]
+
+    @property
+    def arch_name(self) -> str:
+        """The architecture as the kernel names it: "sparc64", "riscv64"; the machine word for OTHER."""
+        if self.arch is Arch.OTHER:
+            return self.machine or "unknown"
+        return str(self.arch)
 
     @property
     def supported(self) -> bool:
@@ -141,12 +133,30 @@ class Platform:
 
     @property
     def vt_flag(self) -> str | None:
-        """The cpuinfo flag that means hardware virtualization for this vendor: vmx, svm, sie."""
-        if self.family is ArchFamily.X86:
-            return "svm" if self.vendor is Vendor.AMD else "vmx"
-        if self.family is ArchFamily.S390:
-            return "sie"
-        return None
+        """The cpuinfo word that means hardware virtualization for this vendor: vmx, svm, sie, lvz, h, vz.
+        POWER, Arm and SPARC have none (the firmware mode, the exception level or nothing tells)."""
+        return (
+            VT_FLAGS.get(self.family)
+            if self.family is not ArchFamily.X86
+            else ("svm" if self.vendor is Vendor.AMD else "vmx")
+        )
+
+    @property
+    def vt_shown(self) -> bool | None:
+        """Whether /proc/cpuinfo shows the vt_flag; None when there is no such flag or cpuinfo was not read."""
+        flag = self.vt_flag
+        if flag is None or not self.cpuinfo_readable:
+            return None
+        return flag in self.flags
+
+
+# The word /proc/cpuinfo shows for hardware virtualization, per architecture family (x86: by vendor).
+VT_FLAGS = {
+    ArchFamily.S390: "sie",  # features
+    ArchFamily.LOONGARCH: "lvz",  # Features
+    ArchFamily.RISCV: "h",  # a single-letter extension in isa
+    ArchFamily.MIPS: "vz",  # ASEs implemented
+}
 
 
 def arch_from_machine(machine: str) -> Arch:
@@ -171,9 +181,13 @@ def arch_from_machine(machine: str) -> Arch:
         return Arch.RISCV64
     if word == "loongarch64":
         return Arch.LOONGARCH64
+    if word.startswith("mips64"):
+        return Arch.MIPS64
     if word.startswith("mips"):
         return Arch.MIPS
-    return Arch.UNKNOWN
+    if word == "sparc64":
+        return Arch.SPARC64
+    return Arch.OTHER if word else Arch.UNKNOWN
 
 
 def arch_from_cpuinfo(values: dict[str, str]) -> Arch:
@@ -182,7 +196,10 @@ def arch_from_cpuinfo(values: dict[str, str]) -> Arch:
     if vendor_id == "IBM/S390":
         return Arch.S390X
     if vendor_id:
-        return Arch.X86_64 if "lm" in values.get("flags", "").split() else Arch.X86_32
+        # fdiv_bug and hlt_bug are printed by 32-bit x86 kernels only, whatever the CPU can do ("lm").
+        if "fdiv_bug" in values or "lm" not in values.get("flags", "").split():
+            return Arch.X86_32
+        return Arch.X86_64
     architecture = values.get("cpu architecture", "")
     if architecture:
         return Arch.AARCH64 if architecture.startswith(("8", "9", "AArch64")) else Arch.ARM32
@@ -192,17 +209,40 @@ def arch_from_cpuinfo(values: dict[str, str]) -> Arch:
         return Arch.RISCV64
     if "loongarch64" in values.get("isa", "") or "loongson" in values.get("cpu family", "").lower():
         return Arch.LOONGARCH64
+    # SPARC (sun4u, sun4v) has a `cpu` line too: it must be told apart before POWER.
+    if values.get("type", "").startswith("sun4") or values.get("prom", "").startswith("OBP"):
+        return Arch.SPARC64
+    if "cpu model" in values and "system type" in values:
+        # `isa` lists what the CPU can run, so this names the CPU; a 32-bit kernel on it would say "mips".
+        return Arch.MIPS64 if "mips64" in values.get("isa", "") else Arch.MIPS
     cpu = values.get("cpu", "")
-    if cpu or "platform" in values:
-        match = _POWER64.search(cpu)
-        if not match:
-            return Arch.PPC32
+    match = _POWER64.search(cpu)
+    if match:
         # POWER8 and later run Linux little-endian; POWER7 and older only big-endian.
-        generation = re.search(r"POWER(\d+)", cpu, re.IGNORECASE)
-        return Arch.PPC64LE if generation and int(generation.group(1)) >= 8 else Arch.PPC64
-    if "system type" in values and "mips" in values.get("cpu model", "").lower():
-        return Arch.MIPS
+        generation = power_generation(cpu)
+        return Arch.PPC64LE if generation is not None and generation >= 8 else Arch.PPC64
+    if "platform" in values or "pvr" in values.get("revision", ""):
+        return Arch.PPC32
     return Arch.UNKNOWN
+
+
+def power_generation(cpu: str) -> int | None:
+    """7 for "POWER7 (architected)", 8 for "POWER8E (raw)"; None for other POWER CPUs or unknown."""
+    generation = re.search(r"POWER(\d+)", cpu, re.IGNORECASE)
+    return int(generation.group(1)) if generation else None
+
+
+def _flags(family: ArchFamily, values: dict[str, str]) -> frozenset[str]:
+    """The CPU's feature words, where each architecture keeps them."""
+    if family is ArchFamily.RISCV:
+        # "rv64imafdch_zicsr_...": single letters after rv64 (h is the hypervisor extension), then named ones.
+        isa = values.get("isa", "").lower()
+        base, _, named = isa.partition("_")
+        letters = set(re.sub(r"^rv\d+", "", base))
+        return frozenset(letters | {word for word in named.split("_") if word})
+    if family is ArchFamily.MIPS:
+        return frozenset(values.get("ases implemented", "").split())
+    return frozenset((values.get("flags") or values.get("features") or "").split())
 
 
 def _vendor(arch: Arch, values: dict[str, str]) -> tuple[Vendor, str]:
@@ -249,70 +289,12 @@ def read_cpuid(facts: HostFacts) -> CpuidView:
             signature = None
     return CpuidView(
         readable=True,
+        source=facts.cpuid_source or "/dev/cpu/0/cpuid",
         vmx=bit("0x1.ecx", 5),
         svm=bit("0x80000001.ecx", 2),
         hypervisor_bit=hypervisor_bit,
         hypervisor_signature=signature,
     )
-
-
-def _guest(
-    facts: HostFacts, arch: Arch, flags: frozenset[str], cpuid: CpuidView
-) -> tuple[bool | None, str | None, tuple[tuple[str, str], ...]]:
-    """Whether this is a virtual machine, which hypervisor runs it, and what says so."""
-    evidence: list[tuple[str, str]] = []
-    name: str | None = None
-    if "hypervisor" in flags:
-        evidence.append(("/proc/cpuinfo", "flags: ... hypervisor ..."))
-    if cpuid.hypervisor_signature:
-        name = CPUID_HYPERVISORS.get(cpuid.hypervisor_signature, cpuid.hypervisor_signature)
-        evidence.append(("CPUID leaf 0x40000000", f"signature {cpuid.hypervisor_signature!r}"))
-    dmi = " ".join(
-        (facts.text(path) or "").strip()
-        for path in ("/sys/class/dmi/id/sys_vendor", "/sys/class/dmi/id/product_name")
-    )
-    for word, hypervisor in DMI_HYPERVISORS:
-        if word.lower() in dmi.lower():
-            name = name or hypervisor
-            evidence.append(("/sys/class/dmi/id", dmi.strip()))
-            break
-    xen = (facts.text("/sys/hypervisor/type") or "").strip()
-    if xen:
-        name = name or xen.capitalize()
-        evidence.append(("/sys/hypervisor/type", xen))
-    for line in facts.kernel_log:
-        match = re.search(r"Hypervisor detected: (.+)$", line)
-        if match:
-            name = name or match.group(1).strip()
-            evidence.append(("kernel log", f"Hypervisor detected: {match.group(1).strip()}"))
-            break
-    if arch is Arch.S390X:
-        sysinfo = facts.text("/proc/sysinfo") or ""
-        program = re.search(r"VM\d\d Control Program:\s*(.+?)\s*$", sysinfo, re.MULTILINE)
-        if program:
-            evidence.append(("/proc/sysinfo", f"Control Program: {program.group(1)}"))
-            return True, program.group(1), tuple(evidence)
-        # On IBM Z, Linux always runs in a logical partition (PR/SM): the usual home of a KVM host.
-        evidence.append(("IBM Z", "Linux runs in a logical partition (PR/SM)"))
-        return True, "PR/SM (LPAR)", tuple(evidence)
-    if _FAMILY[arch] is ArchFamily.POWER:
-        values = parse_cpuinfo(facts.text("/proc/cpuinfo") or "")
-        platform = values.get("platform", "")
-        if platform == "pSeries":
-            # A logical partition of PowerVM, or a KVM guest ("IBM pSeries (emulated by qemu)").
-            hypervisor = "KVM" if "qemu" in values.get("model", "").lower() else "PowerVM (LPAR)"
-            evidence.append(("/proc/cpuinfo", f"platform {platform}, model {values.get('model', '?')}"))
-            return True, name or hypervisor, tuple(evidence)
-        if platform == "PowerNV" or facts.stat("/sys/firmware/opal").exists:
-            return False, None, tuple(evidence)
-    if evidence:
-        return True, name, tuple(evidence)
-    if facts.text("/proc/cpuinfo") is None:
-        return None, None, ()
-    if _FAMILY[arch] is ArchFamily.X86:
-        return False, None, ()
-    # Other architectures have no guest flag: absence of evidence is weaker there.
-    return (False if dmi.strip() else None), None, ()
 
 
 def _read_error(facts: HostFacts, path: str) -> str:
@@ -328,19 +310,33 @@ def read_platform(facts: HostFacts) -> Platform:
     if arch is Arch.UNKNOWN and values:
         arch, inferred = arch_from_cpuinfo(values), True
     vendor, vendor_id = _vendor(arch, values)
-    words = values.get("flags") or values.get("features") or ""
-    flags = frozenset(words.split())
+    family = _FAMILY[arch]
+    flags = _flags(family, values)
     cpuid = read_cpuid(facts)
-    is_guest, hypervisor, evidence = _guest(facts, arch, flags, cpuid)
+    virtualization = read_virtualization(
+        facts,
+        family.value,
+        flags,
+        cpuid.hypervisor_signature,
+        None if cpuid.readable else (cpuid.error or "not recorded"),
+    )
     arm_mode: str | None = None
-    if _FAMILY[arch] is ArchFamily.ARM:
+    if family is ArchFamily.ARM:
         for line in facts.kernel_log:
             if ARM_HYP_UNAVAILABLE.search(line):
                 arm_mode = "unavailable"
             match = ARM_HYP.search(line)
             if match:
                 arm_mode = match.group("mode")
-    model = values.get("model name") or values.get("cpu") or values.get("model") or values.get("uarch") or ""
+    model = (
+        values.get("model name")
+        or values.get("cpu")
+        or values.get("cpu model")
+        or values.get("model")
+        or values.get("uarch")
+        or ""
+    )
+    direct = virtualization.direct
     return Platform(
         machine=facts.machine,
         arch=arch,
@@ -352,10 +348,12 @@ def read_platform(facts: HostFacts) -> Platform:
         cpuinfo_readable=cpuinfo_text is not None,
         cpuinfo_error=_read_error(facts, "/proc/cpuinfo") if cpuinfo_text is None else None,
         cpuid=cpuid,
-        is_guest=is_guest,
-        hypervisor=hypervisor,
-        guest_evidence=evidence,
-        power_platform=values.get("platform") if _FAMILY[arch] is ArchFamily.POWER else None,
+        is_guest=virtualization.is_guest,
+        hypervisor=direct.name if direct is not None else None,
+        guest_evidence=virtualization.evidence,
+        power_platform=values.get("platform") if family is ArchFamily.POWER else None,
         opal=facts.stat("/sys/firmware/opal").exists,
         arm_hyp_mode=arm_mode,
+        virtualization=virtualization,
+        power_generation=power_generation(values.get("cpu", "")) if family is ArchFamily.POWER else None,
     )

@@ -20,14 +20,18 @@ import os
 import shutil
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from threading import Thread
 
 from wizard.commands import CommandRunner
 from wizard.host import areas
 from wizard.host.collect import Collector
-from wizard.host.facts import CommandRun, DirList, HostFacts, KvmApiProbe, PathStat, UdevDevice
+from wizard.host.cpuid_instruction import WHERE as CPUID_INSTRUCTION
+from wizard.host.cpuid_instruction import read_cpuid_instruction
+from wizard.host.facts import CommandRun, DirList, HostFacts, KvmApiProbe, PathStat, StackFacts, UdevDevice
 from wizard.host.live import (
+    CPUID_LEAVES,
     MSR_AMD_VM_CR,
     MSR_INTEL_FEATURE_CONTROL,
     enumerate_udev,
@@ -35,7 +39,10 @@ from wizard.host.live import (
     read_cpuid,
     read_msrs,
 )
+from wizard.host.observed import KERNEL_TREE_MARKERS
 from wizard.host.parsing import parse_cpuinfo
+from wizard.host.service_probe import read_services
+from wizard.host.stack_probe import ask_libvirt, read_stack_files
 
 X86_MACHINES = frozenset({"x86_64", "i686", "i586", "i386"})
 ENVIRONMENT = ("TPM2TOOLS_TCTI",)  # the variables recorded: where tpm2-tools look for the TPM
@@ -64,6 +71,11 @@ def probe(
     commands: dict[str, CommandRun] = {}
     worker = Thread(target=areas.run_commands, args=(runner, executables, commands, live), daemon=True)
     worker.start()  # the commands run while the files are read
+    stack: list[StackFacts] = []
+    libvirt = Thread(
+        target=lambda: stack.append(ask_libvirt(runner, executables, machine, live)), daemon=True
+    )
+    libvirt.start()  # so does libvirt
 
     device_stats = areas.read_devices(collector)
     qemu_account = areas.read_libvirt(collector)
@@ -73,15 +85,22 @@ def probe(
     areas.read_kernel(collector, release)
     areas.read_distribution(collector)
     areas.read_firmware(collector)
+    areas.read_hypervisor_signs(collector)
     areas.read_tpm(collector)
     areas.read_nova(collector)
+    processes, container_runs = read_services(
+        collector, runner, executables, live=live, timeout=areas.COMMAND_TIMEOUT
+    )
     kernel_log, kernel_log_source, kernel_log_error = areas.read_kernel_log(collector, live)
+    packages = read_stack_files(collector, machine, executables)
 
     kvm = probe_kvm_api() if live else KvmApiProbe(attempted=False)
-    cpuid, cpuid_error, msr, msr_error = _registers(live, machine, cpuinfo)
+    cpuid, cpuid_error, msr, msr_error, cpuid_source = _registers(live, machine, cpuinfo)
     udev, udev_error = _udev(live, collector.stats.get("/run/udev/control", PathStat(exists=False)))
 
     worker.join()
+    commands.update(container_runs)
+    libvirt.join()
     return HostFacts(
         source="live" if root == Path("/") else f"root: {root}",
         root=str(root),
@@ -104,8 +123,24 @@ def probe(
         udev=udev,
         udev_error=udev_error,
         environment={key: os.environ[key] for key in ENVIRONMENT if key in os.environ},
+        processes=processes,
         probe_errors=tuple(collector.errors),
         probe_seconds=round(time.perf_counter() - started, 4),
+        kernel_trees=_kernel_trees(collector),
+        cpuid_source=cpuid_source,
+        stack=replace(stack[0] if stack else StackFacts(), python_packages=packages, packages_searched=True),
+    )
+
+
+def _kernel_trees(collector: Collector) -> tuple[str, ...]:
+    """/proc, /sys and /dev as far as they are a running kernel's: all of them on the live host; under another
+    root those whose marker (areas.read_hypervisor_signs stats it) is there, i.e. mounted in a chroot."""
+    if collector.live_root:
+        return tuple(KERNEL_TREE_MARKERS)
+    return tuple(
+        tree
+        for tree, marker in KERNEL_TREE_MARKERS.items()
+        if collector.stats.get(marker, PathStat(exists=False)).exists
     )
 
 
@@ -169,18 +204,27 @@ def _identity(collector: Collector, live: bool) -> tuple[str, str]:
 
 def _registers(
     live: bool, machine: str, cpuinfo: str
-) -> tuple[dict[str, str], str | None, dict[str, str], str | None]:
-    """Raw CPUID and the firmware's VT-x/AMD-V control MSR of CPU 0 (x86, live host only)."""
+) -> tuple[dict[str, str], str | None, dict[str, str], str | None, str]:
+    """Raw CPUID and the firmware's VT-x/AMD-V control MSR of CPU 0 (x86, live host only), and where CPUID
+    was read ("" for /dev/cpu/0/cpuid)."""
     if not live:
-        return {}, "not read: not the live host", {}, "not read: not the live host"
+        return {}, "not read: not the live host", {}, "not read: not the live host", ""
     if machine not in X86_MACHINES:
         reason = f"not read: {machine or 'this architecture'} has no x86 CPUID or MSRs"
-        return {}, reason, {}, reason
+        return {}, reason, {}, reason, ""
     cpuid, cpuid_error = read_cpuid()
+    source = ""
+    if cpuid_error is not None:
+        # Not root, or no cpuid driver: the instruction itself answers the same (it is unprivileged).
+        cpuid, instruction_error = read_cpuid_instruction(CPUID_LEAVES)
+        if instruction_error is None:
+            cpuid_error, source = None, CPUID_INSTRUCTION
+        else:
+            cpuid_error = f"/dev/cpu/0/cpuid: {cpuid_error}; {instruction_error}"
     vendor = parse_cpuinfo(cpuinfo).get("vendor_id", "")
     address = MSR_AMD_VM_CR if vendor in {"AuthenticAMD", "HygonGenuine"} else MSR_INTEL_FEATURE_CONTROL
     msr, msr_error = read_msrs((address,))
-    return cpuid, cpuid_error, msr, msr_error
+    return cpuid, cpuid_error, msr, msr_error, source
 
 
 def _udev(live: bool, control: PathStat) -> tuple[tuple[UdevDevice, ...], str | None]:

@@ -7,9 +7,17 @@ pure and cheap, so every consumer can build its own.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from wizard.effective import EffectiveConfig
 from wizard.host.access import Accounts, KvmAccess, kvm_access
+from wizard.host.config_chain import (
+    GLANCE_API,
+    NOVA_COMPUTE,
+    ConfigChain,
+    chains_from_facts,
+    recorded_config,
+)
 from wizard.host.facts import HostFacts, PathStat, UdevDevice
 from wizard.host.kernel import (
     FirmwareHints,
@@ -25,10 +33,13 @@ from wizard.host.kernel import (
     read_modules,
     read_nested,
 )
+from wizard.host.observed import Seen, path_seen
 from wizard.host.parsing import parse_group, parse_passwd, parse_qemu_conf_user
 from wizard.host.platform import ArchFamily, Platform, Vendor, read_platform
+from wizard.host.stack import StackView, read_stack
 from wizard.host.system import (
     Distribution,
+    DistroFamily,
     LogView,
     ModuleConfiguration,
     Tool,
@@ -42,6 +53,7 @@ from wizard.host.system import (
 )
 
 NOVA_USER = "nova"
+DEVICES = ("/dev/kvm", "/dev/vhost-net", "/dev/net/tun")
 
 
 @dataclass(frozen=True)
@@ -108,6 +120,13 @@ class HostProfile:
     ceph_conf: PathStat
     logs: tuple[LogView, ...]
     executables: dict[str, str]
+    nova_chain: ConfigChain  # the files nova-compute reads, in oslo's order (wizard.host.config_chain)
+    glance_chain: ConfigChain
+    nova_config: EffectiveConfig  # their settings as recorded (secrets masked): what nova-compute reads
+    glance_config: EffectiveConfig
+    stack: StackView  # what libvirt answered, nova's and Ceph's packages, libvirt's swtpm account, SMT
+    # Whether each device was observed present, observed absent, or not observed (a tree without /dev).
+    device_seen: dict[str, Seen] = field(default_factory=dict)
 
     # --- derived values -----------------------------------------------------------------------------
 
@@ -163,7 +182,7 @@ class HostProfile:
         registered: bool | None = None
         if misc is not None:
             registered = any(line.split()[-1:] == ["kvm"] for line in misc.splitlines())
-        elif "/sys/class/misc/kvm" in facts.stats:
+        elif path_seen(facts, "/sys/class/misc/kvm") is not Seen.UNKNOWN:
             registered = facts.stat("/sys/class/misc/kvm").exists
         control = facts.stats.get("/run/udev/control")
         rules = tuple(
@@ -175,6 +194,12 @@ class HostProfile:
         )
         groups = facts.dirs.get("/sys/kernel/iommu_groups")
         volume_groups, volume_source = read_volume_groups(facts)
+        debian = (
+            None
+            if distribution.family in (DistroFamily.UNKNOWN,)
+            else distribution.family is DistroFamily.DEBIAN
+        )
+        chains = chains_from_facts(facts, debian=debian)
         return HostProfile(
             source=facts.source,
             root=facts.root,
@@ -202,7 +227,9 @@ class HostProfile:
                 user: kvm_access(user, device, accounts) for user in dict.fromkeys((qemu_user, NOVA_USER))
             },
             udev=Udev(
-                running=(control.kind == "socket") if control is not None else None,
+                running=(control.kind == "socket")
+                if control is not None and path_seen(facts, "/run/udev/control") is not Seen.UNKNOWN
+                else None,
                 kvm_rules=rules,
                 rules_searched=any(
                     "/rules.d" in path and not entry.error for path, entry in facts.dirs.items()
@@ -231,7 +258,17 @@ class HostProfile:
                 read_log(facts, path) for path in sorted(p for p in facts.files if p.endswith(".log"))
             ),
             executables=dict(facts.executables),
+            nova_chain=chains[NOVA_COMPUTE.name],
+            glance_chain=chains[GLANCE_API.name],
+            nova_config=recorded_config(facts, chains[NOVA_COMPUTE.name]),
+            glance_config=recorded_config(facts, chains[GLANCE_API.name]),
+            stack=read_stack(facts),
+            device_seen={path: path_seen(facts, path) for path in DEVICES},
         )
+
+    def seen(self, path: str) -> Seen:
+        """Whether a device of DEVICES (/dev/kvm, /dev/net/tun, ...) was seen there, seen missing, or not seen."""
+        return self.device_seen.get(path, Seen.UNKNOWN)
 
     def module_state(self, name: str) -> ModuleState:
         info = self.modules.get(name)

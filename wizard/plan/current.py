@@ -6,7 +6,11 @@ import errno
 from dataclasses import dataclass
 from pathlib import Path
 
+from wizard.regular_files import FileTooLargeError, NotRegularFileError, read_regular
 from wizard.rootfs import PathEscapeError, resolve
+from wizard.shown import shorten_path
+
+MAX_CONFIG_BYTES = 64 * 1024 * 1024  # a file the plan starts from (a nova.conf is a few hundred KB)
 
 
 class PlanningError(Exception):
@@ -27,14 +31,19 @@ def read_current(root: Path, path: str) -> CurrentFile:
         raise PlanningError(f"{path}: {error}") from None
     target = system_path if system_path != path else ""
     try:
-        data = on_disk.read_bytes()
+        data = read_regular(on_disk, limit=MAX_CONFIG_BYTES)
     except FileNotFoundError:
         return CurrentFile(path, target, None)
-    except IsADirectoryError:
-        raise PlanningError(f"{path} is a directory, not a file: move it away, then plan again") from None
+    except NotRegularFileError as error:
+        where = path if not target else f"{path} (a symbolic link to {target})"
+        raise PlanningError(
+            f"{where} is {error.kind}, not a regular file: move it away, then plan again"
+        ) from None
+    except FileTooLargeError as error:
+        raise PlanningError(f"{path} {error.strerror}: is it the right file?") from None
     except OSError as error:
         name = errno.errorcode.get(error.errno or 0, "error")
-        raise PlanningError(f"{path} cannot be read ({name}: {error.strerror})") from None
+        raise PlanningError(f"{shorten_path(path)} cannot be read ({name}: {error.strerror})") from None
     return CurrentFile(path, target, data)
 
 

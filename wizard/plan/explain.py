@@ -6,14 +6,15 @@ exactly the same text.
 
 from __future__ import annotations
 
-import difflib
 import re
 import textwrap
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from wizard.files.line_diff import grouped_opcodes
 from wizard.plan.model import Action, FileEdit, LineChange, Plan
+from wizard.secrets import mask_lines
 
 REASON_WIDTH = 76  # fits an 80-column console with the views' borders and padding
 _SECTION = re.compile(r"^\s*\[([^\]]+)\]\s*$")
@@ -54,6 +55,20 @@ class DiffLine:
 LineMasker = Callable[
     [str, str, str], str
 ]  # (file kind, section, line) -> the line with secret values masked
+
+
+def _shown(
+    kind: str, lines: list[str], sections: list[str], index: int, *, ini: bool, mask: LineMasker
+) -> str:
+    """Line ``index`` masked; a continuation line with the assignment it continues (secret value, secret
+    continuation), found by walking back over the indented lines above it."""
+    line = lines[index]
+    if not (ini and line[:1] in (" ", "\t") and line.strip()):
+        return mask(kind, sections[index], line)
+    owner = index
+    while owner > 0 and lines[owner][:1] in (" ", "\t") and lines[owner].strip():
+        owner -= 1
+    return mask_lines(kind, sections[owner], lines[owner : index + 1], mask)[-1]
 
 
 def _default_masker(file_kind: str, section: str, line: str) -> str:
@@ -113,10 +128,10 @@ def explain_edit(edit: FileEdit, *, context: int = 2, mask: LineMasker = _defaul
     sections_before = _sections(before)
     sections_after = _sections(after)
     kind = edit.kind.value
+    ini = edit.kind.is_ini
     explained: set[int] = set()
-    matcher = difflib.SequenceMatcher(a=before, b=after, autojunk=False)
     last_section: str | None = None
-    for group in matcher.get_grouped_opcodes(context):
+    for group in grouped_opcodes(before, after, context):
         first = group[0]
         # The hunk is labelled with the section of its first change, not of the context above it (which may
         # be the end of the section before: a [keystone_authtoken] label over [libvirt] lines).
@@ -140,12 +155,12 @@ def explain_edit(edit: FileEdit, *, context: int = 2, mask: LineMasker = _defaul
             if tag == "equal":
                 _flush(out, pending, explained)
                 for index in range(i1, i2):
-                    text = mask(kind, sections_before[index], before[index])
+                    text = _shown(kind, before, sections_before, index, ini=ini, mask=mask)
                     out.append(DiffLine(LineKind.CONTEXT, _display(text)))
                 continue
             added = [_reasons_for(after[index], False, edit.changes) for index in range(j1, j2)]
             for index in range(i1, i2):
-                text = mask(kind, sections_before[index], before[index])
+                text = _shown(kind, before, sections_before, index, ini=ini, mask=mask)
                 out.append(DiffLine(LineKind.REMOVED, _display(text)))
                 change = _reasons_for(before[index], True, edit.changes)
                 if change is not None and all(change is not item for item in added):
@@ -155,7 +170,7 @@ def explain_edit(edit: FileEdit, *, context: int = 2, mask: LineMasker = _defaul
                 else:
                     _collect(pending, change)
             for index in range(j1, j2):
-                text = mask(kind, sections_after[index], after[index])
+                text = _shown(kind, after, sections_after, index, ini=ini, mask=mask)
                 out.append(DiffLine(LineKind.ADDED, _display(text)))
                 change = _reasons_for(after[index], False, edit.changes)
                 _collect(pending, change)

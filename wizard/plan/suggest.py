@@ -11,7 +11,7 @@ from wizard.host.facts import HostFacts
 from wizard.host.platform import ArchFamily
 from wizard.host.profile import HostProfile
 from wizard.plan.settings import vendor_flag
-from wizard.plan.validate import KVM_CAN_WORK
+from wizard.plan.validate import KVM_CAN_WORK, unavailable_choices
 
 
 @dataclass(frozen=True)
@@ -50,8 +50,10 @@ def suggest_answers(facts: HostFacts, name: str) -> Suggestion:
     module = profile.nested_module
     state = profile.nested.get(module) if module else None
     flag = vendor_flag(profile)
-    if module is None:
-        notes["nested.enabled"] = f"not supported on {profile.platform.machine or 'this architecture'}."
+    refused = unavailable_choices("nested.enabled", answers, profile)
+    if module is None or "true" in refused:
+        reason = refused.get("true") or f"not supported on {profile.platform.machine or 'this architecture'}"
+        notes["nested.enabled"] = f"off: {reason}."
     else:
         active = state.active if state is not None else None
         if active:
@@ -59,6 +61,11 @@ def suggest_answers(facts: HostFacts, name: str) -> Suggestion:
         notes["nested.enabled"] = f"{module} controls nested guests; nested is " + (
             "on now." if active else "off now." if active is False else "not readable."
         )
+    modes = unavailable_choices("nested.cpu_mode", dataclasses.replace(answers, nested=nested), profile)
+    usable = next((mode for mode in ("host-model", "host-passthrough") if mode not in modes), None)
+    if nested.cpu_mode in modes and usable is not None:
+        notes["nested.cpu_mode"] = f"{usable}, not {nested.cpu_mode}: {modes[nested.cpu_mode]}."
+        nested = dataclasses.replace(nested, cpu_mode=usable)
     if flag is not None:
         vendor = "Intel" if flag == "vmx" else "AMD"
         notes["nested.extra_flags"] = (

@@ -2,25 +2,31 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from wizard.answers import AnswerProblem, Answers, check_values
-from wizard.answers.model import Value
-from wizard.cpu_names import cpu_flag_vendor, cpu_model_arch, cpu_model_vendor
+from wizard.answers import KEYS, KEYS_BY_PATH, AnswerProblem, Answers, check_values
+from wizard.answers.model import ALL_PATHS, Value
 from wizard.diagnosis.diagnose import diagnose_profile
 from wizard.diagnosis.findings import Diagnosis, VerdictCode
 from wizard.host.facts import HostFacts
-from wizard.host.platform import ArchFamily, Vendor
 from wizard.host.profile import HostProfile
+from wizard.lint.host_context import rule_context
 from wizard.lint.volume_groups import missing_volume_group
+from wizard.plan.current import PlanningError
+from wizard.plan.ini_edits import written_value
+from wizard.plan.node import node_answers, root_reader
+from wizard.plan.settings import nova_settings, swtpm_accounts, vendor_flag
 from wizard.rootfs import PathEscapeError, resolve
-from wizard.tpm.vtpm import assess_vtpm
+from wizard.rules import RuleViolation, check_choices
+from wizard.tpm.vtpm import BARBICAN_WARNING, assess_vtpm
 
-_VENDOR_NAMES = {"intel": "an Intel", "amd": "an AMD", "hygon": "a Hygon", "zhaoxin": "a Zhaoxin"}
 Reporter = Callable[[str, str], None]
 KVM_CAN_WORK = (VerdictCode.READY, VerdictCode.FIXABLE, VerdictCode.LIMITED)
+# Where qemu is a choice against KVM, and so needs the operator's consent: KVM works, or nobody knows it does not.
+KVM_MIGHT_WORK = (*KVM_CAN_WORK, VerdictCode.UNKNOWN)
 
 
 @dataclass(frozen=True)
@@ -42,7 +48,65 @@ def _exists_under(root: Path, path: str) -> bool:
     return on_disk.is_file()
 
 
+# Keys beyond its own section that a problem at a key depends on (see kept()).
+_ALSO_DEPENDS: dict[str, tuple[str, ...]] = {
+    "ceph_download.enabled": ("storage.backend",),
+    "tpm.vtpm": ("hypervisor.virt_type",),
+}
+
+
+def _acts(path: str, answers: Answers) -> bool:
+    """A given key that makes the plan act on the host even with the node's own value: virt_type kvm (the KVM
+    modules and /dev/kvm), the nested choice (its module option), an install or a module to load."""
+    if not answers.is_given(path):
+        return False
+    value = answers.value(path)
+    return path == "nested.enabled" or (
+        (value is True or value == "kvm")
+        and path in ("hypervisor.virt_type", "tpm.install_tools", "tpm.vtpm", "performance.vhost_net")
+    )
+
+
+def kept(path: str, answers: Answers, node: Answers) -> bool:
+    """Whether a problem at ``path`` is the node's own, which the answers leave as it is: every key of its
+    section (and those it depends on elsewhere) has the node's value, and none of them makes the plan act."""
+    section = path.split(".", 1)[0]
+    keys = [spec.path for spec in KEYS if spec.section == section]
+    keys += _ALSO_DEPENDS.get(path, ())
+    return bool(keys) and all(
+        answers.value(key) == node.value(key) and not _acts(key, answers) for key in keys
+    )
+
+
 def validate_for_host(
+    answers: Answers,
+    facts: HostFacts,
+    root: Path,
+    profile: HostProfile | None = None,
+    node: Answers | None = None,
+) -> Validation:
+    """Every problem of ``answers`` on this host. With the ``node``'s current answers, a problem the answers
+    only keep (the node has it already, and they do not change it) is a warning: the plan does not make it, and
+    it must not stop what the answers do change."""
+    validation = _validate(answers, facts, root, profile)
+    if node is None:
+        return validation
+    problems = [
+        problem
+        for problem in validation.problems
+        if not problem.path or not kept(problem.path, answers, node)
+    ]
+    kept_ones = [
+        AnswerProblem(
+            problem.path, f"{problem.message} (kept as it is on this node: these answers do not change it)"
+        )
+        for problem in validation.problems
+        if problem not in problems
+    ]
+    return Validation(tuple(problems), (*kept_ones, *validation.warnings), validation.diagnosis)
+
+
+def _validate(
     answers: Answers, facts: HostFacts, root: Path, profile: HostProfile | None = None
 ) -> Validation:
     host = profile or HostProfile.from_facts(facts)
@@ -58,16 +122,20 @@ def validate_for_host(
 
     verdict = diagnosis.verdict
     virt_type = answers.hypervisor.virt_type
-    if virt_type == "kvm" and verdict.code not in KVM_CAN_WORK:
+    if virt_type == "kvm" and verdict.code is VerdictCode.UNKNOWN:
+        # A staging tree or a recording without the kernel's files: the plan is made, the doubt is said.
+        warn("hypervisor.virt_type", f"whether KVM can work on this host is not known: {verdict.summary}")
+    elif virt_type == "kvm" and verdict.code not in KVM_CAN_WORK:
         problem(
             "hypervisor.virt_type",
             f"'kvm' cannot work on this host ({verdict.code.value}: {verdict.summary}) Fix that first (see "
-            'kvm-wizard check), or choose "qemu" with allow_emulation = true and accept software emulation.',
+            'kvm-wizard check), or choose "qemu" and accept software emulation, many times slower.',
         )
-    if virt_type == "qemu" and verdict.code in KVM_CAN_WORK and not answers.hypervisor.allow_emulation:
+    if virt_type == "qemu" and verdict.code in KVM_MIGHT_WORK and not answers.hypervisor.allow_emulation:
+        could = "may work" if verdict.code is VerdictCode.UNKNOWN else "works or can be made to work"
         problem(
             "hypervisor.allow_emulation",
-            f"is false, but KVM works or can be made to work here ({verdict.code.value}); qemu would emulate every "
+            f"is false, but KVM {could} here ({verdict.code.value}); qemu would emulate every "
             'instruction, many times slower. Choose virt_type = "kvm", or set allow_emulation = true to emulate '
             "on purpose.",
         )
@@ -93,14 +161,17 @@ def validate_for_host(
     ):
         problem("ceph_download.ceph_conf", f"{download.ceph_conf} does not exist on this host")
 
-    _check_cpu(answers, host, problem, warn)
+    _check_choices(answers, host, problem, warn)
 
     if answers.tpm.vtpm:
         assessment = assess_vtpm(facts, virt_type=virt_type, installing=True)  # the plan installs swtpm
         for text in assessment.problems:
             problem("tpm.vtpm", text)
         for text in assessment.warnings:
-            warn("tpm.vtpm", text)
+            # The key manager is wizard.rules' swtpm-needs-key-manager, which the plan reports with the
+            # configured backend named: said once, there.
+            if text != BARBICAN_WARNING:
+                warn("tpm.vtpm", text)
     if answers.tpm.install_tools and host.tpm2_tools is None and host.distribution.package_manager is None:
         warn(
             "tpm.install_tools",
@@ -117,90 +188,115 @@ def validate_key(
 
     The screens check their fields and choices with it, so that a field and the Review never disagree.
     """
-    validation = validate_for_host(answers.with_value(path, value), facts, root)
-    return next((problem for problem in validation.problems if problem.path == path), None)
+    changed = answers.with_value(path, value)
+    validation = validate_for_host(changed, facts, root)
+    found = next((problem for problem in validation.problems if problem.path == path), None)
+    if found is None:
+        return None
+    # A value the node has already, in a section as the node has it, is kept, not chosen: not the field's fault.
+    profile = HostProfile.from_facts(facts)
+    node = node_answers(profile, root_reader(root)).answers
+    return None if kept(path, changed, node) else found
 
 
-_ARCH_NAMES = {"x86": "x86 (Intel and AMD)", "power": "IBM POWER", "arm": "Arm"}
+# The answer that decides each option the rules speak of: a broken rule is a problem of that answer (the Review
+# goes to its step, `answers check` names its key). Rules about nested guests are the nested step's.
+_ANSWER_OF_OPTION: dict[tuple[str, str], str] = {
+    ("libvirt", "virt_type"): "hypervisor.virt_type",
+    ("libvirt", "images_type"): "storage.backend",
+    ("DEFAULT", "force_raw_images"): "storage.backend",
+    ("libvirt", "images_volume_group"): "storage.volume_group",
+    ("libvirt", "images_rbd_pool"): "storage.rbd_pool",
+    ("libvirt", "images_rbd_ceph_conf"): "storage.ceph_conf",
+    ("libvirt", "rbd_user"): "storage.rbd_user",
+    ("libvirt", "rbd_secret_uuid"): "storage.rbd_secret_uuid",
+    ("libvirt", "cpu_mode"): "nested.cpu_mode",
+    ("libvirt", "cpu_models"): "nested.cpu_models",
+    ("libvirt", "cpu_model_extra_flags"): "nested.extra_flags",
+    ("libvirt", "swtpm_enabled"): "tpm.vtpm",
+    ("libvirt", "swtpm_user"): "tpm.swtpm_user",
+    ("libvirt", "swtpm_group"): "tpm.swtpm_group",
+    ("glance", "enable_rbd_download"): "ceph_download.enabled",
+}
+_ANSWER_OF_RULE = {
+    "nested-impossible": "nested.enabled",
+    "nested-off-on-command-line": "nested.enabled",
+    "nested-needs-kvm-module": "nested.enabled",
+}
 
 
-def _check_cpu(answers: Answers, host: HostProfile, problem: Reporter, warn: Reporter) -> None:
-    vendor = {Vendor.INTEL: "intel", Vendor.AMD: "amd"}.get(host.platform.vendor)
-    family = host.platform.family
-    nested = answers.nested
-    for flag in nested.extra_flags:
-        owner = cpu_flag_vendor(flag)
-        if owner is not None and owner != vendor:
-            problem(
-                "nested.extra_flags",
-                f"{flag!r} exists only on {_VENDOR_NAMES[owner].split()[1]} CPUs and this host's CPU is "
-                f"{_VENDOR_NAMES.get(vendor or '', 'not x86').split()[-1]}: guests would fail to start. "
-                + (
-                    "Use 'svm' on AMD."
-                    if vendor == "amd"
-                    else "Use 'vmx' on Intel."
-                    if vendor == "intel"
-                    else ""
-                ),
-            )
-    arch = {ArchFamily.X86: "x86", ArchFamily.POWER: "power", ArchFamily.ARM: "arm"}.get(family)
-    for model in nested.cpu_models:
-        model_arch = cpu_model_arch(model)
-        if model_arch is not None and arch is not None and model_arch != arch:
-            problem(
-                "nested.cpu_models",
-                f"{model!r} is a CPU model of {_ARCH_NAMES[model_arch]} and this host is "
-                f"{host.platform.machine or _ARCH_NAMES[arch]}: nova-compute refuses to start. Choose a model of "
-                f"`virsh cpu-models {host.platform.machine or 'ARCH'}`, or host-model.",
-            )
+def answer_key_of(violation: RuleViolation) -> str:
+    """The answers key behind a broken rule ("" when no answer decides its options)."""
+    if violation.rule in _ANSWER_OF_RULE:
+        return _ANSWER_OF_RULE[violation.rule]
+    for item in violation.options:
+        key = _ANSWER_OF_OPTION.get((item.section, item.option))
+        if key is not None:
+            return key
+    return ""
+
+
+def choice_violations(answers: Answers, host: HostProfile) -> list[RuleViolation]:
+    """The rules the answers' choices break on this host (wizard.rules.check_choices), judged on the nova.conf
+    settings they call for: the CPU, nested guests, and libvirt's own answers where it gave them. The choice is
+    judged whole: ``answers`` resolved against the node (a key left out holds the node's value) are read as if
+    every key were given, so that a key changed alone is judged beside the others as the node will have them."""
+    whole = dataclasses.replace(answers, given=ALL_PATHS)
+    desired = nova_settings(whole, vendor_flag(host), swtpm_accounts(host))
+    config: dict[tuple[str, str], str] = {}
+    for item in desired:
+        if item.file != "nova.conf":
             continue
-        if model_arch is None and arch == "x86":
-            warn(
-                "nested.cpu_models",
-                f"{model!r} is not an x86 model this wizard knows: nova-compute refuses to start with a model "
-                "libvirt does not know; check it against `virsh cpu-models x86_64` on this host",
-            )
-        owner = cpu_model_vendor(model)
-        if owner is not None and vendor is not None and owner != vendor:
-            problem(
-                "nested.cpu_models",
-                f"{model!r} is {_VENDOR_NAMES[owner]} CPU model and this host's CPU is {_VENDOR_NAMES[vendor]}: "
-                "nova-compute refuses to start. "
-                "Choose a model of this vendor (virsh cpu-models x86_64), or host-model.",
-            )
-    if family is not ArchFamily.X86 and nested.cpu_models and family is not ArchFamily.UNKNOWN:
+        try:
+            text = written_value(item)
+        except (ValueError, TypeError, PlanningError):
+            continue  # a value that cannot be written is check_values()'s problem, reported there
+        if text is not None:
+            config[(item.section, item.key)] = text
+    context = rule_context(
+        host,
+        glance_api_node=answers.ceph_download.glance_api_node,
+        nested_planned=answers.nested.enabled,
+        swtpm_planned=answers.tpm.vtpm,
+    )
+    return check_choices(config, context, nested_guests=answers.nested.enabled)
+
+
+def unavailable_choices(path: str, answers: Answers, host: HostProfile) -> dict[str, str]:
+    """The values of a key with a closed set of choices (or a switch: then only true) that cannot be valid on
+    this host, each with the reason the rules give: every value tried with the other answers as they are. The
+    wizard greys these out, and the suggested answers avoid them."""
+    spec = KEYS_BY_PATH[path]
+    values: tuple[Value, ...] = spec.allowed if spec.allowed else (True,) if spec.kind is bool else ()
+    found: dict[str, str] = {}
+    for value in values:
+        refused = [
+            violation
+            for violation in choice_violations(answers.with_value(path, value), host)
+            if violation.severity == "error" and answer_key_of(violation) == path
+        ]
+        if refused:
+            shown = ("true" if value else "false") if isinstance(value, bool) else str(value)
+            found[shown] = f"{refused[0].message}; fix: {refused[0].fix}"  # as the planner says it
+    return found
+
+
+def choice_problem(path: str, value: Value, answers: Answers, host: HostProfile) -> str | None:
+    """What the rules refuse in a key when it holds ``value`` (the other answers as they are): the check of a
+    wizard field, the same the planner makes (check_values() judges the value's own form before)."""
+    for violation in choice_violations(answers.with_value(path, value), host):
+        if violation.severity == "error" and answer_key_of(violation) == path:
+            return f"{violation.message}; fix: {violation.fix}"
+    return None
+
+
+def _check_choices(answers: Answers, host: HostProfile, problem: Reporter, warn: Reporter) -> None:
+    for violation in choice_violations(answers, host):
+        report = problem if violation.severity == "error" else warn
+        report(answer_key_of(violation), f"{violation.message}; fix: {violation.fix}")
+    if answers.nested.enabled and host.platform.is_guest and host.nested_module is not None:
         warn(
-            "nested.cpu_models",
-            f"check the names against `virsh cpu-models {host.platform.machine}` on this host",
-        )
-    if nested.enabled:
-        if family is ArchFamily.ARM:
-            warn(
-                "nested.enabled",
-                "on aarch64, nested guests need Linux 6.16 or later booted with kvm-arm.mode=nested on the kernel "
-                "command line; the wizard sets the CPU mode, and the kernel command line is yours to change",
-            )
-        elif host.pvm_active:
-            problem(
-                "nested.enabled",
-                "KVM here comes from PVM (kvm_pvm), not from the CPU's virtualization extensions: the vendor "
-                "module's nested parameter does not apply, and the wizard cannot enable nested guests; set it "
-                "to false",
-            )
-        elif host.nested_module is None:
-            problem(
-                "nested.enabled",
-                f"nested guests are not supported by this wizard on {host.platform.machine or 'this architecture'}; "
-                "set it to false",
-            )
-        elif host.platform.is_guest:
-            warn(
-                "nested.enabled",
-                "this host is itself a virtual machine: guests of guests of guests work only if every layer enables "
-                "nested virtualization, and run slowly",
-            )
-    if family is ArchFamily.ARM and nested.cpu_mode == "host-model":
-        warn(
-            "nested.cpu_mode",
-            "on aarch64 nova's default is host-passthrough; host-model needs a recent libvirt and QEMU",
+            "nested.enabled",
+            "this host is itself a virtual machine: guests of guests of guests work only if every layer enables "
+            "nested virtualization, and run slowly",
         )

@@ -93,9 +93,10 @@ def assess_vtpm(
             )
         elif not exists:
             problems.append(
-                f"The {kind} {name} does not exist; libvirt runs swtpm as [libvirt] {option} = {name}. Install "
-                "the package that creates it (Debian: tpm-udev, pulled in by swtpm-tools; openSUSE: "
-                f"system-user-tss) or set {option} to an existing {kind}."
+                f"The {kind} {name} does not exist; nova's [libvirt] {option} = {name} must name the {kind} libvirt "
+                f"runs swtpm as ({option} in /etc/libvirt/qemu.conf, tss by default). Install the package that "
+                "creates it (Debian: tpm-udev, pulled in by swtpm-tools; openSUSE: system-user-tss), or, where "
+                f"qemu.conf names another {kind}, set tpm.{option} to it."
             )
     if virt_type is not None and virt_type not in ("kvm", "qemu"):
         problems.append(f"swtpm_enabled needs [libvirt] virt_type kvm or qemu, not {virt_type}.")

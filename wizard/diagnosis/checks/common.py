@@ -18,6 +18,7 @@ class Impact(StrEnum):
     FIRMWARE = "firmware"  # hardware virtualization is switched off in firmware
     UNSUPPORTED = "unsupported"  # no KVM possible here: emulation only
     RESTRICTION = "restriction"  # KVM works, with a limit the operator must know
+    UNKNOWN = "unknown"  # a fact the verdict needs was not observed: the reason says which
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from wizard.diagnosis.checks.common import Assessment, Impact, assess, stat_evid
 from wizard.diagnosis.checks.context import Context
 from wizard.diagnosis.findings import Evidence, Remedy, Status
 from wizard.host.kernel import ModuleState
+from wizard.host.observed import Seen
 from wizard.host.platform import ArchFamily, Vendor
 from wizard.host.profile import HostProfile
 
@@ -155,6 +156,10 @@ def check_vhost_net(ctx: Context) -> list[Assessment]:
             else ("built in" if info.state is ModuleState.BUILTIN else "loaded on first use")
         )
         return [assess("vhost-net", Status.PASS, f"vhost-net is available ({how})", evidence)]
+    if profile.seen("/dev/vhost-net") is Seen.UNKNOWN:
+        return [
+            _device_unknown("vhost-net", "/dev/vhost-net", "guests' fast networking (vhost-net)", evidence)
+        ]
     if _loadable(profile, "vhost_net"):
         return [
             assess(
@@ -186,6 +191,18 @@ def check_vhost_net(ctx: Context) -> list[Assessment]:
     ]
 
 
+def _device_unknown(finding_id: str, path: str, what: str, evidence: list[Evidence]) -> Assessment:
+    return assess(
+        finding_id,
+        Status.UNKNOWN,
+        f"{path} was not seen: {what} unknown",
+        evidence,
+        detail="This source has no running kernel's /dev (a tree, or a recording without it).",
+        impact=Impact.UNKNOWN,
+        reason=what,
+    )
+
+
 def check_tun(ctx: Context) -> list[Assessment]:
     profile = ctx.profile
     device = profile.tun_device
@@ -194,6 +211,8 @@ def check_tun(ctx: Context) -> list[Assessment]:
         return [
             assess("tun", Status.PASS, "/dev/net/tun exists: guests can get tap network devices", evidence)
         ]
+    if profile.seen("/dev/net/tun") is Seen.UNKNOWN:
+        return [_device_unknown("tun", "/dev/net/tun", "guests' network (/dev/net/tun)", evidence)]
     if _loadable(profile, "tun"):
         return [
             assess(

@@ -6,6 +6,7 @@ from wizard.diagnosis.checks.common import Assessment, Impact, assess, stat_evid
 from wizard.diagnosis.checks.context import Context
 from wizard.diagnosis.findings import Evidence, Remedy, Status
 from wizard.host.kernel import KvmUsability
+from wizard.host.observed import Seen
 from wizard.host.profile import HostProfile
 
 KVM_RULE = 'KERNEL=="kvm", GROUP="kvm", MODE="0660"'
@@ -16,8 +17,22 @@ def check_kvm_device(ctx: Context) -> list[Assessment]:
     profile = ctx.profile
     device = profile.kvm_device
     evidence = [stat_evidence("/dev/kvm", device)]
-    if device.error:
-        return [assess("kvm-device", Status.UNKNOWN, "/dev/kvm could not be examined", evidence)]
+    if profile.seen("/dev/kvm") is Seen.UNKNOWN and not device.exists:
+        if not device.error:
+            evidence = [Evidence("stat /dev/kvm", f"not seen ({profile.source}: no running kernel's /dev)")]
+        return [
+            assess(
+                "kvm-device",
+                Status.UNKNOWN,
+                "/dev/kvm could not be examined",
+                evidence,
+                # When KVM works, /dev/kvm exists: who may open it (the QEMU user) is what is not known.
+                impact=Impact.UNKNOWN,
+                reason="who may open /dev/kvm (it was not examined)"
+                if ctx.kvm_works
+                else "whether /dev/kvm exists",
+            )
+        ]
     if device.exists and device.kind == "char" and (device.major, device.minor) == (10, 232):
         return [assess("kvm-device", Status.PASS, "/dev/kvm exists (character device 10:232)", evidence)]
     if device.exists:

@@ -7,9 +7,10 @@ import dataclasses
 from wizard.diagnosis.checks.common import Assessment, Impact, assess
 from wizard.diagnosis.checks.context import Context, VtState
 from wizard.diagnosis.findings import Evidence, Remedy, Status
-from wizard.host.kernel import ModuleState
+from wizard.host.kernel import MODULE_CONFIG, ModuleState
 from wizard.host.platform import ArchFamily
 from wizard.host.profile import HostProfile
+from wizard.host.system import DistroFamily
 
 
 def check_module_loading(ctx: Context) -> list[Assessment]:
@@ -80,10 +81,28 @@ def _after_firmware(remedy: Remedy) -> Remedy:
 
 
 def _kernel_remedy(missing: tuple[str, ...], profile: HostProfile) -> Remedy:
-    options = ", ".join(f"CONFIG_{name.upper()}" if name != "kvm" else "CONFIG_KVM" for name in missing)
+    options = tuple(MODULE_CONFIG.get(name, name) for name in missing)
+    if profile.platform.family is ArchFamily.POWER:
+        options = tuple("CONFIG_KVM_BOOK3S_64" if option == "CONFIG_KVM" else option for option in options)
+    configured = {option: profile.kernel_config.get(option) for option in options}
+    if profile.kernel_config_source is None:
+        why = f"This kernel has them neither built in nor loaded (its configuration was not read: {', '.join(options)})"
+    elif any(value == "n" for value in configured.values()):
+        unset = ", ".join(option for option, value in configured.items() if value == "n")
+        why = f"This kernel was built without them ({unset} not set in {profile.kernel_config_source})"
+    else:
+        shown = ", ".join(f"{option}={value or '?'}" for option, value in configured.items())
+        why = f"This kernel has them only as loadable modules ({shown} in {profile.kernel_config_source})"
+    why += ", and it cannot load modules." if profile.module_loading.possible is False else "."
     return Remedy(
         summary=f"Boot a kernel that has {', '.join(missing)} (the distribution's standard kernel does)",
-        why=f"This kernel lacks them ({options} not set) and {'cannot load modules' if profile.module_loading.possible is False else 'has no module files for them'}.",
+        settings=tuple(
+            f"{option}=y in the kernel configuration"
+            if profile.module_loading.possible is False
+            else f"{option}=m (or =y) in the kernel configuration"
+            for option in options
+        ),
+        why=why,
     )
 
 
@@ -136,16 +155,18 @@ def check_kvm_modules(ctx: Context) -> list[Assessment]:
             )
         ]
     missing = tuple(name for name in wanted if not profile.modules[name].present)
-    if ctx.vt in {VtState.FIRMWARE_DISABLED, VtState.ABSENT} and not ctx.kvm_works:
-        cause = (
-            "switched off in the firmware" if ctx.vt is VtState.FIRMWARE_DISABLED else "not available here"
-        )
+    if ctx.vt in {VtState.FIRMWARE_DISABLED, VtState.ABSENT, VtState.NOT_SHOWN} and not ctx.kvm_works:
+        cause = {
+            VtState.FIRMWARE_DISABLED: "switched off in the firmware",
+            VtState.ABSENT: "not available here",
+            VtState.NOT_SHOWN: "not shown by the CPU",
+        }[ctx.vt]
         pronoun = "it" if len(missing) == 1 else "they"
         return [
             assess(
                 "kvm-modules",
                 Status.FAIL,
-                f"{' and '.join(missing)} not loaded: {pronoun} cannot load while {ctx.vt_name} is {cause}",
+                f"{' and '.join(missing)}: {pronoun} cannot load while {ctx.vt_name} is {cause}",
                 evidence,
                 remedy=_after_firmware(load_remedy(profile, missing))
                 if ctx.vt is VtState.FIRMWARE_DISABLED
@@ -155,6 +176,19 @@ def check_kvm_modules(ctx: Context) -> list[Assessment]:
     if ctx.kvm_works:
         return [
             assess("kvm-modules", Status.INFO, f"{', '.join(missing)} not loaded, yet KVM works", evidence)
+        ]
+    unknown = tuple(name for name in missing if profile.modules[name].state is ModuleState.UNKNOWN)
+    if unknown:
+        return [
+            assess(
+                "kvm-modules",
+                Status.UNKNOWN,
+                f"Whether {' and '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} loaded is not known",
+                evidence,
+                detail="Neither /proc/modules nor /sys/module of a running kernel was seen.",
+                impact=Impact.UNKNOWN,
+                reason=f"whether {', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} loaded",
+            )
         ]
     unavailable = tuple(name for name in missing if profile.modules[name].in_kernel is False)
     if unavailable or profile.module_loading.possible is False:
@@ -187,8 +221,8 @@ def check_module_persistence(ctx: Context) -> list[Assessment]:
     profile = ctx.profile
     if profile.module_loading.possible is False or profile.pvm_active:
         return []
-    if not ctx.kvm_works and ctx.vt in {VtState.FIRMWARE_DISABLED, VtState.ABSENT}:
-        return []  # nothing to load at boot until hardware virtualization is there
+    if not ctx.kvm_works and ctx.vt is not VtState.PRESENT:
+        return []  # nothing to load at boot until hardware virtualization is known to be there
     vendor = profile.vendor_modules[0] if profile.vendor_modules else None
     # Loading the vendor module loads kvm with it (a dependency): the vendor module is what must be
     # listed. The remedy lists both, as the seed document does.
@@ -202,6 +236,16 @@ def check_module_persistence(ctx: Context) -> list[Assessment]:
         return []
     persisted = profile.module_config.persisted
     listed = [name for name in wanted if name in persisted]
+    if not listed and profile.distribution.family is DistroFamily.UNKNOWN:
+        # No os-release: not a system's /etc (a dump, an empty tree), so its module files say nothing either.
+        return [
+            assess(
+                "module-persistence",
+                Status.UNKNOWN,
+                f"Whether {', '.join(wanted)} load at boot is not known: the distribution's files were not seen",
+                [Evidence("/etc/os-release", profile.distribution.os_release_error or "not recorded")],
+            )
+        ]
     evidence = [Evidence(persisted[name], f"lists {name}") for name in listed]
     target = profile.distribution.modules_file
     if len(listed) == len(wanted):

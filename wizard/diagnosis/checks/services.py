@@ -72,11 +72,37 @@ def check_volume_groups(ctx: Context) -> list[Assessment]:
     ]
 
 
+# A configuration path that is a regular file, or a symbolic link (its target is judged where it is read).
+_READABLE_KINDS = {"file", "symlink"}
+_KIND_WORDS = {
+    "fifo": "a named pipe (FIFO)",
+    "char": "a character device",
+    "block": "a block device",
+    "socket": "a socket",
+    "dir": "a directory",
+}
+
+
 def check_openstack(ctx: Context) -> list[Assessment]:
     profile = ctx.profile
     found: list[Assessment] = []
     nova = profile.nova_conf
-    if nova.exists:
+    if nova.exists and nova.kind not in _READABLE_KINDS:
+        found.append(
+            assess(
+                "nova-config",
+                Status.FAIL,
+                f"/etc/nova/nova.conf is {_KIND_WORDS.get(nova.kind, nova.kind)}, not a regular file",
+                [stat_evidence("/etc/nova/nova.conf", nova)],
+                detail="nova-compute reads its configuration from a regular file: this one it cannot read "
+                "(a named pipe blocks the reader, a device gives no configuration).",
+                remedy=Remedy(
+                    summary="Move it away and put the real nova.conf in its place",
+                    commands=("mv /etc/nova/nova.conf /root/nova.conf.not-a-file",),
+                ),
+            )
+        )
+    elif nova.exists:
         found.append(
             assess(
                 "nova-config",

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from wizard.diagnosis.checks.common import Assessment, Impact, assess, flags_excerpt, shorten
-from wizard.diagnosis.checks.context import Context, VtState
+from wizard.diagnosis.checks.context import Context, VtState, find_out
 from wizard.diagnosis.checks.cpu import firmware_remedy
+from wizard.diagnosis.checks.outer import outer_host_remedy
 from wizard.diagnosis.findings import Evidence, Remedy, Status
 from wizard.host.platform import ArchFamily
 
@@ -29,8 +30,17 @@ def _x86_flags(ctx: Context) -> list[Assessment]:
     if not platform.cpuinfo_readable:
         return [assess("vt-flags", Status.UNKNOWN, "CPU flags unknown: /proc/cpuinfo was not readable")]
     evidence = [Evidence("/proc/cpuinfo", flags_excerpt(platform.flags, (flag, "hypervisor")))]
-    if flag in platform.flags:
+    if flag in platform.flags and ctx.vt is not VtState.ABSENT:
         return [assess("vt-flags", Status.PASS, f"The CPU shows {ctx.vt_name} (flag {flag})", evidence)]
+    if flag in platform.flags:
+        return [
+            assess(
+                "vt-flags",
+                Status.INFO,
+                f"The CPU shows {flag}, but KVM cannot use it under Xen (the guest finding says why)",
+                evidence,
+            )
+        ]
     if ctx.kvm_works or (ctx.kvm_works is None and ctx.profile.pvm_active):
         return [
             assess(
@@ -61,22 +71,8 @@ def _x86_flags(ctx: Context) -> list[Assessment]:
                 reason=f"{ctx.vt_name} is switched off in the firmware",
             )
         ]
-    if ctx.vt is VtState.UNKNOWN:
-        return [
-            assess(
-                "vt-flags",
-                Status.FAIL,
-                f"No {flag} flag: {ctx.vt_name} is missing or switched off in the firmware",
-                evidence,
-                detail=(
-                    "Without raw CPUID (run kvm-wizard check as root, with the cpuid driver) the two cannot be told "
-                    "apart; almost every x86-64 server CPU has it, so look at the firmware setup first."
-                ),
-                remedy=firmware_remedy(ctx),
-                impact=Impact.FIRMWARE,
-                reason=f"{ctx.vt_name} is probably switched off in the firmware",
-            )
-        ]
+    if ctx.vt is VtState.NOT_SHOWN:
+        return [_not_shown(ctx, flag, evidence)]
     guest = ctx.guest
     return [
         assess(
@@ -89,6 +85,36 @@ def _x86_flags(ctx: Context) -> list[Assessment]:
             reason=f"the CPU has no {ctx.vt_name}",
         )
     ]
+
+
+def _not_shown(ctx: Context, flag: str, evidence: list[Evidence]) -> Assessment:
+    """No flag, and nothing that tells why: say what is known, what is not, and how to find out."""
+    profile = ctx.profile
+    unknown: list[str] = []
+    if not profile.platform.cpuid.readable:
+        unknown.append("raw CPUID")
+    if not profile.kernel_log_source:
+        unknown.append("the kernel log")
+    if profile.platform.is_guest is None:
+        unknown.append("whether this is a virtual machine")
+    causes = "the CPU lacks it, the firmware switched it off"
+    if profile.platform.is_guest is None:
+        causes += ", or this is a virtual machine whose hypervisor does not pass it through"
+    else:
+        causes = causes.replace(", the", ", or the")
+    return assess(
+        "vt-flags",
+        Status.FAIL,
+        f"No {flag} flag: KVM cannot work as things are, and why is not known",
+        evidence,
+        detail=(
+            f"The kernel shows no {ctx.vt_name}. Either {causes}; "
+            f"what would tell was not seen: {', '.join(unknown) or 'nothing more to read'}. To find out, "
+            f"{find_out(profile)}."
+        ),
+        impact=Impact.UNKNOWN,
+        reason=f"why this CPU shows no {ctx.vt_name} ({causes}; not seen: {', '.join(unknown) or 'nothing'})",
+    )
 
 
 def _power_platform(ctx: Context) -> list[Assessment]:
@@ -122,10 +148,7 @@ def _power_platform(ctx: Context) -> list[Assessment]:
                 "KVM with kvm_hv needs a POWER machine running in OPAL (PowerNV) mode. A pSeries partition of "
                 "PowerVM, or a KVM guest, can only use kvm_pr or nested kvm_hv provided by the host below."
             ),
-            remedy=Remedy(
-                summary="Run the host on bare metal in OPAL (PowerNV) mode, or enable nested kvm_hv on the KVM host below",
-                settings=("options kvm_hv nested=1 on the outer POWER9 (or later) KVM host",),
-            ),
+            remedy=outer_host_remedy(ctx),
             impact=Impact.UNSUPPORTED,
             reason=f"this POWER system is a {platform.power_platform} partition, not PowerNV",
         )
@@ -149,7 +172,7 @@ def _s390_sie(ctx: Context) -> list[Assessment]:
             Status.FAIL,
             "No 'sie' in features: KVM cannot run here",
             evidence,
-            detail="In a KVM guest, the host below must allow nested virtualization (options kvm nested=1).",
+            detail="KVM on IBM Z needs the SIE facility; the guest finding says what the level below can do.",
             impact=Impact.UNSUPPORTED,
             reason="the SIE facility is not available",
         )
@@ -243,11 +266,9 @@ def check_cpuid(ctx: Context) -> list[Assessment]:
     bit = cpuid.svm if platform.vt_flag == "svm" else cpuid.vmx
     name = ctx.vt_name
     leaf = "0x80000001 ECX bit 2 (SVM)" if platform.vt_flag == "svm" else "1 ECX bit 5 (VMX)"
-    evidence = [Evidence("CPUID /dev/cpu/0/cpuid", f"leaf {leaf}: {'set' if bit else 'clear'}")]
+    evidence = [Evidence(f"CPUID {cpuid.source}", f"leaf {leaf}: {'set' if bit else 'clear'}")]
     if cpuid.hypervisor_signature:
-        evidence.append(
-            Evidence("CPUID /dev/cpu/0/cpuid", f"leaf 0x40000000: {cpuid.hypervisor_signature!r}")
-        )
+        evidence.append(Evidence(f"CPUID {cpuid.source}", f"leaf 0x40000000: {cpuid.hypervisor_signature!r}"))
     where = "the virtual CPU" if platform.is_guest else "the CPU"
     if bit:
         hidden = platform.vt_flag not in platform.flags
@@ -259,6 +280,8 @@ def check_cpuid(ctx: Context) -> list[Assessment]:
 
 def check_firmware(ctx: Context) -> list[Assessment]:
     profile = ctx.profile
+    if profile.platform.family not in {ArchFamily.X86, ArchFamily.ARM}:
+        return []  # only x86 firmware switches VT off, and only Arm firmware decides the exception level
     hints = profile.firmware
     source = f"kernel log ({profile.kernel_log_source})" if profile.kernel_log_source else "kernel log"
     evidence = [Evidence(source, shorten(line)) for line in hints.log_lines[-3:]]
