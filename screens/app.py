@@ -1,7 +1,9 @@
 """WizardApp: the ordered steps and the session. Screens never pick what comes next; this does.
 
-Global keys: F2 snapshots, F9 or ctrl+p the step palette, ctrl+q or ctrl+c quit (asked first; during an apply
-the quit waits for the transaction to end and reverts it, so nothing is left half-applied).
+Global keys: F2 snapshots, F9 or ctrl+p the step palette, ctrl+q or ctrl+c quit (asked first: screens/quitting.py;
+during an apply the quit waits for the transaction to end and reverts it, so nothing is left half-applied).
+Keys typed ahead go one at a time to a screen ready for them (screens/keys.py); an unexpected error shows a
+dialog and the step is resumed (screens/crash.py).
 """
 
 from __future__ import annotations
@@ -13,19 +15,23 @@ from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual.app import App
+from textual import events
 from textual.binding import Binding, BindingType
+from textual.widget import Widget
+from textual.widgets import Input
 
 from assets import asset_path
 from screens import console, flow, recipes, registry
 from screens.base import HostReady, StepScreen, stylesheet
+from screens.crash import CrashSafeApp
+from screens.keys import GateCheck, KeyGate
 from screens.recipes import Recipe
 from screens.registry import Step, StepExit
 from screens.session import Session
-from screens.widgets.quit_confirm import QuitScreen
 
 if TYPE_CHECKING:
     from textual.command import Provider
+    from textual.notifications import SeverityLevel
 
     from wizard.apply.results import ApplyResult
 
@@ -36,7 +42,7 @@ def step_commands() -> type[Provider]:
     return StepCommands
 
 
-class WizardApp(App[int]):
+class WizardApp(CrashSafeApp):
     TITLE = "kvm-wizard"
     CSS_PATH = stylesheet("wizard")
     # Only "Go to step" (no theme or screenshot commands); imported when the palette first opens.
@@ -44,8 +50,6 @@ class WizardApp(App[int]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f2", "snapshots", "Snapshots"),
         Binding("f9,ctrl+p", "command_palette", "Steps", priority=True, key_display="f9"),
-        Binding("ctrl+q", "request_quit", "Quit", priority=True),
-        Binding("ctrl+c", "request_quit", "Quit", priority=True, show=False),
     ]
 
     def __init__(
@@ -54,19 +58,53 @@ class WizardApp(App[int]):
         # The first screen's stylesheet is parsed with the app's: read when the screen is pushed, it would
         # make Textual parse all CSS again and restyle the app before the first frame.
         first = stylesheet(registry.order(session)[0].value)
-        super().__init__(css_path=[stylesheet("wizard"), first], ansi_color=console.ansi_color(profile))
-        self.session = session
+        super().__init__(
+            session, css_path=[stylesheet("wizard"), first], ansi_color=console.ansi_color(profile)
+        )
         self.start = start  # the step to open on (what it needs first is shown instead when it is missing)
         self.profile = profile
-        self.step: Step | None = None
         self.rolled_back = False  # a rollback ran from the snapshots: a Review or Done underneath is stale
-        self.farewell: list[str] = []  # printed by the launcher once the terminal is restored
         # The screens of the steps that reuse theirs, with the recipe each was built from (StepSpec.reuse).
         self.built: dict[Step, tuple[Recipe[Any], StepScreen[Any]]] = {}
         self.stylesheet.add_source(
             console.stylesheet(profile), read_from=("screens/console.py", "stylesheet"), is_default_css=False
         )
         console.use_theme(self, profile)
+        self.gate = KeyGate(self, self._deliver, partial(self.notify, severity="warning"))
+
+    # -- keys: one at a time, each to a screen ready for it (screens/keys.py) ---------------------------
+    async def handle_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            await self.gate.arrived(event)
+            return
+        await super().handle_event(event)
+
+    async def _deliver(self, key: events.Key) -> Widget:
+        target = self.focused or self.screen  # where Textual sends a key no priority binding takes
+        await super().handle_event(key)
+        return target
+
+    async def on_gate_check(self, check: GateCheck) -> None:
+        await self.gate.checked(check)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every toast says its severity in a word, as every status does: its colour only repeats it. Its text
+        is never markup (engine text has brackets: [libvirt])."""
+        word = {"information": "[INFO]", "warning": "[WARN]", "error": "[FAIL]"}.get(severity, "[NOTE]")
+        super().notify(f"{word} {message}", title=title, severity=severity, timeout=timeout, markup=False)
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """A steady cursor on a console or a serial line: a blinking one redraws its line twice a second."""
+        if self.profile != "full" and isinstance(event.widget, Input):
+            event.widget.cursor_blink = False
 
     def get_key_display(self, binding: Binding) -> str:
         """Key names as words where Textual would draw a symbol the console fonts lack (enter, not U+23CE)."""
@@ -76,19 +114,25 @@ class WizardApp(App[int]):
         return shown
 
     def on_mount(self) -> None:
+        self.screen_change_signal.subscribe(self, self.gate.screen_changed, immediate=True)
         if not self.is_headless:
             # SIGTERM (a service stop), SIGHUP (a serial line dropped) and SIGINT (kill -INT: the keyboard's
             # ctrl+c is a key here) go through the same safe quit: an apply in progress ends and is reverted.
             loop = asyncio.get_running_loop()
             for number in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
                 loop.add_signal_handler(number, self.call_later, self.signalled, number)
+        self.first_screen()
+        self.call_after_refresh(self.read_step_styles)
+        self.set_interval(1.0, self.tick_deadline)
+
+    def first_screen(self) -> None:
+        """The first screen: the demo picker, or the first step (or the one asked for)."""
         if self.session.mode == "demo" and not self.session.source.scenario:
             from screens.widgets.demo_picker import DemoPickerScreen
 
             self.push_screen(DemoPickerScreen(), self.picked)
         else:
             self.show(self.start or registry.order(self.session)[0])
-        self.call_after_refresh(self.read_step_styles)
 
     def read_step_styles(self) -> None:
         """Every step's stylesheet, read once the first frame is out. Textual reads a screen's when it is first
@@ -111,6 +155,21 @@ class WizardApp(App[int]):
     def on_host_ready(self, event: HostReady) -> None:
         """A step made the host's files ready (a demo's copy): F2 and the farewell use them from now on."""
         self.session.source = event.source
+
+    def resume(self, step: Step | None, rollback: ApplyResult | None) -> None:
+        """After a crash: every screen above the first goes (one of them may have stopped taking messages), and
+        the step is shown anew from the session; a rollback made meanwhile is confirmed or reverted next."""
+        stale = [kept for kept, (_recipe, screen) in self.built.items() if screen in self.screen_stack]
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        for kept in stale:
+            self.uninstall_screen(self.built.pop(kept)[1])  # not shown again: built anew
+        if step is None:
+            self.first_screen()
+        else:
+            self.show(step)
+        if rollback is not None:
+            self.push_screen(recipes.confirm_rollback(self.session, rollback))
 
     # -- sequencing -------------------------------------------------------------------------------------
     def show(self, step: Step) -> None:
@@ -165,8 +224,6 @@ class WizardApp(App[int]):
             target = flow.previous(step, self.session)
         else:
             target = flow.following(step, self.session)
-        if self.session.quitting and step in (Step.APPLY, Step.CONFIRM):
-            target = flow.after_quit(step, self.session)
         if target is None:
             self.finish()
         else:
@@ -177,7 +234,7 @@ class WizardApp(App[int]):
         if action in ("snapshots", "command_palette"):
             if not isinstance(self.screen, StepScreen):
                 return False  # a modal view or the demo picker is open: close it first
-            if self._busy() or self._held():
+            if self.busy() or self._held():
                 return None
         return True
 
@@ -185,7 +242,7 @@ class WizardApp(App[int]):
         return self.screen.holds if isinstance(self.screen, StepScreen) else ""
 
     def jumpable(self) -> tuple[Step, ...]:
-        if self._busy() or self._held():
+        if self.busy() or self._held():
             return ()
         return flow.jumpable(self.session)
 
@@ -214,21 +271,14 @@ class WizardApp(App[int]):
         self.pop_screen()
         self.show(target)
 
-    def _busy(self) -> str:
-        """Why the topmost step cannot be left now ("" when it can), even under a modal screen."""
-        for candidate in reversed(self.screen_stack):
-            if isinstance(candidate, StepScreen):
-                return candidate.busy
-        return ""
-
     # -- snapshots --------------------------------------------------------------------------------------
     def action_snapshots(self) -> None:
         from screens.snapshots import SnapshotsScreen
 
         if isinstance(self.screen, SnapshotsScreen) or not isinstance(self.screen, StepScreen):
             return
-        if self._busy() or self._held():
-            self.notify(f"Not now: {self._busy() or self._held()}.", severity="warning")
+        if self.busy() or self._held():
+            self.notify(f"Not now: {self.busy() or self._held()}.", severity="warning")
             return
         if not self.session.source.ready:
             self.notify("One moment: the host's files are not ready yet.", severity="warning")
@@ -242,7 +292,7 @@ class WizardApp(App[int]):
             self.rolled_back = True
             if flow.needs_confirmation(exit.value):
                 screen = recipes.confirm_rollback(self.session, exit.value)
-                self.push_screen(screen, lambda _exit: self.action_snapshots())
+                self.push_screen(screen, self.rollback_settled)
                 return
         if self.rolled_back and self.step in (Step.REVIEW, Step.APPLY, Step.CONFIRM, Step.DONE):
             self.rolled_back = False
@@ -251,7 +301,14 @@ class WizardApp(App[int]):
             self.session.plan = None
             self._go(target)
 
-    # -- quitting ---------------------------------------------------------------------------------------
+    def rollback_settled(self, exit: StepExit[Any] | None) -> None:
+        """The rollback was kept or reverted: reverted, the files are as before it and what was planned or
+        shown underneath still holds. Back to the snapshots either way."""
+        settled = exit.value if exit is not None else None
+        if getattr(settled, "confirmed", None) is False:
+            self.rolled_back = False
+        self.action_snapshots()
+
     def action_command_palette(self) -> None:
         from textual.command import CommandPalette
 
@@ -260,50 +317,3 @@ class WizardApp(App[int]):
             return
         if self.jumpable() and not isinstance(self.screen, CommandPalette):
             self.push_screen(CommandPalette(placeholder="Go to step... (type to filter, Esc closes)"))
-
-    def action_request_quit(self) -> None:
-        if isinstance(self.screen, QuitScreen):
-            self.screen.dismiss(True)  # ctrl+c twice
-            return
-        self._note_outcome()
-        busy = self._busy()
-        question = flow.quit_question(self.step, self.session, busy)
-        self.push_screen(QuitScreen(question, yes="Quit after it" if busy else "Quit"), self.quit_answered)
-
-    def quit_answered(self, yes: bool | None) -> None:
-        if not yes:
-            return
-        if self._busy():
-            self.leave_after_busy()
-        else:
-            self.finish()
-
-    def signalled(self, number: int) -> None:
-        if self._busy():
-            self.leave_after_busy()
-        else:
-            self.finish(128 + number)
-
-    def leave_after_busy(self) -> None:
-        self.session.quitting = True
-        for candidate in self.screen_stack:
-            if isinstance(candidate, StepScreen):
-                candidate.leave_when_done()
-        self.notify("The wizard ends when the apply has ended, after reverting it.", timeout=30)
-
-    def _note_outcome(self) -> None:
-        """An apply that has ended (or a decision taken) counts before its screen is left: the quit question,
-        the farewell and the exit status speak of it."""
-        if self.step not in (Step.APPLY, Step.CONFIRM):
-            return
-        for candidate in reversed(self.screen_stack):
-            if isinstance(candidate, StepScreen):
-                value = candidate.current()
-                if value is not None:
-                    self.step.spec.keep(self.session, StepExit("jump", value))
-                return
-
-    def finish(self, code: int | None = None) -> None:
-        self._note_outcome()
-        self.farewell = flow.farewell(self.session)
-        self.exit(flow.exit_code(self.session) if code is None else code)

@@ -8,16 +8,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import RichLog, Static
 
 from screens.base import StepScreen, stylesheet
-from screens.registry import StepExit
 from screens.session import Banner
 from screens.widgets.text import line, status
+from screens.widgets.wrapping import Hanging
 
 if TYPE_CHECKING:
     from wizard.apply.events import ProgressEvent, TransactionStep
@@ -47,6 +47,16 @@ class ApplyFinished(Message):
     def __init__(self, result: ApplyResult) -> None:
         super().__init__()
         self.result = result
+
+
+class ApplyLog(RichLog):
+    """The log keeps its last line in view when the lines above it grow (the steps listed, the state in two
+    lines): RichLog scrolls to its end when written to, not when it is made shorter."""
+
+    def on_resize(self, event: events.Resize) -> None:
+        # Textual calls RichLog's own handler too (each class's in turn): it writes what waited for a size.
+        if self.auto_scroll:
+            self.scroll_end(animate=False, immediate=True)
 
 
 def step_lines(steps: tuple[TransactionStep, ...], states: dict[int, str]) -> Text:
@@ -81,22 +91,22 @@ class ApplyScreen(StepScreen["ApplyResult"]):
         self.steps: tuple[TransactionStep, ...] = ()
         self.states: dict[int, str] = {}
         self.result: ApplyResult | None = None
-        self.leave_after = False
 
     def compose_body(self) -> ComposeResult:
         yield Static(line("run", "Applying: nothing can be interrupted half-way."), id="state")
         yield Static("", id="steps")
         where = "/var/log/kvm-wizard.log" + ("" if self.root == Path("/") else f" under {self.root}")
         yield Static(Text(f"Output and events (the full log is {where}):", style="bold"), id="log-title")
-        # Wrapped, so that a long command line or error is read whole at 80 columns.
-        yield RichLog(id="log", max_lines=2000, wrap=True, markup=False, highlight=False)
+        # Wrapped by the wrapping rule (a long command line or error is read whole at 80 columns, its pieces
+        # under its text), to the width left of the scrollbar (RichLog would draw at least 78 columns).
+        yield ApplyLog(id="log", max_lines=2000, wrap=True, markup=False, highlight=False, min_width=20)
 
     def on_mount(self) -> None:
         self.query_one("#log").focus()
         self.apply()
 
     @work(thread=True, exclusive=True, exit_on_error=False, name="apply")
-    def apply(self) -> None:
+    def apply(self) -> ApplyResult:
         from wizard.apply.transaction import apply_plan, preview_apply
         from wizard.commands import CommandRunner
 
@@ -112,6 +122,7 @@ class ApplyScreen(StepScreen["ApplyResult"]):
             summary=self.summary,
         )
         self.post_message(ApplyFinished(result))
+        return result  # also the worker's result: read after a crash, when this screen may not take messages
 
     def _progressed(self, event: ProgressEvent) -> None:
         self.post_message(ApplyProgressed(event))  # from the worker's thread: post_message is thread-safe
@@ -144,7 +155,7 @@ class ApplyScreen(StepScreen["ApplyResult"]):
         self._draw()
 
     def _log(self, log: RichLog, text: str) -> None:
-        log.write(text, scroll_end=True)
+        log.write(Hanging(Text(text)), scroll_end=True)
 
     def _draw(self) -> None:
         self.query_one("#steps", Static).update(step_lines(self.steps, self.states))
@@ -170,10 +181,8 @@ class ApplyScreen(StepScreen["ApplyResult"]):
             self._log(log, f"Cannot be undone: {action.title}")
         self.query_one("#next").focus()
         if self.holds:
-            self.query_one("#back").disabled = True  # only forward, to the decision
+            self.query_one("#back").display = False  # only forward, to the decision (Esc says so)
         self.app.refresh_bindings()  # Esc, F2 and F9 dimmed while the change waits for its decision
-        if self.leave_after:
-            self.dismiss(StepExit("next", result))
 
     def worker_failed(self, name: str, error: BaseException | None) -> None:
         self.running = False
@@ -196,10 +205,9 @@ class ApplyScreen(StepScreen["ApplyResult"]):
             return "the change waits for your decision: F10 goes to it"
         return ""
 
-    def leave_when_done(self) -> None:
-        self.leave_after = True
-        if not self.running and self.result is not None:
-            self.dismiss(StepExit("next", self.result))
+    @property
+    def keep_how(self) -> str:
+        return "choose Stay, then F10 and y"
 
     def current(self) -> ApplyResult | None:
         return self.result

@@ -20,6 +20,7 @@ from textual.widgets import Button
 from textual.worker import Worker, WorkerState
 
 from assets import asset_path
+from screens.keys import GateCheck
 from screens.registry import StepExit
 from screens.session import Banner
 from screens.widgets.buttons import button
@@ -30,6 +31,17 @@ from wizard.source import HostSource
 T = TypeVar("T")  # what a step collects (a section's answers, a plan, an apply's result, ...)
 _LABELLED = (("NEXT_LABEL", "f10,ctrl+n", "next"), ("BACK_LABEL", "escape", "back"))
 _DISPLAY = {"f10,ctrl+n": "f10"}
+
+
+class WorkerCrashed(Message):
+    """A screen's worker or handler raised: the app writes the crash report and offers to resume
+    (screens/crash.py)."""
+
+    def __init__(self, error: BaseException, name: str, worker: Worker[Any] | None = None) -> None:
+        super().__init__()
+        self.error = error
+        self.name = name  # where it happened, in words
+        self.worker = worker  # the worker that raised, if it was one
 
 
 class HostReady(Message):
@@ -57,6 +69,8 @@ class StepScreen(Screen[StepExit[T]], Generic[T]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "help", "Help"),
         Binding("escape", "back", "Back"),
+        # Where Back cannot be used, Esc says why (the binding above is off there, and Textual tries this one).
+        Binding("escape", "why_no_back", "Back", show=False),
         Binding("f10,ctrl+n", "next", "Next", key_display="f10"),
     ]
 
@@ -115,9 +129,20 @@ class StepScreen(Screen[StepExit[T]], Generic[T]):
         return ""
 
     @property
+    def building(self) -> str:
+        """What the screen is still filling in before it can take keys ("" when it can): keys typed meanwhile
+        are held until it is done (screens/keys.py). A worker's end tells the app to look again."""
+        return ""
+
+    @property
     def unsettled(self) -> str:
         """A field left with a value the answers cannot hold (its problem, "" when none): the Review lists it,
         so that an answer typed wrong is never silently replaced by the one before."""
+        return ""
+
+    @property
+    def keep_how(self) -> str:
+        """How a change waiting for confirmation is kept from here ("" where it is not), for the quit question."""
         return ""
 
     @property
@@ -125,15 +150,27 @@ class StepScreen(Screen[StepExit[T]], Generic[T]):
         """Why no other step may be jumped to yet ("" when one may): unfinished work to settle here first."""
         return ""
 
+    @property
+    def first(self) -> str:
+        """What to say about Back on a screen with nothing before it ("" when there is something)."""
+        return ""
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Next and Back are shown dimmed while the screen is busy, and Back while it holds the operator
-        (refresh_bindings() when that changes)."""
+        (refresh_bindings() when that changes); on a first screen Back is not shown at all. Esc then says why."""
+        if action == "why_no_back":
+            return bool(self.first or self.busy or self.holds)
+        if action == "back" and self.first:
+            return False
         if (action in ("next", "back") and self.busy) or (action == "back" and self.holds):
             return None
         return True
 
-    def leave_when_done(self) -> None:
-        """The operator quit while the screen was busy: leave by itself as soon as the work has ended."""
+    def action_why_no_back(self) -> None:
+        if self.first:
+            self.notify(self.first)
+        else:
+            self.notify(f"Not now: {self.busy or self.holds}.", severity="warning")
 
     # -- a kept screen (the choice steps): shown again instead of being built anew ---------------------
     def adopt(self, value: T) -> None:
@@ -191,11 +228,28 @@ class StepScreen(Screen[StepExit[T]], Generic[T]):
             event.stop()
             getattr(self, f"action_{name}")()
 
+    # -- errors: the screen goes on taking messages -------------------------------------------------------
+    async def _on_message(self, message: Message) -> None:
+        # Textual stops a message loop whose handler raised (and its workers: an apply's thread would run on
+        # unseen). This screen's handlers go through here: the app shows its crash dialog (screens/crash.py)
+        # while the screen goes on, so that a transaction it runs still reports its end to it.
+        try:
+            await super()._on_message(message)
+        except Exception as error:  # noqa: BLE001 - every error is reported: the crash dialog and its report
+            self.post_message(
+                WorkerCrashed(error, f"handling {type(message).__name__} on {type(self).__name__}")
+            )
+
     # -- workers: one place for their errors ----------------------------------------------------------
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
+            self.post_message(GateCheck())  # after what the worker posted: the screen may be built now
         if event.state is WorkerState.ERROR:
             error = event.worker.error
             self.worker_failed(event.worker.name, error if isinstance(error, BaseException) else None)
+            if isinstance(error, BaseException):
+                where = f"in the background work '{event.worker.name}'"
+                self.post_message(WorkerCrashed(error, where, event.worker))
 
     def worker_failed(self, name: str, error: BaseException | None) -> None:
         """A worker raised: say so on the screen (subclasses show it where the result would have gone)."""

@@ -16,21 +16,14 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from screens.base import StepScreen, stylesheet
-from screens.registry import StepExit
 from screens.session import Banner
-from screens.steps.confirm import (
-    ASKED,
-    NOT_CONFIRMED,
-    Settled,
-    explain,
-    seconds_left,
-    settled_word,
-)
+from screens.steps.confirm import ASKED, NOT_CONFIRMED, Settled, explain, outcome, seconds_left
 from screens.steps.confirm import decide as decide_now
 from screens.steps.confirm import health_checks as checks_run
 from screens.widgets.buttons import button
 from screens.widgets.countdown import Countdown
 from screens.widgets.text import line, said_text
+from screens.widgets.wrapping import Hanging
 
 if TYPE_CHECKING:
     from wizard.apply.results import ApplyResult
@@ -59,19 +52,16 @@ class ConfirmScreen(StepScreen[Settled]):
         Binding("r", "revert", "Revert now"),
     ]
 
-    def __init__(
-        self, banner: Banner, root: Path, result: ApplyResult, *, revert_at_once: bool = False
-    ) -> None:
+    def __init__(self, banner: Banner, root: Path, result: ApplyResult) -> None:
         super().__init__(banner)
         self.root = root
         self.result = result
-        self.revert_at_once = revert_at_once
         self.working = False
 
     def compose_body(self) -> ComposeResult:
         yield Static(Text(explain(self.result)), id="explain")
         yield Countdown(self._seconds_left, "Reverting", id="countdown")
-        yield Static(health_checks(self.result), id="checks")
+        yield Static(Hanging(health_checks(self.result)), id="checks")
         yield Static("", id="outcome")
 
     def compose_actions(self) -> ComposeResult:
@@ -82,8 +72,6 @@ class ConfirmScreen(StepScreen[Settled]):
         self.query_one("#next").display = False
         self.query_one("#back").display = False
         self.query_one("#keep").focus()
-        if self.revert_at_once:
-            self.action_revert()
 
     def _seconds_left(self) -> float | None:
         return seconds_left(self.root)
@@ -105,27 +93,28 @@ class ConfirmScreen(StepScreen[Settled]):
             return
         self.working = True
         self.query_one("#outcome", Static).update(line("run", "Time is up: reverting..."))
-        self.decide(keep=False, reason=NOT_CONFIRMED)
+        self.decide(keep=False, reason=NOT_CONFIRMED, automatic=True)
 
     @work(thread=True, exclusive=True, exit_on_error=False, name="confirm-or-revert")
-    def decide(self, *, keep: bool, reason: str = ASKED) -> None:
-        self.post_message(ConfirmationSettled(decide_now(self.root, keep=keep, reason=reason)))
+    def decide(self, *, keep: bool, reason: str = ASKED, automatic: bool = False) -> None:
+        settled = decide_now(self.root, self.result, keep=keep, reason=reason, automatic=automatic)
+        self.post_message(ConfirmationSettled(settled))
 
     def on_confirmation_settled(self, event: ConfirmationSettled) -> None:
         self.working = False
+        if event.settled.pending:  # another kvm-wizard held the lock: still to decide
+            self.query_one("#outcome", Static).update(line("warn", event.settled.message))
+            return
         self.settled = event.settled
-        countdown = self.query_one(Countdown)
-        countdown.stop()
-        countdown.update(Text("Decided: no more countdown."))
-        self.query_one("#outcome", Static).update(
-            line(settled_word(event.settled), event.settled.message + " F10 goes on.")
-        )
+        self.query_one(Countdown).stop()
+        self.query_one(Countdown).display = False
+        self.query_one("#explain").display = False  # it asked for a decision: taken now, the outcome says how
+        word, sentence = outcome(event.settled, self.result)
+        self.query_one("#outcome", Static).update(Hanging(line(word, sentence + " F10 goes on.")))
         self.query_one("#keep").display = False
         self.query_one("#revert").display = False
         self.query_one("#next").display = True
         self.query_one("#next").focus()
-        if self.revert_at_once:
-            self.dismiss(StepExit("next", event.settled))
 
     def worker_failed(self, name: str, error: BaseException | None) -> None:
         self.working = False
@@ -133,6 +122,14 @@ class ConfirmScreen(StepScreen[Settled]):
 
     @property
     def busy(self) -> str:
+        return "the change is being kept or reverted" if self.working else ""
+
+    @property
+    def keep_how(self) -> str:
+        return "choose Stay and press y"
+
+    @property
+    def holds(self) -> str:
         return "" if self.settled is not None else "decide first: keep the change (y) or revert it (r)"
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -141,13 +138,6 @@ class ConfirmScreen(StepScreen[Settled]):
         if action in ("next", "back"):
             return self.settled is not None and action == "next"
         return super().check_action(action, parameters)
-
-    def leave_when_done(self) -> None:
-        self.revert_at_once = True
-        if self.settled is not None:
-            self.dismiss(StepExit("next", self.settled))
-        else:
-            self.action_revert()
 
     def current(self) -> Settled | None:
         return self.settled

@@ -152,15 +152,51 @@ CommandPalette SearchIcon { display: none; }
 ToggleButton, Label, Static { text-overflow: clip; }
 """
 
+# Colours for an ANSI console whose background may be black (the VGA console) or white (a terminal emulator
+# told TERM=linux): nothing is drawn in black or white on the default background, every field has an extent,
+# a completion stays apart from what was typed. Controls draw their marks in the default colour, on their own
+# background only where it is a colour of its own.
+_COLOURS = """
+ToggleButton > .toggle--button, ToggleButton:ansi > .toggle--button {
+    color: ansi_default;
+    background: ansi_default;
+    text-style: bold;
+}
+ToggleButton.-on > .toggle--button, ToggleButton.-on:ansi > .toggle--button {
+    color: ansi_green;
+    background: ansi_default;
+    text-style: none;
+}
+Input, Input:ansi, Input:focus, Input.-textual-compact {
+    background: ansi_blue;
+    color: ansi_bright_white;
+}
+Input > .input--cursor, Input:ansi > .input--cursor { background: ansi_bright_white; color: ansi_blue; }
+Input > .input--placeholder, Input > .input--suggestion,
+Input:ansi > .input--placeholder, Input:ansi > .input--suggestion {
+    color: ansi_cyan;
+    text-style: none;
+}
+Input.-invalid, Input.-invalid:focus, Input.-textual-compact.-invalid { background: ansi_red; color: ansi_bright_white; }
+Input.-invalid > .input--suggestion { color: ansi_yellow; }
+Toast, Toast:ansi { background: ansi_black; color: ansi_bright_white; }
+Toast > .toast--title { color: ansi_bright_white; }
+TitleBar { color: ansi_bright_white; }
+FooterKey > .footer-key--key { color: ansi_default; background: ansi_default; text-style: bold reverse; }
+FooterKey > .footer-key--description { color: ansi_default; background: ansi_default; }
+FooterKey:disabled > .footer-key--key { color: ansi_bright_black; text-style: reverse; }
+FooterKey:disabled > .footer-key--description { color: ansi_bright_black; }
+"""
+
 
 def stylesheet(profile: ConsoleProfile) -> str:
     """App CSS that replaces Textual's unportable borders (empty for a full terminal)."""
     if profile == "full":
         return ""
     if profile == "console":
-        return _CSS.replace("{B}", "solid")
+        return _CSS.replace("{B}", "solid") + _COLOURS
     # keyline has no ASCII style: Markdown tables lose their rules on a serial line
-    return _CSS.replace("{B}", "ascii") + "MarkdownTableContent { keyline: none; }\n"
+    return _CSS.replace("{B}", "ascii") + _COLOURS + "MarkdownTableContent { keyline: none; }\n"
 
 
 def apply_glyphs(profile: ConsoleProfile) -> None:
@@ -251,7 +287,6 @@ def console_theme() -> Theme:
         "border-blurred": "ansi_bright_black",
         "input-selection-background": "ansi_blue",
         "screen-selection-background": "ansi_blue",
-        "footer-key-foreground": "ansi_bright_yellow",
     }
     return dataclasses.replace(base, name="console-dark", variables=variables)
 

@@ -126,6 +126,10 @@ class HostCheckScreen(StepScreen[HostCheckResult]):
             line("fail", f"The {name} failed: {type(error).__name__}: {error}. r tries again.")
         )
 
+    @property
+    def building(self) -> str:
+        return "checking the host" if self.ticker is not None else ""
+
     def current(self) -> HostCheckResult | None:
         if self.known is None:
             return None

@@ -258,7 +258,7 @@ def _store_apply(session: Session, value: ApplyResult) -> None:
 def confirm_arguments(session: Session, result: ApplyResult | None = None) -> Arguments:
     """Confirm's arguments for this session's last apply, or for ``result`` (a rollback from the snapshots)."""
     settling = result or _known(session.result, "the apply's result")
-    return Arguments((_root(session), settling), {"revert_at_once": session.quitting})
+    return Arguments((_root(session), settling))
 
 
 def _store_confirm(session: Session, value: Settled) -> None:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 
 from screens.widgets.diff_view import render_lines
-from screens.widgets.text import line
+from screens.widgets.text import Cropped, line
 
 if TYPE_CHECKING:
     from wizard.apply.transaction import ApplyPreview
@@ -28,15 +28,15 @@ def problems_first(findings: tuple[Finding, ...]) -> tuple[Finding, ...]:
     return tuple(sorted(findings, key=lambda finding: finding.status.value not in PROBLEMS))
 
 
-def fix_line(fix: Fix, ticked: bool) -> Text:
-    """ "[X] nova.conf line 30: images_type = qcow2", with "(optional)" where no [FAIL] needs it (as the CLI)."""
-    text = Text("[X] " if ticked else "[ ] ", style="bold")
+def fix_line(fix: Fix, ticked: bool) -> Cropped:
+    """ "[X] nova.conf line 30: images_type = qcow2", with "(optional)" where no [FAIL] needs it (as the CLI);
+    cut at the list's edge with a mark (the detail has the whole title)."""
+    text = Text()
+    text.append("[X] " if ticked else "[ ] ", style="bold")
     text.append(fix.title)
     if not fix.urgent:
         text.append(" (optional)", style="italic")
-    text.no_wrap = True
-    text.overflow = "crop"  # an ellipsis is not in every console font; the detail has the whole title
-    return text
+    return Cropped(text)
 
 
 def recheck_text(root: Path, facts: HostFacts, generation: int) -> Text:

@@ -15,6 +15,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from screens.base import StepScreen, stylesheet
+from screens.keys import worker_running
 from screens.registry import StepExit
 from screens.session import Banner
 from screens.steps.review import MAKING, Made, can_apply, details, make, problems, question, verdict
@@ -128,6 +129,10 @@ class ReviewScreen(StepScreen["PlanOutcome"]):
 
     def worker_failed(self, name: str, error: BaseException | None) -> None:
         self.query_one("#summary", Static).update(line("fail", f"The {name} failed: {error}"))
+
+    @property
+    def building(self) -> str:
+        return "making the plan" if worker_running(self, "planning") else ""
 
     def collect(self) -> PlanOutcome | None:
         made = self.made

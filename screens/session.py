@@ -48,7 +48,6 @@ class Session:
     result: ApplyResult | None = None  # the last apply
     confirmed: bool | None = None  # the last apply confirmed (True), reverted (False), or not settled
     settled_message: str = ""
-    quitting: bool = False  # the operator quit during an apply: revert it when it ends, then stop
     unsettled: dict[str, str] = field(default_factory=dict)  # answers section -> a field left not valid
 
     @property

@@ -16,11 +16,12 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from screens.base import StepScreen, stylesheet
+from screens.keys import worker_running
 from screens.registry import StepExit
 from screens.session import Banner
 from screens.widgets.diff_view import DiffView
-from screens.widgets.quit_confirm import QuitScreen
-from screens.widgets.text import line
+from screens.widgets.quit_confirm import QuestionScreen
+from screens.widgets.text import Cropped, line
 
 if TYPE_CHECKING:
     from wizard.apply.compare import GenerationDiff
@@ -60,16 +61,18 @@ class RolledBack(Message):
         self.result = result
 
 
-def entry_line(entry: GenerationEntry) -> Text:
+def entry_line(entry: GenerationEntry) -> Cropped:
+    """One line per generation, cut at the list's edge with a mark: the comparison shows the whole line."""
     from wizard.apply.log import mask
 
     generation = entry.generation
     if generation is None:
-        return line("fail", f"{entry.number:>3}  damaged: {entry.problem}")
+        return Cropped(line("fail", f"{entry.number:>3}  damaged: {entry.problem}"))
     when = generation.created.replace("T", " ")[:16]
     state = generation.status + (", confirmed" if generation.confirmed else "")
-    text = f"{generation.number:>3}  {when}  {generation.kind} ({state}): {mask(generation.summary)}"
-    return Text(text[:76])  # one line each at 80 columns; `kvm-wizard snapshots list` has the rest
+    return Cropped(
+        Text(f"{generation.number:>3}  {when}  {generation.kind} ({state}): {mask(generation.summary)}")
+    )
 
 
 def diff_text(diff: GenerationDiff) -> Text:
@@ -200,7 +203,12 @@ class SnapshotsScreen(StepScreen["ApplyResult"]):
             self.rolling = False
             detail.show(line("info", f"Every file is already as it was at generation {preview.number}."))
             return
-        text = f"Roll back to generation {preview.number} ({mask(preview.summary)})?\n"
+        # Generation N holds the files as they were before its change: rolling back "to" it undoes that
+        # change and every later one (its summary names what it changed, not what the files become).
+        text = (
+            f"Undo generation {preview.number} and every change after it? The files go back to how they "
+            f"were before generation {preview.number} changed them (it applied: {mask(preview.summary)}).\n"
+        )
         text += "".join(f"  {path}: {what}\n" for path, what in preview.changes)
         if preview.drift:
             text += (
@@ -214,7 +222,7 @@ class SnapshotsScreen(StepScreen["ApplyResult"]):
                 "It is a transaction with its own generation; you confirm it afterwards, or it is reverted."
             )
         self.app.push_screen(
-            QuitScreen(text, yes="Roll back", no="Cancel"),
+            QuestionScreen(text, yes="Roll back", no="Cancel"),
             lambda yes: self._answered(bool(yes), preview),
         )
 
@@ -227,7 +235,7 @@ class SnapshotsScreen(StepScreen["ApplyResult"]):
         self.roll_back(preview.number, accept_drift=bool(preview.drift))
 
     @work(thread=True, exclusive=True, exit_on_error=False, name="rollback", group="write")
-    def roll_back(self, number: int, *, accept_drift: bool) -> None:
+    def roll_back(self, number: int, *, accept_drift: bool) -> ApplyResult:
         from wizard.apply.rollback import rollback_generation
         from wizard.commands import CommandRunner
 
@@ -240,6 +248,7 @@ class SnapshotsScreen(StepScreen["ApplyResult"]):
             accept_drift=accept_drift,  # only the drift shown in the preview; new drift is refused
         )
         self.post_message(RolledBack(result))
+        return result  # also the worker's result: read after a crash, when this screen may not take messages
 
     def _progressed(self, event: ProgressEvent) -> None:
         self.post_message(RollbackProgressed(event))
@@ -261,6 +270,10 @@ class SnapshotsScreen(StepScreen["ApplyResult"]):
     def worker_failed(self, name: str, error: BaseException | None) -> None:
         self.rolling = False
         self.query_one("#detail", DiffView).show(line("fail", f"The {name} failed: {error}"))
+
+    @property
+    def building(self) -> str:
+        return "listing the generations" if worker_running(self, "listing") else ""
 
     @property
     def busy(self) -> str:

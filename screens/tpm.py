@@ -16,17 +16,16 @@ from textual.widgets import Checkbox, Static
 
 from screens.base import SectionScreen, stylesheet
 from screens.session import Banner
-from screens.steps.tpm import INSTALL, READING, VERIFY, VERIFYING, VTPM, TpmForm, verifying
+from screens.steps.tpm import INSTALL, READING, VERIFY, VERIFYING, VTPM, TpmForm, status_lines, verifying
 from screens.widgets.buttons import button
-from screens.widgets.text import line, status
+from screens.widgets.text import line, said_text
+from screens.widgets.wrapping import Hanging
 
 if TYPE_CHECKING:
     from wizard.answers import TpmAnswers
     from wizard.host.facts import HostFacts
     from wizard.tpm.status import TpmStatus
     from wizard.tpm.verify import StepProgress
-
-from screens.steps.tpm import STEP_WORDS
 
 
 class TpmStatusMade(Message):
@@ -46,42 +45,9 @@ class TpmStepProgressed(Message):
         self.progress = progress
 
 
-def render_status(state: TpmStatus, *, requested: bool) -> Text:
-    text = line("pass" if state.ok else "warn", state.summary)
-    text.append("\n")
-    text.append("Device: ", style="bold")
-    text.append(state.detection.summary + "\n")
-    text.append("Tools: ", style="bold")
-    text.append(state.tools.description + "\n")
-    if state.install is not None:
-        text.append(f"  would install with: {' '.join(state.install.argv)} (cannot be undone)\n")
-    text.append("Verification: ", style="bold")
-    if not state.verification.ran and not requested:
-        text.append("not run yet: v runs it now (read-only tpm2-tools commands)\n")
-    elif not state.verification.ran:
-        text.append(state.verification.skipped_reason + "\n")
-    else:
-        text.append("\n")
-    for step in state.verification.steps:
-        text.append("  ")
-        text.append_text(status(STEP_WORDS.get(step.status.value, "unknown")))
-        text.append(f" {step.title}: {step.meaning}\n")
-        if step.remedy and step.status.value != "passed":
-            text.append(f"         {step.remedy}\n")
-    vtpm = state.vtpm
-    text.append("vTPM for instances: ", style="bold")
-    text.append("available\n" if vtpm.available else "not available\n")
-    for problem in vtpm.problems:
-        text.append("  ")
-        text.append_text(line("fail", problem))
-        text.append("\n")
-    for warning in vtpm.warnings:
-        text.append("  ")
-        text.append_text(line("warn", warning))
-        text.append("\n")
-    for remedy in state.remedies:
-        text.append(f"To do: {remedy}\n")
-    return text
+def render_status(state: TpmStatus, *, requested: bool, vtpm_wanted: bool = False) -> Text:
+    """The status in words (screens/steps/tpm.py): what stops a vTPM is a [FAIL] only when one is asked for."""
+    return said_text(status_lines(state, requested=requested, verify_key="v", vtpm_wanted=vtpm_wanted))
 
 
 class TpmScreen(SectionScreen["TpmAnswers"]):
@@ -103,6 +69,7 @@ class TpmScreen(SectionScreen["TpmAnswers"]):
         super().__init__(banner, answers)
         self.form = TpmForm(answers, facts, live, root, virt_type=virt_type)
         self.verifying = False
+        self.state: tuple[TpmStatus, bool] | None = None  # the last status, and whether it was verified
 
     def compose_body(self) -> ComposeResult:
         with VerticalScroll(id="status-box"):
@@ -143,7 +110,20 @@ class TpmScreen(SectionScreen["TpmAnswers"]):
 
     def on_tpm_status_made(self, event: TpmStatusMade) -> None:
         self.verifying = False
-        self.query_one("#status", Static).update(render_status(event.status, requested=event.requested))
+        self.state = (event.status, event.requested)
+        self._show()
+
+    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+        if event.checkbox.id == "vtpm":
+            self._show()
+
+    def _show(self) -> None:
+        if self.state is not None:
+            status, requested = self.state
+            wanted = self.query_one("#vtpm", Checkbox).value
+            self.query_one("#status", Static).update(
+                Hanging(render_status(status, requested=requested, vtpm_wanted=wanted))
+            )
 
     def worker_failed(self, name: str, error: BaseException | None) -> None:
         self.verifying = False

@@ -98,6 +98,7 @@ class TroubleshootScreen(StepScreen[TroubleshootResult]):
         self.checking = False
         self.planning = False
         self.leaving = False
+        self.failed = False  # the first report failed: the screen shows why, and takes keys (r tries again)
 
     def compose_body(self) -> ComposeResult:
         yield Static(line("run", f"Checking {self.source.describe()}..."), id="summary")
@@ -109,6 +110,7 @@ class TroubleshootScreen(StepScreen[TroubleshootResult]):
         yield button("Re-check (r)", "recheck")
 
     def on_mount(self) -> None:
+        self.query_one("#back").display = False  # nothing before the rescue view
         self.query_one("#finding-list").border_title = "Findings, problems first"
         self.query_one("#fix-list").display = False
         self.query_one("#not-offered").display = False
@@ -153,7 +155,7 @@ class TroubleshootScreen(StepScreen[TroubleshootResult]):
 
     def on_report_made(self, event: ReportMade) -> None:
         first = self.report is None
-        self.checking = False
+        self.checking = self.failed = False
         if not self.source.ready:
             self.post_message(HostReady(event.source))
         self.source = event.source
@@ -308,8 +310,13 @@ class TroubleshootScreen(StepScreen[TroubleshootResult]):
             result = TroubleshootResult(self.source, report.facts, report.diagnosis, plan, fixes)
             self.dismiss(StepExit("next", result))
 
+    @property
+    def building(self) -> str:
+        return "making the report" if self.report is None and not self.failed else ""
+
     def worker_failed(self, name: str, error: BaseException | None) -> None:
         self.checking = self.planning = False
+        self.failed = self.report is None
         message = line("fail", f"The {name} failed: {type(error).__name__}: {error}. r tries again.")
         if self.report is None:
             self.query_one("#summary", Static).update(message)
@@ -325,14 +332,9 @@ class TroubleshootScreen(StepScreen[TroubleshootResult]):
             return None
         return TroubleshootResult(self.source, report.facts, report.diagnosis, None)
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Esc is left out of the footer: there is nothing before this screen (the footer is full at 80)."""
-        if action == "back":
-            return False
-        return super().check_action(action, parameters)
-
-    def action_back(self) -> None:
-        self.notify("This is the rescue view's first screen. ctrl+q quits; F9 goes to the setup steps.")
+    @property
+    def first(self) -> str:
+        return "This is the rescue view's first screen: ctrl+q quits; F9 goes to the setup steps."
 
 
 __all__ = ["TroubleshootScreen"]

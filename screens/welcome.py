@@ -89,6 +89,7 @@ class WelcomeScreen(StepScreen[WelcomeResult]):
         return lines(*(heading(title, text) for title, text in where(self.mode, self.source)))
 
     def on_mount(self) -> None:
+        self.query_one("#back").display = False  # nothing before the first step
         # After the first frame: the worker's imports and file copies would otherwise delay it.
         self.call_after_refresh(self.check_start)
 
@@ -141,8 +142,16 @@ class WelcomeScreen(StepScreen[WelcomeResult]):
         self.query_one("#start", Static).update(line("fail", f"{name} failed: {error}"))
 
     @property
+    def building(self) -> str:
+        return "preparing the host's files" if self.working and self.report is None else ""
+
+    @property
     def busy(self) -> str:
         return "a recovery is running" if self.working and self.report is not None else ""
+
+    @property
+    def keep_how(self) -> str:
+        return "choose Stay and press k"
 
     @property
     def holds(self) -> str:
@@ -165,8 +174,9 @@ class WelcomeScreen(StepScreen[WelcomeResult]):
             return None
         return WelcomeResult(self.source)
 
-    def action_back(self) -> None:
-        self.notify("This is the first step. ctrl+q quits.")
+    @property
+    def first(self) -> str:
+        return "This is the first step: F10 starts, ctrl+q quits."
 
 
 def _describe(report: StartupReport) -> list[Text]:

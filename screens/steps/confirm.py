@@ -1,6 +1,7 @@
 """Confirm: the change waits for the operator's decision until the deadline on disk; the health checks the
 transaction ran; keep it (confirm) or revert it now. When time runs out the change is reverted (here, or by
-the watcher when this console is gone)."""
+the watcher when this console is gone). How it then stands is read from the record on disk
+(wizard/apply/settlement.py), never assumed: another console may have decided, the watcher may have reverted."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from screens.steps.said import Said
+from screens.steps.fates import headline, plain_times
+from screens.steps.said import SCREEN_KEYS, Keys, Said
 
 if TYPE_CHECKING:
     from wizard.apply.results import ApplyResult
+    from wizard.apply.settlement import Settlement
 
 OUTCOME_WORDS = {
     "done": "pass",
@@ -26,8 +29,14 @@ ASKED = "the operator asked to revert"
 
 @dataclass(frozen=True)
 class Settled:
-    confirmed: bool | None  # True kept, False reverted, None: could not tell (see message)
-    message: str
+    confirmed: bool | None  # True kept, False reverted, None: not settled or could not tell (see message)
+    message: str  # what the engine said when asked to keep or revert
+    state: Settlement | None = None  # how the record on disk has it, read after the decision
+
+    @property
+    def pending(self) -> bool:
+        """Neither kept nor reverted (another kvm-wizard held the lock): still to decide."""
+        return self.state is not None and self.state.fate.value == "pending"
 
 
 def explain(result: ApplyResult) -> str:
@@ -46,7 +55,7 @@ def health_checks(result: ApplyResult) -> list[Said]:
     for outcome in result.steps:
         if outcome.step.kind.value not in ("verify", "confirm", "action"):
             continue
-        detail = f": {outcome.detail}" if outcome.detail else ""
+        detail = f": {plain_times(outcome.detail)}" if outcome.detail else ""
         word = OUTCOME_WORDS.get(outcome.status.value, "unknown")
         out.append(Said(f"{outcome.step.title}{detail}", word, indent=2))
     return out
@@ -54,7 +63,9 @@ def health_checks(result: ApplyResult) -> list[Said]:
 
 def seconds_left(root: Path) -> float | None:
     """Seconds to the deadline on disk; None when nothing waits any more (kept or reverted elsewhere)."""
-    from wizard.apply.confirm import seconds_left as left
+    from wizard.apply.confirm import (
+        seconds_left as left,
+    )  # lazy: the engine is not loaded before the first frame
 
     return left(root)
 
@@ -64,18 +75,28 @@ def clock(seconds: float) -> str:
     return f"{whole // 60}:{whole % 60:02d}"
 
 
-def decide(root: Path, *, keep: bool, reason: str = ASKED) -> Settled:
-    """Keep the change or revert it now, as the engine does it; what it says, and how it ended."""
-    from wizard.apply.confirm import confirm, revert_now
+def decide(
+    root: Path, result: ApplyResult, *, keep: bool, reason: str = ASKED, automatic: bool = False
+) -> Settled:
+    """Keep the change or revert it now, as the engine does it; what it said, and how the record on disk then
+    has it. Nothing is reverted here when nothing waits any more: the watcher reverted it at the deadline, or
+    another console decided. The record says which."""
+    # lazy: the engine is not loaded before the first frame
+    from wizard.apply.confirm import confirm, mark_revert_reported, revert_now
+    from wizard.apply.settlement import settlement
 
     if keep:
-        kept = confirm(root)
-        reverted = kept.revert is not None and kept.revert.reverted
-        return Settled(True if kept.confirmed else False if reverted else None, kept.message)
-    outcome = revert_now(root, reason=reason)
-    # Not reverted here: nothing waited any more (the watcher reverted it, or another console decided).
-    return Settled(False if outcome.reverted else None, outcome.message)
+        message = confirm(root).message
+    else:
+        message = revert_now(root, reason=reason, automatic=automatic).message
+        mark_revert_reported(root)  # shown here: the next start need not tell it again
+    state = settlement(root, result)
+    return Settled(state.confirmed, message, state)
 
 
-def settled_word(settled: Settled) -> str:
-    return {True: "pass", False: "warn", None: "info"}[settled.confirmed]
+def outcome(settled: Settled, result: ApplyResult, keys: Keys = SCREEN_KEYS) -> tuple[str, str]:
+    """The status word and the sentence that say how it ended, from the record (the engine's own message
+    where the record could not be read)."""
+    if settled.state is not None:
+        return headline(settled.state, result, keys)
+    return "unknown", settled.message

@@ -54,6 +54,7 @@ class TpmForm:
     def assess(self, *, verify: bool, progress: Callable[[StepProgress], None]) -> TpmStatus:
         """The engine's status of the TPM; with ``verify``, checked through tpm2-tools (read-only commands,
         seconds: a worker's or the line mode's wait)."""
+        # lazy: the engine is not imported before the first frame
         from wizard.commands import CommandRunner
         from wizard.tpm.status import build_status
 
@@ -92,8 +93,12 @@ def verifying(progress: StepProgress) -> str:
     return f"Verifying: step {progress.index + 1} of {progress.total}: {progress.title}..."
 
 
-def status_lines(state: TpmStatus, *, requested: bool, verify_key: str) -> list[Said]:
-    """The status in words; ``verify_key`` says how the view verifies now."""
+def status_lines(
+    state: TpmStatus, *, requested: bool, verify_key: str, vtpm_wanted: bool = False
+) -> list[Said]:
+    """The status in words; ``verify_key`` says how the view verifies now. What stops a vTPM is a [FAIL] only
+    when a vTPM is asked for (``vtpm_wanted``); otherwise it is what one would need (the host is not failing
+    at something nobody asked of it)."""
     out = [
         Said(state.summary, "pass" if state.ok else "warn"),
         Said(f"Device: {state.detection.summary}"),
@@ -116,8 +121,13 @@ def status_lines(state: TpmStatus, *, requested: bool, verify_key: str) -> list[
         if step.remedy and step.status.value != "passed":
             out.append(Said(step.remedy, indent=9))
     vtpm = state.vtpm
-    out.append(Said(f"vTPM for instances: {'available' if vtpm.available else 'not available'}"))
-    out += [Said(problem, "fail", indent=2) for problem in vtpm.problems]
-    out += [Said(warning, "warn", indent=2) for warning in vtpm.warnings]
+    if vtpm.available:
+        out.append(Said("vTPM for instances: available"))
+    elif vtpm_wanted:
+        out.append(Said("vTPM for instances: not available here, and asked for below:"))
+    else:
+        out.append(Said("vTPM for instances: not asked for (below); on this host it would need:"))
+    out += [Said(problem, "fail" if vtpm_wanted else "note", indent=2) for problem in vtpm.problems]
+    out += [Said(warning, "warn" if vtpm_wanted else "note", indent=2) for warning in vtpm.warnings]
     out += [Said(f"To do: {remedy}") for remedy in state.remedies]
     return out

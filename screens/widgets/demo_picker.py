@@ -12,7 +12,9 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
+from textual.worker import Worker, WorkerState
 
+from screens.keys import GateCheck, worker_running
 from screens.session import Banner
 from screens.widgets.keys_footer import KeysFooter
 from screens.widgets.title_bar import TitleBar
@@ -30,8 +32,8 @@ class ScenariosListed(Message):
 class DemoPickerScreen(Screen[tuple[str, str] | None]):
     DEFAULT_CSS = """
     DemoPickerScreen #intro { padding: 0 1; margin-bottom: 1; }
-    DemoPickerScreen #scenarios { height: auto; max-height: 12; border: none; }
-    DemoPickerScreen #description { padding: 1 1 0 1; height: 1fr; }
+    DemoPickerScreen #scenarios { height: auto; max-height: 16; }
+    DemoPickerScreen #description { padding: 1 1 0 1; height: 1fr; min-height: 3; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "pick", "Pick", priority=True, key_display="enter"),  # before the list's own Enter
@@ -71,6 +73,14 @@ class DemoPickerScreen(Screen[tuple[str, str] | None]):
         listing.set_options(Option(Text(f"{item.name:20} {item.title}")) for item in self.scenarios)
         if self.scenarios:
             listing.highlighted = 0
+
+    @property
+    def building(self) -> str:
+        return "listing the demo hosts" if worker_running(self, "demo hosts") else ""
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
+            self.post_message(GateCheck())  # the list is there (or not): keys typed meanwhile go on
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         if event.option_index < len(self.scenarios):

@@ -3,7 +3,6 @@ change, secrets already masked). Every line keeps its +, - or "# why:" prefix, s
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -14,10 +13,9 @@ from textual.widgets import Static
 
 from screens.steps.said import Said
 from screens.widgets.text import said_text
+from screens.widgets.wrapping import Hanging
 
 if TYPE_CHECKING:
-    from rich.console import Console, ConsoleOptions, RenderResult
-
     from screens.steps.review import Shown
     from wizard.plan.explain import DiffLine
 
@@ -55,42 +53,6 @@ def shown_text(items: Iterable[Shown]) -> Text:
             text.append(item.plain(), style=STYLES.get(item.kind.value, ""))
         text.append("\n")
     return text
-
-
-# Where a wrapped line continues: under the text after its indent, bullet, shell prompt or status word.
-_HANG = re.compile(r" *(?:- |\$ |\[[A-Z ]{4}\] )?")
-
-
-def hang_of(line: str) -> int:
-    if line[:1] in "+-" and not line.startswith("- "):
-        return 1  # a diff line: its continuation stays clear of the + and - column
-    match = _HANG.match(line)
-    return match.end() if match else 0
-
-
-class Hanging:
-    """Text whose long lines wrap with a hanging indent: a continuation never starts at column 0, where it
-    would read as a line of its own (a diff line without its prefix, a command cut in two)."""
-
-    def __init__(self, text: Text) -> None:
-        self.text = text
-
-    @property
-    def plain(self) -> str:
-        return self.text.plain
-
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        width = options.max_width
-        for line in self.text.split("\n", allow_blank=True):
-            hang = hang_of(line.plain)
-            if line.cell_len <= width or hang * 2 >= width:
-                yield line
-                continue
-            head, body = line[:hang], line[hang:]
-            for index, part in enumerate(body.wrap(console, width - hang)):
-                shown = head.copy() if index == 0 else Text(" " * hang)
-                shown.append_text(part)
-                yield shown
 
 
 class DiffView(VerticalScroll, can_focus=True):

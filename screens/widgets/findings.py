@@ -17,7 +17,8 @@ from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from screens.widgets.text import status
+from screens.widgets.text import Cropped, status
+from screens.widgets.wrapping import Hanging
 from wizard.plan.fixes import AUTOMATIC_FIXES, FIX_ANSWERS
 
 if TYPE_CHECKING:
@@ -100,22 +101,34 @@ class FindingsView(Vertical):
         return None
 
     # -- drawing --------------------------------------------------------------------------------------
-    def _row(self, finding: Finding) -> Text:
-        # The mark right after the status word: the end of a long title is cropped at 80 columns.
-        text = status(finding.status.value)
+    def _row(self, finding: Finding) -> Cropped:
+        # The mark right after the status word: the end of a long title is cut at 80 columns (marked).
+        text = Text()
+        text.append_text(status(finding.status.value))
         text.append(" ")
         mark = self.fix_mark(finding)
         if mark:
             text.append(f"{mark} ", style="bold")
         text.append(finding.title)
-        text.no_wrap = True
-        text.overflow = "crop"  # an ellipsis is not in every console font
-        return text
+        return Cropped(text)
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         event.stop()
         if event.option_index < len(self.findings):
             self._detail(self.findings[event.option_index])
+        self.refresh_bindings()  # space is offered only on a finding whose fix it ticks
+
+    def can_toggle(self, finding: Finding) -> bool:
+        """Space ticks or unticks a fix for this finding (the setup plan's fixes an answer adds)."""
+        return finding.status.value != "pass" and fix_of(finding) in FIX_ANSWERS
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The footer names space only where it does something: on a finding whose fix it ticks (the detail
+        of any other says what its fix is, or that the remedy is the operator's)."""
+        if action == "toggle_fix":
+            index = self.query_one(OptionList).highlighted
+            return index is not None and index < len(self.findings) and self.can_toggle(self.findings[index])
+        return True
 
     def _detail(self, finding: Finding) -> None:
         text = Text()
@@ -140,24 +153,16 @@ class FindingsView(Vertical):
         if note is not None:
             text.append_text(note)
             text.append("\n")
-        self.query_one("#detail", Static).update(text)
+        self.query_one("#detail", Static).update(Hanging(text))
 
     def action_toggle_fix(self) -> None:
-
         listing = self.query_one(OptionList)
         index = listing.highlighted
-        if index is None or index >= len(self.findings):
+        if index is None or index >= len(self.findings) or not self.can_toggle(self.findings[index]):
             return
         finding = self.findings[index]
         fix = fix_of(finding)
-        if fix in AUTOMATIC_FIXES and fix in self.chosen and finding.status.value != "pass":
-            self.app.notify(
-                "This fix is already in the plan: it comes with virt_type kvm (the Hypervisor step), "
-                "and is not ticked on its own."
-            )
-            return
-        if fix is None or fix not in FIX_ANSWERS or finding.status.value == "pass":
-            self.app.notify("This finding has no fix to add: its remedy is for you to carry out.")
+        if fix is None:
             return
         chosen = fix not in self.chosen
         if chosen:

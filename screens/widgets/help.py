@@ -25,9 +25,17 @@ def help_text(name: str) -> str:
 class HelpScreen(ModalScreen[None]):
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
-    HelpScreen #help-title { width: 78; background: $primary; color: $text; text-style: bold; padding: 0 1; }
+    HelpScreen #help-title {
+        width: 100%;
+        max-width: 78;
+        background: $primary;
+        color: $text;
+        text-style: bold;
+        padding: 0 1;
+    }
     HelpScreen VerticalScroll {
-        width: 78;
+        width: 100%;
+        max-width: 78;
         height: 1fr;
         max-height: 20;
         border: solid $primary;

@@ -30,13 +30,15 @@ class KeysFooter(Footer):
 
     def keys(self) -> tuple[ShownKey, ...]:
         by_action: dict[str, ShownKey] = {}
+        # A screen may name its keys by what they do there (a question's answers by their outcome).
+        named = getattr(self.screen, "key_descriptions", {})
         for _node, binding, enabled, tooltip in self.screen.active_bindings.values():
             if binding.show and binding.action not in by_action:
                 display = self.app.get_key_display(binding)
                 by_action[binding.action] = (
                     binding.key,
                     display,
-                    binding.description,
+                    named.get(binding.action, binding.description),
                     binding.action,
                     enabled,
                     tooltip,

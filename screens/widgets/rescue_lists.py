@@ -47,6 +47,9 @@ class RescueFindings(FindingsView):
         state = "ticked" if fix.id in self.chosen else "not ticked"
         return Text(f"Fix ({state}; space ticks or unticks it): {fix.title}", style="bold")
 
+    def can_toggle(self, finding: Finding) -> bool:
+        return finding.status.value != "pass" and finding.id in self.fixes
+
     def action_toggle_fix(self) -> None:
         index = self.query_one(OptionList).highlighted
         if index is None or index >= len(self.findings):

@@ -8,11 +8,16 @@ Text objects, which draw brackets as brackets. The words and the lines steps say
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
+from rich.measure import Measurement
 from rich.text import Text
 
 from screens.steps.said import LABELS, Said
 from screens.steps.said import label as word_label
+
+if TYPE_CHECKING:
+    from rich.console import Console, ConsoleOptions, RenderResult
 
 # The colour only repeats the word (16-colour consoles, colour-blind operators).
 STYLES = {
@@ -37,11 +42,42 @@ def status(word: str) -> Text:
 
 
 def line(word: str, message: str, style: str = "") -> Text:
-    """A status word and a message: "[FAIL] /dev/kvm is missing"."""
-    text = status(word)
+    """A status word and a message: "[FAIL] /dev/kvm is missing". The word's colour stays on the word: the
+    message is read in the console's own colour, whatever follows it (the word's style is a span of it, not
+    the base style of the whole text)."""
+    text = Text()
+    text.append_text(status(word))
     text.append(" ")
     text.append(message, style=style)
     return text
+
+
+CUT = "~"  # where a line was cut to fit (an ellipsis is not in every console font)
+
+
+class Cropped:
+    """One line of text cut to the width it is drawn in, the cut marked with CUT: a list row that goes on
+    past the screen's edge says so (the whole of it is shown elsewhere: a detail, a listing)."""
+
+    def __init__(self, text: Text) -> None:
+        self.text = text
+
+    @property
+    def plain(self) -> str:
+        return self.text.plain
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        width = options.max_width
+        text = self.text
+        if text.cell_len > width > 1:
+            text = text.copy()
+            text.truncate(width - 1)
+            text.append(CUT, style="bold")
+        text.no_wrap = True
+        yield text
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement(1, self.text.cell_len)
 
 
 def heading(title: str, body: str = "") -> Text:

@@ -23,6 +23,11 @@ KEYS = {
     "space": " ",
     "up": "\x1b[A",
     "down": "\x1b[B",
+    "right": "\x1b[C",
+    "left": "\x1b[D",
+    "backspace": "\x7f",
+    "end": "\x1b[4~",
+    "pagedown": "\x1b[6~",
     "f1": "\x1b[[A",
     "f2": "\x1b[[B",
     "f9": "\x1b[20~",
@@ -111,10 +116,28 @@ class Terminal:
                 break
         raise AssertionError(f"{needle!r} never appeared; the screen shows:\n{self.text()}")
 
+    def wait_gone(self, needle: str, timeout: float | None = None) -> None:
+        """Until ``needle`` is no longer on the screen (a toast that has timed out)."""
+        deadline = time.monotonic() + (timeout or self.timeout)
+        while needle in self.text():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{needle!r} stayed on the screen:\n{self.text()}")
+            self._pump(0.05)
+
     def press(self, *keys: str) -> None:
         for key in keys:
             self.child.send(KEYS.get(key, key))
             self._pump(0.01)
+
+    def settle(self, quiet: float = 0.25, limit: float = 3.0) -> None:
+        """Read until nothing has been drawn for ``quiet`` seconds (a title clock ticks once a second)."""
+        end = time.monotonic() + limit
+        last = time.monotonic()
+        while time.monotonic() < end:
+            if self._pump(0.05):
+                last = time.monotonic()
+            elif time.monotonic() - last > quiet:
+                return
 
     def step(self, key: str, needle: str) -> None:
         """Press a key and wait for what it leads to."""

@@ -122,7 +122,7 @@ async def test_ctrl_c_asks_and_twice_quits(tmp_path: Path) -> None:
         await pilot.press("ctrl+c")
         await until(pilot, lambda: isinstance(app.screen, QuitScreen), "the question")
         await shows(pilot, "Nothing has been changed on this host")
-        await pilot.press("n")
+        await pilot.press("escape")
         await to_step(pilot, app, "WelcomeScreen")
         await pilot.press("ctrl+c", "ctrl+c")
         await until(pilot, lambda: not app.is_running, "the end")
@@ -166,7 +166,7 @@ async def test_quitting_during_an_apply_waits_for_it_and_reverts_it(tmp_path: Pa
         await pilot.press("ctrl+q")
         await until(pilot, lambda: isinstance(app.screen, QuitScreen), "the question")
         await shows(pilot, "it cannot stop half-way")
-        await pilot.press("y")
+        await pilot.press("ctrl+q")
         await until(pilot, lambda: not app.is_running, "the end")
     assert app.return_value == 1
     assert (root / "etc/nova/nova.conf").read_bytes() == before
@@ -239,7 +239,7 @@ async def test_on_this_host_it_checks_the_host_itself_and_changes_nothing() -> N
         assert app.session.facts is None  # kept only when the step is left
         await pilot.press("ctrl+q")
         await until(pilot, lambda: isinstance(app.screen, QuitScreen), "the question")
-        await pilot.press("y")
+        await pilot.press("ctrl+q")
         await until(pilot, lambda: not app.is_running, "the end")
     assert app.return_value == 0
 
@@ -266,7 +266,7 @@ async def test_quitting_on_welcome_says_where_the_demo_files_are(tmp_path: Path)
         await shows(pilot, "Nothing unfinished")
         await pilot.press("ctrl+q")
         await until(pilot, lambda: isinstance(app.screen, QuitScreen), "the question")
-        await pilot.press("y")
+        await pilot.press("ctrl+q")
         await until(pilot, lambda: not app.is_running, "the end")
     assert app.farewell == [
         f"kvm-wizard: the demo's files are in {root} (a throwaway copy; remove it when done)."

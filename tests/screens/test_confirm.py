@@ -6,10 +6,11 @@ from pathlib import Path
 
 from screens.confirm import ConfirmScreen
 from screens.steps.confirm import Settled
-from tests.screens.harness import ScreenApp, banner, demo_files, shows, until
+from tests.screens.harness import ScreenApp, banner, demo_files, screen_text, shows, until
 from tests.screens.plans import demo_plan
-from wizard.apply.confirm import pending_confirmation
+from wizard.apply.confirm import confirm, pending_confirmation, unreported_revert
 from wizard.apply.results import ApplyResult
+from wizard.apply.settlement import Fate
 from wizard.apply.transaction import apply_plan
 from wizard.commands import CommandRunner
 
@@ -34,7 +35,7 @@ async def test_keep_it(tmp_path: Path) -> None:
         await pilot.press("escape", "f10")  # neither leaves before the decision
         assert not app.exits
         await pilot.press("y")
-        await shows(pilot, "[PASS] Confirmed: the changes of generation 1 stay.")
+        await shows(pilot, "[PASS] Kept: the apply of generation 1 stays (confirmed at ")
         await pilot.press("f10")
         await until(pilot, lambda: app.exits)
     settled = app.exit_value.value
@@ -49,7 +50,7 @@ async def test_revert_now(tmp_path: Path) -> None:
     app = ScreenApp(lambda: ConfirmScreen(banner("Confirm"), root, result))
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("r")
-        await shows(pilot, "[WARN] Reverted to the state of generation 1")
+        await shows(pilot, "[WARN] Reverted at ")
         await pilot.press("f10")
         await until(pilot, lambda: app.exits)
     settled = app.exit_value.value
@@ -59,20 +60,45 @@ async def test_revert_now(tmp_path: Path) -> None:
 
 
 async def test_time_up_reverts(tmp_path: Path) -> None:
+    """Reverted here or by the watcher a moment before: the screen says it was reverted at the deadline (not
+    "decided", not as the operator asked), from the record."""
     root, before, result = applied(tmp_path, 1.0)
     app = ScreenApp(lambda: ConfirmScreen(banner("Confirm"), root, result))
     async with app.run_test(size=(80, 24)) as pilot:
         screen = app.screen
         assert isinstance(screen, ConfirmScreen)
         await until(pilot, lambda: screen.settled is not None, "the revert at the deadline")
+        text = screen_text(app)
+        assert "[WARN] Reverted at " in text
+        assert "Nothing of the apply of generation 1 stays" in text
+        assert "as you asked" not in text
+        assert "Decided" not in text
         await pilot.press("f10")
         await until(pilot, lambda: app.exits)
     settled = app.exit_value.value
-    # Reverted here, or by the watcher a moment before (then nothing waited any more): reverted either way.
     assert isinstance(settled, Settled)
-    assert settled.confirmed in (False, None)
+    assert settled.confirmed is False
+    assert settled.state is not None
+    assert settled.state.fate is Fate.REVERTED_AT_DEADLINE
     assert pending_confirmation(root) is None
+    assert unreported_revert(root) is None  # shown here: the next start does not report it again
     assert (root / NOVA).read_bytes() == before
+
+
+async def test_decided_elsewhere_meanwhile(tmp_path: Path) -> None:
+    """`kvm-wizard confirm` from another console kept it: y here finds nothing waiting, and says it was kept."""
+    root, _before, result = applied(tmp_path, 60)
+    app = ScreenApp(lambda: ConfirmScreen(banner("Confirm"), root, result))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await shows(pilot, "Reverting in ")
+        assert confirm(root).confirmed
+        await pilot.press("r")
+        await shows(pilot, "[PASS] Kept: the apply of generation 1 stays")
+        await pilot.press("f10")
+        await until(pilot, lambda: app.exits)
+    settled = app.exit_value.value
+    assert isinstance(settled, Settled)
+    assert settled.confirmed is True
 
 
 async def test_the_keep_button_keeps_it(tmp_path: Path) -> None:
@@ -83,4 +109,4 @@ async def test_the_keep_button_keeps_it(tmp_path: Path) -> None:
         await shows(pilot, "Reverting in ")
         app.screen.query_one("#keep").focus()
         await pilot.press("enter")
-        await shows(pilot, "[PASS] Confirmed: the changes of generation 1 stay.")
+        await shows(pilot, "[PASS] Kept: the apply of generation 1 stays (confirmed at ")

@@ -24,6 +24,7 @@ from screens.widgets.plan_preview import PlanPreviewScreen
 from tests.oslo_reader import read_with_oslo
 from tests.screens.harness import demo_facts, demo_files, demo_session, screen_name, screen_text, shows, until
 from tests.screens.plans import demo_plan, with_failing_action
+from wizard.apply.confirm import pending_confirmation
 from wizard.apply.generations import generations_under
 from wizard.demo import scenario_names
 from wizard.diagnosis.diagnose import diagnose
@@ -153,14 +154,14 @@ async def test_rescue_fixes_a_broken_demo_host(scenario: str, tmp_path: Path) ->
     app = WizardApp(rescue_session(root, scenario), "console")
     async with app.run_test(size=(80, 24)) as pilot:
         await fix_and_confirm(pilot, app, RESCUES[scenario])
-        await shows(pilot, "Confirmed: the changes of generation 1 stay.")
+        await shows(pilot, "Kept: the apply of generation 1 stays")
         await shows(pilot, "Esc goes back to Troubleshoot")
         await pilot.press("escape")  # the rescue report again, on the files as they are now
         await at(pilot, app, "TroubleshootScreen")
         await shows(pilot, "Checked again after generation 1:")
         await pilot.press("ctrl+q")
-        await shows(pilot, "What was applied stays")
-        await pilot.press("y")
+        await shows(pilot, "Kept: the apply of generation 1 stays")
+        await pilot.press("ctrl+q")
         await until(pilot, lambda: not app.is_running, "the end")
     assert app.return_value == 0
     entries = generations_under(root)
@@ -207,12 +208,12 @@ async def test_a_rollback_from_troubleshoot_brings_the_problems_back(tmp_path: P
         await pilot.press("enter")
         await shows(pilot, "Generation 1 against the files now:")
         await pilot.press("r")
-        await shows(pilot, "Roll back to generation 1")
-        await pilot.press("y")
+        await shows(pilot, "Undo generation 1 and every change after it?")
+        await pilot.press("f10")
         await at(pilot, app, "ConfirmScreen")
         await shows(pilot, "Reverting in")
         await pilot.press("y")
-        await shows(pilot, "Confirmed: the changes of generation 2 stay.")
+        await shows(pilot, "Kept: the rollback of generation 2 stays")
         await pilot.press("f10")
         await at(pilot, app, "SnapshotsScreen")
         await pilot.press("escape")
@@ -239,7 +240,7 @@ async def test_a_rescue_demo_has_its_snapshots_at_once() -> None:
             await at(pilot, app, "TroubleshootScreen")
             await pilot.press("ctrl+q")
             await shows(pilot, "Nothing has been changed")
-            await pilot.press("y")
+            await pilot.press("ctrl+q")
             await until(pilot, lambda: not app.is_running, "the end")
         root = app.session.root
         assert root is not None
@@ -262,12 +263,12 @@ async def test_a_rollback_from_done_in_rescue_goes_back_to_troubleshoot(tmp_path
         await at(pilot, app, "SnapshotsScreen")
         await shows(pilot, "apply (applied, confirmed)")
         await pilot.press("r")
-        await shows(pilot, "Roll back to generation 1")
-        await pilot.press("y")
+        await shows(pilot, "Undo generation 1 and every change after it?")
+        await pilot.press("f10")
         await at(pilot, app, "ConfirmScreen")
         await shows(pilot, "Reverting in")
         await pilot.press("y")
-        await shows(pilot, "Confirmed: the changes of generation 2 stay.")
+        await shows(pilot, "Kept: the rollback of generation 2 stays")
         await pilot.press("f10")
         await at(pilot, app, "SnapshotsScreen")
         await pilot.press("escape")
@@ -339,8 +340,7 @@ async def test_quitting_on_confirm_after_keeping_says_nothing_waits(tmp_path: Pa
         await shows(pilot, "Reverting in")
         await pilot.press("y")
         await until(pilot, lambda: ready(app), "the decision")
-        await pilot.press("ctrl+q")
-        await pilot.press("y")
+        await pilot.press("ctrl+q", "ctrl+q")
         await until(pilot, lambda: not app.is_running, "the end")
     assert not any("waits for confirmation" in line for line in app.farewell)
     generation = generations_under(root)[0].generation
@@ -348,21 +348,42 @@ async def test_quitting_on_confirm_after_keeping_says_nothing_waits(tmp_path: Pa
     assert generation.confirmed
 
 
-async def test_quitting_after_the_apply_before_deciding_says_how_to_confirm(tmp_path: Path) -> None:
-    """Quit on the Apply screen once it has ended: the change waits for `kvm-wizard confirm`, and both the
-    question and the farewell say so (and until when)."""
+async def test_quitting_after_the_apply_and_leaving_it_waiting_says_how_to_confirm(tmp_path: Path) -> None:
+    """Quit on the Apply screen once it has ended, leaving the change to wait: the question names that
+    answer's outcome, and the farewell says how to confirm and until when."""
     root = tmp_path / "root"
     app = WizardApp(rescue_session(root, "broken-nova-conf"), "console")
     async with app.run_test(size=(80, 24)) as pilot:
         await applied_fixes(pilot, app)
         await pilot.press("ctrl+q")
-        await shows(pilot, "Generation 1 is not confirmed yet")
-        await pilot.press("y")
+        await shows(pilot, "The apply of generation 1 waits for your confirmation")
+        await shows(pilot, "To keep it, choose Stay, then F10 and y.")
+        app.screen.query_one("#leave").focus()
+        await pilot.press("enter")
         await until(pilot, lambda: not app.is_running, "the end")
     assert any(
         "generation 1 waits for confirmation" in line and f"kvm-wizard confirm --root {root}" in line
         for line in app.farewell
     ), app.farewell
+    assert pending_confirmation(root) is not None
+    assert app.return_value == 1  # not kept (yet)
+
+
+async def test_quitting_after_the_apply_before_deciding_reverts_it(tmp_path: Path) -> None:
+    """ctrl+q twice on the ended Apply: "Quit and revert" is what it does, and the farewell says so."""
+    root = tmp_path / "root"
+    app = WizardApp(rescue_session(root, "broken-nova-conf"), "console")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await applied_fixes(pilot, app)
+        await pilot.press("ctrl+q")
+        await shows(pilot, "Quit and revert: the files go back as they were before it")
+        await pilot.press("ctrl+q")
+        await until(pilot, lambda: not app.is_running, "the end")
+    assert pending_confirmation(root) is None
+    assert any("Reverted at" in line and "as you asked" in line for line in app.farewell), app.farewell
+    assert app.return_value == 1
+    kinds = [entry.generation.kind for entry in generations_under(root) if entry.generation]
+    assert kinds == ["apply", "revert"]
 
 
 async def test_an_applied_change_waiting_for_its_decision_cannot_be_left_behind(tmp_path: Path) -> None:
@@ -381,4 +402,4 @@ async def test_an_applied_change_waiting_for_its_decision_cannot_be_left_behind(
         await at(pilot, app, "ConfirmScreen")
         await shows(pilot, "Reverting in")
         await pilot.press("y")
-        await shows(pilot, "Confirmed: the changes of generation 1 stay.")
+        await shows(pilot, "Kept: the apply of generation 1 stays")

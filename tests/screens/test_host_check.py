@@ -108,8 +108,9 @@ async def test_the_detail_is_reached_with_tab_and_scrolled_with_the_keys() -> No
         assert screen.focused is listing
 
 
-async def test_space_on_a_fix_the_plan_always_has_says_so() -> None:
-    """[fix: in plan] comes with virt_type kvm: space explains that, not that there is no fix."""
+async def test_space_is_offered_only_where_it_ticks_a_fix() -> None:
+    """[fix: in plan] comes with virt_type kvm: space is not offered there (it would tick nothing); the detail
+    says the plan includes it."""
     source = HostSource("demo", None, scenario="kvm-permissions")
     app = ScreenApp(
         lambda: HostCheckScreen(banner("Host check"), source, None, AUTOMATIC_FIXES, want_answers=False)
@@ -128,9 +129,11 @@ async def test_space_on_a_fix_the_plan_always_has_says_so() -> None:
         listing = screen.query_one(OptionList)
         listing.focus()
         listing.highlighted = index
-        await pilot.press("space")
-        await until(
-            pilot,
-            lambda: any("already in the plan" in str(item.message) for item in app._notifications),
-            "the notification",
-        )
+        await shows(pilot, "the plan includes it (virt_type kvm)")
+        await pilot.pause()
+        offered = {binding.binding.action for binding in screen.active_bindings.values() if binding.enabled}
+        assert "toggle_fix" not in offered
+        listing.highlighted = next(i for i, item in enumerate(findings) if item.status.value == "pass")
+        await pilot.pause()
+        offered = {binding.binding.action for binding in screen.active_bindings.values() if binding.enabled}
+        assert "toggle_fix" not in offered

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from screens.snapshots import SnapshotsScreen
-from screens.widgets.quit_confirm import QuitScreen
+from screens.widgets.quit_confirm import QuestionScreen
 from tests.screens.harness import ScreenApp, banner, demo_files, screen_text, shows, until
 from tests.screens.plans import demo_plan
 from wizard.apply.confirm import confirm
@@ -28,10 +28,10 @@ async def test_list_compare_and_roll_back(tmp_path: Path) -> None:
         assert "+compute_driver = libvirt.LibvirtDriver" in screen_text(app)
         assert "apply (applied) at " in screen_text(app)  # the whole line the list cuts at 80 columns
         await pilot.press("r")
-        await until(pilot, lambda: isinstance(app.screen, QuitScreen), "the rollback's preview")
-        assert "Roll back to generation 1" in screen_text(app)
+        await until(pilot, lambda: isinstance(app.screen, QuestionScreen), "the rollback's preview")
+        assert "Undo generation 1 and every change after it?" in screen_text(app)
         assert "/etc/modules: restore" in screen_text(app)
-        await pilot.press("y")
+        await pilot.press("f10")
         await until(pilot, lambda: app.exits)
     result = app.exit_value.value
     assert isinstance(result, ApplyResult)

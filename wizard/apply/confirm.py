@@ -31,6 +31,7 @@ from wizard.apply.pending import (
 from wizard.apply.pending import seconds_left as _seconds_left
 from wizard.apply.results import ApplyResult, PendingConfirmation, RevertRecord, TransactionKind
 from wizard.apply.rollback import run_rollback
+from wizard.apply.settlement import REVERT_FAILED
 from wizard.apply.state import StatePaths, state_paths
 from wizard.apply.transaction import busy_reason
 from wizard.commands import CommandRunner
@@ -129,7 +130,7 @@ def _revert_locked(
             True, f"Reverted to the state of generation {pending.generation}: {reason}.", result, final
         )
     # A revert that cannot be done must not block every later apply: the applied state stands, and says so.
-    failed = replace(record, problems=(f"the revert failed: {result.error}", *kept), reported=False)
+    failed = replace(record, problems=(f"{REVERT_FAILED}: {result.error}", *kept), reported=False)
     write_revert_record(paths, failed)
     remove_pending(paths)
     log.write(f"the revert failed, the applied state stands: {result.error}")

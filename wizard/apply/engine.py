@@ -258,9 +258,8 @@ class Transaction:
         said = "".join(
             f"; {result.detail}" for result in results if result.check.kind is CheckKind.LIBVIRT_ACCEPTS
         )
-        self.reporter.finished(
-            index, f"{len(self.spec.targets)} file(s) as written, {len(results)} check(s) passed{said}"
-        )
+        also = f"; {len(results)} check(s) passed" if results else "; no other check applies here"
+        self.reporter.finished(index, f"{len(self.spec.targets)} file(s) read back as written{also}{said}")
 
     def _begin_confirmation(self, timeout: float) -> None:
         index = self._step(CONFIRM_STEP.id)

@@ -7,6 +7,7 @@ import os
 import shlex
 import stat
 import sys
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -85,3 +86,42 @@ class ActivityLog:
                     if isinstance(error, NotRegularFileError)
                     else f"cannot write the log {LOG_FILE}: {error.strerror or error}"
                 )
+
+
+CRASH_REPORT = "kvm-wizard-crash-{stamp}.txt"
+
+
+def write_crash_report(root: Path | None, text: str) -> Path | None:
+    """A crash report next to the log (ROOT/var/log/kvm-wizard-crash-TIME.txt, mode 0600), every line masked;
+    in the temporary directory when the log's cannot take it (no root yet, read-only); None when nothing could
+    be written. The log gets a line saying where it is."""
+    stamp = datetime.now(UTC).astimezone().strftime("%Y%m%d-%H%M%S")
+    name = CRASH_REPORT.format(stamp=stamp)
+    body = mask(text).encode("utf-8", "replace")
+    places: list[Path] = []
+    if root is not None:
+        with contextlib.suppress(PathEscapeError):
+            places.append(resolve(root, LOG_FILE)[0].parent)
+    places.append(Path(tempfile.gettempdir()))
+    for directory in places:
+        try:
+            directory.mkdir(mode=0o755, parents=True, exist_ok=True)
+            path = directory / name
+            for number in range(2, 100):
+                if not path.exists():
+                    break
+                path = directory / name.replace(".txt", f"-{number}.txt")
+            flags = (
+                os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC | os.O_NOFOLLOW
+            )  # a new file, never a link
+            handle = os.open(path, flags, 0o600)
+            try:
+                os.write(handle, body)
+            finally:
+                os.close(handle)
+        except OSError:
+            continue
+        if root is not None:
+            ActivityLog(root, "wizard").write(f"internal error; the crash report is {path}")
+        return path
+    return None

@@ -51,6 +51,11 @@ class StatePaths:
         return self.generations / str(number)
 
 
+def pending_file(root: Path | str) -> Path:
+    """Where a confirmation waits under ``root`` (a quick look: read it with confirm.pending_confirmation)."""
+    return Path(root).absolute() / STATE_DIRECTORY.lstrip("/") / "pending-confirm.toml"
+
+
 def state_paths(root: Path | str) -> StatePaths:
     """The state places under ``root``; a symlinked /var/lib may not lead outside the root (PathEscapeError,
     saying so: kvm-wizard's generations of one root are never written into another tree)."""

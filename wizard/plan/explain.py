@@ -133,11 +133,14 @@ def explain_edit(edit: FileEdit, *, context: int = 2, mask: LineMasker = _defaul
     last_section: str | None = None
     for group in grouped_opcodes(before, after, context):
         first = group[0]
-        section = (
-            sections_after[first[3]]
-            if first[3] < len(after)
-            else (sections_before[first[1]] if before else "")
-        )
+        # The hunk is labelled with the section of its first change, not of the context above it (which may
+        # be the end of the section before: a [keystone_authtoken] label over [libvirt] lines).
+        changed = next((opcode for opcode in group if opcode[0] != "equal"), first)
+        _tag, old_start, _old_end, new_start, new_end = changed
+        if new_start < new_end or (new_start < len(after) and not before):
+            section = sections_after[new_start]
+        else:
+            section = sections_before[old_start] if old_start < len(before) else ""
         if edit.kind.is_ini and section and section != last_section:
             out.append(DiffLine(LineKind.SECTION, f"[{section}]"))
             last_section = section
