@@ -31,9 +31,9 @@ class ScenariosListed(Message):
 
 class DemoPickerScreen(Screen[tuple[str, str] | None]):
     DEFAULT_CSS = """
-    DemoPickerScreen #intro { padding: 0 1; margin-bottom: 1; }
-    DemoPickerScreen #scenarios { height: auto; max-height: 16; }
-    DemoPickerScreen #description { padding: 1 1 0 1; height: 1fr; min-height: 3; }
+    DemoPickerScreen #intro { padding: 0 1; }
+    DemoPickerScreen #scenarios { height: auto; max-height: 20; }
+    DemoPickerScreen #description { padding: 0 1; height: 1fr; min-height: 2; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "pick", "Pick", priority=True, key_display="enter"),  # before the list's own Enter
@@ -48,8 +48,8 @@ class DemoPickerScreen(Screen[tuple[str, str] | None]):
         yield TitleBar(Banner("Pick a demo host", marker="DEMO"))
         yield Static(
             Text(
-                "Each demo host is a recorded server: the wizard runs on a throwaway copy of its files, "
-                "needs no root and changes nothing outside that copy. Up and down choose, Enter picks."
+                "Recorded servers: the wizard works on a throwaway copy of one, needs no root and "
+                "changes nothing else. Up and down choose, Enter picks."
             ),
             id="intro",
         )
