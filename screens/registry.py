@@ -277,21 +277,21 @@ def _snapshots(session: Session) -> Arguments:
 STEPS: dict[Step, StepSpec[Any]] = {
     Step.WELCOME: StepSpec(
         "Welcome",
-        Views("screens.welcome:WelcomeScreen", "screens.line.welcome:WelcomeLines"),
+        Views("screens.welcome:WelcomeScreen", "screens.line.start:WelcomeLines"),
         _welcome,
         _store_welcome,
         needs="nothing",
     ),
     Step.HOST_CHECK: StepSpec(
         "Host check",
-        Views("screens.host_check:HostCheckScreen", "screens.line.host_check:HostCheckLines"),
+        Views("screens.host_check:HostCheckScreen", "screens.line.start:HostCheckLines"),
         _host_check,
         _store_host_check,
         reuse=True,
     ),
     Step.HYPERVISOR: StepSpec(
         "Hypervisor",
-        Views("screens.hypervisor:HypervisorScreen", "screens.line.hypervisor:HypervisorLines"),
+        Views("screens.hypervisor:HypervisorScreen", "screens.line.choices:HypervisorLines"),
         _hypervisor,
         _store_section("hypervisor"),
         "hypervisor",
@@ -300,7 +300,7 @@ STEPS: dict[Step, StepSpec[Any]] = {
     ),
     Step.STORAGE: StepSpec(
         "Storage",
-        Views("screens.storage:StorageScreen", "screens.line.storage:StorageLines"),
+        Views("screens.storage:StorageScreen", "screens.line.choices:StorageLines"),
         _storage,
         _store_section("storage"),
         "storage",
@@ -309,7 +309,7 @@ STEPS: dict[Step, StepSpec[Any]] = {
     ),
     Step.NESTED: StepSpec(
         "Nested guests",
-        Views("screens.nested:NestedScreen", "screens.line.nested:NestedLines"),
+        Views("screens.nested:NestedScreen", "screens.line.choices:NestedLines"),
         _nested,
         _store_section("nested"),
         "nested",
@@ -318,7 +318,7 @@ STEPS: dict[Step, StepSpec[Any]] = {
     ),
     Step.CEPH_DOWNLOAD: StepSpec(
         "Ceph direct download",
-        Views("screens.ceph_download:CephDownloadScreen", "screens.line.ceph_download:CephDownloadLines"),
+        Views("screens.ceph_download:CephDownloadScreen", "screens.line.choices:CephDownloadLines"),
         _ceph_download,
         _store_section("ceph_download"),
         "ceph_download",
@@ -327,7 +327,7 @@ STEPS: dict[Step, StepSpec[Any]] = {
     ),
     Step.TPM: StepSpec(
         "TPM",
-        Views("screens.tpm:TpmScreen", "screens.line.tpm:TpmLines"),
+        Views("screens.tpm:TpmScreen", "screens.line.choices:TpmLines"),
         _tpm,
         _store_section("tpm"),
         "tpm",
@@ -336,7 +336,7 @@ STEPS: dict[Step, StepSpec[Any]] = {
     ),
     Step.PERFORMANCE: StepSpec(
         "Performance",
-        Views("screens.performance:PerformanceScreen", "screens.line.performance:PerformanceLines"),
+        Views("screens.performance:PerformanceScreen", "screens.line.choices:PerformanceLines"),
         _performance,
         _store_section("performance"),
         "performance",
@@ -345,7 +345,7 @@ STEPS: dict[Step, StepSpec[Any]] = {
     ),
     Step.REVIEW: StepSpec(
         "Review",
-        Views("screens.review:ReviewScreen", "screens.line.review:ReviewLines"),
+        Views("screens.review:ReviewScreen", "screens.line.change:ReviewLines"),
         _review,
         _store_review,
         needs="host",
@@ -354,30 +354,30 @@ STEPS: dict[Step, StepSpec[Any]] = {
     ),
     Step.APPLY: StepSpec(
         "Apply",
-        Views("screens.apply:ApplyScreen", "screens.line.apply:ApplyLines"),
+        Views("screens.apply:ApplyScreen", "screens.line.change:ApplyLines"),
         _apply,
         _store_apply,
         needs="plan",
     ),
     Step.CONFIRM: StepSpec(
         "Confirm",
-        Views("screens.confirm:ConfirmScreen", "screens.line.confirm:ConfirmLines"),
+        Views("screens.confirm:ConfirmScreen", "screens.line.change:ConfirmLines"),
         confirm_arguments,
         _store_confirm,
         needs="apply",
     ),
     Step.DONE: StepSpec(
-        "Done", Views("screens.done:DoneScreen", "screens.line.done:DoneLines"), _done, needs="apply"
+        "Done", Views("screens.done:DoneScreen", "screens.line.change:DoneLines"), _done, needs="apply"
     ),
     # Opened with F2 (the line mode's s), not as a step.
     Step.SNAPSHOTS: StepSpec(
         "Snapshots",
-        Views("screens.snapshots:SnapshotsScreen", "screens.line.snapshots:SnapshotsLines"),
+        Views("screens.snapshots:SnapshotsScreen", "screens.line.rescue:SnapshotsLines"),
         _snapshots,
     ),
     Step.TROUBLESHOOT: StepSpec(
         "Troubleshoot",
-        Views("screens.troubleshoot:TroubleshootScreen", "screens.line.troubleshoot:TroubleshootLines"),
+        Views("screens.troubleshoot:TroubleshootScreen", "screens.line.rescue:TroubleshootLines"),
         _troubleshoot,
         _store_troubleshoot,
         needs="nothing",

@@ -118,6 +118,13 @@ def add_ui_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="no colour (the NO_COLOR variable does the same)",
     )
+    parser.add_argument(
+        "--line",
+        dest="top_line",
+        action="store_true",
+        help="the line mode: plain lines, one question at a time (chosen by itself for TERM=dumb, a terminal "
+        "type terminfo does not know, or an output that is not a terminal)",
+    )
 
     def seconds(text: str) -> float:
         # As `apply --confirm-timeout` checks it; that command's module is not imported to start the wizard.
@@ -145,7 +152,7 @@ def add_ui_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-_SHARED = ("root", "facts", "demo", "no_color")
+_SHARED = ("root", "facts", "demo", "no_color", "line")
 
 
 def _merge_shared_options(args: argparse.Namespace) -> None:

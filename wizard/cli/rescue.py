@@ -55,6 +55,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-color", action="store_true", help="no colour (the NO_COLOR variable does the same)"
     )
+    parser.add_argument(
+        "--line", action="store_true", help="the troubleshooting view in the line mode (plain lines)"
+    )
     parser.epilog = (
         "Exit status: report: 0 ready, 1 problems found; --apply-fixes: 0 applied or nothing to fix, 1 problems "
         "left that need the operator, refused, rolled back or reverted; 2 usage or input error."

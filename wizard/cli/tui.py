@@ -1,5 +1,8 @@
 """The launcher of the interactive wizard: `kvm-wizard`, `kvm-wizard --demo [SCENARIO]`, `kvm-wizard rescue`.
 
+The line mode (--line, or by itself where a screen cannot be drawn: TERM=dumb, a terminal type terminfo does
+not know, an output that is not a terminal) runs the same steps in plain lines (screens/line/), without Textual.
+
 It decides the mode and where the host comes from, picks the terminal's glyph profile and sets Textual's
 switches before Textual is imported, then runs the app and prints what the operator needs once the terminal
 is back (where a demo's files are, a change still waiting for confirmation).
@@ -16,8 +19,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
 from wizard import interrupts
 from wizard.cli.common import EXIT_OK, UsageError
@@ -31,6 +37,9 @@ if TYPE_CHECKING:
 
 def run(args: argparse.Namespace) -> int:
     mode, source = _choose(args)
+    asked = bool(getattr(args, "line", False))
+    if asked or (sys.stdin.isatty() and line_mode_needed(os.environ, sys.stdout)):
+        return run_lines(args, mode, source)
     if not (sys.stdin.isatty() and sys.stderr.isatty()):
         instead = "kvm-wizard rescue --report" if mode == "rescue" else "kvm-wizard check, plan and apply"
         raise UsageError(f"the interactive wizard needs a terminal; without one use {instead}")
@@ -56,6 +65,52 @@ def run(args: argparse.Namespace) -> int:
     if result is None:
         return app.return_code or EXIT_OK
     return result
+
+
+# Where terminfo keeps its descriptions (ncurses' search order); a TERM found in none of them is unknown.
+TERMINFO_DIRS = ("/etc/terminfo", "/lib/terminfo", "/usr/share/terminfo", "/usr/lib/terminfo")
+
+
+def terminfo_knows(term: str, environ: Mapping[str, str]) -> bool:
+    """Whether terminfo has a description of ``term`` (as ncurses looks it up: TERMINFO, ~/.terminfo,
+    TERMINFO_DIRS, the system's directories; by first letter or its hex code)."""
+    if not term or "/" in term:
+        return False
+    directories = [environ.get("TERMINFO", ""), str(Path(environ.get("HOME", "/nonexistent")) / ".terminfo")]
+    directories += environ.get("TERMINFO_DIRS", "").split(":") + list(TERMINFO_DIRS)
+    for directory in filter(None, directories):
+        for sub in (term[0], f"{ord(term[0]):x}"):
+            if (Path(directory) / sub / term).is_file():
+                return True
+    return False
+
+
+def line_mode_needed(environ: Mapping[str, str], stdout: TextIO) -> bool:
+    """The line mode is chosen by itself where a screen cannot be drawn: TERM dumb, unset or unknown to
+    terminfo, or an output that is not a terminal (a `script` log, a pipe)."""
+    term = environ.get("TERM", "")
+    if term in ("", "dumb", "unknown") or not terminfo_knows(term, environ):
+        return True
+    try:
+        return not stdout.isatty()
+    except (ValueError, AttributeError):
+        return True
+
+
+def run_lines(args: argparse.Namespace, mode: Mode, source: HostSource) -> int:
+    """The line mode: the same steps in plain lines (screens/line/), on standard input and output."""
+    from screens.line.input import LineInput
+    from screens.line.wizard import LineWizard
+    from screens.session import Session
+
+    size = shutil.get_terminal_size((80, 24))
+    session = Session(mode=mode, source=source, confirm_timeout=confirm_timeout(args))
+    interrupts.install()  # ctrl+c at a question asks to quit; during an apply it is the headless one's
+    sys.stdout.flush()
+    wizard = LineWizard(
+        session, LineInput(sys.stdin.fileno()), sys.stdout, width=size.columns, rows=size.lines
+    )
+    return wizard.run()
 
 
 def confirm_timeout(args: argparse.Namespace) -> float | None:
