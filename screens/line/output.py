@@ -143,10 +143,11 @@ class Printer:
             self.shown += 1
 
     def stream_line(self, text: str) -> None:
-        """A line of live progress (an apply): printed as it comes, never held for more (the work does not
-        wait for the operator); counted as read once the next question comes."""
+        """A line of live progress (an apply, a report being made): printed as it comes, never held for more
+        (the work does not wait for the operator), and counted: what follows asks for more sooner."""
         for row in self.rows_of([text]):
             self._write(row + "\n")
+            self.shown += 1
 
     def prompt(self, text: str) -> None:
         """A question's last row, the answer typed after it (long ones wrap before the last row)."""

@@ -64,8 +64,10 @@ class TroubleshootLines(LineView[troubleshoot.TroubleshootResult]):
                             for n, fix in enumerate(fixes, 1)
                         )
                     )
-                prompt = "Number, p previews the ticked fixes, r checks again" if fixes else "r checks again"
-                answer = (io.line(f"{prompt}; {io.keys(back=False)} >", back=False) or "").strip()
+                ways = "a number ticks, p previews the ticked fixes, " if fixes else ""
+                answer = (
+                    io.line(f"{ways}r checks again, s snapshots, ? help, q quit >", back=False) or ""
+                ).strip()
                 if answer == "r":
                     break
                 if answer.isdigit() and 1 <= int(answer) <= len(fixes):

@@ -33,6 +33,7 @@ class Walk:
 def answer(walk: Walk, prompt: str, printed: str) -> str:
     """The answer to ``prompt`` after ``printed`` (the output since the last answer): Enter keeps what is
     shown, except where a walk decides."""
+    prompt = " ".join(printed.rsplit("\n", 3)[-3:])  # a long question wraps: its last rows
     walk.seen.append(prompt)
     if "Apply it now?" in prompt or "Apply these fixes now?" in prompt:
         return "y"
@@ -40,7 +41,7 @@ def answer(walk: Walk, prompt: str, printed: str) -> str:
         return walk.decision
     if "p previews the ticked fixes" in prompt:
         return "p"
-    if walk.qemu and "Hypervisor (hypervisor.virt_type):" in printed and prompt.startswith("Choice"):
+    if walk.qemu and "Hypervisor (hypervisor.virt_type):" in printed and "Choice [" in prompt:
         return "2"
     return ""
 
@@ -49,17 +50,30 @@ class LineTerminal:
     """One line-mode program on an 80x24 TERM=dumb pseudo-terminal."""
 
     def __init__(
-        self, argv: Sequence[str], *, cwd: Path, timeout: float = 60.0, read_size: int = 65536, pace: float = 0.0
+        self,
+        argv: Sequence[str],
+        *,
+        cwd: Path,
+        timeout: float = 60.0,
+        read_size: int = 65536,
+        pace: float = 0.0,
     ) -> None:
         environment = {name: value for name, value in os.environ.items() if not name.startswith("TEXTUAL")}
-        environment.update(TERM="dumb", LANG="C.UTF-8", LC_ALL="C.UTF-8", COLUMNS=str(COLUMNS), LINES=str(ROWS))
+        environment.update(
+            TERM="dumb", LANG="C.UTF-8", LC_ALL="C.UTF-8", COLUMNS=str(COLUMNS), LINES=str(ROWS)
+        )
         self.raw = bytearray()
         self.mark = 0  # where the output since the last answer starts
         self.timeout = timeout
         self.read_size = read_size  # bytes taken at a time, every ``pace`` seconds: a slow line
         self.pace = pace
         self.child: pexpect.spawn[bytes] = pexpect.spawn(
-            argv[0], list(argv[1:]), env=environment, cwd=str(cwd), dimensions=(ROWS, COLUMNS), timeout=timeout
+            argv[0],
+            list(argv[1:]),
+            env=environment,
+            cwd=str(cwd),
+            dimensions=(ROWS, COLUMNS),
+            timeout=timeout,
         )
 
     def _pump(self, wait: float) -> bool:
