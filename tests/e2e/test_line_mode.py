@@ -67,7 +67,8 @@ def test_every_demo_host_from_start_to_done(scenario: str, tmp_path: Path) -> No
         assert status == 0
         return
     assert any("Apply it now?" in prompt for prompt in walk.seen)
-    assert "== Confirm - Step 11 of 12" in text and "== Done - Step 12 of 12" in text
+    assert "== Confirm - Step 11 of 12" in text
+    assert "== Done - Step 12 of 12" in text
     assert [entry.number for entry in entries][:1] == [1]
     if keep:
         assert "[PASS] Kept: the apply of generation 1 stays" in text
@@ -103,7 +104,8 @@ def test_the_rescue_flow(tmp_path: Path) -> None:
     assert "b goes back to Troubleshoot" in text  # Done in rescue says how to check again
     assert status == 0
     generation = generations_under(root)[0].generation
-    assert generation is not None and generation.summary.startswith("rescue: ")
+    assert generation is not None
+    assert generation.summary.startswith("rescue: ")
 
 
 def test_the_demo_picker_and_quitting(tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ from screens.session import Session
 from screens.widgets.apply_consent import ApplyConsentScreen
 from tests.e2e.lines import Walk, answer
 from tests.screens.harness import demo_facts, demo_session, screen_name, shows, until
-from tests.screens.test_flows import ready
+from tests.screens.test_flows import at, ready
 from wizard.demo import scenario_names
 from wizard.diagnosis.diagnose import diagnose
 from wizard.plan.explain import explain_plan
@@ -68,7 +68,7 @@ async def screen_session(root: Path, scenario: str, qemu: bool) -> Session:
     app = WizardApp(demo_session(root, scenario, confirm_timeout=None), "console")
     async with app.run_test(size=(80, 24)) as pilot:
         for name in SETUP:
-            await until(pilot, lambda name=name: screen_name(app) == name, name)
+            await at(pilot, app, name)
             if name == "HypervisorScreen" and qemu:
                 await pilot.press("f10")
                 await shows(pilot, "hypervisor.virt_type: 'kvm' cannot work on this host")
@@ -103,7 +103,8 @@ async def go_on(pilot: Pilot[Any], app: WizardApp) -> None:
 def what_it_made(session: Session, root: Path) -> tuple[str, list[str]]:
     """The answers file saved and the plan applied, with the root's path taken out."""
     outcome = session.outcome
-    assert outcome is not None and outcome.plan is not None
+    assert outcome is not None
+    assert outcome.plan is not None
     saved = root / "var/lib/kvm-wizard/answers.toml"
     answers = saved.read_text() if saved.exists() else ""
     plan = [line.plain().replace(str(root), "ROOT") for line in explain_plan(outcome.plan, live=False)]
@@ -121,5 +122,6 @@ async def test_line_mode_and_full_screen_make_the_same_answers_and_plan(
     screen_answers, screen_plan = what_it_made(screen, tmp_path / "screen")
     assert line_answers == screen_answers
     assert line_plan == screen_plan
-    assert lines.result is not None and screen.result is not None
+    assert lines.result is not None
+    assert screen.result is not None
     assert lines.result.written == screen.result.written
