@@ -92,7 +92,7 @@ class LineTerminal:
         while time.monotonic() < deadline:
             if self._pump(0.05):
                 continue
-            if PROMPT.search(bytes(self.raw[-2:])) and not self._pump(0.15):
+            if PROMPT.search(bytes(self.raw[-2:])) and not self._pump(0.06):
                 return self.raw[self.mark :].decode("ascii", "replace").rsplit("\n", 1)[-1]
             if not self.child.isalive():
                 while self._pump(0.05):

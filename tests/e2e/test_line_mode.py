@@ -98,7 +98,7 @@ def test_the_rescue_flow(tmp_path: Path) -> None:
     chunks = walked(terminal, walk)
     status = terminal.wait_exit()
     text = check_lines(terminal, chunks)
-    assert "== Troubleshoot - RESCUE ==" in text
+    assert "== Troubleshoot - DEMO broken-nova-conf ==" in text
     assert "3 fix(es) as one transaction: 1 file(s) change" in text
     assert "[PASS] Kept: the apply of generation 1 stays" in text
     assert "b goes back to Troubleshoot" in text  # Done in rescue says how to check again
