@@ -62,6 +62,15 @@ def module_actions(
     answers: Answers, profile: HostProfile, plan: ActionPlan, *, nested_changed: bool
 ) -> list[tuple[str, tuple[Reason, ...]]]:
     """Load now what is missing; reload the nested module when its option changed. Returns what to persist."""
+    persist = load_actions(answers, profile, plan)
+    nested_actions(answers, profile, plan, nested_changed=nested_changed)
+    return persist
+
+
+def load_actions(
+    answers: Answers, profile: HostProfile, plan: ActionPlan
+) -> list[tuple[str, tuple[Reason, ...]]]:
+    """Load now the modules the answers need and that are missing; returns those to load at boot too."""
     loading = profile.module_loading.possible
     persist: list[tuple[str, tuple[Reason, ...]]] = []
     for module, reasons in modules_to_load(answers, profile):
@@ -88,6 +97,12 @@ def module_actions(
                 )
             )
         plan.checks.append(Check(CheckKind.MODULE_LOADED, module, title=f"{module} is loaded"))
+    return persist
+
+
+def nested_actions(answers: Answers, profile: HostProfile, plan: ActionPlan, *, nested_changed: bool) -> None:
+    """Reload the nested module when its option changed (or is off); check it afterwards, and /dev/kvm."""
+    loading = profile.module_loading.possible
     nested_module = profile.nested_module
     if answers.nested.enabled and nested_module is not None:
         nested_state = profile.nested.get(nested_module)
@@ -136,7 +151,6 @@ def module_actions(
         )
     if answers.hypervisor.virt_type == "kvm":
         plan.checks.append(Check(CheckKind.KVM_OPENS, "/dev/kvm", title="/dev/kvm opens and creates a VM"))
-    return persist
 
 
 def device_actions(answers: Answers, profile: HostProfile, plan: ActionPlan) -> None:

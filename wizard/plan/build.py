@@ -7,22 +7,20 @@ from pathlib import Path
 from wizard.answers import Answers, dumps_answers
 from wizard.host.facts import HostFacts
 from wizard.host.profile import HostProfile
-from wizard.plan.actions import ActionPlan, device_actions, module_actions, package_actions, restart_actions
-from wizard.plan.current import read_current
-from wizard.plan.ini_edits import plan_ini_file
-from wizard.plan.model import Check, CheckKind, FileEdit, FileKind, NewFileAttributes, Plan, Reason
-from wizard.plan.module_files import ModuleWanted, plan_boot_modules, plan_module_option
+from wizard.plan.actions import (
+    ActionPlan,
+    device_actions,
+    load_actions,
+    nested_actions,
+    package_actions,
+    restart_actions,
+)
+from wizard.plan.model import Check, CheckKind, FileKind, Plan, Reason
+from wizard.plan.module_files import ModuleWanted
+from wizard.plan.node_files import GLANCE_API_CONF, NOVA_CONF, NodeFiles, plan_node_files
 from wizard.plan.settings import glance_settings, nova_settings, swtpm_accounts, vendor_flag
 
-NOVA_CONF = "/etc/nova/nova.conf"
-GLANCE_API_CONF = "/etc/glance/glance-api.conf"
-
-
-def _config_attributes(profile: HostProfile, group: str) -> NewFileAttributes:
-    # Distributions ship service configs root:<service group> 0640: they hold passwords.
-    if group in profile.accounts.groups:
-        return NewFileAttributes("root", group, 0o640)
-    return NewFileAttributes("root", "root", 0o600)
+__all__ = ["GLANCE_API_CONF", "NOVA_CONF", "build_plan", "nested_reason"]
 
 
 def nested_reason(module: str) -> Reason:
@@ -38,48 +36,29 @@ def build_plan(facts: HostFacts, answers: Answers, root: Path, profile: HostProf
     The answers must already be valid for this host (see wizard.plan.validate); this function trusts them.
     """
     host = profile or HostProfile.from_facts(facts)
-    edits: list[FileEdit] = []
-
-    nova_edit = plan_ini_file(
-        read_current(root, NOVA_CONF),
-        FileKind.NOVA_CONF,
-        nova_settings(answers, vendor_flag(host), swtpm_accounts(host)),
-        _config_attributes(host, "nova"),
-    )
-    if nova_edit is not None:
-        edits.append(nova_edit)
-    glance = glance_settings(answers)
-    glance_edit = None
-    if glance:
-        glance_edit = plan_ini_file(
-            read_current(root, GLANCE_API_CONF),
-            FileKind.GLANCE_API_CONF,
-            glance,
-            _config_attributes(host, "glance"),
-        )
-        if glance_edit is not None:
-            edits.append(glance_edit)
-
     actions = ActionPlan()
-    nested_edit = None
-    if answers.nested.enabled and host.nested_module is not None:
-        nested_edit = plan_module_option(
-            root,
-            host.nested_module,
-            "nested",
-            "1",
-            (nested_reason(host.nested_module),),
-        )
-    persist = module_actions(answers, host, actions, nested_changed=nested_edit is not None)
-    boot_edit = plan_boot_modules(
-        root, host.distribution.modules_file, [ModuleWanted(name, reasons) for name, reasons in persist]
+    persist = load_actions(answers, host, actions)
+    nested_module = host.nested_module if answers.nested.enabled else None
+    edits = plan_node_files(
+        root,
+        NodeFiles(
+            nova=tuple(nova_settings(answers, vendor_flag(host), swtpm_accounts(host))),
+            glance=tuple(glance_settings(answers)),
+            groups=host.accounts.groups,
+            modules_file=host.distribution.modules_file,
+            boot_modules=tuple(ModuleWanted(name, reasons) for name, reasons in persist),
+            nested_module=nested_module,
+            nested_reasons=(nested_reason(nested_module),) if nested_module is not None else (),
+        ),
     )
-    for edit in (boot_edit, nested_edit):
-        if edit is not None:
-            edits.append(edit)
+    nova_edit = next((edit for edit in edits if edit.kind is FileKind.NOVA_CONF), None)
+    glance_changed = any(edit.kind is FileKind.GLANCE_API_CONF for edit in edits)
+    nested_actions(
+        answers, host, actions, nested_changed=any(edit.kind is FileKind.MODPROBE for edit in edits)
+    )
     device_actions(answers, host, actions)
     package_actions(answers, facts, actions)
-    restart_actions(host, actions, nova_changed=nova_edit is not None, glance_changed=glance_edit is not None)
+    restart_actions(host, actions, nova_changed=nova_edit is not None, glance_changed=glance_changed)
 
     checks = [Check(CheckKind.FILE_PARSES, edit.written_path, live_only=False) for edit in edits]
     checks.extend(actions.checks)

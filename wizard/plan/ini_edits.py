@@ -8,8 +8,8 @@ from wizard.files.ini import IniChange, IniDocument
 from wizard.option_types import Value
 from wizard.options import InvalidValue, find_option, get_option, render_value, validate_value
 from wizard.plan.current import CurrentFile, PlanningError
+from wizard.plan.desired import Desired
 from wizard.plan.model import FileEdit, FileKind, LineChange, NewFileAttributes, Reason
-from wizard.plan.settings import Desired
 
 NEW_FILE_HEADER = "# Created by kvm-wizard. Options not set here keep their defaults.\n"
 

@@ -2,27 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from wizard.answers import Answers
 from wizard.host.platform import ArchFamily
 from wizard.host.profile import HostProfile
 from wizard.option_types import FileKind, Value
+from wizard.plan.desired import Desired, swtpm_account_setting
 from wizard.plan.model import Reason
 
 COMPUTE_DRIVER = "libvirt.LibvirtDriver"
-
-
-@dataclass(frozen=True)
-class Desired:
-    """One option as it must read after the apply. ``value`` None: the option must not be set."""
-
-    file: FileKind
-    section: str
-    key: str
-    value: Value | None
-    reasons: tuple[Reason, ...]
-    also_unset: tuple[str, ...] = ()  # deprecated names of the same option in the same section
 
 
 def answer_source(path: str, answers: Answers) -> str:
@@ -197,21 +184,8 @@ def nova_settings(
             named = str(answers.value(f"tpm.swtpm_{kind}"))
             account = named or (swtpm_accounts[index] if swtpm_accounts is not None else "")
             if account:
-                source = (
-                    answer_source(f"tpm.swtpm_{kind}", answers)
-                    if named
-                    else f"host: libvirt runs swtpm as {kind} {account}"
-                )
-                want(
-                    "libvirt",
-                    f"swtpm_{kind}",
-                    account,
-                    Reason(
-                        f"mirrors the swtpm_{kind} libvirt runs swtpm as (qemu.conf): nova gives vTPM files back "
-                        "to it after a migration or a resize",
-                        source,
-                    ),
-                )
+                source = answer_source(f"tpm.swtpm_{kind}", answers) if named else ""
+                out.append(swtpm_account_setting(kind, account, source))
     return out
 
 
@@ -246,3 +220,6 @@ _MODE_TEXT = {
     "host-model": "guests see the closest named model plus this CPU's features",
     "custom": "guests see the named CPU models",
 }
+
+
+__all__ = ["Desired", "extra_flags", "glance_settings", "nova_settings", "swtpm_accounts", "vendor_flag"]
