@@ -22,10 +22,12 @@ DOCUMENTATION = r"""
 module: @MODULE@
 short_description: Make a compute node's files say what kvm-wizard's answers want, as kvm-wizard does
 description:
-  - Plans and writes nova.conf, glance-api.conf, the modules loaded at boot and the nested option of the KVM
+  - Plans and writes nova.conf (or the file of the node's nova-compute that takes effect: Debian's
+    nova-compute.conf, nova.conf.d), glance-api.conf, the modules loaded at boot and the nested option of the KVM
     module with kvm-wizard @VERSION@'s own code, carried in this file verbatim (ENGINE below): the bytes are those
     C(kvm-wizard apply) writes on that node (a new option takes the place of its commented default line, never of
-    help text; every other byte stays).
+    help text; every other byte stays). A node whose nova-compute reads files kvm-wizard must not write
+    (kolla-ansible, the snap) is refused, with where to make the change instead.
   - Check mode and diff mode show kvm-wizard's explained diff (the text of C(kvm-wizard plan)), secrets masked.
   - Needs Python 3.11 or later on the node.
 options:
@@ -44,12 +46,19 @@ options:
     type: list
     elements: dict
     default: []
-  boot:
-    description: The modules to load at boot (modules, each with name and why) and the file they are added to.
-    type: dict
-    default: {}
+  debian:
+    description: The node's distribution is Debian's family (where its packaging starts nova-compute, modules
+      to load at boot go in /etc/modules).
+    type: bool
+    default: false
+  boot_modules:
+    description: The modules to load at boot, each with name and why; listed unless a file read at boot lists them.
+    type: list
+    elements: dict
+    default: []
   nested:
-    description: The module to load with nested=1 (module, why); empty when nested guests are not asked for.
+    description: The node's nested module and whether it loads with nested=1 or 0 (module, enabled, why); empty
+      when the answers leave nested guests as they are.
     type: dict
     default: {}
 """
@@ -74,6 +83,10 @@ swtpm_user:
 swtpm_group:
   description: The group libvirt runs swtpm as on the node.
   type: str
+  returned: always
+nested_reload:
+  description: The nested parameter's file changed and no kernel command line overrides it (reload the module).
+  type: bool
   returned: always
 """
 
@@ -113,7 +126,7 @@ class EngineImporter(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         exec(compile(ENGINE[source], f"kvm-wizard/{source}", "exec"), module.__dict__)  # noqa: S102 - the engine, verbatim
 
 
-OPTIONS = ("root", "vendor_flag", "settings", "boot", "nested")
+OPTIONS = ("root", "vendor_flag", "debian", "settings", "boot_modules", "nested")
 
 
 def respond(result: dict[str, Any]) -> None:
@@ -157,6 +170,7 @@ def main() -> None:
         "notes": list(result.notes),
         "swtpm_user": result.swtpm_user,
         "swtpm_group": result.swtpm_group,
+        "nested_reload": result.nested_reload,
     }
     if result.diffs:
         response["diff"] = [{"prepared": text} for text in result.diffs]

@@ -3,8 +3,14 @@
 Each node is a demo host's tree with a real configuration file as its nova.conf (and, on a Glance API node, as
 its glance-api.conf): for every file, every backend x CPU mode x vendor of the wizard's own matrix
 (tests/plan/matrix.py); Glance API nodes; nodes whose facts differ from the matrix's (an AMD Rocky node with
-modules-load.d, a POWER9 RHEL node); and this machine with its facts gathered by Ansible. Nodes with the same
-answers share one export and one inventory group; a top playbook imports every export for its group.
+modules-load.d, a POWER9 RHEL node); the configured demo hosts, whose nova-compute reads more than nova.conf
+(Debian's nova-compute.conf, RDO's nova.conf.d) or runs in kolla-ansible's container, with answers that say
+what to change; and this machine with its facts gathered by Ansible. Nodes with the same answers share one
+export and one inventory group; a top playbook imports every export for its group.
+
+What the wizard's facts say of the running kernel and processes (/proc/cmdline, the nested parameters, the
+nova-compute process) is written into both copies of a node, where the probe would read it under the root and
+where the module reads it: the staging tree is then the image of the node the wizard planned for.
 """
 
 from __future__ import annotations
@@ -16,11 +22,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tests.plan.matrix import MATRIX, VENDORS, matrix_answers, nested_answers
-from wizard.answers import Answers, CephDownloadAnswers, NestedAnswers, StorageAnswers
+from wizard.answers import Answers, CephDownloadAnswers, NestedAnswers, StorageAnswers, parse_answers
 from wizard.apply.transaction import apply_plan
 from wizard.commands import CommandRunner
 from wizard.demo import load_demo_facts, load_scenario, make_root
 from wizard.export.ansible import export_ansible
+from wizard.host.facts import HostFacts
 from wizard.plan.explain import explain_edit, plain_text
 from wizard.plan.planner import make_plan
 
@@ -30,9 +37,9 @@ NOVA_FILES = {
     "nova26": "nova-26.2.2.conf.sample.full.gz",  # the same for Debian 12's nova
     "debian": "nova-common.usr-share.nova.conf.gz",  # what Debian 12 installs as /etc/nova/nova.conf
     "crlf": "nova-common.usr-share.nova.conf.crlf.gz",
-    "devstack": "devstack-reconstructed.nova-cpu.conf.gz",
-    "kolla": "kolla-ansible.etc-kolla-nova-compute.nova.conf.gz",
-    "repeated": "kolla-ansible.nova.conf.repeated.gz",
+    "devstack": "devstack-nova-cpu.conf",
+    "kolla": "kolla-nova-compute-nova.conf",
+    "repeated": "kolla-nova-compute-nova.conf.repeated",
 }
 GLANCE_FILES = {
     "glance33": ("glance-api-33.0.0.conf.sample.gz", "nova34"),
@@ -43,6 +50,34 @@ GLANCE_API_CONF = "etc/glance/glance-api.conf"
 STATE = ("var/lib/kvm-wizard", "var/log/kvm-wizard.log")
 # What the inventory says of each kind of node, were it that host (the play reads them instead of facts).
 X86_DEBIAN = {"kvm_wizard_arch": "x86_64", "kvm_wizard_os_family": "Debian"}
+CONFIGURED = {
+    "debian-qemu-override": {"kvm_wizard_cpu_vendor": "amd", **X86_DEBIAN},
+    "rdo-nova-conf-d": {
+        "kvm_wizard_cpu_vendor": "amd",
+        "kvm_wizard_arch": "x86_64",
+        "kvm_wizard_os_family": "RedHat",
+    },
+    "lvm-custom-cpu": {"kvm_wizard_cpu_vendor": "intel", **X86_DEBIAN},
+    "kolla-compute": {"kvm_wizard_cpu_vendor": "intel", **X86_DEBIAN},
+}
+CHANGES = """\
+version = 2
+[hypervisor]
+virt_type = "kvm"
+[nested]
+enabled = true
+cpu_mode = "host-model"
+cpu_models = []
+extra_flags = []
+"""
+NESTED_OFF = """\
+version = 2
+[nested]
+enabled = false
+cpu_mode = "host-passthrough"
+cpu_models = []
+extra_flags = []
+"""
 
 
 @dataclass(frozen=True)
@@ -140,6 +175,19 @@ def fleet() -> list[NodeSpec]:
             x86=False,
         )
     )
+    # Configured nodes, with answers that say what to change (every other key keeps each node's value).
+    changes = parse_answers(CHANGES).answers
+    for scenario in ("debian-qemu-override", "rdo-nova-conf-d", "lvm-custom-cpu"):
+        specs.append(NodeSpec(f"configured-{scenario}", scenario, changes, {}, CONFIGURED[scenario]))
+    specs.append(
+        NodeSpec(
+            "nested-off-intel",
+            "intel-ready",
+            parse_answers(NESTED_OFF).answers,
+            {NOVA_CONF: NOVA_FILES["nova34"]},
+            vendor_vars("intel"),
+        )
+    )
     machine = this_machine()
     if machine is not None:
         scenario, host_vars = machine
@@ -161,16 +209,39 @@ def files(root: Path) -> dict[str, bytes]:
     return found
 
 
+def fixture_bytes(name: str) -> bytes:
+    data = (FIXTURES / name).read_bytes()
+    return gzip.decompress(data) if name.endswith(".gz") else data
+
+
+def running_state(root: Path, facts: HostFacts) -> None:
+    """What the facts say of the running kernel and processes, where the probe reads it under a root."""
+    kept = [path for path in facts.files if path == "/proc/cmdline" or path.endswith("/parameters/nested")]
+    for path in kept:
+        text = facts.text(path)
+        if text is not None:
+            target = root / path.lstrip("/")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text)
+    for process in facts.processes or ():
+        directory = root / "proc" / str(process.pid)
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / "cmdline").write_bytes(b"".join(part.encode() + b"\0" for part in process.argv))
+        (directory / "cgroup").write_text(process.cgroup + "\n")
+
+
 def make_node(spec: NodeSpec, base: Path) -> Node:
     """The node's two copies: one for the wizard, one for the playbook."""
     scenario = load_scenario(spec.scenario)
+    facts = load_demo_facts(scenario)
     roots = []
     for _ in range(2):
         root = make_root(scenario, parent=base)
         for path, fixture in spec.files.items():
             target = root / path
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(gzip.decompress((FIXTURES / fixture).read_bytes()))
+            target.write_bytes(fixture_bytes(fixture))
+        running_state(root, facts)
         roots.append(root)
     return Node(spec, roots[0], roots[1], files(roots[1]))
 

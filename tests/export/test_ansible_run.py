@@ -13,6 +13,7 @@ The runs are shared by the tests of this module; the wizard's side is computed w
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import shutil
@@ -23,9 +24,23 @@ from pathlib import Path
 
 import pytest
 
-from tests.export.fleet import NOVA_CONF, NOVA_FILES, Node, apply_wizard, files, fleet, make_node, write_plays
+from tests.export.fleet import (
+    CHANGES,
+    CONFIGURED,
+    NOVA_CONF,
+    NOVA_FILES,
+    Node,
+    NodeSpec,
+    apply_wizard,
+    files,
+    fleet,
+    make_node,
+    write_plays,
+)
 from wizard.answers import Answers, TpmAnswers, parse_answers
+from wizard.demo import load_demo_facts, load_scenario
 from wizard.export.ansible import VERIFY_INSTALLS, export_ansible
+from wizard.plan.planner import make_plan
 
 pytestmark = pytest.mark.slow
 
@@ -268,3 +283,28 @@ def test_a_missing_swtpm_account_fails_the_verification_with_its_name(tmp_path: 
     assert "libvirt runs swtpm as user kvm-wizard-nobody and group kvm-wizard-nobody" in result.stdout
     assert "this node has no user or group: guests with a vTPM would not start" in result.stdout
     assert "tpm2-tools" not in result.stdout
+
+
+def test_a_node_whose_nova_compute_runs_in_kolla_ansibles_container_is_refused_as_the_wizard_refuses(
+    tmp_path: Path,
+) -> None:
+    """kvm-wizard edits no file nothing reads (/etc/nova/nova.conf there) or that kolla-ansible writes again: the
+    play fails on that node with the wizard's own words, and changes none of its files. (The module runs no
+    command: under a staging root, as the wizard's probe there, it does not ask docker whether the container
+    runs, so the wizard is given the same facts.)"""
+    spec = NodeSpec(
+        "kolla-container", "kolla-compute", parse_answers(CHANGES).answers, {}, CONFIGURED["kolla-compute"]
+    )
+    node = make_node(spec, tmp_path)
+    facts = load_demo_facts(load_scenario(spec.scenario))
+    asked = {key: run for key, run in facts.commands.items() if key not in ("docker ps", "podman ps")}
+    facts = dataclasses.replace(facts, root=str(node.wizard_root), commands=asked)
+    outcome = make_plan(facts, spec.answers, node.wizard_root)
+    assert outcome.refused
+    write_plays([node], tmp_path, node_python())
+    result = ansible_playbook(tmp_path, "site.yml")
+    assert recap(result, spec.name)["failed"] == 1
+    shown = " ".join(result.stdout.split())
+    for refusal in outcome.refused:
+        assert " ".join(refusal.message.split()) in shown
+    assert files(node.ansible_root) == node.before

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import subprocess
 import sys
@@ -68,7 +69,8 @@ def test_the_play_targets_group_compute_and_gives_every_setting_of_the_planner()
     assert play(text)["hosts"] == "{{ kvm_wizard_hosts | default('compute') }}"
     for flag, value in (("vmx", "vmx"), ("svm", "svm"), ("none", None)):
         given = [as_desired(item) for item in settings(text) if item.get("vendor_flag", flag) == flag]
-        assert given == nova_settings(answers, value)
+        # the answers keys a value is made of stay with the export (ExportError), not in the playbook
+        assert given == [dataclasses.replace(item, keys=()) for item in nova_settings(answers, value)]
 
 
 def test_the_vendor_flag_is_chosen_on_each_node() -> None:

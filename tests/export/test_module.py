@@ -112,8 +112,9 @@ def test_the_module_run_as_ansible_runs_it_writes_the_wizards_bytes(tmp_path: Pa
         "root": str(node_root),
         "vendor_flag": "vmx",
         "settings": [plain(setting_node(desired, flag)) for desired, flag in by_flag(answers)],
-        "boot": {"debian": True, "modules": [{"name": "kvm_intel", "why": []}, {"name": "vhost_net"}]},
-        "nested": {"module": "kvm_intel", "why": []},
+        "debian": True,
+        "boot_modules": [{"name": "kvm_intel", "why": []}, {"name": "vhost_net"}],
+        "nested": {"module": "kvm_intel", "enabled": True, "why": []},
         "_ansible_check_mode": True,
         "_ansible_diff": True,
     }
@@ -155,7 +156,7 @@ def test_the_module_run_as_ansible_runs_it_writes_the_wizards_bytes(tmp_path: Pa
         ),
         ({"vendor_flag": "sie"}, "vendor_flag: 'sie' is not one of vmx, svm, none"),
         ({"root": "relative/dir"}, "root: relative/dir is not an absolute path"),
-        ({"boot": {"debian": "yes"}}, "boot.debian: expected true or false"),
+        ({"debian": "yes"}, "debian: expected true or false"),
         (
             {
                 "settings": [
@@ -178,7 +179,9 @@ def test_arguments_the_playbook_cannot_have_meant_are_named(
 def test_the_module_refuses_unknown_options_and_an_unknown_setting(tmp_path: Path) -> None:
     status, response = module_run(tmp_path, {"root": str(tmp_path), "sections": []})
     assert (status, response["failed"]) == (1, True)
-    assert response["msg"] == "unknown options sections; known: root, vendor_flag, settings, boot, nested"
+    assert response["msg"] == (
+        "unknown options sections; known: root, vendor_flag, debian, settings, boot_modules, nested"
+    )
     unknown = [{"file": "nova.conf", "section": "libvirt", "option": "no_such_option", "value": "x"}]
     status, response = module_run(tmp_path, {"root": str(tmp_path), "settings": unknown})
     assert status == 1

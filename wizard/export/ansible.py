@@ -13,11 +13,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from wizard import __version__
-from wizard.answers import Answers
-from wizard.export.ansible_checks import checks, install_checks, running_checks, verify
+from wizard.answers import KEYS, Answers
+from wizard.export.ansible_checks import checks, install_checks, installs, running_checks, verify
 from wizard.export.ansible_files import (
     FILES_RESULT,
     file_task,
+    missing_keys,
+    nested_given,
     only_when,
     task,
     wanted_modules,
@@ -44,9 +46,11 @@ Answers: {summary}
 What it does, on each node, in the wizard's order:
   1. checks the answers against the node (the checks that need the node, as assertions);
   2. plans and writes nova.conf (and glance-api.conf on a Glance API node), the modules to load at boot
-     and the nested option with kvm-wizard's own code (library/kvm_wizard_files.py carries it): the
-     files come out byte for byte as `kvm-wizard apply` writes them on that node, a new option in the
-     place of its commented default line, never in help text;
+     and the nested option with kvm-wizard's own code (library/kvm_wizard_files.py carries it): each
+     change goes into the file of the node that takes effect (Debian's nova-compute.conf after nova.conf,
+     nova.conf.d), a new option in the place of its commented default line, never in help text, and the
+     files come out byte for byte as `kvm-wizard apply` writes them on that node; a node whose
+     nova-compute runs in kolla-ansible's container or the snap is refused, with where to change it;
   3. on the running node (not under a staging root): loads the modules, installs packages and
      verifies them, reloads the nested module and restarts nova-compute when their files changed;
   4. verifies as the wizard does: modules loaded, nested on, /dev/kvm a character device.
@@ -75,7 +79,8 @@ staging root whose nodes all have the first three set, no facts are gathered.
 
 Differences from the wizard, by design: the wizard's snapshot, rollback and confirm-or-revert are its own
 (use --check --diff and your fleet's staging); the wizard fixes /dev/kvm's group when QEMU cannot open it,
-the playbook only verifies the device.
+the playbook only verifies the device; the module runs no command (a refusal on a kolla-ansible node does not
+say whether its container runs).
 """
 
 INVENTORY_TEXT = """\
@@ -113,11 +118,26 @@ def _yaml(nodes: list[Node], *comments: str) -> str:
     return document.text()
 
 
+class ExportError(Exception):
+    """Answers a playbook cannot carry: the keys it would need from each node."""
+
+    def __init__(self, keys: list[str]) -> None:
+        self.keys = keys
+        listing = "\n".join(f"  - {key}" for key in keys)
+        super().__init__(
+            "the playbook needs these keys in the answers file: kvm-wizard takes a left-out key's value from each "
+            f"node, a playbook cannot (add them, with the value every node should have):\n{listing}"
+        )
+
+
 def export_ansible(answers: Answers) -> Export:
     """The playbook, its task files, its module and the inventory for valid answers (parse_answers has checked
-    them)."""
+    them); ExportError when a setting would need a node's own value of a key the answers leave out."""
+    missing = missing_keys(answers)
+    if missing:
+        raise ExportError(missing)
     document = Document()
-    for line in HEADER.format(version=__version__, summary=answers.summary()).splitlines():
+    for line in HEADER.format(version=__version__, summary=_given(answers)).splitlines():
         document.comment(line)
     verifying = install_checks(answers)
     play: dict[str, Node] = {
@@ -162,6 +182,22 @@ def export_ansible(answers: Answers) -> Export:
     return Export(document.text(), INVENTORY_TEXT, tasks, module_text())
 
 
+def _given(answers: Answers) -> str:
+    """The keys the answers give, as the header names them (the others keep each node's value)."""
+    given = [
+        f"{spec.path} = {_shown(answers.value(spec.path))}" for spec in KEYS if answers.is_given(spec.path)
+    ]
+    return "; ".join(given) + " (every other key: each node keeps its own value)" if given else "none given"
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, tuple):
+        return "[" + ", ".join(value) + "]"
+    return str(value)
+
+
 def _read_node(answers: Answers) -> list[Node]:
     """What the play reads of the node before it checks and changes anything: its facts (unless the inventory
     gives them under a staging root), and on the running node what only it can tell."""
@@ -199,8 +235,8 @@ def _actions(answers: Answers, *, verifying: bool) -> list[Node]:
                 loop="{{ kvm_wizard_boot_modules }}",
             )
         )
-    for enabled, package in ((answers.tpm.install_tools, "tpm2-tools"), (answers.tpm.vtpm, "swtpm")):
-        if enabled:
+    for key, package in (("tpm.install_tools", "tpm2-tools"), ("tpm.vtpm", "swtpm")):
+        if installs(answers, key):
             actions.append(
                 task(
                     (),
@@ -228,14 +264,14 @@ def _reload_and_restart(answers: Answers) -> list[Node]:
     node's file rather than handlers, so that a staging run has nothing to skip.)"""
     changed = f"{FILES_RESULT}.kinds"
     tasks: list[Node] = []
-    if answers.nested.enabled:
+    if nested_given(answers):
         reload_when = (
             f"'modprobe' in {changed} and kvm_wizard_nested_module not in kvm_wizard_node_builtin_modules"
         )
         tasks += [
             task(
                 (),
-                "Unload the nested module (it reads nested=1 only when it loads)",
+                "Unload the nested module (it reads its nested parameter only when it loads)",
                 "community.general.modprobe",
                 {"name": "{{ kvm_wizard_nested_module }}", "state": "absent"},
                 when=reload_when,

@@ -9,6 +9,7 @@ from wizard.cpu_names import cpu_flag_vendor, cpu_model_vendor
 from wizard.export.ansible_files import path, task, wanted_modules
 from wizard.export.yaml_text import Node
 from wizard.lint.volume_groups import absent_volume_group
+from wizard.plan.actions import wants_kvm
 
 # The target's volume groups as the assertion lists them, the way wizard.lint.volume_groups.listed() does.
 ON_TARGET_VOLUME_GROUPS = "{{ kvm_wizard_vgs.stdout.split() | join(', ') or 'none' }}"
@@ -137,7 +138,7 @@ def verify(answers: Answers) -> list[Node]:
                 "| join(', ') }}",
             )
         )
-    if answers.nested.enabled:
+    if answers.nested.enabled and answers.is_given("nested.enabled"):
         parameter = "/sys/module/{{ kvm_wizard_nested_module }}/parameters/nested"
         live_nested = "kvm_wizard_nested_module != ''"
         checks.append(
@@ -158,7 +159,7 @@ def verify(answers: Answers) -> list[Node]:
                 when=live_nested,
             )
         )
-    if answers.hypervisor.virt_type == "kvm":
+    if wants_kvm(answers):
         checks.append(
             task(
                 (),
@@ -185,13 +186,18 @@ SWTPM_RESULT = "kvm_wizard_swtpm_there"
 ACCOUNT_RESULT = "kvm_wizard_swtpm_account"
 
 
+def installs(answers: Answers, key: str) -> bool:
+    """The answers give this key true: the play installs its package (tpm.install_tools, tpm.vtpm)."""
+    return answers.value(key) is True and answers.is_given(key)
+
+
 def install_checks(answers: Answers) -> list[Node]:
     """What the play installed, verified as the wizard finds it (tasks/verify_installs.yml): tpm2-tools answer
     with their version (`tpm2_getrandom --version`, which the multi-call tpm2 of 5.x and the separate tools of
     4.x both have); swtpm and swtpm_setup run, and the account and group libvirt runs swtpm as (the node's
     qemu.conf or the answers; tss by default, created with swtpm's packages) exist."""
     checks: list[Node] = []
-    if answers.tpm.install_tools:
+    if installs(answers, "tpm.install_tools"):
         checks.append(
             task(
                 (),
@@ -215,7 +221,7 @@ def install_checks(answers: Answers) -> list[Node]:
                 "| replace('\"', '') }}",
             )
         )
-    if answers.tpm.vtpm:
+    if installs(answers, "tpm.vtpm"):
         checks.append(
             task(
                 (),

@@ -7,7 +7,7 @@ from wizard.answers import Answers
 from wizard.export.ansible_module import MODULE_NAME
 from wizard.export.on_node import MIRRORED, NO_FLAG
 from wizard.export.yaml_text import Commented, Node, Unsafe
-from wizard.plan.actions import VHOST_NET_REASON, kvm_module_reason
+from wizard.plan.actions import VHOST_NET_REASON, kvm_module_reason, wants_kvm
 from wizard.plan.build import nested_reason
 from wizard.plan.desired import Desired
 from wizard.plan.model import Reason
@@ -99,13 +99,30 @@ def setting_node(desired: Desired, flag: str | None) -> Node:
     return node
 
 
+def missing_keys(answers: Answers) -> list[str]:
+    """What the playbook cannot write: a setting made of a key the answers leave out (the wizard takes each
+    node's own value; a playbook cannot), as "KEY (for [section] option)"."""
+    found: dict[str, None] = {}
+    for desired, _ in by_flag(answers):
+        for key in desired.keys:
+            if key not in answers.given:
+                found[f"{key} (for [{desired.section}] {desired.key})"] = None
+    return list(found)
+
+
+def nested_given(answers: Answers) -> bool:
+    """The answers turn nested guests on or off (left out: each node keeps its nested parameter)."""
+    return answers.is_given("nested.enabled")
+
+
 def wanted_modules(answers: Answers) -> list[tuple[str, Reason]]:
-    """(module or Jinja expression, why) for the modules to load now and at boot."""
+    """(module or Jinja expression, why) for the modules to load now and at boot: as the wizard, only for the
+    keys the answers give."""
     wanted: list[tuple[str, Reason]] = []
-    if answers.hypervisor.virt_type == "kvm":
+    if wants_kvm(answers):
         module = "{{ kvm_wizard_kvm_module }}"
         wanted.append((module, kvm_module_reason(module, "{{ kvm_wizard_node_cpu_vendor }}")))
-    if answers.performance.vhost_net:
+    if answers.performance.vhost_net and answers.is_given("performance.vhost_net"):
         wanted.append(("vhost_net", VHOST_NET_REASON))
     return wanted
 
@@ -123,18 +140,23 @@ def file_task(answers: Answers) -> Node:
     arguments: dict[str, Node] = {
         "root": "{{ kvm_wizard_root | default('/') }}",
         "vendor_flag": f"{{{{ kvm_wizard_vt_flag or '{NO_FLAG}' }}}}",
+        # Debian's family: its packaging decides where nova-compute reads its configuration when no unit or
+        # process says, and modules are loaded at boot from /etc/modules.
+        "debian": "{{ kvm_wizard_node_os_family == 'Debian' }}",
         "settings": [setting_node(desired, flag) for desired, flag in by_flag(answers)],
     }
     if wanted_modules(answers):
-        # The module adds them to /etc/modules on Debian's family (or where the node has one), else to
+        # Added to /etc/modules on Debian's family (or where the node has one), else to
         # /etc/modules-load.d/kvm.conf, as the wizard does (wizard.host.module_persistence).
-        arguments["boot"] = {
-            "debian": "{{ kvm_wizard_node_os_family == 'Debian' }}",
-            "modules": "{{ kvm_wizard_boot_wanted }}",
-        }
-    if answers.nested.enabled:
+        arguments["boot_modules"] = "{{ kvm_wizard_boot_wanted }}"
+    if nested_given(answers):
         module = "{{ kvm_wizard_nested_module }}"
-        arguments["nested"] = {"module": module, "why": _reasons((nested_reason(module),), template=True)}
+        enabled = answers.nested.enabled
+        arguments["nested"] = {
+            "module": module,
+            "enabled": enabled,
+            "why": _reasons((nested_reason(module, enabled),), template=True),
+        }
     return task(
         (
             "The wizard's own planning and writing (library/kvm_wizard_files.py carries its code): each option",
@@ -153,6 +175,8 @@ __all__ = [
     "boot_modules_node",
     "by_flag",
     "file_task",
+    "missing_keys",
+    "nested_given",
     "only_when",
     "path",
     "task",

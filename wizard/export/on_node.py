@@ -15,14 +15,19 @@ from pathlib import Path
 
 from wizard.apply.accounts import Accounts
 from wizard.apply.targets import Target, file_target, write_target
+from wizard.host.chain_reader import CollectorChainReader, scan_processes
+from wizard.host.collect import Collector
+from wizard.host.config_chain import GLANCE_API, NOVA_COMPUTE, ConfigChain, ServiceSpec, derive_chain
 from wizard.host.module_persistence import ETC_MODULES, modules_file, persistence_of
+from wizard.host.parsing import parse_bool
 from wizard.host.swtpm_account import QEMU_CONF, swtpm_accounts_in
 from wizard.option_types import FILE_KINDS, FileKind, Value
+from wizard.plan.chain_edits import refusal_message
 from wizard.plan.current import PlanningError, read_current
 from wizard.plan.desired import Desired, swtpm_account_setting
 from wizard.plan.model import FileEdit, Reason
 from wizard.plan.module_files import ModuleWanted
-from wizard.plan.node_files import NodeFiles, plan_node_files
+from wizard.plan.node_files import NestedWanted, NodeFiles, plan_node_files
 
 NO_FLAG = "none"  # the vendor flag of a node that has none (not x86), as the playbook spells it
 VENDOR_FLAGS = ("vmx", "svm", NO_FLAG)
@@ -31,6 +36,11 @@ MIRRORED = {"swtpm_user": "user", "swtpm_group": "group"}  # settings whose valu
 
 class NodeInputError(ValueError):
     """An argument of the module that the playbook cannot have meant; the message names it."""
+
+
+class NodeRefusedError(ValueError):
+    """A setting the wizard refuses on this node: its service reads files the wizard must not write
+    (kolla-ansible, the snap); the message says where to make the change instead."""
 
 
 @dataclass(frozen=True)
@@ -51,6 +61,7 @@ class NodeResult:
     notes: tuple[str, ...]
     swtpm_user: str  # the account libvirt runs swtpm as on the node (its qemu.conf's, or tss)
     swtpm_group: str
+    nested_reload: bool = False  # the nested parameter's file changed and no kernel command line overrides it
 
     @property
     def changed(self) -> bool:
@@ -142,56 +153,85 @@ def _desired(item: object, where: str, swtpm: tuple[str, str, str]) -> tuple[Des
 
 @dataclass(frozen=True)
 class NodeFacts:
-    """What the module reads of the node itself, as the probe reads it for the wizard."""
+    """What the module reads of the node itself, as the probe reads it for the wizard (under the same root)."""
 
     groups: tuple[str, ...]  # /etc/group's
     qemu_conf: str | None  # the text of /etc/libvirt/qemu.conf
     has_etc_modules: bool
+    cmdline: str  # /proc/cmdline
+    reader: CollectorChainReader  # the probe's reader, for where the services read their configuration
+
+    def nested_active(self, module: str) -> bool | None:
+        """The module's nested parameter now (None: not loaded, or not readable), as the probe reads it."""
+        raw = self.reader.collector.read_bytes(f"/sys/module/{module}/parameters/nested")
+        return parse_bool(raw.decode("utf-8", "replace")) if raw is not None else None
+
+    def chain(self, spec: ServiceSpec, *, debian: bool) -> ConfigChain:
+        return derive_chain(spec, self.reader, debian=debian)
 
 
 def read_node(root: Path) -> NodeFacts:
     qemu_conf = read_current(root, QEMU_CONF).data
+    collector = Collector(root)
+    # The running services as the probe finds them (none under a staging root without /proc); no command is run
+    # (the probe asks docker or podman only whether kolla-ansible's container runs: a note, not a file).
+    reader = CollectorChainReader(collector, scan_processes(collector), {})
+    cmdline = collector.read_bytes("/proc/cmdline")
     return NodeFacts(
         groups=tuple(Accounts(root).groups),
         qemu_conf=qemu_conf.decode("utf-8", "replace") if qemu_conf is not None else None,
         has_etc_modules=read_current(root, ETC_MODULES).data is not None,
+        cmdline=cmdline.decode("utf-8", "replace").strip() if cmdline is not None else "",
+        reader=reader,
     )
 
 
 def node_files(arguments: Mapping[str, object], node: NodeFacts) -> NodeFiles:
-    """The NodeFiles of this node: the settings of its vendor's flag, its swtpm account and its module choices."""
+    """The NodeFiles of this node: the settings of its vendor's flag and its swtpm account, where its services
+    read them, and its module choices."""
     swtpm = swtpm_accounts_in(node.qemu_conf)
     flag = _text(arguments.get("vendor_flag", NO_FLAG), "vendor_flag") or NO_FLAG
     if flag not in VENDOR_FLAGS:
         raise NodeInputError(f"vendor_flag: {flag!r} is not one of {', '.join(VENDOR_FLAGS)}")
+    debian = arguments.get("debian", False)
+    if not isinstance(debian, bool):
+        raise NodeInputError("debian: expected true or false")
     settings: dict[FileKind, list[Desired]] = {kind: [] for kind in FILE_KINDS}
     for number, item in enumerate(_list(arguments.get("settings"), "settings")):
         desired, only_on = _desired(item, f"settings[{number}]", swtpm)
         if only_on is None or only_on == flag:
             settings[desired.file].append(desired)
-    boot = _mapping(arguments.get("boot") or {}, "boot")
-    debian = boot.get("debian", False)
-    if not isinstance(debian, bool):
-        raise NodeInputError("boot.debian: expected true or false")
     modules = []
-    for number, item in enumerate(_list(boot.get("modules"), "boot.modules")):
-        entry = _mapping(item, f"boot.modules[{number}]")
+    for number, item in enumerate(_list(arguments.get("boot_modules"), "boot_modules")):
+        entry = _mapping(item, f"boot_modules[{number}]")
         modules.append(
             ModuleWanted(
-                _text(entry.get("name"), f"boot.modules[{number}].name"),
-                _reasons(entry.get("why"), f"boot.modules[{number}].why"),
+                _text(entry.get("name"), f"boot_modules[{number}].name"),
+                _reasons(entry.get("why"), f"boot_modules[{number}].why"),
             )
         )
-    nested = _mapping(arguments.get("nested") or {}, "nested")
-    nested_module = _text(nested.get("module", ""), "nested.module")
     return NodeFiles(
         nova=tuple(settings["nova.conf"]),
         glance=tuple(settings["glance-api.conf"]),
+        nova_chain=node.chain(NOVA_COMPUTE, debian=debian),
+        glance_chain=node.chain(GLANCE_API, debian=debian),
         groups=frozenset(node.groups),
         modules_file=modules_file(persistence_of(debian_family=debian, has_etc_modules=node.has_etc_modules)),
         boot_modules=tuple(modules),
-        nested_module=nested_module or None,
-        nested_reasons=_reasons(nested.get("why"), "nested.why") if nested_module else (),
+        nested=_nested(arguments, node),
+    )
+
+
+def _nested(arguments: Mapping[str, object], node: NodeFacts) -> NestedWanted | None:
+    nested = _mapping(arguments.get("nested") or {}, "nested")
+    module = _text(nested.get("module", ""), "nested.module")
+    if not module:
+        return None  # not asked for, or no nested module on this node
+    enabled = nested.get("enabled", True)
+    if not isinstance(enabled, bool):
+        raise NodeInputError("nested.enabled: expected true or false")
+    return NestedWanted(
+        module, enabled, node.nested_active(module), node.cmdline, _reasons(nested.get("why"), "nested.why")
     )
 
 
@@ -215,10 +255,19 @@ def run(arguments: Mapping[str, object], *, check_mode: bool, diff: bool = True)
     if not root.is_dir():
         raise NodeInputError(f"root: {root} is not a directory")
     node = read_node(root)
-    edits = plan_node_files(root, node_files(arguments, node))
+    wanted = node_files(arguments, node)
+    planned = plan_node_files(root, wanted)
+    refused = [
+        refusal_message(chain, desired)
+        for chain, result in ((wanted.nova_chain, planned.nova), (wanted.glance_chain, planned.glance))
+        for desired in result.refused
+    ]
+    if refused:
+        raise NodeRefusedError("kvm-wizard changes nothing on this node: it " + "; it ".join(refused))
+    edits = planned.edits
     swtpm = swtpm_accounts_in(node.qemu_conf)
     accounts = Accounts(root)
-    notes: list[str] = []
+    notes: list[str] = [planned.nested.note] if planned.nested is not None and planned.nested.note else []
     targets: list[tuple[FileEdit, Target]] = [
         (edit, file_target(root, edit, accounts, notes)) for edit in edits
     ]
@@ -234,7 +283,10 @@ def run(arguments: Mapping[str, object], *, check_mode: bool, diff: bool = True)
         notes=tuple(notes),
         swtpm_user=swtpm[0],
         swtpm_group=swtpm[1],
+        nested_reload=planned.nested is not None
+        and planned.nested.edit is not None
+        and not planned.nested.overridden_by_cmdline,
     )
 
 
-__all__ = ["NodeInputError", "NodeResult", "PlanningError", "node_files", "run"]
+__all__ = ["NodeInputError", "NodeRefusedError", "NodeResult", "PlanningError", "node_files", "run"]

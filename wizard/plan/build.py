@@ -2,80 +2,164 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from wizard.answers import Answers, dumps_answers
+from wizard.host.config_chain import ConfigChain
 from wizard.host.facts import HostFacts
 from wizard.host.profile import HostProfile
 from wizard.plan.actions import (
     ActionPlan,
+    NestedChange,
     device_actions,
     load_actions,
     nested_actions,
     package_actions,
     restart_actions,
 )
-from wizard.plan.model import Check, CheckKind, FileKind, Plan, Reason
+from wizard.plan.chain_edits import ChainPlan, chain_paths
+from wizard.plan.desired import Desired
+from wizard.plan.ini_edits import written_value
+from wizard.plan.model import Check, CheckKind, Plan, Reason
 from wizard.plan.module_files import ModuleWanted
-from wizard.plan.node_files import GLANCE_API_CONF, NOVA_CONF, NodeFiles, plan_node_files
+from wizard.plan.node_files import NestedWanted, NodeFiles, plan_node_files
 from wizard.plan.settings import glance_settings, nova_settings, swtpm_accounts, vendor_flag
 
-__all__ = ["GLANCE_API_CONF", "NOVA_CONF", "build_plan", "nested_reason"]
+NOVA_CONF = "/etc/nova/nova.conf"
+GLANCE_API_CONF = "/etc/glance/glance-api.conf"
 
 
-def nested_reason(module: str) -> Reason:
+def nested_reason(module: str, enabled: bool = True) -> Reason:
+    if not enabled:
+        return Reason(
+            f"{module} must load with nested=0 so that instances can no longer run their own KVM guests",
+            "answers: nested.enabled = false",
+        )
     return Reason(
         f"{module} must load with nested=1 so that instances can run their own KVM guests",
         "answers: nested.enabled = true",
     )
 
 
-def build_plan(facts: HostFacts, answers: Answers, root: Path, profile: HostProfile | None = None) -> Plan:
-    """A pure function of its inputs: it reads the files under ``root`` and changes nothing.
+@dataclass(frozen=True)
+class Refusal:
+    """A setting that would change a file the wizard must not write (kolla-ansible, the snap)."""
 
-    The answers must already be valid for this host (see wizard.plan.validate); this function trusts them.
-    """
+    desired: Desired
+    chain: ConfigChain
+
+
+@dataclass(frozen=True)
+class Built:
+    plan: Plan
+    refused: tuple[Refusal, ...] = ()
+    settings: tuple[Desired, ...] = ()  # every setting the answers decide, changed or not
+    changed: tuple[Desired, ...] = field(default=())  # those that change a file
+
+
+def _effective_checks(chain: ConfigChain, result: ChainPlan) -> list[Check]:
+    """After writing, the service's files are read again the way it reads them: each changed option must
+    have the value wanted, whatever file it comes from."""
+    checks = []
+    for desired, files in result.checks:
+        expected = written_value(desired) or ""
+        checks.append(
+            Check(
+                CheckKind.EFFECTIVE_VALUE,
+                f"{desired.file} [{desired.section}] {desired.key}",
+                expected,
+                f"{chain.service} reads [{desired.section}] {desired.key}"
+                + (f" = {expected}" if desired.value is not None else " nowhere (not set)"),
+                live_only=False,
+                files=files,
+            )
+        )
+    return checks
+
+
+def build(facts: HostFacts, answers: Answers, root: Path, profile: HostProfile | None = None) -> Built:
+    """The plan and what it refuses; ``answers`` resolved against the node (Answers.resolved)."""
     host = profile or HostProfile.from_facts(facts)
+    nova_wanted = nova_settings(answers, vendor_flag(host), swtpm_accounts(host))
+    glance_wanted = glance_settings(answers)
     actions = ActionPlan()
     persist = load_actions(answers, host, actions)
-    nested_module = host.nested_module if answers.nested.enabled else None
-    edits = plan_node_files(
+    module = host.nested_module
+    nested_wanted = None
+    if answers.is_given("nested.enabled") and module is not None:
+        state = host.nested.get(module)
+        enabled = answers.nested.enabled
+        nested_wanted = NestedWanted(
+            module,
+            enabled,
+            state.active if state is not None else None,
+            host.cmdline,
+            (nested_reason(module, enabled),),
+        )
+    node = plan_node_files(
         root,
         NodeFiles(
-            nova=tuple(nova_settings(answers, vendor_flag(host), swtpm_accounts(host))),
-            glance=tuple(glance_settings(answers)),
+            nova=tuple(nova_wanted),
+            glance=tuple(glance_wanted),
+            nova_chain=host.nova_chain,
+            glance_chain=host.glance_chain,
             groups=host.accounts.groups,
             modules_file=host.distribution.modules_file,
             boot_modules=tuple(ModuleWanted(name, reasons) for name, reasons in persist),
-            nested_module=nested_module,
-            nested_reasons=(nested_reason(nested_module),) if nested_module is not None else (),
+            nested=nested_wanted,
         ),
     )
-    nova_edit = next((edit for edit in edits if edit.kind is FileKind.NOVA_CONF), None)
-    glance_changed = any(edit.kind is FileKind.GLANCE_API_CONF for edit in edits)
-    nested_actions(
-        answers, host, actions, nested_changed=any(edit.kind is FileKind.MODPROBE for edit in edits)
-    )
+    nova, glance, edits = node.nova, node.glance, list(node.edits)
+    nested = None
+    if node.nested is not None and nested_wanted is not None:
+        option = node.nested
+        nested = NestedChange(nested_wanted.enabled, option.edit is not None, option.overridden_by_cmdline)
+        if option.note:
+            actions.notes.insert(0, option.note)  # said before what loading the modules says
+    nested_actions(answers, host, actions, nested)
     device_actions(answers, host, actions)
     package_actions(answers, facts, actions)
-    restart_actions(host, actions, nova_changed=nova_edit is not None, glance_changed=glance_changed)
+    restart_actions(host, actions, nova_changed=bool(nova.edits), glance_changed=bool(glance.edits))
 
     checks = [Check(CheckKind.FILE_PARSES, edit.written_path, live_only=False) for edit in edits]
+    checks += _effective_checks(host.nova_chain, nova)
+    checks += _effective_checks(host.glance_chain, glance)
     checks.extend(actions.checks)
-    if nova_edit is not None and host.stack.libvirt is not None:
-        # libvirt answered the probe: it judges the written nova.conf again, as nova-compute will at its start.
+    if nova.edits and host.stack.libvirt is not None:
+        # libvirt answered the probe: it judges the CPU settings nova-compute will read (over every file of its
+        # chain) again, as nova-compute will at its start.
         checks.append(
             Check(
                 CheckKind.LIBVIRT_ACCEPTS,
-                nova_edit.written_path,
+                host.nova_chain.primary,
                 expected=host.stack.libvirt.uri,
                 title="libvirt accepts nova.conf's CPU settings, as nova-compute asks it at start",
+                files=tuple(chain_paths(host.nova_chain)),
             )
         )
-    return Plan(
+    plan = Plan(
         edits=tuple(edits),
         actions=tuple(actions.actions),
         checks=tuple(checks),
         answers_toml=dumps_answers(answers),
         notes=tuple(actions.notes),
     )
+    refused = tuple(Refusal(item, host.nova_chain) for item in nova.refused) + tuple(
+        Refusal(item, host.glance_chain) for item in glance.refused
+    )
+    return Built(
+        plan,
+        refused,
+        tuple(nova_wanted + glance_wanted),
+        tuple(nova.changed + glance.changed),
+    )
+
+
+def build_plan(facts: HostFacts, answers: Answers, root: Path, profile: HostProfile | None = None) -> Plan:
+    """A pure function of its inputs: it reads the files under ``root`` and changes nothing.
+
+    The answers must already be valid for this host (see wizard.plan.validate) and resolved against the node
+    (Answers.resolved); this function trusts them.
+    """
+    return build(facts, answers, root, profile).plan

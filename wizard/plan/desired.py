@@ -18,9 +18,12 @@ class Desired:
     value: Value | None
     reasons: tuple[Reason, ...]
     also_unset: tuple[str, ...] = ()  # deprecated names of the same option in the same section
+    keys: tuple[str, ...] = ()  # the answers keys the value is made of (all given, or taken from the node)
 
 
-def swtpm_account_setting(kind: str, account: str, source: str = "") -> Desired:
+def swtpm_account_setting(
+    kind: str, account: str, *, source: str = "", keys: tuple[str, ...] = ("tpm.vtpm",)
+) -> Desired:
     """nova's swtpm_user or swtpm_group (``kind`` "user" or "group"): the account named in the answers (its
     ``source``), or with no source the one libvirt runs swtpm as on the host (wizard.host.swtpm_account)."""
     return Desired(
@@ -35,4 +38,5 @@ def swtpm_account_setting(kind: str, account: str, source: str = "") -> Desired:
                 source or f"host: libvirt runs swtpm as {kind} {account}",
             ),
         ),
+        keys=keys,
     )
