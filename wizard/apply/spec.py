@@ -4,32 +4,18 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from wizard.apply import generations
 from wizard.apply.accounts import Accounts
-from wizard.apply.atomic import FileState, missing_directories
+from wizard.apply.atomic import FileState
 from wizard.apply.journal import action_from_record, action_to_record, check_from_record, check_to_record
 from wizard.apply.log import command_line
 from wizard.apply.pending import now_text
 from wizard.apply.results import TransactionKind
 from wizard.apply.state import StatePaths
+from wizard.apply.targets import Target
 from wizard.plan.model import Action, Check
-from wizard.rootfs import under
-
-
-@dataclass(frozen=True)
-class Target:
-    """One file of a transaction: where it is, what it holds now, what it must hold after."""
-
-    path: str
-    written_path: str
-    kind: str
-    before: FileState
-    after: FileState
-    link: str = ""
-    created_directories: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -50,13 +36,6 @@ class TransactionSpec:
     def strict(self) -> bool:
         """Apply: a failing action or a parse error undoes everything. A rollback restores recorded bytes."""
         return self.kind is TransactionKind.APPLY
-
-
-def plan_directories(root: Path, written_path: str) -> tuple[str, ...]:
-    """System paths of the directories a new file needs created (recorded so an undo removes them)."""
-    return tuple(
-        "/" + str(item.relative_to(root)) for item in missing_directories(under(root, written_path), root)
-    )
 
 
 def recorded_state(state: FileState, accounts: Accounts) -> generations.RecordedState:

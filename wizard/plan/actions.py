@@ -79,6 +79,15 @@ def module_actions(
 ) -> list[tuple[str, tuple[Reason, ...]]]:
     """Load now what is missing; reload the nested module when its parameter must change (``nested``: None
     leaves it alone). Returns what to persist."""
+    persist = load_actions(answers, profile, plan)
+    nested_actions(answers, profile, plan, nested)
+    return persist
+
+
+def load_actions(
+    answers: Answers, profile: HostProfile, plan: ActionPlan
+) -> list[tuple[str, tuple[Reason, ...]]]:
+    """Load now the modules the answers need and that are missing; returns those to load at boot too."""
     loading = profile.module_loading.possible
     persist: list[tuple[str, tuple[Reason, ...]]] = []
     for module, reasons in modules_to_load(answers, profile):
@@ -105,11 +114,18 @@ def module_actions(
                 )
             )
         plan.checks.append(Check(CheckKind.MODULE_LOADED, module, title=f"{module} is loaded"))
+    return persist
+
+
+def nested_actions(
+    answers: Answers, profile: HostProfile, plan: ActionPlan, nested: NestedChange | None
+) -> None:
+    """Reload the nested module when its parameter must change (``nested``: None leaves it alone); then check
+    /dev/kvm where the answers give kvm."""
     if nested is not None:
         _nested_actions(profile, plan, nested)
     if wants_kvm(answers):
         plan.checks.append(Check(CheckKind.KVM_OPENS, "/dev/kvm", title="/dev/kvm opens and creates a VM"))
-    return persist
 
 
 def _nested_actions(profile: HostProfile, plan: ActionPlan, nested: NestedChange) -> None:
