@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from wizard.host.access import Accounts, KvmAccess, kvm_access
 from wizard.host.facts import HostFacts, PathStat, UdevDevice
+from wizard.host.firmware import GuestFirmware, read_guest_firmware
 from wizard.host.kernel import (
     FirmwareHints,
     KvmProbeResult,
@@ -28,6 +29,7 @@ from wizard.host.kernel import (
 from wizard.host.observed import Seen, path_seen
 from wizard.host.parsing import parse_group, parse_passwd, parse_qemu_conf_user
 from wizard.host.platform import ArchFamily, Platform, Vendor, read_platform
+from wizard.host.secure_boot import HostSecureBoot, read_secure_boot
 from wizard.host.stack import StackView, read_stack
 from wizard.host.system import (
     Distribution,
@@ -112,6 +114,8 @@ class HostProfile:
     logs: tuple[LogView, ...]
     executables: dict[str, str]
     stack: StackView  # what libvirt answered, nova's and Ceph's packages, libvirt's swtpm account, SMT
+    secure_boot: HostSecureBoot  # the host's own UEFI Secure Boot state
+    guest_firmware: GuestFirmware  # QEMU's firmware descriptors: the UEFI firmware guests can get
     # Whether each device was observed present, observed absent, or not observed (a tree without /dev).
     device_seen: dict[str, Seen] = field(default_factory=dict)
 
@@ -240,6 +244,8 @@ class HostProfile:
             ),
             executables=dict(facts.executables),
             stack=read_stack(facts),
+            secure_boot=read_secure_boot(facts),
+            guest_firmware=read_guest_firmware(facts),
             device_seen={path: path_seen(facts, path) for path in DEVICES},
         )
 
