@@ -31,13 +31,27 @@ def virsh_argv(uri: str, *arguments: str) -> tuple[str, ...]:
     return ("virsh", "-c", uri, *arguments)
 
 
+def secure_boot_machine(arch: str) -> str | None:
+    """The machine type guests with Secure Boot need: q35 on x86 (nova refuses Secure Boot on i440fx), the
+    default elsewhere (None: nova's default machine, whose capabilities `domcapabilities` gives already)."""
+    return "q35" if arch in ("x86_64", "i686") else None
+
+
 def queries(arch: str) -> dict[str, tuple[str, ...]]:
     """The questions the probe asks, by the key its record keeps them under (``arch``: the host's, for
-    `cpu-models`). `hypervisor-cpu-baseline kvm` reads `domcapabilities kvm`'s answer on its standard input."""
+    `cpu-models`). `hypervisor-cpu-baseline kvm` reads `domcapabilities kvm`'s answer on its standard input.
+    On x86 the capabilities of q35 guests are asked too: nova asks them of every machine type, and they say
+    whether guests can have UEFI Secure Boot firmware (the default machine, i440fx, never can)."""
+    machine = secure_boot_machine(arch)
     return {
         "version": ("version",),
         "capabilities": ("capabilities",),
         **{f"domcapabilities {virt}": ("domcapabilities", "--virttype", virt) for virt in VIRT_TYPES},
+        **{
+            f"domcapabilities {virt} {machine}": ("domcapabilities", "--virttype", virt, "--machine", machine)
+            for virt in VIRT_TYPES
+            if machine is not None
+        },
         "cpu-models": ("cpu-models", arch),
         "secret-list": ("secret-list",),
         "hypervisor-cpu-baseline kvm": (
@@ -164,6 +178,26 @@ def trim_capabilities(text: str) -> str:
 
 
 @dataclass(frozen=True)
+class Loader:
+    """`<os><loader>` of domain capabilities: the firmware libvirt can give guests of this machine type."""
+
+    firmware: tuple[str, ...]  # <enum name='firmware'>: "efi", "bios" (firmware autoselection)
+    paths: tuple[str, ...]  # the firmware images it found
+    types: tuple[str, ...]  # "rom", "pflash"
+    secure: tuple[str, ...]  # "yes" when some firmware implements Secure Boot for this machine
+
+    @property
+    def secure_boot(self) -> bool:
+        """Secure Boot firmware for this machine type (nova's supports_secure_boot reads the same enum)."""
+        return "yes" in self.secure
+
+    @property
+    def uefi(self) -> bool:
+        """UEFI firmware for this machine type (nova's supports_uefi: a pflash loader)."""
+        return "pflash" in self.types or "efi" in self.firmware
+
+
+@dataclass(frozen=True)
 class DomainCapabilities:
     """`virsh domcapabilities --virttype V`: what guests of that virt type may ask for on this host."""
 
@@ -176,6 +210,9 @@ class DomainCapabilities:
         str, bool | None
     ]  # custom models, in libvirt's order -> usable (None: libvirt does not say)
     tpm: bool | None  # an emulated TPM can be given (<tpm supported='yes'> with backend model emulator)
+    loader: Loader | None = None  # None: libvirt said nothing of firmware
+    tpm_models: tuple[str, ...] = ()  # "tpm-tis", "tpm-crb"
+    tpm_versions: tuple[str, ...] = ()  # "1.2", "2.0"
 
     @property
     def usable_models(self) -> tuple[str, ...]:
@@ -205,9 +242,15 @@ def parse_domain_capabilities(text: str) -> DomainCapabilities | None:
                 models[(model.text or "").strip()] = None if usable is None else usable == "yes"
     tpm = root.find("devices/tpm")
     tpm_supported: bool | None = None
+    tpm_models: tuple[str, ...] = ()
+    tpm_versions: tuple[str, ...] = ()
     if tpm is not None:
         backends = {value.text for value in tpm.findall("enum[@name='backendModel']/value")}
         tpm_supported = tpm.get("supported") == "yes" and "emulator" in backends
+        tpm_models = _values(tpm, "model")
+        tpm_versions = _values(tpm, "backendVersion")
+    loader = root.find("os/loader")
+    os_element = root.find("os")
     return DomainCapabilities(
         virt_type=root.findtext("domain", "").strip(),
         arch=root.findtext("arch", "").strip(),
@@ -216,17 +259,31 @@ def parse_domain_capabilities(text: str) -> DomainCapabilities | None:
         host_model=host_model,
         models=models,
         tpm=tpm_supported,
+        loader=None
+        if loader is None or os_element is None
+        else Loader(
+            firmware=_values(os_element, "firmware"),
+            paths=tuple((value.text or "").strip() for value in loader.findall("value")),
+            types=_values(loader, "type"),
+            secure=_values(loader, "secure"),
+        ),
+        tpm_models=tpm_models,
+        tpm_versions=tpm_versions,
     )
+
+
+def _values(element: ElementTree.Element, name: str) -> tuple[str, ...]:
+    return tuple((value.text or "").strip() for value in element.findall(f"enum[@name='{name}']/value"))
 
 
 def trim_domain_capabilities(text: str) -> str:
     """The part of `virsh domcapabilities` the wizard reads: which guest this is (path, domain, machine, arch),
-    the CPU modes and models, and the TPM; not the disks, graphics and other devices."""
+    its firmware (`os`), the CPU modes and models, and the TPM; not the disks, graphics and other devices."""
     root = _xml(text)
     if root is None or root.tag != "domainCapabilities":
         return text
     kept = ElementTree.Element("domainCapabilities")
-    for name in ("path", "domain", "machine", "arch", "cpu"):
+    for name in ("path", "domain", "machine", "arch", "os", "cpu"):
         child = root.find(name)
         if child is not None:
             kept.append(child)
@@ -315,6 +372,8 @@ class LibvirtAnswers:
     versions: Versions | None = None
     capabilities: HostCapabilities | None = None
     domains: Mapping[str, DomainCapabilities] = field(default_factory=dict)  # virt type -> capabilities
+    # virt type -> capabilities of the machine Secure Boot needs (q35 on x86; secure_boot_machine())
+    machine_domains: Mapping[str, DomainCapabilities] = field(default_factory=dict)
     cpu_models: tuple[str, ...] | None = (
         None  # None: not asked, or libvirt accepts any name (see models_listed)
     )
@@ -325,6 +384,14 @@ class LibvirtAnswers:
 
     def domain(self, virt_type: str) -> DomainCapabilities | None:
         return self.domains.get(virt_type)
+
+    def secure_boot_domain(self, virt_type: str) -> DomainCapabilities | None:
+        """The capabilities of the machine type Secure Boot guests need (q35 on x86, else the default one);
+        None when libvirt did not answer that question (``refusals`` says why, when it was asked)."""
+        default = self.domains.get(virt_type)
+        if default is not None and secure_boot_machine(default.arch) is None:
+            return default
+        return self.machine_domains.get(virt_type)
 
     def known_model(self, name: str) -> str | None:
         """libvirt's spelling of a model name (nova compares names case-insensitively), or None if unknown."""
@@ -346,6 +413,13 @@ def read_answers(uri: str, answers: Mapping[str, Answer]) -> LibvirtAnswers | No
         parsed = parse_domain_capabilities(answer.stdout) if answer is not None and answer.ok else None
         if parsed is not None:
             domains[virt] = parsed
+    machine_domains: dict[str, DomainCapabilities] = {}
+    for key, answer in answers.items():
+        parts = key.split()
+        if len(parts) == 3 and parts[0] == "domcapabilities" and parts[1] in VIRT_TYPES and answer.ok:
+            parsed = parse_domain_capabilities(answer.stdout)
+            if parsed is not None:
+                machine_domains[parts[1]] = parsed
     capabilities = answers.get("capabilities")
     models = answers.get("cpu-models")
     baseline = answers.get("hypervisor-cpu-baseline kvm")
@@ -357,6 +431,7 @@ def read_answers(uri: str, answers: Mapping[str, Answer]) -> LibvirtAnswers | No
         if capabilities is not None and capabilities.ok
         else None,
         domains=domains,
+        machine_domains=machine_domains,
         cpu_models=parse_cpu_models(models.stdout) if models is not None and models.ok else None,
         models_listed=models is not None and models.ok and parse_cpu_models(models.stdout) is not None,
         hypervisor_features=parse_cpu_features(baseline.stdout)
