@@ -13,6 +13,7 @@ from wizard.plan.ini_edits import plan_ini_file
 from wizard.plan.model import Check, CheckKind, FileEdit, FileKind, NewFileAttributes, Plan, Reason
 from wizard.plan.module_files import ModuleWanted, plan_boot_modules, plan_module_option
 from wizard.plan.settings import glance_settings, nova_settings, swtpm_accounts, vendor_flag
+from wizard.tpm.guests import assess_secure_guests, image_property_commands
 
 NOVA_CONF = "/etc/nova/nova.conf"
 GLANCE_API_CONF = "/etc/glance/glance-api.conf"
@@ -78,7 +79,12 @@ def build_plan(facts: HostFacts, answers: Answers, root: Path, profile: HostProf
         if edit is not None:
             edits.append(edit)
     device_actions(answers, host, actions)
-    package_actions(answers, facts, actions)
+    guests = (
+        assess_secure_guests(facts, host, virt_type=answers.hypervisor.virt_type, installing=True)
+        if answers.tpm.secure_boot
+        else None
+    )
+    package_actions(answers, facts, actions, guests.install if guests is not None else None)
     restart_actions(host, actions, nova_changed=nova_edit is not None, glance_changed=glance_edit is not None)
 
     checks = [Check(CheckKind.FILE_PARSES, edit.written_path, live_only=False) for edit in edits]
@@ -99,4 +105,7 @@ def build_plan(facts: HostFacts, answers: Answers, root: Path, profile: HostProf
         checks=tuple(checks),
         answers_toml=dumps_answers(answers),
         notes=tuple(actions.notes),
+        image_commands=image_property_commands(guests) if guests is not None else (),
+        measure_pcr=answers.tpm.measure_pcr if answers.tpm.measure else None,
+        measure_off=not answers.tpm.measure,
     )

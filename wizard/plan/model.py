@@ -116,6 +116,13 @@ class Plan:
     checks: tuple[Check, ...] = ()
     answers_toml: str = ""  # the answers that produced the plan, kept with the generation
     notes: tuple[str, ...] = ()  # what the operator should know or do afterwards
+    # Ready-to-copy commands that set the image (and flavor) properties of guests that require TPM 2.0 and
+    # Secure Boot on this node (wizard.tpm.guests), when the answers ask for such guests.
+    image_commands: tuple[str, ...] = ()
+    # Measured configuration (wizard.apply.measure): turned on into this PCR, or off (measure_off), for the
+    # transactions to come; neither: the node's setting is kept (a rescue fix, a plan without a TPM choice).
+    measure_pcr: int | None = None
+    measure_off: bool = False
 
     @property
     def empty(self) -> bool:

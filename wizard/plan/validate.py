@@ -19,6 +19,7 @@ from wizard.plan.ini_edits import written_value
 from wizard.plan.settings import nova_settings, swtpm_accounts, vendor_flag
 from wizard.rootfs import PathEscapeError, resolve
 from wizard.rules import RuleViolation, check_choices
+from wizard.tpm.guests import assess_secure_guests
 from wizard.tpm.vtpm import BARBICAN_WARNING, assess_vtpm
 
 Reporter = Callable[[str, str], None]
@@ -112,6 +113,13 @@ def validate_for_host(
             # configured backend named: said once, there.
             if text != BARBICAN_WARNING:
                 warn("tpm.vtpm", text)
+    if answers.tpm.secure_boot:
+        # The plan installs the firmware where it is missing; the smoke guest proves the rest after the apply.
+        guests = assess_secure_guests(facts, host, virt_type=virt_type, installing=True)
+        for text in guests.problems:
+            problem("tpm.secure_boot", text)
+        for text in guests.warnings:
+            warn("tpm.secure_boot", text)
     if answers.tpm.install_tools and host.tpm2_tools is None and host.distribution.package_manager is None:
         warn(
             "tpm.install_tools",
