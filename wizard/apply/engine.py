@@ -31,6 +31,7 @@ from wizard.apply.atomic import (
 from wizard.apply.events import RollbackFinished, RollbackStarted
 from wizard.apply.faults import crash_point
 from wizard.apply.journal import Journal
+from wizard.apply.measure import measure_committed
 from wizard.apply.pending import (
     PendingFileError,
     begin_confirmation,
@@ -300,6 +301,14 @@ class Transaction:
         except OSError as error:  # the end record is written: recovery only removes the journal
             self.notes.append(f"the journal could not be removed: {describe_os_error(error)}")
         self.reporter.log.write(f"{self.spec.kind.value} done: generation {self.number}: {self.spec.summary}")
+        self._measure()
+
+    def _measure(self) -> None:
+        """After the commit: the measured PCR extended with this generation. It changes no file of the node, so
+        a failure is a note, never a reason to undo the committed change."""
+        for line in measure_committed(self.paths, self.spec, self.number, self.runner):
+            self.reporter.log.write(line)
+            self.notes.append(line)
 
     def _abort(self, failure: StepError, *, record: bool = True) -> ApplyResult:
         with interrupts.shield():  # the undo and its bookkeeping run whole

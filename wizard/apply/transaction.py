@@ -283,6 +283,8 @@ def apply_plan(
                 confirm_timeout=confirm_timeout,
                 notes=(*plan.notes, *notes),
                 kvm_worked_before=kvm_before and kvm_api_works(Path("/dev/kvm"))[0],
+                measure_pcr=plan.measure_pcr,
+                measure_off=plan.measure_off,
             )
             reporter.finished(0, f"{len(targets)} file(s) as the plan expects")
             result = Transaction(paths, spec, runner, reporter).run()
