@@ -39,13 +39,14 @@ from wizard.apply.pending import (
     remove_pending,
     stop_watcher,
 )
-from wizard.apply.reporter import CONFIRM_STEP, RECORD_STEP, VERIFY_STEP, Reporter
+from wizard.apply.reporter import CONFIRM_STEP, RECORD_STEP, SMOKE_STEP, VERIFY_STEP, Reporter
 from wizard.apply.results import ApplyResult, PendingConfirmation, UndoCommand
+from wizard.apply.smoke_guest import journaled_smoke_guest
 from wizard.apply.spec import TransactionSpec, begin_record, generation_of
 from wizard.apply.state import StatePaths
 from wizard.apply.verify import verify_transaction
 from wizard.commands import CommandRunner
-from wizard.plan.model import CheckKind
+from wizard.plan.model import Check, CheckKind
 from wizard.rootfs import under
 
 
@@ -167,6 +168,11 @@ class Transaction:
         interrupts.checkpoint()
         with interrupts.shield():
             self._verify()
+        smoke = next((check for check in self.spec.checks if check.kind is CheckKind.SMOKE_GUEST), None)
+        if smoke is not None:
+            interrupts.checkpoint()
+            with interrupts.shield():
+                self._smoke(smoke)
         if self.spec.confirm_timeout is not None:
             interrupts.checkpoint()
             with interrupts.shield():
@@ -262,6 +268,25 @@ class Transaction:
         self.reporter.finished(
             index, f"{len(self.spec.targets)} file(s) as written, {len(results)} check(s) passed{said}"
         )
+
+    def _smoke(self, check: Check) -> None:
+        """The smoke guest, named in the journal before it is defined: recovery removes what a crash left."""
+        index = self._step(SMOKE_STEP.id)
+        try:
+            outcome = journaled_smoke_guest(
+                self.root,
+                self.number,
+                check,
+                self.runner,
+                self._journal().append,
+                started=lambda: crash_point("smoke-guest"),
+            )
+        except OSError as error:
+            raise StepError(SMOKE_STEP.id, describe_os_error(error)) from error
+        self.notes.extend(f"the smoke guest was not removed: {leftover}" for leftover in outcome.leftovers)
+        if not outcome.ok:
+            raise StepError(SMOKE_STEP.id, outcome.detail)
+        self.reporter.finished(index, outcome.detail)
 
     def _begin_confirmation(self, timeout: float) -> None:
         index = self._step(CONFIRM_STEP.id)

@@ -13,6 +13,7 @@ from pathlib import Path
 from wizard.apply.atomic import NotAFileError, read_state
 from wizard.commands import CommandResult, CommandRunner
 from wizard.files.ini import IniDocument
+from wizard.option_types import Value
 from wizard.options import InvalidValue, get_option, validate_value
 from wizard.rootfs import PathEscapeError, under
 from wizard.virsh import (
@@ -31,18 +32,27 @@ def _answer(result: CommandResult) -> Answer:
     return Answer(result.returncode, result.stdout, result.stderr, result.error)
 
 
-def _setting(document: IniDocument, name: str) -> str | tuple[str, ...] | None:
-    """A [libvirt] option as nova reads it (the last assignment, typed), or None when unset or invalid."""
+def _typed(document: IniDocument, name: str) -> Value | InvalidValue | None:
     raw = None
     for entry in document.entries():
         if entry.section == "libvirt" and entry.key == name:
             raw = entry.raw_value
     if raw is None:
         return None
-    value = validate_value(get_option("nova.conf", "libvirt", name), raw)
-    if isinstance(value, InvalidValue | bool | int):
+    return validate_value(get_option("nova.conf", "libvirt", name), raw)
+
+
+def setting(document: IniDocument, name: str) -> str | tuple[str, ...] | None:
+    """A [libvirt] option as nova reads it (the last assignment, typed), or None when unset or invalid."""
+    value = _typed(document, name)
+    if value is None or isinstance(value, InvalidValue | bool | int):
         return None
     return value
+
+
+def switch(document: IniDocument, name: str) -> bool:
+    """A [libvirt] boolean option as nova reads it; False when unset or invalid (nova's defaults are False)."""
+    return _typed(document, name) is True
 
 
 def libvirt_accepts(root: Path, nova_conf: str, uri: str, runner: CommandRunner) -> tuple[bool, str]:
@@ -52,14 +62,14 @@ def libvirt_accepts(root: Path, nova_conf: str, uri: str, runner: CommandRunner)
     except (NotAFileError, PathEscapeError, OSError) as error:
         return False, f"{nova_conf} cannot be read: {error}"
     document = IniDocument.parse(state.content if state.exists else b"")
-    virt_type = _setting(document, "virt_type") or "kvm"
+    virt_type = setting(document, "virt_type") or "kvm"
     if virt_type not in ("kvm", "qemu"):
         return True, f"virt_type {virt_type}: libvirt judges no CPU mode for it"
-    mode = _setting(document, "cpu_mode") or (
+    mode = setting(document, "cpu_mode") or (
         "host-passthrough" if os.uname().machine == "aarch64" else "host-model"
     )
-    models = _setting(document, "cpu_models") or ()
-    flags = _setting(document, "cpu_model_extra_flags") or ()
+    models = setting(document, "cpu_models") or ()
+    flags = setting(document, "cpu_model_extra_flags") or ()
 
     def ask(*arguments: str, stdin: str | None = None) -> CommandResult:
         return runner.run(virsh_argv(uri, *arguments), timeout=TIMEOUT, input_text=stdin)

@@ -31,7 +31,7 @@ from wizard.apply.state import PRIVATE_FILE_MODE, StatePaths, state_paths
 from wizard.apply.verify import kvm_api_works
 from wizard.commands import CommandRunner
 from wizard.files.toml_depth import load_toml
-from wizard.plan.model import Action, Check, FileEdit, Plan
+from wizard.plan.model import Action, Check, CheckKind, FileEdit, Plan
 from wizard.rootfs import PathEscapeError, is_system_root, resolve, under
 
 
@@ -45,6 +45,11 @@ class ApplyPreview:
     skipped_checks: tuple[Check, ...]  # checks that need the running system
     notes: tuple[str, ...]  # symbolic links followed, owners that do not exist under the root
     problems: tuple[str, ...]  # what stops the apply now: a path outside the root, a directory, a stale plan
+
+
+def has_smoke(checks: tuple[Check, ...], live: bool) -> bool:
+    """Whether the transaction starts a smoke guest (a check of the running system: live only, unless made to)."""
+    return any(check.kind is CheckKind.SMOKE_GUEST and (live or not check.live_only) for check in checks)
 
 
 def split_actions(plan: Plan, live: bool) -> tuple[tuple[Action, ...], tuple[Action, ...]]:
@@ -212,7 +217,13 @@ def preview_apply(plan: Plan, root: Path | str, *, confirm_timeout: float | None
     _, notes, problems = _targets(root_path, plan)
     writes = [write_step(edit.path, edit.target or edit.path) for edit in plan.edits]
     return ApplyPreview(
-        steps=build_steps(writes, actions, remaining, confirm=confirm_timeout is not None),
+        steps=build_steps(
+            writes,
+            actions,
+            remaining,
+            confirm=confirm_timeout is not None,
+            smoke=has_smoke(plan.checks, live),
+        ),
         irreversible=tuple(action for action in actions if not action.reversible),
         remaining=remaining,
         skipped_checks=tuple(check for check in plan.checks if check.live_only and not live),
@@ -254,7 +265,9 @@ def apply_plan(
     live = is_system_root(root_path)
     actions, remaining = split_actions(plan, live)
     writes = [write_step(edit.path, edit.target or edit.path) for edit in plan.edits]
-    steps = build_steps(writes, actions, remaining, confirm=confirm_timeout is not None)
+    steps = build_steps(
+        writes, actions, remaining, confirm=confirm_timeout is not None, smoke=has_smoke(plan.checks, live)
+    )
     log = ActivityLog(root_path, "apply", enabled=not runner.dry_run)
     reporter = Reporter(steps, progress, log)
     if plan.empty:

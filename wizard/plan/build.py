@@ -13,7 +13,7 @@ from wizard.plan.ini_edits import plan_ini_file
 from wizard.plan.model import Check, CheckKind, FileEdit, FileKind, NewFileAttributes, Plan, Reason
 from wizard.plan.module_files import ModuleWanted, plan_boot_modules, plan_module_option
 from wizard.plan.settings import glance_settings, nova_settings, swtpm_accounts, vendor_flag
-from wizard.tpm.guests import assess_secure_guests, image_property_commands
+from wizard.tpm.guests import SecureGuests, assess_secure_guests, image_property_commands
 
 NOVA_CONF = "/etc/nova/nova.conf"
 GLANCE_API_CONF = "/etc/glance/glance-api.conf"
@@ -30,6 +30,22 @@ def nested_reason(module: str) -> Reason:
     return Reason(
         f"{module} must load with nested=1 so that instances can run their own KVM guests",
         "answers: nested.enabled = true",
+    )
+
+
+def smoke_check(nova_conf: str, uri: str, guests: SecureGuests | None) -> Check:
+    """The smoke guest after the apply: nova.conf's CPU (and vTPM), plus Secure Boot firmware on the machine
+    type it needs when guests may require it (wizard.apply.smoke_guest)."""
+    options: tuple[str, ...] = ()
+    if guests is not None:
+        options = ("secure-boot", f"tpm-model={guests.tpm_model}")
+        options += (f"machine={guests.machine}",) if guests.machine else ()
+    return Check(
+        CheckKind.SMOKE_GUEST,
+        nova_conf,
+        expected=uri,
+        title="libvirt starts a throwaway guest as nova would (paused), then removes it",
+        options=options,
     )
 
 
@@ -98,6 +114,10 @@ def build_plan(facts: HostFacts, answers: Answers, root: Path, profile: HostProf
                 expected=host.stack.libvirt.uri,
                 title="libvirt accepts nova.conf's CPU settings, as nova-compute asks it at start",
             )
+        )
+    if host.stack.libvirt is not None and (edits or actions.actions):
+        checks.append(
+            smoke_check(nova_edit.written_path if nova_edit else NOVA_CONF, host.stack.libvirt.uri, guests)
         )
     return Plan(
         edits=tuple(edits),

@@ -96,6 +96,8 @@ class CheckKind(StrEnum):
     LIBVIRT_ACCEPTS = (
         "libvirt-accepts"  # subject: nova.conf's path, expected: libvirt's URI (apply/libvirt_check)
     )
+    # subject: nova.conf's path, expected: libvirt's URI, options: what else the guest has (apply/smoke_guest)
+    SMOKE_GUEST = "smoke-guest"
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,7 @@ class Check:
     expected: str = ""
     title: str = ""
     live_only: bool = True  # needs the running system (not meaningful under a staging root)
+    options: tuple[str, ...] = ()  # SMOKE_GUEST: "secure-boot", "tpm-model=tpm-crb", "machine=q35"
 
 
 @dataclass(frozen=True)
