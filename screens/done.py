@@ -27,6 +27,7 @@ class Outcome:
     notes: tuple[str, ...]  # the plan's notes: what the operator should know or do afterwards
     root: Path
     live: bool
+    image_commands: tuple[str, ...] = ()  # the plan's image properties of TPM 2.0 and Secure Boot guests
 
 
 def _headline(outcome: Outcome) -> Text:
@@ -61,6 +62,8 @@ def summary(outcome: Outcome) -> Text:
         text.append("\nNext steps\n", style="bold")
         for note in next_steps:
             text.append(f"  - {note}\n")
+    if result.ok and outcome.confirmed is not False:
+        text.append_text(image_properties(outcome.image_commands))
     if result.generation is not None:
         text.append("\nHow to undo it\n", style="bold")
         where = "" if outcome.root == Path("/") else f" --root {outcome.root}"
@@ -69,6 +72,19 @@ def summary(outcome: Outcome) -> Text:
             f"it with a preview and confirm-or-revert, or from any shell:\n"
             f"    kvm-wizard snapshots rollback {result.generation}{where}\n"
         )
+    return text
+
+
+def image_properties(commands: tuple[str, ...]) -> Text:
+    """Ready-to-copy commands: what images (or flavors) of guests that require TPM 2.0 and Secure Boot say."""
+    if not commands:
+        return Text()
+    from wizard.tpm.guests import command_lines  # lazy: the engine is not imported before the first frame
+
+    text = Text("\nGuests that require TPM 2.0 and Secure Boot\n", style="bold")
+    text.append("  Set these on their images (IMAGE), or the same on their flavors (FLAVOR):\n")
+    for command in commands:
+        text.append("".join(f"    {part}\n" for part in command_lines(command)))
     return text
 
 

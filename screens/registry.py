@@ -302,7 +302,13 @@ def _done(session: Session, banner: Banner) -> Recipe[str]:
     if session.mode == "rescue" and session.plan is not None:
         notes = (*notes, RECHECK_NOTE)
     outcome = Outcome(
-        result, session.confirmed, session.settled_message, notes, _root(session), session.source.live
+        result,
+        session.confirmed,
+        session.settled_message,
+        notes,
+        _root(session),
+        session.source.live,
+        plan.image_commands if plan is not None else (),
     )
     return partial(DoneScreen, banner, outcome)
 

@@ -6,6 +6,7 @@ from typing import TextIO
 
 from wizard.plan.explain import DiffLine, LineKind, explain_plan
 from wizard.plan.planner import PlanOutcome
+from wizard.tpm.guests import command_lines
 
 STYLES = {
     LineKind.FILE: "bold underline",
@@ -62,6 +63,8 @@ def image_command_lines(commands: tuple[str, ...]) -> list[DiffLine]:
     if not commands:
         return []
     return [
-        DiffLine(LineKind.FILE, "Guests that require TPM 2.0 and Secure Boot: set on their images (or flavors)"),
-        *(DiffLine(LineKind.NOTE, f"  {command}") for command in commands),
+        DiffLine(
+            LineKind.FILE, "Guests that require TPM 2.0 and Secure Boot: set on their images (or flavors)"
+        ),
+        *(DiffLine(LineKind.NOTE, f"  {part}") for command in commands for part in command_lines(command)),
     ]

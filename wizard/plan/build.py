@@ -115,6 +115,12 @@ def build_plan(facts: HostFacts, answers: Answers, root: Path, profile: HostProf
                 title="libvirt accepts nova.conf's CPU settings, as nova-compute asks it at start",
             )
         )
+    if answers.tpm.measure:
+        actions.notes.append(
+            f"Measured configuration: each generation committed from now on (this apply's, rollbacks' and "
+            f"reverts') is extended into PCR {answers.tpm.measure_pcr} of the TPM, its event kept in the generation; "
+            "`kvm-wizard attest quote --nonce HEX -o FILE` proves which one this node runs."
+        )
     if host.stack.libvirt is not None and (edits or actions.actions):
         checks.append(
             smoke_check(nova_edit.written_path if nova_edit else NOVA_CONF, host.stack.libvirt.uri, guests)

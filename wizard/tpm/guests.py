@@ -79,7 +79,7 @@ def assess_secure_guests(
     pick = firmware.secure_boot_pick(architecture, _machine_pattern(architecture, machine_name))
     install = firmware_install(facts, architecture) if pick is None else None
     planned = installing and install is not None
-    shown_machine = machine_name or machine_type or "its default machine"
+    shown_machine = machine_name or machine_type or "virt"
 
     # libvirt, where it answered, says whether Secure Boot firmware exists for the machine type.
     libvirt_secure: bool | None = None
@@ -231,3 +231,18 @@ def image_property_commands(guests: SecureGuests) -> tuple[str, ...]:
         f"openstack image set {image} IMAGE",
         f"openstack flavor set {flavor} FLAVOR",
     )
+
+
+def command_lines(command: str) -> tuple[str, ...]:
+    """One command as shell lines that fit a console: a break (backslash) before each --property."""
+    head, *properties = command.split(" --property ")
+    if not properties:
+        return (command,)
+    *middle, last = properties
+    last_property, _, target = last.partition(" ")
+    parts = [
+        f"{head} \\",
+        *(f"  --property {item} \\" for item in middle),
+        f"  --property {last_property} \\",
+    ]
+    return (*parts, f"  {target}") if target else (*parts[:-1], parts[-1].removesuffix(" \\"))

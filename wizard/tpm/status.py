@@ -289,7 +289,6 @@ def status_to_json(status: TpmStatus) -> dict[str, Any]:
     }
 
 
-
 def step_counts(verification: Verification) -> dict[str, int]:
     counts = {status.value: 0 for status in StepStatus}
     for step in verification.steps:
