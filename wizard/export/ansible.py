@@ -252,7 +252,11 @@ def _actions(answers: Answers) -> list[Node]:
                 when=LIVE,
             )
         )
-    for enabled, package in ((answers.tpm.install_tools, "tpm2-tools"), (answers.tpm.vtpm, "swtpm")):
+    for enabled, package in (
+        (answers.tpm.install_tools, "tpm2-tools"),
+        (answers.tpm.vtpm, "swtpm"),
+        (answers.tpm.secure_boot, "uefi-firmware"),  # guests that require Secure Boot
+    ):
         if enabled:
             actions.append(
                 task(

@@ -11,10 +11,17 @@ from wizard.export.yaml_text import Node
 X86 = "kvm_wizard_node_arch in ['x86_64', 'i386', 'i686']"
 POWER = "kvm_wizard_node_arch.startswith('ppc64')"
 VENDOR_MODULE = "('kvm_amd' if kvm_wizard_node_cpu_vendor == 'amd' else 'kvm_intel')"
-# tpm2-tools and swtpm by package manager, as wizard.tpm.tools installs them.
+# tpm2-tools, swtpm and the guests' UEFI firmware by package manager (and architecture), as wizard.tpm.tools
+# installs them.
+_APT, _ZYPPER = "kvm_wizard_node_pkg_mgr == 'apt'", "kvm_wizard_node_pkg_mgr == 'zypper'"
 PACKAGES = {
-    "tpm2-tools": "['tpm2.0-tools'] if kvm_wizard_node_pkg_mgr == 'zypper' else ['tpm2-tools']",
-    "swtpm": "['swtpm'] if kvm_wizard_node_pkg_mgr == 'zypper' else ['swtpm', 'swtpm-tools']",
+    "tpm2-tools": f"['tpm2.0-tools'] if {_ZYPPER} else ['tpm2-tools']",
+    "swtpm": f"['swtpm'] if {_ZYPPER} else ['swtpm', 'swtpm-tools']",
+    "uefi-firmware": (
+        f"(['qemu-efi-aarch64'] if {_APT} else ['qemu-uefi-aarch64'] if {_ZYPPER} else ['edk2-aarch64']) "
+        f"if kvm_wizard_node_arch == 'aarch64' else (['ovmf'] if {_APT} else ['qemu-ovmf-x86_64'] if {_ZYPPER} "
+        "else ['edk2-ovmf'])"
+    ),
 }
 
 
