@@ -27,6 +27,7 @@ from wizard.apply.state import state_paths
 from wizard.apply.transaction import apply_plan
 from wizard.attest.quote import make_quote
 from wizard.attest.verify import verify_quote
+from wizard.bundle.contents import generation_members
 from wizard.commands import CommandRunner
 from wizard.files.toml_depth import load_toml
 from wizard.plan.model import FileEdit, FileKind, LineChange, Plan, Reason
@@ -99,6 +100,10 @@ def test_each_committed_generation_is_extended_and_logged(tmp_path: Path, tpm: S
     recorded = load_toml((state_paths(root).generation(first) / MEASUREMENTS).read_text())
     assert recorded["event"][0]["digest"] == _digest(root, first)
     assert oct((state_paths(root).generation(first) / MEASUREMENTS).stat().st_mode & 0o777) == "0o600"
+    # A support bundle says when each generation was measured.
+    manifests = {member.name: member.data.decode() for member in generation_members(root)}
+    assert "measured: PCR 23 (sha256) " in manifests[f"generations/{first}/manifest.txt"]
+    assert f"applied: {_digest(root, first)}" in manifests[f"generations/{first}/manifest.txt"]
 
 
 def test_an_apply_without_measuring_turns_it_off(tmp_path: Path, tpm: Swtpm) -> None:
