@@ -157,7 +157,8 @@ class Hardware:
     libvirt_answers: str | None = None  # a recording of tools/libvirt_answers/ that matches this host
     efi: tuple[int, int] | None = None  # booted through UEFI: the values of SecureBoot and SetupMode
     lockdown: str = ""  # the kernel's lockdown mode, "" when the kernel has none
-    guest_firmware: str | None = None  # QEMU's firmware descriptors of this host's UEFI package (tools/firmware/)
+    # QEMU's firmware descriptors of this host's UEFI package (a directory of tools/firmware/)
+    guest_firmware: str | None = None
 
 
 DEBIAN_TOOLS = ("udevadm", "modprobe", "systemctl", "apt-get", "vgs", "virsh", "nova-compute")

@@ -219,7 +219,8 @@ def record(name: str, hardware: Hardware, layers: tuple[Path, ...]) -> HostFacts
         environment={},
         probe_errors=(),
         probe_seconds=0.0,
-        kernel_trees=tuple(KERNEL_TREE_MARKERS),  # a recording of a live host: its /proc, /sys and /dev were live
+        # A recording of a live host: its /proc, /sys and /dev were a running kernel's.
+        kernel_trees=tuple(KERNEL_TREE_MARKERS),
         stack=dataclasses.replace(
             libvirt_answers(hardware),
             python_packages=facts.stack.python_packages,
