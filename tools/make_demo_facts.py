@@ -25,6 +25,7 @@ sys.path.insert(0, str(ROOT))
 from tools.demo_hardware import HARDWARE, Hardware  # noqa: E402
 from wizard.demo import list_scenarios  # noqa: E402
 from wizard.host.facts import CommandRun, HostFacts, PathStat, StackFacts, facts_to_toml  # noqa: E402
+from wizard.host.observed import KERNEL_TREE_MARKERS  # noqa: E402
 from wizard.host.patterns import keep_kernel_line  # noqa: E402
 from wizard.host.probe import probe  # noqa: E402
 
@@ -84,6 +85,10 @@ def write_kernel(tree: Path, hardware: Hardware) -> None:
         _write(tree / f"sys/class/tpm/{name}/device/description", "TPM 2.0 Device\n")
         (tree / f"sys/class/tpm/{name}/device/driver").symlink_to("../../../bus/platform/drivers/tpm_crb")
         (tree / f"sys/class/tpmrm/{name.replace('tpm', 'tpmrm')}").mkdir(parents=True)
+    for pid, argv, cgroup in hardware.processes:
+        (tree / f"proc/{pid}").mkdir(parents=True, exist_ok=True)
+        (tree / f"proc/{pid}/cmdline").write_bytes(b"".join(part.encode() + b"\0" for part in argv))
+        _write(tree / f"proc/{pid}/cgroup", cgroup + "\n")
     for name in hardware.executables:
         directory = "usr/libexec" if name == "qemu-kvm" else "usr/bin"
         _write(tree / directory / name, "")
@@ -122,6 +127,10 @@ def record(name: str, hardware: Hardware, layers: tuple[Path, ...]) -> HostFacts
         write_kernel(tree, hardware)
         facts = probe(tree, live_device_probe=False)
     stats = dict(facts.stats)
+    # A live probe asks /proc, /sys and /dev of the running kernel (HostFacts.kernel_trees), and stats no marker:
+    # the scratch tree's markers say nothing of the host recorded.
+    for marker in KERNEL_TREE_MARKERS.values():
+        stats.pop(marker, None)
     for path, device in hardware.devices.items():
         stats[path] = device
     for path in (
@@ -163,6 +172,7 @@ def record(name: str, hardware: Hardware, layers: tuple[Path, ...]) -> HostFacts
             argv=("vgs", "--noheadings", "-o", "vg_name"), returncode=0, stdout="  nova-vg\n  system-vg\n"
         ),
     }
+    commands.update(hardware.commands)
     if hardware.tpm2_version:
         commands["tpm2 --version"] = CommandRun(
             argv=("tpm2", "--version"),
@@ -192,6 +202,7 @@ def record(name: str, hardware: Hardware, layers: tuple[Path, ...]) -> HostFacts
         environment={},
         probe_errors=(),
         probe_seconds=0.0,
+        kernel_trees=tuple(KERNEL_TREE_MARKERS),
         stack=dataclasses.replace(
             libvirt_answers(hardware),
             python_packages=facts.stack.python_packages,

@@ -211,6 +211,7 @@ def check_to_record(check: Check) -> Record:
         "expected": check.expected,
         "title": check.title,
         "live_only": check.live_only,
+        "files": list(check.files),
     }
 
 
@@ -221,4 +222,5 @@ def check_from_record(record: Record) -> Check:
         expected=str(record["expected"]),
         title=str(record["title"]),
         live_only=bool(record["live_only"]),
+        files=tuple(str(path) for path in record.get("files", ())),
     )

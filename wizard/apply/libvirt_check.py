@@ -1,4 +1,5 @@
-"""The health check that asks libvirt about the nova.conf just written, the way nova-compute will at its start:
+"""The health check that asks libvirt about the nova.conf just written, the way nova-compute will at its start
+(the settings it reads over every file of its chain, by oslo's rules: wizard.effective):
 is the CPU mode supported for the virt type (`virsh domcapabilities`), does libvirt know each custom model
 (`virsh cpu-models`, nova's name check), and, with virt_type kvm, does `virsh hypervisor-cpu-compare` accept each
 model with the extra flags (nova's compareHypervisorCPU). A refusal fails the verification, so the apply is rolled
@@ -12,8 +13,8 @@ from pathlib import Path
 
 from wizard.apply.atomic import NotAFileError, read_state
 from wizard.commands import CommandResult, CommandRunner
-from wizard.files.ini import IniDocument
-from wizard.options import InvalidValue, get_option, validate_value
+from wizard.effective import EffectiveConfig
+from wizard.options import InvalidValue
 from wizard.rootfs import PathEscapeError, under
 from wizard.virsh import (
     Answer,
@@ -31,27 +32,30 @@ def _answer(result: CommandResult) -> Answer:
     return Answer(result.returncode, result.stdout, result.stderr, result.error)
 
 
-def _setting(document: IniDocument, name: str) -> str | tuple[str, ...] | None:
-    """A [libvirt] option as nova reads it (the last assignment, typed), or None when unset or invalid."""
-    raw = None
-    for entry in document.entries():
-        if entry.section == "libvirt" and entry.key == name:
-            raw = entry.raw_value
-    if raw is None:
+def _setting(config: EffectiveConfig, name: str) -> str | tuple[str, ...] | None:
+    """A [libvirt] option as nova reads it (the assignment that wins, typed), or None when unset or invalid."""
+    option = config.option("libvirt", name)
+    if option.winner is None:
         return None
-    value = validate_value(get_option("nova.conf", "libvirt", name), raw)
-    if isinstance(value, InvalidValue | bool | int):
+    value = option.typed()
+    if value is None or isinstance(value, InvalidValue | bool | int):
         return None
     return value
 
 
-def libvirt_accepts(root: Path, nova_conf: str, uri: str, runner: CommandRunner) -> tuple[bool, str]:
-    """Whether libvirt accepts the CPU settings of the nova.conf under ``root``, and what it said."""
-    try:
-        state = read_state(under(root, nova_conf))
-    except (NotAFileError, PathEscapeError, OSError) as error:
-        return False, f"{nova_conf} cannot be read: {error}"
-    document = IniDocument.parse(state.content if state.exists else b"")
+def libvirt_accepts(
+    root: Path, nova_conf: str, uri: str, runner: CommandRunner, files: tuple[str, ...] = ()
+) -> tuple[bool, str]:
+    """Whether libvirt accepts the CPU settings nova-compute reads under ``root`` (over ``files``, its chain in
+    oslo's order; only ``nova_conf`` when none are given), and what it said."""
+    texts: list[tuple[str, bytes | None]] = []
+    for path in files or (nova_conf,):
+        try:
+            state = read_state(under(root, path))
+        except (NotAFileError, PathEscapeError, OSError) as error:
+            return False, f"{path} cannot be read: {error}"
+        texts.append((path, state.content if state.exists else None))
+    document = EffectiveConfig.parse("nova.conf", texts)
     virt_type = _setting(document, "virt_type") or "kvm"
     if virt_type not in ("kvm", "qemu"):
         return True, f"virt_type {virt_type}: libvirt judges no CPU mode for it"

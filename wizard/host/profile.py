@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from wizard.effective import EffectiveConfig
 from wizard.host.access import Accounts, KvmAccess, kvm_access
+from wizard.host.config_chain import (
+    GLANCE_API,
+    NOVA_COMPUTE,
+    ConfigChain,
+    chains_from_facts,
+    recorded_config,
+)
 from wizard.host.facts import HostFacts, PathStat, UdevDevice
 from wizard.host.kernel import (
     FirmwareHints,
@@ -31,6 +39,7 @@ from wizard.host.platform import ArchFamily, Platform, Vendor, read_platform
 from wizard.host.stack import StackView, read_stack
 from wizard.host.system import (
     Distribution,
+    DistroFamily,
     LogView,
     ModuleConfiguration,
     Tool,
@@ -111,6 +120,10 @@ class HostProfile:
     ceph_conf: PathStat
     logs: tuple[LogView, ...]
     executables: dict[str, str]
+    nova_chain: ConfigChain  # the files nova-compute reads, in oslo's order (wizard.host.config_chain)
+    glance_chain: ConfigChain
+    nova_config: EffectiveConfig  # their settings as recorded (secrets masked): what nova-compute reads
+    glance_config: EffectiveConfig
     stack: StackView  # what libvirt answered, nova's and Ceph's packages, libvirt's swtpm account, SMT
     # Whether each device was observed present, observed absent, or not observed (a tree without /dev).
     device_seen: dict[str, Seen] = field(default_factory=dict)
@@ -181,6 +194,12 @@ class HostProfile:
         )
         groups = facts.dirs.get("/sys/kernel/iommu_groups")
         volume_groups, volume_source = read_volume_groups(facts)
+        debian = (
+            None
+            if distribution.family in (DistroFamily.UNKNOWN,)
+            else distribution.family is DistroFamily.DEBIAN
+        )
+        chains = chains_from_facts(facts, debian=debian)
         return HostProfile(
             source=facts.source,
             root=facts.root,
@@ -239,6 +258,10 @@ class HostProfile:
                 read_log(facts, path) for path in sorted(p for p in facts.files if p.endswith(".log"))
             ),
             executables=dict(facts.executables),
+            nova_chain=chains[NOVA_COMPUTE.name],
+            glance_chain=chains[GLANCE_API.name],
+            nova_config=recorded_config(facts, chains[NOVA_COMPUTE.name]),
+            glance_config=recorded_config(facts, chains[GLANCE_API.name]),
             stack=read_stack(facts),
             device_seen={path: path_seen(facts, path) for path in DEVICES},
         )
