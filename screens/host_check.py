@@ -1,15 +1,15 @@
 """Host check: the verdict and every finding with its evidence and remedy; fixes added to the plan; re-check.
 
 Detection runs in a worker (a live probe takes seconds); the screen counts the seconds meanwhile. The result
-gives back the facts, the diagnosis, the answers to start from (the last ones applied here, else the ones
-suggested for this host) and the fixes ticked.
+gives back the facts, the diagnosis, the answers to start from (the node as it is, the host's suggestions only
+where nothing is configured: the engine's wizard.plan.start decides) and the fixes ticked.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
@@ -177,30 +177,13 @@ class HostCheckScreen(StepScreen[HostCheckResult]):
 
 
 def _answers(facts: HostFacts, source: HostSource) -> tuple[Answers, str]:
-    """The last answers applied under this root, else the ones suggested for this host. Consent to software
-    emulation is never carried in: the operator gives it on the Hypervisor screen, in this session."""
-    from wizard.answers import AnswersError, HypervisorAnswers, parse_answers
-    from wizard.apply.state import state_paths
-    from wizard.plan.suggest import suggest_answers
+    """Where the answers start: the engine's decision (the node as it is, suggestions where nothing is
+    configured); consent to software emulation is never among them."""
+    from wizard.plan.start import start_for  # loaded by the detection's diagnosis already
 
     name = source.scenario or ("this host" if source.live else str(source.root))
-    suggested = dataclasses.replace(suggest_answers(facts, name).answers, hypervisor=HypervisorAnswers())
-    origin = "Your answers start from the suggestions for this host."
-    if source.root is not None:
-        saved = state_paths(source.root).answers
-        try:
-            text = saved.read_text(encoding="utf-8")
-        except OSError:
-            return suggested, origin
-        try:
-            answers = parse_answers(text, str(saved)).answers
-        except AnswersError as error:
-            return suggested, f"The last answers could not be read ({error}); the suggestions are used."
-        hypervisor = dataclasses.replace(answers.hypervisor, allow_emulation=False)
-        return dataclasses.replace(
-            answers, hypervisor=hypervisor
-        ), "Your answers start from the last ones applied here."
-    return suggested, origin
+    start = start_for(facts, source.root or Path("/"), name)
+    return start.answers, start.origin
 
 
 __all__ = ["HostCheckResult", "HostCheckScreen", "KnownHost"]

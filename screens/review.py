@@ -17,6 +17,7 @@ from textual.widgets.option_list import Option
 
 from screens.base import StepExit, StepScreen, stylesheet
 from screens.session import Banner
+from screens.widgets.apply_consent import ApplyConsentScreen
 from screens.widgets.diff_view import DiffView, render_lines
 from screens.widgets.text import line
 
@@ -32,13 +33,22 @@ class PlanMade(Message):
     """The plan for these answers is made (or refused, with its problems)."""
 
     def __init__(
-        self, outcome: PlanOutcome, lines: list[DiffLine], preview: ApplyPreview | None, answers: str
+        self,
+        outcome: PlanOutcome,
+        lines: list[DiffLine],
+        preview: ApplyPreview | None,
+        answers: str,
+        *,
+        summary: list[str],
+        consent: list[str],
     ) -> None:
         super().__init__()
         self.outcome = outcome
         self.lines = lines
         self.preview = preview
         self.answers = answers
+        self.summary = summary  # each choice before -> after, as the engine words it
+        self.consent = consent  # what the apply cannot undo and what it restarts
 
 
 class ReviewScreen(StepScreen["PlanOutcome"]):
@@ -95,12 +105,18 @@ class ReviewScreen(StepScreen["PlanOutcome"]):
         from wizard.apply.transaction import preview_apply
         from wizard.plan.explain import explain_plan
         from wizard.plan.planner import make_plan
+        from wizard.plan.summary import consent_lines
 
         outcome = make_plan(self.facts, self.answers, self.root)
         plan = outcome.plan
         lines = explain_plan(plan, live=self.live) if plan is not None else []
         preview = preview_apply(plan, self.root, confirm_timeout=self.confirm_timeout) if plan else None
-        self.post_message(PlanMade(outcome, lines, preview, mask(dumps_answers(self.answers))))
+        summary = [change.line() for change in outcome.summary()]
+        consent = consent_lines(plan, live=self.live) if plan is not None else []
+        saved = outcome.answers or self.answers
+        self.post_message(
+            PlanMade(outcome, lines, preview, mask(dumps_answers(saved)), summary=summary, consent=consent)
+        )
 
     def on_plan_made(self, event: PlanMade) -> None:
         self.made = event
@@ -145,6 +161,13 @@ class ReviewScreen(StepScreen["PlanOutcome"]):
     def _details(self, event: PlanMade) -> Text:
         outcome = event.outcome
         text = Text()
+        if event.summary:
+            text.append("What changes (before -> after)\n", style="bold")
+            for entry in event.summary:
+                text.append(
+                    f"  {entry}\n", style="" if entry.split(": ", 1)[-1].startswith("unchanged") else "bold"
+                )
+            text.append("\n")
         for warning in outcome.validation.warnings:
             text.append_text(line("warn", f"{warning.path}: {warning.message}"))
             text.append("\n")
@@ -168,6 +191,29 @@ class ReviewScreen(StepScreen["PlanOutcome"]):
 
     def _answers_path(self) -> str:
         return "/var/lib/kvm-wizard/answers.toml" + ("" if self.root == Path("/") else f" under {self.root}")
+
+    def action_next(self) -> None:
+        """F10: a plan to apply is asked about first, with what cannot be undone and what restarts."""
+        outcome = self.collect()
+        made = self.made
+        if outcome is None or made is None or outcome.plan is None:
+            return
+        if outcome.plan.empty:
+            self.dismiss(StepExit("next", outcome))
+            return
+        plan = outcome.plan
+        title = f"Apply {len(plan.edits)} file change(s) and {len(plan.actions)} action(s) to this host?"
+        lines = list(made.consent)
+        if self.confirm_timeout is not None:
+            lines.append(
+                f"Then {self.confirm_timeout:.0f} s to confirm it; otherwise everything is reverted."
+            )
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.dismiss(StepExit("next", outcome))
+
+        self.app.push_screen(ApplyConsentScreen(title, lines), answered)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()

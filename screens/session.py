@@ -7,10 +7,9 @@ here would make the first frame wait for it.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import TYPE_CHECKING, Literal
 
 from wizard.source import HostSource
 
@@ -87,5 +86,6 @@ class Session:
     def set_section(self, section: str, value: object) -> None:
         """One screen's answers back into the whole set."""
         if self.answers is not None:
-            self.answers = dataclasses.replace(self.answers, **cast("dict[str, Any]", {section: value}))
+            # The keys whose value changed become given: only those change the node.
+            self.answers = self.answers.with_section(section, value)
             self.outcome = None  # the plan was made for other answers

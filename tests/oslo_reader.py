@@ -54,3 +54,53 @@ def read_with_oslo(path: Path, file_kind: FileKind) -> dict[tuple[str, str], Any
         value = group[option.name]
         values[(option.section, option.name)] = tuple(value) if isinstance(value, list) else value
     return values
+
+
+def read_chain_with_oslo(paths: list[Path], file_kind: FileKind) -> dict[tuple[str, str], Any]:
+    """Every schema option of ``file_kind`` as a service started with ``--config-file P`` for each path, in
+    order, reads it: the later file wins, as nova-compute's own command line does it."""
+    conf = cfg.ConfigOpts()
+    options = [option for option in schema() if option.file == file_kind]
+    for option in options:
+        conf.register_opt(oslo_option(option), group=None if option.section == "DEFAULT" else option.section)
+    arguments = [word for path in paths for word in ("--config-file", str(path))]
+    conf(
+        args=arguments,
+        project="kvm-wizard-test",
+        default_config_files=[],
+        default_config_dirs=[],
+        use_env=False,
+    )
+    values: dict[tuple[str, str], Any] = {}
+    for option in options:
+        group = conf if option.section == "DEFAULT" else conf[option.section]
+        value = group[option.name]
+        values[(option.section, option.name)] = tuple(value) if isinstance(value, list) else value
+    return values
+
+
+def read_raw_with_oslo(paths: list[Path], keys: set[tuple[str, str]]) -> dict[tuple[str, str], str | None]:
+    """The raw string oslo's own lookup finds for each (section, key) over all of a service's files, before any
+    type or `$name` substitution (None: set in no file): how every option reads, known to the wizard or not."""
+    conf = cfg.ConfigOpts()
+    arguments = [word for path in paths for word in ("--config-file", str(path))]
+    conf(
+        args=arguments,
+        project="kvm-wizard-test",
+        default_config_files=[],
+        default_config_dirs=[],
+        use_env=False,
+    )
+    namespace = conf._namespace
+    assert namespace is not None
+    found: dict[tuple[str, str], str | None] = {}
+    for section, key in keys:
+        try:
+            # oslo's own lookup of a file value (newest file first, last assignment in it): what every option
+            # type then reads its value from.
+            values, _ = namespace._get_file_value([(section, key)], normalized=True)
+        except KeyError:
+            found[(section, key)] = None
+        else:
+            found[(section, key)] = values[-1]
+    return found

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
-from wizard.host.facts import KvmApiProbe, PathStat, UdevDevice
+from wizard.host.facts import CommandRun, KvmApiProbe, PathStat, UdevDevice
 
 X86_BASE = (
     "fpu vme de pse tsc msr pae mce cx8 apic sep mtrr pge mca cmov pat pse36 clflush dts acpi mmx fxsr sse "
@@ -153,6 +154,9 @@ class Hardware:
     msr_error: str | None = "ENOENT: No such file or directory"
     tpm2_version: str | None = None
     udev: tuple[UdevDevice, ...] = ()
+    # Running services as /proc shows them: (pid, argv, the first line of /proc/PID/cgroup).
+    processes: tuple[tuple[int, tuple[str, ...], str], ...] = ()
+    commands: dict[str, CommandRun] = field(default_factory=dict)  # read-only commands beyond vgs and tpm2
     python_packages: tuple[str, ...] = ()  # files and directories of the nova and Ceph Python packages
     libvirt_answers: str | None = None  # a recording of tools/libvirt_answers/ that matches this host
     efi: tuple[int, int] | None = None  # booted through UEFI: the values of SecureBoot and SetupMode
@@ -556,3 +560,64 @@ HARDWARE: dict[str, Hardware] = {
 # Rescue scenarios: the same machines as two of the above, after a bad hand edit of their configuration.
 HARDWARE["broken-nova-conf"] = HARDWARE["intel-ready"]
 HARDWARE["lvm-missing-vg"] = HARDWARE["amd-nested-off"]
+
+# Configured nodes: where nova-compute reads its configuration decides what the wizard keeps and where it writes.
+HARDWARE["lvm-custom-cpu"] = dataclasses.replace(
+    HARDWARE["intel-ready"],
+    nested={"kvm_intel": "N"},
+    processes=(
+        (
+            2317,
+            (
+                "/usr/bin/python3",
+                "/usr/bin/nova-compute",
+                "--config-file=/etc/nova/nova.conf",
+                "--config-file=/etc/nova/nova-compute.conf",
+                "--log-file=/var/log/nova/nova-compute.log",
+            ),
+            "0::/system.slice/nova-compute.service",
+        ),
+    ),
+)
+HARDWARE["debian-qemu-override"] = dataclasses.replace(HARDWARE["amd-nested-off"], nested={"kvm_amd": "1"})
+HARDWARE["rdo-nova-conf-d"] = dataclasses.replace(
+    HARDWARE["amd-nested-off"],
+    release="5.14.0-427.16.1.el9_4.x86_64",
+    cmdline="BOOT_IMAGE=(hd0,gpt2)/vmlinuz-5.14.0-427.16.1.el9_4.x86_64 root=/dev/mapper/rl-root ro rd.lvm.lv=rl/root",
+    nested={"kvm_amd": "1"},
+    executables=RHEL_TOOLS,
+    devices={
+        "/dev/kvm": RHEL_KVM,
+        "/dev/vhost-net": char(10, 238, "kvm", 36, 0o660),
+        "/dev/net/tun": TUN,
+        "/run/udev/control": SOCKET,
+    },
+    processes=(
+        (
+            2841,
+            ("/usr/bin/python3", "/usr/bin/nova-compute"),
+            "0::/system.slice/openstack-nova-compute.service",
+        ),
+    ),
+    # Rocky's own libvirt and RDO's nova, not Debian's: no recording of them (as for amd-modules-missing).
+    python_packages=(),
+    libvirt_answers=None,
+)
+HARDWARE["kolla-compute"] = dataclasses.replace(
+    HARDWARE["intel-ready"],
+    executables=(*HARDWARE["intel-ready"].executables, "docker"),
+    processes=(
+        (
+            4711,
+            ("/var/lib/kolla/venv/bin/python3", "/var/lib/kolla/venv/bin/nova-compute"),
+            "0::/system.slice/docker-3f2a9c81d4e6b7a05c1f2e3d4c5b6a7980f1e2d3c4b5a6978e0f1d2c3b4a5968.scope",
+        ),
+    ),
+    commands={
+        "docker ps": CommandRun(
+            argv=("docker", "ps", "--format", "{{.Names}}"),
+            returncode=0,
+            stdout="nova_compute\nnova_libvirt\nnova_ssh\nfluentd\ncron\nkolla_toolbox\n",
+        )
+    },
+)

@@ -88,6 +88,10 @@ def write_kernel(tree: Path, hardware: Hardware) -> None:
         _write(tree / f"sys/class/tpm/{name}/device/description", "TPM 2.0 Device\n")
         (tree / f"sys/class/tpm/{name}/device/driver").symlink_to("../../../bus/platform/drivers/tpm_crb")
         (tree / f"sys/class/tpmrm/{name.replace('tpm', 'tpmrm')}").mkdir(parents=True)
+    for pid, argv, cgroup in hardware.processes:
+        (tree / f"proc/{pid}").mkdir(parents=True, exist_ok=True)
+        (tree / f"proc/{pid}/cmdline").write_bytes(b"".join(part.encode() + b"\0" for part in argv))
+        _write(tree / f"proc/{pid}/cgroup", cgroup + "\n")
     for name in hardware.executables:
         directory = "usr/libexec" if name == "qemu-kvm" else "usr/bin"
         _write(tree / directory / name, "")
@@ -149,6 +153,10 @@ def record(name: str, hardware: Hardware, layers: tuple[Path, ...]) -> HostFacts
         write_kernel(tree, hardware)
         facts = probe(tree, live_device_probe=False)
     stats = dict(facts.stats)
+    # A live probe asks /proc, /sys and /dev of the running kernel (HostFacts.kernel_trees), and stats no marker:
+    # the scratch tree's markers say nothing of the host recorded.
+    for marker in KERNEL_TREE_MARKERS.values():
+        stats.pop(marker, None)
     for path, device in hardware.devices.items():
         stats[path] = device
     for path in (
@@ -190,6 +198,7 @@ def record(name: str, hardware: Hardware, layers: tuple[Path, ...]) -> HostFacts
             argv=("vgs", "--noheadings", "-o", "vg_name"), returncode=0, stdout="  nova-vg\n  system-vg\n"
         ),
     }
+    commands.update(hardware.commands)
     if hardware.tpm2_version:
         commands["tpm2 --version"] = CommandRun(
             argv=("tpm2", "--version"),

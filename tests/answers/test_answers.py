@@ -11,6 +11,7 @@ from wizard.answers import (
     Answers,
     AnswersError,
     AnswersVersionError,
+    NestedAnswers,
     dumps_answers,
     load_answers,
     parse_answers,
@@ -18,7 +19,7 @@ from wizard.answers import (
 )
 
 PRODUCT_EXAMPLE = """\
-version = 1
+version = 2
 [hypervisor]
 virt_type = "kvm"              # kvm | qemu
 allow_emulation = false        # must be true to choose qemu on a host where KVM works or could work
@@ -70,9 +71,23 @@ def test_the_product_example_is_valid_and_read_exactly() -> None:
     assert answers.performance.vhost_net is True
 
 
-def test_missing_keys_take_their_defaults() -> None:
-    answers, _ = parse_answers("version = 1\n")
-    assert answers == Answers()
+def test_missing_keys_are_not_given_and_keep_the_nodes_values() -> None:
+    answers, _ = parse_answers('version = 2\n[nested]\ncpu_mode = "custom"\n')
+    assert answers.given == frozenset({"nested.cpu_mode"})
+    node = Answers(
+        nested=NestedAnswers(enabled=True, cpu_mode="host-model", cpu_models=(), extra_flags=("pcid",))
+    )
+    resolved = answers.resolved(node)
+    assert resolved.nested == NestedAnswers(True, "custom", (), ("pcid",))
+    assert resolved.given == answers.given
+
+
+def test_a_rule_between_keys_is_judged_only_when_the_file_gives_them_all() -> None:
+    # cpu_mode = custom needs models, but the node may have them: only a host can tell (answers check --demo).
+    assert parse_answers('version = 2\n[nested]\ncpu_mode = "custom"\n').answers.nested.cpu_mode == "custom"
+    assert messages('version = 2\n[nested]\ncpu_mode = "custom"\ncpu_models = []\n') == [
+        'nested.cpu_models: is empty, but cpu_mode = custom needs at least one CPU model, e.g. ["IvyBridge"]'
+    ]
 
 
 def test_resaving_keeps_comments_and_order(tmp_path: Path) -> None:
@@ -125,9 +140,9 @@ def test_a_fresh_file_round_trips() -> None:
             "must be a positive number of seconds, not -3",
         ),
         ('[nested]\ncpu_models = "IvyBridge"', "nested.cpu_models: expected a list of strings"),
-        ('[nested]\ncpu_mode = "custom"', "cpu_mode = custom needs at least one CPU model"),
+        ('[nested]\ncpu_mode = "custom"\ncpu_models = []', "cpu_mode = custom needs at least one CPU model"),
         (
-            '[nested]\ncpu_models = ["IvyBridge"]',
+            '[nested]\ncpu_mode = "host-model"\ncpu_models = ["IvyBridge"]',
             "nova-compute refuses to start with models outside custom mode",
         ),
         (
@@ -135,10 +150,13 @@ def test_a_fresh_file_round_trips() -> None:
             "'Ivy Bridge' is not a CPU model name",
         ),
         ('[nested]\nextra_flags = ["pc id"]', "'pc id' is not a CPU flag name"),
-        ('[storage]\nbackend = "lvm"', "storage.volume_group: is required when storage.backend is lvm"),
+        (
+            '[storage]\nbackend = "lvm"\nvolume_group = ""',
+            "storage.volume_group: is required when storage.backend is lvm",
+        ),
         ('[storage]\nbackend = "lvm"\nvolume_group = "-vg"', "is not a valid LVM volume group name"),
         ('[storage]\nbackend = "lvm"\nvolume_group = ".."', "is not a valid LVM volume group name"),
-        ('[storage]\nbackend = "rbd"', "storage.rbd_secret_uuid: is required"),
+        ('[storage]\nbackend = "rbd"\nrbd_secret_uuid = ""', "storage.rbd_secret_uuid: is required"),
         (
             '[storage]\nbackend = "rbd"\nrbd_secret_uuid = "not-a-uuid"',
             "storage.rbd_secret_uuid: 'not-a-uuid' is not a UUID",
@@ -159,19 +177,19 @@ def test_a_fresh_file_round_trips() -> None:
     ],
 )
 def test_each_rule_names_the_key_the_value_and_what_is_allowed(text: str, expected: str) -> None:
-    found = messages("version = 1\n" + text + "\n")
+    found = messages("version = 2\n" + text + "\n")
     assert any(expected in message for message in found), found
 
 
 def test_all_problems_are_reported_at_once() -> None:
     found = messages(
-        'version = 1\n[storage]\nbackend = "qcow"\nvolume_grup = "x"\n[nested]\ncpu_mode = "custom"\n'
+        'version = 2\n[storage]\nbackend = "qcow"\nvolume_grup = "x"\n[nested]\ncpu_mode = "custom"\ncpu_models = []\n'
     )
     assert len(found) == 3
 
 
 def test_a_value_that_could_inject_ini_is_reported_once() -> None:
-    found = messages('version = 1\n[nested]\nextra_flags = ["vmx\\n[libvirt]"]\n')
+    found = messages('version = 2\n[nested]\nextra_flags = ["vmx\\n[libvirt]"]\n')
     assert found == [
         "nested.extra_flags: 'vmx\\n[libvirt]' must be one line without control characters; it contains a newline "
         "(U+000A)"
@@ -181,8 +199,8 @@ def test_a_value_that_could_inject_ini_is_reported_once() -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("version = 2\n", "is 2, written by a newer kvm-wizard; this one reads up to version 1"),
-        ("[storage]\n", "version: missing: an answers file starts with `version = 1`"),
+        ("version = 3\n", "is 3, written by a newer kvm-wizard; this one reads up to version 2"),
+        ("[storage]\n", "version: missing: an answers file starts with `version = 2`"),
         ('version = "1"\n', "version: must be a whole number"),
         ("version = 0\n", "versions start at 1"),
     ],
@@ -215,7 +233,7 @@ def test_save_is_atomic_and_leaves_no_temporary_files(tmp_path: Path) -> None:
 
 def test_a_value_of_the_wrong_type_is_one_problem_not_two() -> None:
     """cpu_models = "IvyBridge" (a string, not a list): said once, not also as "is empty"."""
-    text = 'version = 1\n[nested]\nenabled = true\ncpu_mode = "custom"\ncpu_models = "IvyBridge"\n'
+    text = 'version = 2\n[nested]\nenabled = true\ncpu_mode = "custom"\ncpu_models = "IvyBridge"\n'
     assert messages(text) == [
         "nested.cpu_models: expected a list of strings, e.g. [\"pcid\"], found 'IvyBridge'"
     ]

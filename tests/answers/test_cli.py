@@ -33,7 +33,10 @@ def test_template_to_a_file_then_check_it_on_its_demo_host(tmp_path: Path) -> No
     target = tmp_path / "answers.toml"
     written = run("template", "--demo", "amd-modules-missing", "-o", str(target))
     assert written.returncode == 0, written.stderr
-    assert "on this host: an AMD CPU" in target.read_text()
+    words = " ".join(line.removeprefix("#").strip() for line in target.read_text().splitlines())
+    assert "an AMD CPU: with nested guests and host-model or custom, svm is added for you." in " ".join(
+        words.split()
+    )
     checked = run("check", str(target), "--demo", "amd-modules-missing")
     assert checked.returncode == 0, checked.stderr
     assert "valid for demo: amd-modules-missing" in checked.stdout
@@ -42,17 +45,23 @@ def test_template_to_a_file_then_check_it_on_its_demo_host(tmp_path: Path) -> No
     assert "exists: pass --force" in again.stderr
 
 
-def test_template_to_standard_output_is_the_defaults(capsys: pytest.CaptureFixture[str]) -> None:
+def test_template_to_standard_output_gives_no_key(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["answers", "template"]) == 0
-    assert parse_answers(capsys.readouterr().out).migrations == ()
+    parsed = parse_answers(capsys.readouterr().out)
+    assert parsed.migrations == ()
+    assert parsed.answers.given == frozenset()
 
 
 @pytest.mark.parametrize(
     ("text", "status", "expected"),
     [
         ('version = 1\n[storage]\nbackend = "lvm"\nvolume_group = "nova-vg"\n', 0, "valid"),
-        ('version = 1\n[storage]\nbackend = "qcow"\n[nested]\ncpu_mode = "custom"\n', 1, "2 problem(s)"),
-        ("version = 2\n", 2, "written by a newer kvm-wizard"),
+        (
+            'version = 2\n[storage]\nbackend = "qcow"\n[nested]\ncpu_mode = "custom"\ncpu_models = []\n',
+            1,
+            "2 problem(s)",
+        ),
+        ("version = 3\n", 2, "written by a newer kvm-wizard"),
         ("version = = 1\n", 2, "not valid TOML"),
     ],
 )

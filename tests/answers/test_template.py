@@ -11,8 +11,10 @@ import pytest
 from wizard.answers import KEYS, Answers, parse_answers
 from wizard.answers.template import render_template, toml_value
 from wizard.demo import load_demo_facts, load_scenario, make_root, scenario_names
+from wizard.plan.node import root_reader
+from wizard.plan.planner import make_plan
+from wizard.plan.start import template_for
 from wizard.plan.suggest import suggest_answers
-from wizard.plan.validate import KVM_CAN_WORK, validate_for_host
 
 
 def comment_text(template: str) -> str:
@@ -21,9 +23,9 @@ def comment_text(template: str) -> str:
     return " ".join(" ".join(lines).split())
 
 
-def test_the_plain_template_is_the_defaults() -> None:
+def test_the_plain_template_gives_no_key_so_that_as_it_is_it_changes_nothing() -> None:
     parsed = parse_answers(render_template())
-    assert parsed.answers == Answers()
+    assert parsed.answers.given == frozenset()
     assert parsed.migrations == ()
 
 
@@ -31,10 +33,10 @@ def test_every_key_is_explained_with_its_allowed_values_default_and_effect() -> 
     template = render_template()
     words = comment_text(template)
     for spec in KEYS:
-        assert f"\n{spec.key} = {toml_value(spec.default)}\n" in template, spec.path
+        assert f"\n# {spec.key} = {toml_value(spec.default)}\n" in template, spec.path
         assert " ".join(spec.help.split()) in words, spec.path
         assert " ".join(f"changes: {spec.changes}".split()) in words, spec.path
-        assert f"default {toml_value(spec.default)}" in words, spec.path
+        assert f"a new node's usual value {toml_value(spec.default)}" in words, spec.path
         if spec.allowed:
             assert " | ".join(f'"{choice}"' for choice in spec.allowed) in words, spec.path
         if spec.applies_when:
@@ -49,27 +51,68 @@ def test_values_and_notes_given_are_written() -> None:
     answers = dataclasses.replace(
         Answers(), nested=dataclasses.replace(Answers().nested, extra_flags=("pcid",))
     )
-    template = render_template(answers, {"nested.extra_flags": "an Intel CPU"}, ("Made for a test.",))
-    assert 'extra_flags = ["pcid"]' in template
+    template = render_template(
+        answers,
+        {"nested.extra_flags": "an Intel CPU"},
+        ("Made for a test.",),
+        frozenset({"nested.extra_flags"}),
+    )
+    assert '\nextra_flags = ["pcid"]' in template
     assert "# on this host: an Intel CPU\nextra_flags" in template
     assert "# Made for a test.\n" in template
-    assert parse_answers(template).answers == answers
+    assert '\n# cpu_mode = "host-model"\n' in template
+    parsed = parse_answers(template).answers
+    assert parsed.given == frozenset({"nested.extra_flags"})
+    assert parsed.nested.extra_flags == ("pcid",)
 
 
 @pytest.mark.parametrize("name", scenario_names())
-def test_a_demo_template_parses_back_and_is_valid_on_its_host(name: str, tmp_path: Path) -> None:
+def test_a_demo_template_is_the_node_as_it_is_and_planning_it_changes_no_setting(
+    name: str, tmp_path: Path
+) -> None:
+    """On each demo host the template's keys are the node's configured values: planning it as it is changes
+    no nova.conf setting anywhere, and problems of the node come as warnings (it does not make them)."""
     scenario = load_scenario(name)
-    facts = load_demo_facts(scenario)
-    suggestion = suggest_answers(facts, name)
-    template = render_template(suggestion.answers, suggestion.notes, suggestion.header)
-    answers = parse_answers(template).answers
-    assert answers == suggestion.answers
-    validation = validate_for_host(answers, facts, make_root(scenario, parent=tmp_path))
-    if validation.diagnosis.verdict.code in KVM_CAN_WORK:
-        assert validation.ok, validation.problems
-    else:
-        # Emulation needs a person's consent: the template leaves the choice, and so its only problem, open.
-        assert [problem.path for problem in validation.problems] == ["hypervisor.virt_type"]
+    root = make_root(scenario, parent=tmp_path)
+    facts = dataclasses.replace(load_demo_facts(scenario), root=str(root))
+    template = template_for(facts, root_reader(root), name)
+    text = render_template(template.answers, template.notes, template.header, template.active)
+    answers = parse_answers(text).answers
+    assert answers.given == template.active
+    outcome = make_plan(facts, answers, root)
+    assert outcome.node is not None
+    assert all(change.before == change.after for change in outcome.summary()), outcome.summary()
+    assert outcome.ok, outcome.problems
+    assert outcome.plan is not None
+    assert not [edit.path for edit in outcome.plan.edits if edit.kind.is_ini]
+
+
+CONFIGURED = ("lvm-custom-cpu", "debian-qemu-override", "rdo-nova-conf-d", "kolla-compute")
+
+
+@pytest.mark.parametrize("name", CONFIGURED)
+def test_on_a_configured_demo_host_the_templates_plan_is_empty(name: str, tmp_path: Path) -> None:
+    scenario = load_scenario(name)
+    root = make_root(scenario, parent=tmp_path)
+    facts = dataclasses.replace(load_demo_facts(scenario), root=str(root))
+    template = template_for(facts, root_reader(root), name)
+    text = render_template(template.answers, template.notes, template.header, template.active)
+    outcome = make_plan(facts, parse_answers(text).answers, root)
+    assert outcome.plan is not None, outcome.problems
+    assert outcome.plan.empty, outcome.plan
+
+
+def test_the_template_of_a_configured_node_says_where_each_value_comes_from(tmp_path: Path) -> None:
+    scenario = load_scenario("lvm-custom-cpu")
+    root = make_root(scenario, parent=tmp_path)
+    template = template_for(load_demo_facts(scenario), root_reader(root), "lvm-custom-cpu")
+    text = render_template(template.answers, template.notes, template.header, template.active)
+    assert 'cpu_models = ["IvyBridge"]' in text
+    assert 'extra_flags = ["pcid", "ssbd", "md-clear"]' in text
+    assert "on this host: now: /etc/nova/nova.conf line 29." in text
+    assert "now: options kvm_intel nested=0 in /etc/modprobe.d/kvm.conf" in text
+    # Nothing configures vTPM here: the key stays commented, with nova's default.
+    assert "\n# vtpm = false\n" in text
 
 
 def test_the_demo_template_notes_the_vendor_flag_and_an_existing_volume_group() -> None:

@@ -30,8 +30,8 @@ def root(tmp_path: Path) -> Path:
     root = make_root(load_scenario(SCENARIO), tmp_path / "root")
     nova = root / "etc/nova/nova.conf"
     text = nova.read_text()
-    assert "\n#virt_type = kvm\n" in text
-    nova.write_text(text.replace("\n#virt_type = kvm\n", f"\n{HIDDEN}#virt_type = kvm\n", 1))
+    assert "\n#cpu_mode = <None>\n" in text
+    nova.write_text(text.replace("\n#cpu_mode = <None>\n", f"\n{HIDDEN}#cpu_mode = <None>\n", 1))
     return root
 
 

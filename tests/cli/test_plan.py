@@ -18,7 +18,8 @@ def answers_file(tmp_path: Path, text: str = PRODUCT_ANSWERS) -> str:
 def test_a_valid_plan_exits_0_with_reasons_under_the_changes(tmp_path: Path) -> None:
     result = kvm_wizard("plan", "--answers", answers_file(tmp_path), "--demo", "intel-ready")
     assert result.returncode == 0, result.stderr
-    assert "+virt_type = kvm" in result.stdout
+    assert "+cpu_mode = host-passthrough" in result.stdout
+    assert result.stdout.startswith("What changes (before -> after)\n  Hypervisor: unchanged (kvm)\n")
     assert "# why: " in result.stdout
     assert "[libvirt]" in result.stdout
     assert "\x1b[" not in result.stdout  # not a terminal: no colour

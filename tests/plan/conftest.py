@@ -13,7 +13,7 @@ from wizard.demo import load_demo_facts, load_scenario, make_root
 from wizard.host.facts import HostFacts
 
 PRODUCT_ANSWERS = """\
-version = 1
+version = 2
 [hypervisor]
 virt_type = "kvm"
 allow_emulation = false

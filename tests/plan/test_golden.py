@@ -23,6 +23,7 @@ def render(name: str, demo_host: DemoHost, answers: Answers) -> str:
     facts, root = demo_host(name)
     outcome = make_plan(facts, answers, root)
     lines = [f"# {name}: verdict {outcome.validation.diagnosis.verdict.code.value}"]
+    lines += [f"summary: {change.line()}" for change in outcome.summary()]
     lines += [f"problem: {problem}" for problem in outcome.problems]
     lines += [f"warning: {warning}" for warning in outcome.validation.warnings]
     if outcome.plan is not None:

@@ -18,7 +18,7 @@ async def test_generation_changes_next_steps_and_undo(tmp_path: Path) -> None:
     outcome = Outcome(result, None, "", plan.notes, root, live=False)
     app = ScreenApp(lambda: DoneScreen(banner("Done"), outcome))
     async with app.run_test(size=(80, 24)) as pilot:
-        await shows(pilot, "[PASS] Apply done (2 file(s) written; generation 1 holds the state before).")
+        await shows(pilot, "[PASS] Apply done (3 file(s) written; generation 1 holds the state before).")
         text = screen_text(app)
         assert "/etc/nova/nova.conf (written)" in text
         assert "On the target: Restart nova-compute" in text

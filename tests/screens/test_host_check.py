@@ -22,7 +22,7 @@ async def test_a_fixable_host_shows_its_verdict_findings_and_remedies() -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await shows(pilot, "[WARN] Verdict: fixable.")
         await shows(pilot, "[FAIL]")
-        await shows(pilot, "Your answers start from the suggestions for this host.")
+        await shows(pilot, "your answers start from the suggestions for this host.")
         await pilot.press("f10")
         await until(pilot, lambda: app.exits)
     result = app.exit_value.value
@@ -61,16 +61,14 @@ async def test_space_adds_a_fix_to_the_plan_and_the_line_says_so() -> None:
     assert result.fixes == {"enable-nested": True}
 
 
-async def test_r_checks_again_and_saved_answers_are_the_start(tmp_path: Path) -> None:
+async def test_r_checks_again_and_the_node_as_it_is_is_the_start(tmp_path: Path) -> None:
     root = demo_files("intel-ready", tmp_path / "root")
-    state = root / "var/lib/kvm-wizard"
-    state.mkdir(parents=True)
-    (state / "answers.toml").write_text(
-        'version = 1\n[hypervisor]\nvirt_type = "qemu"\nallow_emulation = true\n[storage]\nbackend = "flat"\n'
-    )
+    nova = root / "etc/nova/nova.conf"
+    text = nova.read_text().replace("#virt_type = kvm\n", "virt_type = qemu\n")
+    nova.write_text(text.replace("#images_type = default\n", "images_type = flat\n"))
     app = ScreenApp(lambda: host_check("intel-ready", root))
     async with app.run_test(size=(80, 24)) as pilot:
-        await shows(pilot, "Your answers start from the last ones applied here.")
+        await shows(pilot, "Your answers start from this node as it is (2 choice(s) configured here")
         screen = app.screen
         assert isinstance(screen, HostCheckScreen)
         first = screen.known
@@ -83,8 +81,10 @@ async def test_r_checks_again_and_saved_answers_are_the_start(tmp_path: Path) ->
     assert isinstance(result, HostCheckResult)
     assert result.answers is not None
     assert result.answers.storage.backend == "flat"
-    # The consent of an earlier session is asked again.
+    # Consent to emulation is a person's, asked in this session: the node's qemu does not give it.
     assert (result.answers.hypervisor.virt_type, result.answers.hypervisor.allow_emulation) == ("qemu", False)
+    # Nothing the node has is changed unless asked: the suggestions fill in only what it does not configure.
+    assert not {"hypervisor.virt_type", "storage.backend"} & result.answers.given
 
 
 async def test_the_detail_is_reached_with_tab_and_scrolled_with_the_keys() -> None:

@@ -25,7 +25,7 @@ async def test_list_compare_and_roll_back(tmp_path: Path) -> None:
         await shows(pilot, "apply (applied)")
         await pilot.press("enter")
         await shows(pilot, "Generation 1 against the files now:")
-        assert "+virt_type = kvm" in screen_text(app)
+        assert "+compute_driver = libvirt.LibvirtDriver" in screen_text(app)
         assert "apply (applied) at " in screen_text(app)  # the whole line the list cuts at 80 columns
         await pilot.press("r")
         await until(pilot, lambda: isinstance(app.screen, QuitScreen), "the rollback's preview")

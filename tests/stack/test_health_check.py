@@ -47,6 +47,22 @@ def test_tcg_with_host_passthrough_is_refused(tmp_path: Path, libvirt_daemon: Pr
     assert "Configured CPU model: Pentium9000 is not correct" in said
 
 
+def test_libvirt_is_asked_about_what_nova_compute_reads_over_its_files(
+    tmp_path: Path, libvirt_daemon: PrivateLibvirtd
+) -> None:
+    """Debian's nova-compute.conf, read after nova.conf, says qemu: libvirt judges host-passthrough for qemu
+    guests (and refuses it), whatever nova.conf alone says."""
+    nova_conf(tmp_path, "[libvirt]\nvirt_type = kvm\ncpu_mode = host-passthrough\n")
+    (tmp_path / "etc/nova/nova-compute.conf").write_text("[libvirt]\nvirt_type=qemu\n")
+    chain = (NOVA, "/etc/nova/nova-compute.conf")
+    ok, said = libvirt_accepts(tmp_path, NOVA, libvirt_daemon.uri, CommandRunner(), chain)
+    assert not ok
+    assert "CPU mode host-passthrough is not supported for qemu guests" in said
+    (tmp_path / "etc/nova/nova-compute.conf").write_text("[libvirt]\ncpu_mode = host-model\n")
+    ok, said = libvirt_accepts(tmp_path, NOVA, libvirt_daemon.uri, CommandRunner(), chain)
+    assert "host-passthrough" not in said, said
+
+
 def test_kvm_models_are_compared_as_nova_compares_them(
     tmp_path: Path, libvirt_daemon: PrivateLibvirtd, libvirt: LibvirtAnswers
 ) -> None:
@@ -76,16 +92,23 @@ def test_an_apply_libvirt_refuses_is_rolled_back(
     (as another writer might), so that what is written is what libvirt refuses, and the apply is undone."""
     monkeypatch.setenv("LIBVIRT_DEFAULT_URI", libvirt_daemon.uri)
     facts = dataclasses.replace(probe(), root=str(tmp_path))
-    nova_conf(tmp_path, "[DEFAULT]\n[libvirt]\n")
+    # virt_type qemu to begin with, so that the plan writes kvm (nova's own default is no change to write).
+    nova_conf(tmp_path, "[DEFAULT]\n[libvirt]\nvirt_type = qemu\n")
     outcome = make_plan(facts, Answers(nested=NestedAnswers(cpu_mode="host-model")), tmp_path)
     assert outcome.plan is not None, outcome.problems
     checks = [check for check in outcome.plan.checks if check.kind is CheckKind.LIBVIRT_ACCEPTS]
     assert len(checks) == 1
     assert checks[0].expected == libvirt_daemon.uri
+    assert NOVA in checks[0].files  # libvirt is asked about what nova-compute reads over all its files
     # The check needs the running system; under a temporary root it runs only when made to (and the checks of
-    # /dev/kvm and the modules stay for the live host).
+    # /dev/kvm and the modules stay for the live host). The effective-value checks would refuse the lines
+    # changed behind the plan's back below by themselves: libvirt's judgement of them is what is tested here.
     checks_run = (
-        *(check for check in outcome.plan.checks if not check.live_only),
+        *(
+            check
+            for check in outcome.plan.checks
+            if not check.live_only and check.kind is not CheckKind.EFFECTIVE_VALUE
+        ),
         dataclasses.replace(checks[0], live_only=False),
     )
 

@@ -193,33 +193,45 @@ def parse_answers(text: str, source: str = "answers") -> ParsedAnswers:
             values[section][key] = value
     answers = _build(values)
     # A key whose value could not be read is checked no further: its default would only add a false problem.
+    # A rule is judged here only when the file gives all of its keys: the others keep the node's values.
     unreadable = {problem.path for problem in problems}
-    problems.extend(problem for problem in check_values(answers) if problem.path not in unreadable)
+    problems.extend(
+        problem for problem in check_values(answers, answers.given) if problem.path not in unreadable
+    )
     if problems:
         raise AnswersError(source, problems)
     return ParsedAnswers(answers, document, migrations)
 
 
 def _build(values: dict[str, dict[str, Value]]) -> Answers:
+    """The keys the file gives, the defaults for the others (which a host's values replace: Answers.resolved)."""
     base = Answers()
     sections = {
         section: dataclasses.replace(getattr(base, section), **values.get(section, {}))
         for section in SECTIONS
     }
-    return dataclasses.replace(base, **sections)
+    given = frozenset(f"{section}.{key}" for section, keys in values.items() for key in keys)
+    return dataclasses.replace(base, **sections, given=given)
 
 
 NameRule = Callable[[str], str | None]
 
 
-def check_values(answers: Answers) -> list[AnswerProblem]:
-    """Every value-level rule that needs no host: allowed values, names, paths, and rules between keys."""
+def check_values(answers: Answers, judged: frozenset[str] | None = None) -> list[AnswerProblem]:
+    """Every value-level rule that needs no host: allowed values, names, paths, and rules between keys.
+
+    ``judged``: only the rules whose keys are all among these are applied (a file read on its own: the keys it
+    leaves out take the node's values, which only a host can tell); None: every rule.
+    """
     problems: list[AnswerProblem] = []
     tainted: set[str] = set()  # paths holding a value that could break out of its line: reported once
 
-    def add(path: str, message: str) -> None:
-        if path not in tainted:
-            problems.append(AnswerProblem(path, message))
+    def add(path: str, message: str, *others: str) -> None:
+        if path in tainted:
+            return
+        if judged is not None and not {path, *others} <= judged:
+            return
+        problems.append(AnswerProblem(path, message))
 
     for spec in KEYS:
         value = answers.value(spec.path)
@@ -236,38 +248,42 @@ def check_values(answers: Answers) -> list[AnswerProblem]:
                 add(spec.path, f"{shorten(text)} {problem}")
                 tainted.add(spec.path)
     storage = answers.storage
+    backend = "storage.backend"
     if storage.backend == "lvm":
-        _check(add, "storage.volume_group", storage.volume_group, names.volume_group_problem)
+        _check(add, "storage.volume_group", storage.volume_group, names.volume_group_problem, backend)
     if storage.backend == "rbd":
-        _check(add, "storage.rbd_pool", storage.rbd_pool, names.ceph_pool_problem)
-        _check(add, "storage.ceph_conf", storage.ceph_conf, names.absolute_path_problem)
-        _check(add, "storage.rbd_user", storage.rbd_user, names.ceph_client_problem)
-        _check(add, "storage.rbd_secret_uuid", storage.rbd_secret_uuid, names.uuid_problem)
+        _check(add, "storage.rbd_pool", storage.rbd_pool, names.ceph_pool_problem, backend)
+        _check(add, "storage.ceph_conf", storage.ceph_conf, names.absolute_path_problem, backend)
+        _check(add, "storage.rbd_user", storage.rbd_user, names.ceph_client_problem, backend)
+        _check(add, "storage.rbd_secret_uuid", storage.rbd_secret_uuid, names.uuid_problem, backend)
     nested = answers.nested
     if nested.cpu_mode == "custom" and not nested.cpu_models:
         add(
             "nested.cpu_models",
             'is empty, but cpu_mode = custom needs at least one CPU model, e.g. ["IvyBridge"]',
+            "nested.cpu_mode",
         )
     if nested.cpu_mode != "custom" and nested.cpu_models:
         add(
             "nested.cpu_models",
             f"is set to {shorten(list(nested.cpu_models))} but cpu_mode is {nested.cpu_mode!r}: nova-compute refuses to start "
             'with models outside custom mode; set cpu_mode = "custom" or empty the list',
+            "nested.cpu_mode",
         )
     for model in nested.cpu_models:
         _check(add, "nested.cpu_models", model, names.cpu_model_problem)
     for flag in nested.extra_flags:
         _check(add, "nested.extra_flags", flag, names.cpu_flag_problem)
     if answers.tpm.vtpm:
-        _check(add, "tpm.swtpm_user", answers.tpm.swtpm_user, names.account_problem)
-        _check(add, "tpm.swtpm_group", answers.tpm.swtpm_group, names.account_problem)
+        _check(add, "tpm.swtpm_user", answers.tpm.swtpm_user, names.account_problem, "tpm.vtpm")
+        _check(add, "tpm.swtpm_group", answers.tpm.swtpm_group, names.account_problem, "tpm.vtpm")
     tpm = answers.tpm
     if tpm.secure_boot and not tpm.vtpm:
         add(
             "tpm.secure_boot",
             "is true, but tpm.vtpm is false: guests that require TPM 2.0 and Secure Boot need nova's emulated "
             "TPM; set tpm.vtpm = true too",
+            "tpm.vtpm",
         )
     if tpm.measure_pcr not in MEASURE_PCRS:
         add(
@@ -276,25 +292,29 @@ def check_values(answers: Answers) -> list[AnswerProblem]:
             "the boot chain; PCRs 0-15 record the boot, 17-22 a dynamic launch, which software cannot reset)",
         )
     download = answers.ceph_download
+    enabled = "ceph_download.enabled"
     if download.enabled:
         if storage.backend == "rbd":
             add(
-                "ceph_download.enabled",
+                enabled,
                 "is true, but storage.backend is rbd: instance disks are already cloned inside Ceph, so direct "
                 "download does not apply; set it to false",
+                backend,
             )
-        _check(add, "ceph_download.rbd_user", download.rbd_user, names.ceph_client_problem)
-        _check(add, "ceph_download.rbd_pool", download.rbd_pool, names.ceph_pool_problem)
-        _check(add, "ceph_download.ceph_conf", download.ceph_conf, names.absolute_path_problem)
+        _check(add, "ceph_download.rbd_user", download.rbd_user, names.ceph_client_problem, enabled)
+        _check(add, "ceph_download.rbd_pool", download.rbd_pool, names.ceph_pool_problem, enabled)
+        _check(add, "ceph_download.ceph_conf", download.ceph_conf, names.absolute_path_problem, enabled)
         if download.connect_timeout <= 0:
             add(
                 "ceph_download.connect_timeout",
                 f"must be a positive number of seconds, not {download.connect_timeout}",
+                enabled,
             )
         elif download.connect_timeout > 3600:
             add(
                 "ceph_download.connect_timeout",
                 f"is over an hour ({download.connect_timeout} seconds); use at most 3600",
+                enabled,
             )
     return problems
 
@@ -314,10 +334,10 @@ def _hint(spec: KeySpec, value: Value) -> str:
     return ""
 
 
-def _check(add: Callable[[str, str], None], path: str, value: str, rule: NameRule) -> None:
+def _check(add: Callable[..., None], path: str, value: str, rule: NameRule, *others: str) -> None:
     problem = rule(value)
     if problem is not None:
-        add(path, f"{shorten(value)} {problem}" if value else problem)
+        add(path, f"{shorten(value)} {problem}" if value else problem, *others)
 
 
 MAX_ANSWERS_BYTES = 1024 * 1024  # an answers file is about 1 KB; its template about 8 KB
@@ -354,22 +374,36 @@ def _toml_error(text: str, error: Exception) -> str:
 
 
 def to_document(answers: Answers, document: TOMLDocument | None = None) -> TOMLDocument:
-    """The answers as TOML; with the document they were read from, its comments and order are kept."""
+    """The answers as TOML: the given keys set, the others left out (a node keeps its own value for them).
+
+    With the document they were read from, its comments and order are kept. A new document names the keys left
+    out in comments, with the value they had here, so that a reader sees the whole choice.
+    """
     target = document if document is not None else tomlkit.document()
     if document is None:
         target.add(tomlkit.comment("kvm-wizard answers: `kvm-wizard answers template` explains every key."))
+        target.add(tomlkit.comment("A key left out (shown commented) keeps each node's own value."))
     target["version"] = ANSWERS_VERSION
     for section in SECTIONS:
+        specs = [spec for spec in KEYS if spec.section == section]
+        given = [spec for spec in specs if answers.is_given(spec.path)]
         if section not in target:
+            if document is not None and not given:
+                continue
             target.add(tomlkit.nl())
             target.add(section, tomlkit.table())
         table = target[section]
-        for spec in KEYS:
-            if spec.section != section:
-                continue
+        for spec in specs:
             value = answers.value(spec.path)
-            table[spec.key] = list(value) if isinstance(value, tuple) else value
+            if answers.is_given(spec.path):
+                table[spec.key] = list(value) if isinstance(value, tuple) else value
+            elif document is None:
+                table.add(tomlkit.comment(f"{spec.key} = {_toml(value)}  (left out: kept as it is)"))
     return target
+
+
+def _toml(value: Value) -> str:
+    return tomlkit.item(list(value) if isinstance(value, tuple) else value).as_string()
 
 
 def dumps_answers(answers: Answers, document: TOMLDocument | None = None) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import tomlkit
 from tomlkit.items import Item, Table
 from tomlkit.toml_document import TOMLDocument
 
@@ -38,9 +39,61 @@ class AppliedMigration:
         return f"version {self.source} -> {self.target}: {self.description} ({done})"
 
 
-# source version -> its step. Version 1 is the first, so there is none yet; a version bump adds one here (and
-# tests/answers shows how a step is written and proved).
+# source version -> its step (tests/answers shows how a step is written and proved).
 MIGRATIONS: dict[int, Migration] = {}
+
+# Version 1's defaults: what a version-1 file meant by a key it left out.
+VERSION_1_DEFAULTS: dict[str, dict[str, bool | int | str | list[str]]] = {
+    "hypervisor": {"virt_type": "kvm", "allow_emulation": False},
+    "storage": {
+        "backend": "qcow2",
+        "volume_group": "",
+        "rbd_pool": "vms",
+        "ceph_conf": "/etc/ceph/ceph.conf",
+        "rbd_user": "nova",
+        "rbd_secret_uuid": "",
+    },
+    "nested": {"enabled": False, "cpu_mode": "host-model", "cpu_models": [], "extra_flags": []},
+    "ceph_download": {
+        "enabled": False,
+        "rbd_user": "glance",
+        "rbd_pool": "images",
+        "ceph_conf": "/etc/ceph/ceph.conf",
+        "connect_timeout": 5,
+        "glance_api_node": False,
+    },
+    "tpm": {"verify": True, "install_tools": True, "vtpm": False, "swtpm_user": "", "swtpm_group": ""},
+    "performance": {"vhost_net": True},
+}
+
+
+def _version_1_defaults_written(document: TOMLDocument) -> list[str]:
+    """Version 2 keeps the node's value for a key left out; version 1 gave it its default. A version-1 file
+    keeps its meaning: each key it left out is written with version 1's default."""
+    changes: list[str] = []
+    for section, defaults in VERSION_1_DEFAULTS.items():
+        table = document.get(section)
+        if table is not None and not isinstance(table, Table):
+            continue  # not a table: the answers' own check says so
+        added = [key for key in defaults if table is None or key not in table]
+        if not added:
+            continue
+        if table is None:
+            table = tomlkit.table()
+            document.add(section, table)
+        for key in added:
+            table[key] = defaults[key]
+        changes.append(f"[{section}] {', '.join(added)} written with version 1's defaults")
+    return changes
+
+
+MIGRATIONS[1] = Migration(
+    1,
+    "a key left out now keeps the node's current value (version 1 gave it its default), so the keys this file "
+    "left out get version 1's defaults, as the file meant them (write version = 2 in it to keep the node's "
+    "values for them instead)",
+    _version_1_defaults_written,
+)
 
 
 def rename_key(document: TOMLDocument, section: str, old: str, new: str) -> bool:

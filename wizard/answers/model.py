@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from typing import Any
 
-ANSWERS_VERSION = 1
+# Version 2: a key left out keeps the node's current value (version 1 gave it its default).
+ANSWERS_VERSION = 2
 
 Value = bool | int | str | tuple[str, ...]
 
@@ -67,9 +69,18 @@ class PerformanceAnswers:
     vhost_net: bool = True
 
 
+def _every_key() -> frozenset[str]:
+    return ALL_PATHS
+
+
 @dataclass(frozen=True)
 class Answers:
-    """One complete set of choices. Defaults are what a new compute node on a working KVM host wants."""
+    """A value for every key, and which of them the operator gave (``given``): only those change the node.
+
+    The others hold the node's current values once resolved (``resolved``), for validation and for the rules
+    that follow from a given key. Built in code, every key is given (a complete set of choices); read from a
+    file, the keys the file has; in the wizard, the keys the operator changed.
+    """
 
     version: int = ANSWERS_VERSION
     hypervisor: HypervisorAnswers = field(default_factory=HypervisorAnswers)
@@ -78,6 +89,7 @@ class Answers:
     ceph_download: CephDownloadAnswers = field(default_factory=CephDownloadAnswers)
     tpm: TpmAnswers = field(default_factory=TpmAnswers)
     performance: PerformanceAnswers = field(default_factory=PerformanceAnswers)
+    given: frozenset[str] = field(default_factory=_every_key)
 
     def value(self, path: str) -> Value:
         """The value at a dotted key path, e.g. ``storage.backend``."""
@@ -85,11 +97,44 @@ class Answers:
         result: Value = getattr(getattr(self, section), key)
         return result
 
+    def is_given(self, path: str) -> bool:
+        return path in self.given
+
     def with_value(self, path: str, value: Value) -> Answers:
-        """These answers with the key at ``path`` set to ``value`` (of the key's type), e.g. ``nested.enabled``."""
+        """These answers with the key at ``path`` set to ``value`` (of the key's type), e.g. ``nested.enabled``:
+        a choice made, so the key is given from now on."""
         section, key = path.split(".", 1)
         changed = dataclasses.replace(getattr(self, section), **{key: value})
-        return dataclasses.replace(self, **{section: changed})
+        return dataclasses.replace(self, **{section: changed}, given=self.given | {path})
+
+    def with_section(self, section: str, value: object) -> Answers:
+        """These answers with one section replaced (what a screen collected): the keys whose value changed
+        become given; the others stay as they were."""
+        changed = {
+            spec.path
+            for spec in KEYS
+            if spec.section == section and getattr(value, spec.key) != self.value(spec.path)
+        }
+        if changed and section == "nested":
+            # The nested step decides as a whole: a CPU mode or flags chosen there go with its on or off (the
+            # vendor's flag follows it).
+            changed.add("nested.enabled")
+        sections: dict[str, Any] = {section: value}
+        return dataclasses.replace(self, **sections, given=self.given | changed)
+
+    def resolved(self, node: Answers) -> Answers:
+        """Every key not given takes ``node``'s value (the node's current configuration); ``given`` is kept."""
+        result = self
+        for spec in KEYS:
+            if spec.path not in self.given:
+                section = getattr(result, spec.section)
+                replaced = dataclasses.replace(section, **{spec.key: node.value(spec.path)})
+                result = dataclasses.replace(result, **{spec.section: replaced})
+        return result
+
+    def changed_from(self, node: Answers) -> frozenset[str]:
+        """The keys whose value differs from ``node``'s."""
+        return frozenset(spec.path for spec in KEYS if self.value(spec.path) != node.value(spec.path))
 
     def summary(self) -> str:
         """One line for generation lists: the choices that matter most."""
@@ -348,4 +393,5 @@ KEYS: tuple[KeySpec, ...] = (
 )
 
 KEYS_BY_PATH: dict[str, KeySpec] = {spec.path: spec for spec in KEYS}
+ALL_PATHS: frozenset[str] = frozenset(KEYS_BY_PATH)
 SECTIONS: tuple[str, ...] = tuple(dict.fromkeys(spec.section for spec in KEYS))

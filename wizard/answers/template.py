@@ -35,30 +35,34 @@ def _allowed(spec: KeySpec) -> str:
     return _TYPE_WORDS[spec.kind]
 
 
-def key_block(spec: KeySpec, value: Value, note: str = "") -> list[str]:
-    """The comment lines that explain one key, then the key itself."""
+def key_block(spec: KeySpec, value: Value, note: str = "", *, active: bool = True) -> list[str]:
+    """The comment lines that explain one key, then the key itself (commented out when not ``active``)."""
     lines = _comment(spec.help)
-    lines += _comment(f"{_allowed(spec)}; default {toml_value(spec.default)}", "allowed: ")
+    lines += _comment(f"{_allowed(spec)}; a new node's usual value {toml_value(spec.default)}", "allowed: ")
     if spec.applies_when:
         lines += _comment(f"{spec.applies_when} (ignored otherwise)", "only when: ")
     lines += _comment(spec.changes, "changes: ")
     if note:
         lines += _comment(note, "on this host: ")
-    lines.append(f"{spec.key} = {toml_value(value)}")
+    lines.append(f"{'' if active else '# '}{spec.key} = {toml_value(value)}")
     return lines
 
 
 def render_template(
-    answers: Answers | None = None, notes: Mapping[str, str] | None = None, header: Sequence[str] = ()
+    answers: Answers | None = None,
+    notes: Mapping[str, str] | None = None,
+    header: Sequence[str] = (),
+    active: frozenset[str] = frozenset(),
 ) -> str:
-    """The whole file: ``answers`` give the values (the defaults without them), ``notes`` what the host adds
-    to a key's explanation, ``header`` lines about where the values come from."""
+    """The whole file: ``answers`` give the values (a new node's usual ones without them), ``active`` the keys
+    written as keys (the others are commented out: left out, they keep the node's value), ``notes`` what the
+    host adds to a key's explanation, ``header`` lines about where the values come from."""
     values = answers or Answers()
     remarks = notes or {}
     lines = [
         f"# kvm-wizard answers, version {ANSWERS_VERSION}: the choices that turn a host into a Nova compute node.",
-        "# Every key is listed with what it means, what it may be, its default and what it changes.",
-        "# A key left out takes its default.",
+        "# Every key is listed with what it means, what it may be, and what it changes.",
+        "# A key left out (or commented out) keeps the node's current value: set a key to change it.",
         "#   check it:          kvm-wizard answers check FILE [--demo SCENARIO | --facts F | --root DIR]",
         "#   see what changes:  kvm-wizard plan --answers FILE",
         "#   apply it:          kvm-wizard apply --answers FILE",
@@ -72,5 +76,7 @@ def render_template(
         for spec in KEYS:
             if spec.section == section:
                 lines.append("")
-                lines += key_block(spec, values.value(spec.path), remarks.get(spec.path, ""))
+                lines += key_block(
+                    spec, values.value(spec.path), remarks.get(spec.path, ""), active=spec.path in active
+                )
     return "\n".join(lines) + "\n"

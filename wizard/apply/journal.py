@@ -211,6 +211,7 @@ def check_to_record(check: Check) -> Record:
         "expected": check.expected,
         "title": check.title,
         "live_only": check.live_only,
+        "files": list(check.files),
         "options": list(check.options),
     }
 
@@ -222,5 +223,6 @@ def check_from_record(record: Record) -> Check:
         expected=str(record["expected"]),
         title=str(record["title"]),
         live_only=bool(record["live_only"]),
+        files=tuple(str(path) for path in record.get("files", ())),
         options=tuple(str(option) for option in record.get("options", [])),
     )

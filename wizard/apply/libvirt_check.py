@@ -1,4 +1,5 @@
-"""The health check that asks libvirt about the nova.conf just written, the way nova-compute will at its start:
+"""The health check that asks libvirt about the nova.conf just written, the way nova-compute will at its start
+(the settings it reads over every file of its chain, by oslo's rules: wizard.effective):
 is the CPU mode supported for the virt type (`virsh domcapabilities`), does libvirt know each custom model
 (`virsh cpu-models`, nova's name check), and, with virt_type kvm, does `virsh hypervisor-cpu-compare` accept each
 model with the extra flags (nova's compareHypervisorCPU). A refusal fails the verification, so the apply is rolled
@@ -12,9 +13,8 @@ from pathlib import Path
 
 from wizard.apply.atomic import NotAFileError, read_state
 from wizard.commands import CommandResult, CommandRunner
-from wizard.files.ini import IniDocument
-from wizard.option_types import Value
-from wizard.options import InvalidValue, get_option, validate_value
+from wizard.effective import EffectiveConfig
+from wizard.options import InvalidValue
 from wizard.rootfs import PathEscapeError, under
 from wizard.virsh import (
     Answer,
@@ -32,36 +32,44 @@ def _answer(result: CommandResult) -> Answer:
     return Answer(result.returncode, result.stdout, result.stderr, result.error)
 
 
-def _typed(document: IniDocument, name: str) -> Value | InvalidValue | None:
-    raw = None
-    for entry in document.entries():
-        if entry.section == "libvirt" and entry.key == name:
-            raw = entry.raw_value
-    if raw is None:
+def setting(config: EffectiveConfig, name: str) -> str | tuple[str, ...] | None:
+    """A [libvirt] option as nova reads it (the assignment that wins, typed), or None when unset or invalid."""
+    option = config.option("libvirt", name)
+    if option.winner is None:
         return None
-    return validate_value(get_option("nova.conf", "libvirt", name), raw)
-
-
-def setting(document: IniDocument, name: str) -> str | tuple[str, ...] | None:
-    """A [libvirt] option as nova reads it (the last assignment, typed), or None when unset or invalid."""
-    value = _typed(document, name)
+    value = option.typed()
     if value is None or isinstance(value, InvalidValue | bool | int):
         return None
     return value
 
 
-def switch(document: IniDocument, name: str) -> bool:
+def switch(config: EffectiveConfig, name: str) -> bool:
     """A [libvirt] boolean option as nova reads it; False when unset or invalid (nova's defaults are False)."""
-    return _typed(document, name) is True
+    option = config.option("libvirt", name)
+    return option.winner is not None and option.typed() is True
 
 
-def libvirt_accepts(root: Path, nova_conf: str, uri: str, runner: CommandRunner) -> tuple[bool, str]:
-    """Whether libvirt accepts the CPU settings of the nova.conf under ``root``, and what it said."""
-    try:
-        state = read_state(under(root, nova_conf))
-    except (NotAFileError, PathEscapeError, OSError) as error:
-        return False, f"{nova_conf} cannot be read: {error}"
-    document = IniDocument.parse(state.content if state.exists else b"")
+def read_settings(root: Path, nova_conf: str, files: tuple[str, ...] = ()) -> EffectiveConfig | str:
+    """The settings nova-compute reads under ``root`` (over ``files``, its chain in oslo's order; only
+    ``nova_conf`` when none are given), or why a file of them cannot be read."""
+    texts: list[tuple[str, bytes | None]] = []
+    for path in files or (nova_conf,):
+        try:
+            state = read_state(under(root, path))
+        except (NotAFileError, PathEscapeError, OSError) as error:
+            return f"{path} cannot be read: {error}"
+        texts.append((path, state.content if state.exists else None))
+    return EffectiveConfig.parse("nova.conf", texts)
+
+
+def libvirt_accepts(
+    root: Path, nova_conf: str, uri: str, runner: CommandRunner, files: tuple[str, ...] = ()
+) -> tuple[bool, str]:
+    """Whether libvirt accepts the CPU settings nova-compute reads under ``root`` (over ``files``, its chain in
+    oslo's order; only ``nova_conf`` when none are given), and what it said."""
+    document = read_settings(root, nova_conf, files)
+    if isinstance(document, str):
+        return False, document
     virt_type = setting(document, "virt_type") or "kvm"
     if virt_type not in ("kvm", "qemu"):
         return True, f"virt_type {virt_type}: libvirt judges no CPU mode for it"

@@ -21,7 +21,7 @@ import os
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from wizard.apply.atomic import Attributes, describe_os_error, write_atomic
 from wizard.apply.generations import MANIFEST, MAX_STATE_BYTES
@@ -33,11 +33,11 @@ from wizard.commands import CommandRunner
 from wizard.files.toml_depth import load_toml
 from wizard.regular_files import read_regular, read_regular_text
 from wizard.rootfs import is_system_root
-from wizard.tpm.pcr import BANK, extend_pcr, read_pcr, replay, valid_digest
+from wizard.tpm.pcr import BANK, MEASURE_SETTING, extend_pcr, read_pcr, replay, valid_digest
 from wizard.tpm.tss import tcti_from_environment
 
 MEASUREMENTS = "measurements.toml"
-SETTING = "measure.toml"
+SETTING = PurePosixPath(MEASURE_SETTING).name
 _MEASURED_AS = {
     TransactionKind.APPLY: "applied",
     TransactionKind.ROLLBACK: "rolled back",

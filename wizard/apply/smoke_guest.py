@@ -15,12 +15,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from wizard.apply.atomic import NotAFileError, read_state
-from wizard.apply.libvirt_check import setting, switch
+from wizard.apply.libvirt_check import read_settings, setting, switch
 from wizard.commands import CommandResult, CommandRunner
-from wizard.files.ini import IniDocument
 from wizard.plan.model import Check
-from wizard.rootfs import PathEscapeError, under
 from wizard.virsh import Answer, parse_version, virsh_argv
 from wizard.virsh_domain import (
     GuestCpu,
@@ -75,12 +72,11 @@ def _said(result: CommandResult) -> str:
 
 
 def guest_of(root: Path, check: Check, name: str) -> SmokeGuest | str:
-    """The smoke guest the written nova.conf (and the check's options) call for, or why there is none."""
-    try:
-        state = read_state(under(root, check.subject))
-    except (NotAFileError, PathEscapeError, OSError) as error:
-        return f"{check.subject} cannot be read: {error}"
-    document = IniDocument.parse(state.content if state.exists else b"")
+    """The smoke guest the written nova.conf (with the files nova reads after it: the check's ``files``) and the
+    check's options call for, or why there is none."""
+    document = read_settings(root, check.subject, check.files)
+    if isinstance(document, str):
+        return document
     virt_type = str(setting(document, "virt_type") or "kvm")
     if virt_type not in ("kvm", "qemu"):
         return f"virt_type {virt_type}: nova starts no QEMU guest to try"

@@ -10,6 +10,9 @@ from wizard.apply.atomic import FileState, NotAFileError, describe_os_error, rea
 from wizard.apply.libvirt_check import libvirt_accepts
 from wizard.apply.spec import TransactionSpec
 from wizard.commands import CommandRunner
+from wizard.effective import EffectiveConfig
+from wizard.option_types import FileKind as FileKindName
+from wizard.options import validate_value
 from wizard.plan.model import Check, CheckKind, FileKind
 from wizard.rootfs import PathEscapeError, read_under, under
 
@@ -99,7 +102,7 @@ def run_check(
     if check.kind is CheckKind.LIBVIRT_ACCEPTS:
         if runner is None:
             return CheckResult(check, False, "libvirt cannot be asked: no command runner")
-        ok, said = libvirt_accepts(root, check.subject, check.expected, runner)
+        ok, said = libvirt_accepts(root, check.subject, check.expected, runner, check.files)
         return CheckResult(check, ok, said)
     if check.kind is CheckKind.MODULE_LOADED:
         loaded = _module_loaded(root, check.subject)
@@ -117,6 +120,8 @@ def run_check(
         return CheckResult(
             check, ok, f"{check.subject} is {value}" + ("" if ok else f", expected {check.expected}")
         )
+    if check.kind is CheckKind.EFFECTIVE_VALUE:
+        return _effective_value(root, check)
     if check.kind is CheckKind.KVM_OPENS:
         ok, detail = kvm_api_works(under(root, check.subject or "/dev/kvm"))
         return CheckResult(check, ok, detail)
@@ -132,6 +137,37 @@ def run_check(
     if problems:
         return CheckResult(check, False, f"{check.subject} does not parse: {problems[0]}")
     return CheckResult(check, True, f"{check.subject} parses")
+
+
+def _effective_value(root: Path, check: Check) -> CheckResult:
+    """The service's files read again in its order: the option has the value written, wherever it comes from."""
+    kind, _, rest = check.subject.partition(" [")
+    section, _, key = rest.partition("] ")
+    texts: list[tuple[str, bytes | None]] = []
+    for path in check.files:
+        try:
+            state = read_state(under(root, path))
+        except (NotAFileError, PathEscapeError, OSError) as error:
+            return CheckResult(check, False, f"{path} cannot be read back: {error}")
+        texts.append((path, state.content if state.exists else None))
+    file_kind: FileKindName = "glance-api.conf" if kind == "glance-api.conf" else "nova.conf"
+    effective = EffectiveConfig.parse(file_kind, texts).option(section, key)
+    shown = f"[{section}] {key}"
+    if not check.expected:
+        ok = effective.winner is None
+        where = effective.winner.where() if effective.winner is not None else ""
+        return CheckResult(check, ok, f"{shown} is not set" if ok else f"{shown} is still set ({where})")
+    if effective.winner is None or effective.option is None:
+        return CheckResult(check, False, f"{shown} is set in none of {', '.join(check.files)}")
+    now = validate_value(effective.option, effective.winner.raw_value)
+    wanted = validate_value(effective.option, check.expected)
+    ok = now == wanted
+    return CheckResult(
+        check,
+        ok,
+        f"{shown} = {effective.winner.value} ({effective.winner.where()})"
+        + ("" if ok else f", expected {check.expected}"),
+    )
 
 
 def verify_transaction(

@@ -1,7 +1,7 @@
 """kvm-wizard answers: write a commented answers template, or check an answers file.
 
-``answers template [--demo S | --facts F] [-o FILE]`` writes every key with its meaning, allowed values, default
-and effect; with a host, the values that suit it. ``answers check FILE [--demo S | --facts F | --root DIR]``
+``answers template [--demo S | --facts F] [--root DIR] [-o FILE]`` writes every key with its meaning, allowed
+values, default and effect; with a host, the node's configured values (with where each comes from). ``answers check FILE [--demo S | --facts F | --root DIR]``
 validates (every problem at once, by key path), against that host too when one is named. Exit status of check:
 0 valid, 1 invalid, 2 an unusable file (missing, not TOML, an unreadable or newer version).
 
@@ -34,9 +34,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     template = actions.add_parser(
         "template",
         help="write a fully commented answers file",
-        description="Write an answers file with every key, its allowed values, its default and what it changes.",
+        description="Write an answers file with every key, its allowed values and what it changes. With a host "
+        "(--demo, --facts, --root), its configured values are the file's keys, each with where it comes from: "
+        "planning the file as it is changes nothing.",
     )
-    _add_host_source(template, root=False)
+    _add_host_source(template, root=True)
     template.add_argument(
         "-o", "--output", metavar="FILE", help="write to FILE (default, or -: standard output)"
     )
@@ -73,15 +75,23 @@ def run(args: argparse.Namespace) -> int:
 def _template(args: argparse.Namespace) -> int:
     from wizard.answers.template import render_template
 
-    if args.demo or args.facts:
+    if args.demo or args.facts or args.root:
         from wizard.cli.host import load_host
-        from wizard.plan.suggest import suggest_answers
+        from wizard.plan.current import PlanningError
+        from wizard.plan.start import reader_for, template_for
 
         host = load_host(args)
         if host is None:
             return EXIT_OK
-        suggestion = suggest_answers(host.facts, args.demo or args.facts)
-        text = render_template(suggestion.answers, suggestion.notes, suggestion.header)
+        # A recording alone (--facts, no --root) is read from its recorded settings; else the files themselves.
+        files = None if args.facts and not args.root else host.root
+        try:
+            template = template_for(
+                host.facts, reader_for(host.facts, files), args.demo or args.facts or args.root
+            )
+        except PlanningError as error:
+            raise UsageError(f"the node's configuration cannot be read: {error}") from None
+        text = render_template(template.answers, template.notes, template.header, template.active)
     else:
         text = render_template()
     if not args.output or args.output == STDOUT_NAME:

@@ -25,6 +25,7 @@ from wizard.cli.common import EXIT_OK, EXIT_PROBLEMS, UsageError
 from wizard.cli.output import note_if_cut
 from wizard.commands import CommandRunner
 from wizard.plan.model import Plan
+from wizard.plan.summary import consent_lines
 
 DEFAULT_CONFIRM_TIMEOUT = 120.0
 
@@ -244,6 +245,11 @@ def apply_with_confirmation(
     root = root_from(args)
     console = interactive(stdin)
     dry_run = runner is not None and runner.dry_run
+    if not dry_run and not plan.empty and not getattr(args, "yes", False) and not console:
+        raise UsageError(
+            "there is no console to ask on before changing this host: pass --yes to apply without a question "
+            "(with --no-confirm, or --confirm-timeout S and `kvm-wizard confirm` from another console)"
+        )
     # A dry run changes nothing: there is nothing to consent to, and nothing to confirm or revert.
     timeout = None if dry_run else confirm_timeout_from(args, console=console)
     preview = preview_apply(plan, root, confirm_timeout=timeout)
@@ -258,8 +264,8 @@ def apply_with_confirmation(
         return EXIT_PROBLEMS
     for note in preview.notes:
         stdout.write(f"Note: {note}\n")
-    for action in preview.irreversible:
-        stdout.write(f"Cannot be undone by a rollback: {action.title}\n")
+    for line in consent_lines(plan, live=root == Path("/")):
+        stdout.write(line + "\n")
     for action in preview.remaining:
         stdout.write(f"Not run under {root} (left to do on the target): {action.title}\n")
     if not dry_run and not ask_yes(

@@ -37,7 +37,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from wizard.answers import AnswersError, load_answers
     from wizard.answers.load import write_text_atomically
-    from wizard.export.ansible import INVENTORY, PLAYBOOK, export_ansible
+    from wizard.export.ansible import INVENTORY, PLAYBOOK, ExportError, export_ansible
     from wizard.regular_files import NotRegularFileError, check_output
     from wizard.shown import shorten_path
 
@@ -51,7 +51,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"Migrated: {migration}")
     if args.output == STDOUT_NAME:
         raise UsageError("-o names a directory (site.yml and inventory.ini go in it), not standard output")
-    export = export_ansible(parsed.answers)
+    try:
+        export = export_ansible(parsed.answers)
+    except ExportError as error:
+        print(f"{shorten_path(args.answers)}: {error}", file=sys.stderr)
+        return EXIT_PROBLEMS
     directory = Path(args.output)
     playbook, inventory = directory / PLAYBOOK, directory / INVENTORY
     try:

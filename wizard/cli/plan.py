@@ -7,6 +7,7 @@ host that cannot be read: a FIFO or a device where nova.conf should be, no permi
 JSON form (``--json``, schema 1)::
 
     {"schema": 1, "ok": bool, "facts_source": str, "root": str,
+     "summary": [{"choice": str, "before": str, "after": str, "changed": bool, "consequences": [str]}],
      "problems": [{"key": "storage.volume_group", "message": str}],
      "warnings": [{"key": str, "message": str}],
      "files": [{"path": str, "written_path": str, "kind": "nova.conf"|"glance-api.conf"|"modules"|"modprobe"|...,
@@ -187,6 +188,16 @@ def outcome_to_json(outcome: PlanOutcome, facts_source: str, root: str, *, live:
         ]
         + [{"key": "", "message": f"{item.message}; fix: {item.fix}"} for item in outcome.rule_warnings],
     }
+    data["summary"] = [
+        {
+            "choice": change.label,
+            "before": change.before,
+            "after": change.after,
+            "changed": change.changed,
+            "consequences": list(change.consequences),
+        }
+        for change in outcome.summary()
+    ]
     if outcome.plan is not None:
         data.update(plan_to_json(outcome.plan, live=live))
     else:

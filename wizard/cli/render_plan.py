@@ -35,8 +35,18 @@ def render_lines(lines: list[DiffLine], stream: TextIO, *, color: bool) -> None:
         console.print(Text(line.plain(), style=STYLES[line.kind]))
 
 
+def summary_block(outcome: PlanOutcome) -> list[DiffLine]:
+    """The change of course, choice by choice, before anything else."""
+    changes = outcome.summary()
+    if not changes:
+        return []
+    lines = [DiffLine(LineKind.FILE, "What changes (before -> after)")]
+    lines += [DiffLine(LineKind.NOTE, f"  {change.line()}") for change in changes]
+    return lines
+
+
 def render_outcome(outcome: PlanOutcome, stream: TextIO, *, color: bool, live: bool) -> None:
-    out: list[DiffLine] = []
+    out: list[DiffLine] = summary_block(outcome)
     if outcome.problems:
         out.append(DiffLine(LineKind.FILE, f"The plan has {len(outcome.problems)} problem(s) on this host:"))
         out.extend(DiffLine(LineKind.NOTE, f"  - {problem}") for problem in outcome.problems)

@@ -35,6 +35,9 @@ apply to it (``vt-flags`` on x86, ``power-platform`` on POWER, ...).
 | distro | the distribution family, where it loads modules from, its package manager |
 | volume-groups | LVM volume groups (for images_type = lvm) |
 | nova-config | /etc/nova/nova.conf exists (nova-compute installed); fail when it is a named pipe, a device, a socket or a directory |
+| config-files | the files nova-compute reads, in oslo's order, from its command line (process, unit, init script); warn where kolla-ansible or the snap owns them (with where to change them), fail on a missing --config-file |
+| config-shadowed:SECTION.OPTION | an option a later file of the chain sets to another value than an earlier one: the later wins |
+| config-unknown-options:PATH | options nova does not know (or knows by a newer name) in a file of the chain other than /etc/nova/nova.conf |
 | glance-api-config | /etc/glance/glance-api.conf exists (this host is a Glance API node) |
 | nova-conf-lint | nova.conf's settings (recorded with line numbers, secrets masked) follow the option rules (pass), or could not be checked (unknown); absent when a problem below is reported |
 | nova-conf-RULE:WHERE | one problem in nova.conf, its line number in title and evidence; WHERE is SECTION.OPTION (line-N for unparsable). RULE: unparsable (oslo refuses the file), unknown-section, unknown-option, renamed-option, repeated-option, deprecated-for-removal (one finding, info), volume-group-missing, and wizard.rules' rules: invalid-value, two-options-on-one-line, inline-comment, deprecated-name, deprecated-value, compute-driver (info when merely unset), lvm-needs-volume-group, rbd-needs-raw-images, rbd-download-with-rbd-images, rbd-download-needs-direct-url, custom-needs-cpu-models, cpu-models-without-custom, cpu-mode-needs-kvm-or-qemu, cpu-model-vendor, cpu-flag-vendor, nested-needs-kvm-module, nested-needs-cpu-flag, swtpm-* . Errors fail (nova-compute stops), warnings warn; remedy.plan_fix is the finding's own id when kvm-wizard rescue can repair it |
@@ -64,6 +67,7 @@ from typing import TYPE_CHECKING
 
 from wizard.diagnosis.checks.common import Assessment
 from wizard.diagnosis.checks.config import check_config, review_recorded
+from wizard.diagnosis.checks.config_chain import check_config_chain
 from wizard.diagnosis.checks.context import Context, build_context
 from wizard.diagnosis.checks.cpu import check_arch, check_guest, check_vendor
 from wizard.diagnosis.checks.features import check_iommu, check_nested, check_tun, check_vhost_net
@@ -123,6 +127,7 @@ CHECKS: tuple[Check, ...] = (
     check_distribution,
     check_volume_groups,
     check_openstack,
+    check_config_chain,
     check_config,
     check_logs,
 )

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from wizard import __version__
-from wizard.answers import Answers
+from wizard.answers import KEYS, Answers
 from wizard.cpu_names import cpu_flag_vendor, cpu_model_vendor
 from wizard.export.ansible_files import (
     RELOAD_NESTED,
@@ -18,6 +18,7 @@ from wizard.export.ansible_files import (
     RESTART_NOVA,
     boot_module_tasks,
     config_tasks,
+    missing_keys,
     nested_tasks,
     path,
     task,
@@ -27,7 +28,7 @@ from wizard.export.ansible_files import (
 from wizard.export.ansible_vars import play_vars
 from wizard.export.yaml_text import Document, Node, Unsafe
 from wizard.lint.volume_groups import absent_volume_group
-from wizard.plan.actions import restart_reason
+from wizard.plan.actions import restart_reason, wants_kvm
 
 PLAYBOOK = "site.yml"
 INVENTORY = "inventory.ini"
@@ -69,7 +70,11 @@ The vendor's module (kvm_intel, kvm_amd, kvm_hv, kvm) and flag (vmx, svm) follow
 Differences from the wizard, by design: the wizard's snapshot, rollback and confirm-or-revert are its own
 (use --check --diff and your fleet's staging); the wizard fixes /dev/kvm's group when QEMU cannot open it,
 the playbook only verifies the device; a file that already sets an option the wizard would leave as it is
-(e.g. "virt_type = KVM") is rewritten by ini_file in the wizard's spelling.
+(e.g. "virt_type = KVM") is rewritten by ini_file in the wizard's spelling. The playbook writes
+/etc/nova/nova.conf only: where nova-compute reads another file after it (Debian's nova-compute.conf,
+nova.conf.d), `kvm-wizard apply` changes that file, where the value takes effect, and the playbook does not.
+nested.enabled = false is not carried (the wizard writes nested=0 and reloads the module); a key the answers
+leave out keeps each node's value in the wizard, and the export refuses a setting that would need it.
 """
 
 INVENTORY_TEXT = """\
@@ -88,10 +93,26 @@ class Export:
     inventory: str
 
 
+class ExportError(Exception):
+    """Answers a playbook cannot carry: the keys it would need from each node."""
+
+    def __init__(self, keys: list[str]) -> None:
+        self.keys = keys
+        listing = "\n".join(f"  - {key}" for key in keys)
+        super().__init__(
+            "the playbook needs these keys in the answers file: kvm-wizard takes a left-out key's value from each "
+            f"node, a playbook cannot (add them, with the value every node should have):\n{listing}"
+        )
+
+
 def export_ansible(answers: Answers) -> Export:
-    """The playbook and inventory for valid answers (parse_answers has checked them)."""
+    """The playbook and inventory for valid answers (parse_answers has checked them); ExportError when a setting
+    would need a node's own value of a key the answers leave out."""
+    missing = missing_keys(answers)
+    if missing:
+        raise ExportError(missing)
     document = Document()
-    for line in HEADER.format(version=__version__, summary=answers.summary()).splitlines():
+    for line in HEADER.format(version=__version__, summary=_given(answers)).splitlines():
         document.comment(line)
     play: dict[str, Node] = {
         "name": "KVM compute nodes for Nova, as kvm-wizard makes them",
@@ -112,6 +133,22 @@ def export_ansible(answers: Answers) -> Export:
     }
     document.node([play])
     return Export(document.text(), INVENTORY_TEXT)
+
+
+def _given(answers: Answers) -> str:
+    """The keys the answers give, as the header names them (the others keep each node's value)."""
+    given = [
+        f"{spec.path} = {_shown(answers.value(spec.path))}" for spec in KEYS if answers.is_given(spec.path)
+    ]
+    return "; ".join(given) + " (every other key: each node keeps its own value)" if given else "none given"
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, tuple):
+        return "[" + ", ".join(value) + "]"
+    return str(value)
 
 
 def _prepare(answers: Answers) -> list[Node]:
@@ -252,12 +289,12 @@ def _actions(answers: Answers) -> list[Node]:
                 when=LIVE,
             )
         )
-    for enabled, package in (
-        (answers.tpm.install_tools, "tpm2-tools"),
-        (answers.tpm.vtpm, "swtpm"),
-        (answers.tpm.secure_boot, "uefi-firmware"),  # guests that require Secure Boot
+    for key, package in (
+        ("tpm.install_tools", "tpm2-tools"),
+        ("tpm.vtpm", "swtpm"),
+        ("tpm.secure_boot", "uefi-firmware"),  # guests that require Secure Boot
     ):
-        if enabled:
+        if answers.value(key) is True and answers.is_given(key):
             actions.append(
                 task(
                     (),
@@ -295,7 +332,7 @@ def _verify(answers: Answers) -> list[Node]:
                 when=LIVE,
             )
         )
-    if answers.nested.enabled:
+    if answers.nested.enabled and answers.is_given("nested.enabled"):
         parameter = "/sys/module/{{ kvm_wizard_nested_module }}/parameters/nested"
         live_nested = f"{LIVE} and kvm_wizard_nested_module != ''"
         checks.append(
@@ -316,7 +353,7 @@ def _verify(answers: Answers) -> list[Node]:
                 when=live_nested,
             )
         )
-    if answers.hypervisor.virt_type == "kvm":
+    if wants_kvm(answers):
         checks.append(
             task(
                 (),
@@ -341,7 +378,7 @@ def _verify(answers: Answers) -> list[Node]:
 def _handlers(answers: Answers) -> list[Node]:
     reload_when = f"{LIVE} and kvm_wizard_nested_module not in kvm_wizard_node_builtin_modules"
     handlers: list[Node] = []
-    if answers.nested.enabled:
+    if answers.nested.enabled and answers.is_given("nested.enabled"):
         handlers += [
             task(
                 (),

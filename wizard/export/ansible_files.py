@@ -3,9 +3,12 @@ writes them (the same values, reasons and placement), with the host's choices le
 
 from __future__ import annotations
 
+import re
+
 from wizard.answers import Answers
 from wizard.export.yaml_text import Commented, Node, Unsafe
-from wizard.plan.actions import VHOST_NET_REASON, kvm_module_reason
+from wizard.options import get_option
+from wizard.plan.actions import VHOST_NET_REASON, kvm_module_reason, wants_kvm
 from wizard.plan.build import GLANCE_API_CONF, NOVA_CONF, nested_reason
 from wizard.plan.ini_edits import NEW_FILE_HEADER, written_value
 from wizard.plan.model import Reason
@@ -33,9 +36,37 @@ def task(comments: tuple[str, ...], name: str, module: str, arguments: dict[str,
     return Commented(comments, body) if comments else body
 
 
+def _nova_default(desired: Desired) -> bool:
+    """Whether nova (or glance) uses the wanted value where no file sets it: the wizard then writes it only
+    where a file sets another value (images_type's default is qcow2 while use_cow_images is true)."""
+    if desired.value is None:
+        return False
+    option = get_option(desired.file, desired.section, desired.key)
+    if (desired.section, desired.key) == ("libvirt", "images_type") and desired.value == "qcow2":
+        return True
+    return option.default == desired.value
+
+
+def set_pattern(section: str, key: str) -> str:
+    """A regular expression that finds ``key = ...`` in ``[section]`` (any of its repeats), as oslo reads them:
+    a key starts its line; section names match without regard to case, except DEFAULT."""
+    name = "DEFAULT" if section == "DEFAULT" else f"(?i:{re.escape(section)})"
+    return rf"(?m)^\[{name}\](?:\n(?!\[).*)*?\n{re.escape(key)}[ \t]*[=:]"
+
+
+def set_fact_name(file: str) -> str:
+    return "kvm_wizard_nova_text" if file == NOVA_CONF else "kvm_wizard_glance_text"
+
+
 def _ini_task(file: str, desired: Desired, flag: str | None, topic: str) -> list[Node]:
     label = "nova.conf" if file == NOVA_CONF else "glance-api.conf"
-    when: dict[str, Node] = {} if flag is None else {"when": f"kvm_wizard_vt_flag == {flag!r}"}
+    conditions = [] if flag is None else [f"kvm_wizard_vt_flag == {flag!r}"]
+    if _nova_default(desired):
+        # Nova's own value, where no file sets the option: written only over another value, as the wizard does.
+        conditions.append(
+            f"{set_fact_name(file)} is regex(kvm_wizard_set['{desired.section}.{desired.key}'])"
+        )
+    when: dict[str, Node] = {"when": " and ".join(conditions)} if conditions else {}
     on = f" (on {'non-x86' if flag == '' else flag} CPUs)" if flag is not None else ""
     tasks: list[Node] = []
     for name in desired.also_unset:
@@ -83,17 +114,46 @@ def _by_flag(answers: Answers) -> list[tuple[Desired, str | None]]:
     return result
 
 
+def default_valued(answers: Answers) -> list[Desired]:
+    """The settings whose value is nova's (or glance's) own: each needs to know whether a file sets it."""
+    settings = [desired for desired, _ in _by_flag(answers)] + glance_settings(answers)
+    return [desired for desired in settings if _nova_default(desired)]
+
+
+def _read_config(file: str) -> Node:
+    return task(
+        (),
+        f"Read {file} (an option at nova's own value is written only where the file sets another)",
+        "ansible.builtin.slurp",
+        {"src": path(file)},
+        register="kvm_wizard_" + ("nova" if file == NOVA_CONF else "glance") + "_conf",
+        failed_when=False,
+    )
+
+
 def config_tasks(answers: Answers) -> list[Node]:
     """nova.conf (and glance-api.conf on a Glance API node), created as the wizard creates them when missing."""
-    tasks: list[Node] = [_create_config(NOVA_CONF, "nova")]
+    tasks: list[Node] = [_create_config(NOVA_CONF, "nova"), _read_config(NOVA_CONF)]
     for desired, flag in _by_flag(answers):
         tasks += _ini_task(NOVA_CONF, desired, flag, RESTART_NOVA)
     glance = glance_settings(answers)
     if glance:
-        tasks.append(_create_config(GLANCE_API_CONF, "glance"))
+        tasks += [_create_config(GLANCE_API_CONF, "glance"), _read_config(GLANCE_API_CONF)]
     for desired in glance:
         tasks += _ini_task(GLANCE_API_CONF, desired, None, RESTART_GLANCE)
     return tasks
+
+
+def missing_keys(answers: Answers) -> list[str]:
+    """What the playbook cannot write: a setting made of a key the answers leave out (the wizard takes each
+    node's own value; a playbook cannot), as "KEY (for [section] option)"."""
+    settings = [desired for desired, _ in _by_flag(answers)] + glance_settings(answers)
+    found: dict[str, None] = {}
+    for desired in settings:
+        for key in desired.keys:
+            if key not in answers.given:
+                found[f"{key} (for [{desired.section}] {desired.key})"] = None
+    return list(found)
 
 
 def _create_config(file: str, group: str) -> Node:
@@ -116,13 +176,14 @@ def _create_config(file: str, group: str) -> Node:
 
 
 def wanted_modules(answers: Answers) -> list[tuple[str, Reason]]:
-    """(module or Jinja expression, why) for the modules to load now and at boot."""
+    """(module or Jinja expression, why) for the modules to load now and at boot: as the wizard, only for the
+    keys the answers give."""
     wanted: list[tuple[str, Reason]] = []
-    if answers.hypervisor.virt_type == "kvm":
+    if wants_kvm(answers):
         wanted.append(
             ("{{ kvm_wizard_kvm_module }}", kvm_module_reason("the CPU's KVM module", "of each node"))
         )
-    if answers.performance.vhost_net:
+    if answers.performance.vhost_net and answers.is_given("performance.vhost_net"):
         wanted.append(("vhost_net", VHOST_NET_REASON))
     return wanted
 
@@ -190,7 +251,7 @@ def boot_module_tasks(answers: Answers) -> list[Node]:
 def nested_tasks(answers: Answers) -> list[Node]:
     """options MODULE nested=1 in /etc/modprobe.d/kvm.conf: an existing value changed in place, else added to
     the module's options line, else a line of its own; an enabled value (1, Y, on, true) is left alone."""
-    if not answers.nested.enabled:
+    if not (answers.nested.enabled and answers.is_given("nested.enabled")):
         return []
     conf = path(NESTED_CONF)
     module = "{{ kvm_wizard_nested_module }}"

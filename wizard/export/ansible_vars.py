@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from wizard.answers import Answers
-from wizard.export.ansible_files import wanted_modules
-from wizard.export.yaml_text import Node
+from wizard.export.ansible_files import default_valued, set_pattern, wanted_modules
+from wizard.export.yaml_text import Node, Unsafe
 
 # The same decisions as wizard.host.profile (vendor_modules, nested_module) and wizard.host.platform (vt_flag),
 # made from Ansible facts on each node; tests/export checks them against the profile of every demo host.
@@ -23,6 +23,14 @@ PACKAGES = {
         "else ['edk2-ovmf'])"
     ),
 }
+
+
+def set_patterns(answers: Answers) -> dict[str, Node]:
+    """SECTION.OPTION -> a regular expression finding it set (for the options at nova's own value)."""
+    return {
+        f"{desired.section}.{desired.key}": Unsafe(set_pattern(desired.section, desired.key))
+        for desired in default_valued(answers)
+    }
 
 
 def play_vars(answers: Answers) -> dict[str, Node]:
@@ -67,4 +75,7 @@ def play_vars(answers: Answers) -> dict[str, Node]:
             "{{ 'openstack-nova-compute' if kvm_wizard_node_os_family == 'RedHat' else 'nova-compute' }}"
         ),
         "kvm_wizard_glance_unit": "{{ 'openstack-glance-api' if kvm_wizard_node_os_family == 'RedHat' else 'glance-api' }}",
+        "kvm_wizard_nova_text": "{{ kvm_wizard_nova_conf.content | default('') | b64decode }}",
+        "kvm_wizard_glance_text": "{{ kvm_wizard_glance_conf.content | default('') | b64decode }}",
+        "kvm_wizard_set": set_patterns(answers),
     }

@@ -51,7 +51,10 @@ EXECUTABLES = (
     "virsh",
     "rbd",
     "nova-compute",
+    "glance-api",
     "systemctl",
+    "docker",
+    "podman",
     "apt-get",
     "dnf",
     "yum",
@@ -65,6 +68,9 @@ READ_ONLY_COMMANDS: dict[str, tuple[str, ...]] = {
     "tpm2 --version": ("tpm2", "--version"),
     "tpm2_getrandom --version": ("tpm2_getrandom", "--version"),
     MOKUTIL: ("mokutil", "--sb-state"),
+    # Whether kolla-ansible's containers run: only where /etc/kolla exists (wizard.host.service_probe).
+    "docker ps": ("docker", "ps", "--format", "{{.Names}}"),
+    "podman ps": ("podman", "ps", "--format", "{{.Names}}"),
 }
 COMMAND_TIMEOUT = 3.0
 MODULE_LOAD_DIRS = (
@@ -73,7 +79,14 @@ MODULE_LOAD_DIRS = (
     "/usr/lib/modules-load.d",
     "/lib/modules-load.d",
 )
-MODPROBE_DIRS = ("/etc/modprobe.d", "/run/modprobe.d", "/usr/lib/modprobe.d", "/lib/modprobe.d")
+# kmod's directories, in its order of precedence (libkmod.c default_config_paths).
+MODPROBE_DIRS = (
+    "/etc/modprobe.d",
+    "/run/modprobe.d",
+    "/usr/local/lib/modprobe.d",
+    "/usr/lib/modprobe.d",
+    "/lib/modprobe.d",
+)
 UDEV_RULES_DIRS = ("/etc/udev/rules.d", "/run/udev/rules.d", "/usr/lib/udev/rules.d", "/lib/udev/rules.d")
 NOVA_LOGS = ("/var/log/nova/nova-compute.log", "/var/log/libvirt/libvirtd.log")
 KERNEL_LOG_FILES = ("/var/log/kern.log", "/var/log/messages")

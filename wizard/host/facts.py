@@ -60,6 +60,16 @@ class CommandRun:
 
 
 @dataclass(frozen=True)
+class ProcessSeen:
+    """A running nova-compute or glance-api as /proc shows it: its command line, and the cgroup that tells a
+    container or a snap from a service of the host."""
+
+    pid: int
+    argv: tuple[str, ...]
+    cgroup: str = ""  # the first line of /proc/PID/cgroup ("0::/system.slice/docker-....scope")
+
+
+@dataclass(frozen=True)
 class KvmApiProbe:
     """The authoritative test: open /dev/kvm read-write, KVM_GET_API_VERSION, KVM_CREATE_VM."""
 
@@ -136,6 +146,9 @@ class HostFacts:
     udev: tuple[UdevDevice, ...] = ()
     udev_error: str | None = None
     environment: dict[str, str] = field(default_factory=dict)  # TPM2TOOLS_TCTI and the like
+    # The nova-compute and glance-api processes found in /proc; None: /proc was not scanned (a recording made
+    # before kvm-wizard looked, or /proc unreadable), which says nothing about whether they run.
+    processes: tuple[ProcessSeen, ...] | None = None
     probe_errors: tuple[str, ...] = ()  # anything the probe met that fits nowhere above
     probe_seconds: float = 0.0
     # Which of /proc, /sys and /dev showed a running kernel when the probe ran (a file missing there is absent;
@@ -164,6 +177,8 @@ class HostFacts:
 
 def _plain(value: Any) -> Any:
     """Turn dataclasses, tuples and dicts into what TOML can hold, dropping None and empty defaults."""
+    if isinstance(value, PathStat) and not value.exists and value.error is None:
+        return {"exists": False}  # the other fields say nothing of a path that is not there
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         out: dict[str, Any] = {}
         for item in dataclasses.fields(value):
@@ -306,6 +321,14 @@ def _convert(cls: type[Any], name: str, raw: Any, where: str) -> Any:
         return {str(key): _build(nested, value, f"{where}.{key}") for key, value in raw.items()}
     if cls is HostFacts and name == "kvm":
         return _build(KvmApiProbe, raw, where)
+    if cls is HostFacts and name == "processes":
+        if not isinstance(raw, list):
+            raise FactsError(f"{where}: expected an array of tables")
+        return tuple(_build(ProcessSeen, item, f"{where}[{index}]") for index, item in enumerate(raw))
+    if cls is ProcessSeen and name == "argv":
+        if not isinstance(raw, list):
+            raise FactsError(f"{where}: expected an array of strings")
+        return tuple(str(part) for part in raw)
     if cls is HostFacts and name == "stack":
         return _build(StackFacts, raw, where)
     if cls is StackFacts and name == "python_packages":

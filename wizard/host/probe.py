@@ -41,6 +41,7 @@ from wizard.host.live import (
 )
 from wizard.host.observed import KERNEL_TREE_MARKERS
 from wizard.host.parsing import parse_cpuinfo
+from wizard.host.service_probe import read_services
 from wizard.host.stack_probe import ask_libvirt, read_stack_files
 
 X86_MACHINES = frozenset({"x86_64", "i686", "i586", "i386"})
@@ -88,6 +89,9 @@ def probe(
     areas.read_tpm(collector)
     areas.read_guest_firmware(collector)
     areas.read_nova(collector)
+    processes, container_runs = read_services(
+        collector, runner, executables, live=live, timeout=areas.COMMAND_TIMEOUT
+    )
     kernel_log, kernel_log_source, kernel_log_error = areas.read_kernel_log(collector, live)
     packages = read_stack_files(collector, machine, executables)
 
@@ -96,6 +100,7 @@ def probe(
     udev, udev_error = _udev(live, collector.stats.get("/run/udev/control", PathStat(exists=False)))
 
     worker.join()
+    commands.update(container_runs)
     libvirt.join()
     return HostFacts(
         source="live" if root == Path("/") else f"root: {root}",
@@ -119,6 +124,7 @@ def probe(
         udev=udev,
         udev_error=udev_error,
         environment={key: os.environ[key] for key in ENVIRONMENT if key in os.environ},
+        processes=processes,
         probe_errors=tuple(collector.errors),
         probe_seconds=round(time.perf_counter() - started, 4),
         kernel_trees=_kernel_trees(collector),

@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from wizard.effective import EffectiveConfig
 from wizard.host.access import Accounts, KvmAccess, kvm_access
+from wizard.host.config_chain import (
+    GLANCE_API,
+    NOVA_COMPUTE,
+    ConfigChain,
+    chains_from_facts,
+    recorded_config,
+)
 from wizard.host.facts import HostFacts, PathStat, UdevDevice
 from wizard.host.firmware import GuestFirmware, read_guest_firmware
 from wizard.host.kernel import (
@@ -33,6 +41,7 @@ from wizard.host.secure_boot import HostSecureBoot, read_secure_boot
 from wizard.host.stack import StackView, read_stack
 from wizard.host.system import (
     Distribution,
+    DistroFamily,
     LogView,
     ModuleConfiguration,
     Tool,
@@ -113,6 +122,10 @@ class HostProfile:
     ceph_conf: PathStat
     logs: tuple[LogView, ...]
     executables: dict[str, str]
+    nova_chain: ConfigChain  # the files nova-compute reads, in oslo's order (wizard.host.config_chain)
+    glance_chain: ConfigChain
+    nova_config: EffectiveConfig  # their settings as recorded (secrets masked): what nova-compute reads
+    glance_config: EffectiveConfig
     stack: StackView  # what libvirt answered, nova's and Ceph's packages, libvirt's swtpm account, SMT
     secure_boot: HostSecureBoot  # the host's own UEFI Secure Boot state
     guest_firmware: GuestFirmware  # QEMU's firmware descriptors: the UEFI firmware guests can get
@@ -185,6 +198,12 @@ class HostProfile:
         )
         groups = facts.dirs.get("/sys/kernel/iommu_groups")
         volume_groups, volume_source = read_volume_groups(facts)
+        debian = (
+            None
+            if distribution.family in (DistroFamily.UNKNOWN,)
+            else distribution.family is DistroFamily.DEBIAN
+        )
+        chains = chains_from_facts(facts, debian=debian)
         return HostProfile(
             source=facts.source,
             root=facts.root,
@@ -243,6 +262,10 @@ class HostProfile:
                 read_log(facts, path) for path in sorted(p for p in facts.files if p.endswith(".log"))
             ),
             executables=dict(facts.executables),
+            nova_chain=chains[NOVA_COMPUTE.name],
+            glance_chain=chains[GLANCE_API.name],
+            nova_config=recorded_config(facts, chains[NOVA_COMPUTE.name]),
+            glance_config=recorded_config(facts, chains[GLANCE_API.name]),
             stack=read_stack(facts),
             secure_boot=read_secure_boot(facts),
             guest_firmware=read_guest_firmware(facts),

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from wizard.host.areas import MODPROBE_DIRS
 from wizard.host.facts import HostFacts
 from wizard.host.parsing import (
     ModprobeOption,
@@ -137,12 +139,23 @@ def read_module_configuration(facts: HostFacts) -> ModuleConfiguration:
         seen_names.add(name)
         for module in parse_module_list(facts.text(path) or ""):
             persisted.setdefault(module, path)
-    for path in sorted(p for p in facts.files if "/modprobe.d/" in p and p.endswith(".conf")):
+    for path in kmod_order(p for p in facts.files if "/modprobe.d/" in p and p.endswith(".conf")):
         text = facts.text(path) or ""
         options.extend(parse_modprobe_options(text, path))
         for module in parse_blacklist(text):
             blacklisted.setdefault(module, path)
     return ModuleConfiguration(persisted, tuple(options), blacklisted)
+
+
+def kmod_order(paths: Iterable[str]) -> list[str]:
+    """modprobe.d files in the order kmod reads them: by file name across its directories, a name in an earlier
+    directory (/etc, /run, /usr/local/lib, /usr/lib, /lib) hiding the same name in a later one; for an option,
+    the last one read wins (libkmod-config.c)."""
+    by_name: dict[str, str] = {}
+    rank = {directory: index for index, directory in enumerate(MODPROBE_DIRS)}
+    for path in sorted(paths, key=lambda item: rank.get(item.rsplit("/", 1)[0], len(rank))):
+        by_name.setdefault(path.rsplit("/", 1)[-1], path)
+    return [by_name[name] for name in sorted(by_name)]
 
 
 @dataclass(frozen=True)

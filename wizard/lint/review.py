@@ -41,8 +41,13 @@ def lint_host(profile: HostProfile) -> LintHost:
     )
 
 
-def review_config(sources: Sequence[ConfigText], host: LintHost) -> ConfigReview:
-    """Every problem of the given files, in file order per check, with repairs where the intent is clear."""
+def review_config(
+    sources: Sequence[ConfigText], host: LintHost, nova_effective: dict[tuple[str, str], str] | None = None
+) -> ConfigReview:
+    """Every problem of the given files, in file order per check, with repairs where the intent is clear.
+
+    ``nova_effective``: what nova-compute reads over all its files (wizard.effective), for the rules between
+    options; without it, nova.conf alone."""
     documents: dict[FileKind, Document] = {}
     files: list[ConfigFile] = []
     for source in sources:
@@ -60,7 +65,8 @@ def review_config(sources: Sequence[ConfigText], host: LintHost) -> ConfigReview
     nova = documents.get("nova.conf")
     if nova is not None:
         glance = documents.get("glance-api.conf")
-        for violation in check_rules(nova.config(), glance.config() if glance else None, host.rules):
+        config = nova.config() if nova_effective is None else nova_effective
+        for violation in check_rules(config, glance.config() if glance else None, host.rules):
             issues += issues_from_violation(violation, documents, host)
         issues += _volume_group_missing(nova, host)
     unique: dict[str, LintIssue] = {}

@@ -46,22 +46,39 @@ def restart_reason(unit: str, file: str) -> Reason:
     return Reason(f"{unit} reads {file} only when it starts", f"plan: {file} changes")
 
 
+def wants_kvm(answers: Answers) -> bool:
+    """The answers give virt_type kvm: the KVM module and /dev/kvm are made to work (a kept virt_type changes
+    nothing of the host)."""
+    return answers.hypervisor.virt_type == "kvm" and answers.is_given("hypervisor.virt_type")
+
+
+@dataclass(frozen=True)
+class NestedChange:
+    """What the plan does to the nested parameter: turn it on or off, whether a file changes for it, and
+    whether the kernel command line overrides the files (then nothing is reloaded)."""
+
+    enabled: bool
+    file_changed: bool
+    overridden_by_cmdline: bool = False
+
+
 def modules_to_load(answers: Answers, profile: HostProfile) -> list[tuple[str, tuple[Reason, ...]]]:
     """Modules the answers need, each with why: the KVM module for virt_type kvm, vhost_net when asked."""
     wanted: list[tuple[str, tuple[Reason, ...]]] = []
-    if answers.hypervisor.virt_type == "kvm":
+    if wants_kvm(answers):
         module = kvm_module(profile)
         if module is not None:
             wanted.append((module, (kvm_module_reason(module, profile.platform.vendor.value),)))
-    if answers.performance.vhost_net:
+    if answers.performance.vhost_net and answers.is_given("performance.vhost_net"):
         wanted.append(("vhost_net", (VHOST_NET_REASON,)))
     return wanted
 
 
 def module_actions(
-    answers: Answers, profile: HostProfile, plan: ActionPlan, *, nested_changed: bool
+    answers: Answers, profile: HostProfile, plan: ActionPlan, *, nested: NestedChange | None = None
 ) -> list[tuple[str, tuple[Reason, ...]]]:
-    """Load now what is missing; reload the nested module when its option changed. Returns what to persist."""
+    """Load now what is missing; reload the nested module when its parameter must change (``nested``: None
+    leaves it alone). Returns what to persist."""
     loading = profile.module_loading.possible
     persist: list[tuple[str, tuple[Reason, ...]]] = []
     for module, reasons in modules_to_load(answers, profile):
@@ -88,62 +105,74 @@ def module_actions(
                 )
             )
         plan.checks.append(Check(CheckKind.MODULE_LOADED, module, title=f"{module} is loaded"))
-    nested_module = profile.nested_module
-    if answers.nested.enabled and nested_module is not None:
-        nested_state = profile.nested.get(nested_module)
-        expected = "Y" if nested_module in ("kvm_intel", "kvm_hv") else "1"
-        active = nested_state.active if nested_state is not None else None
-        if active is False or (nested_changed and active is None):
-            if profile.module_state(nested_module) is ModuleState.BUILTIN:
-                plan.notes.append(
-                    f"{nested_module} is built into this kernel: nested guests need {nested_module}.nested=1 on the "
-                    "kernel command line and a reboot."
-                )
-            elif loading is not False and profile.module_state(nested_module) is ModuleState.LOADED:
-                reason = Reason(
-                    "the nested parameter is read only when the module loads; reloading fails while guests run",
-                    "answers: nested.enabled = true",
-                )
-                plan.actions.append(
-                    Action(
-                        id=f"unload-module:{nested_module}",
-                        title=f"Unload {nested_module} to reload it with nested=1",
-                        argv=("modprobe", "-r", nested_module),
-                        reasons=(reason,),
-                        reversible=True,
-                        inverse=("modprobe", nested_module),
-                        timeout=60,
-                    )
-                )
-                plan.actions.append(
-                    Action(
-                        id=f"load-module:{nested_module}",
-                        title=f"Load {nested_module} again, now with nested=1",
-                        argv=("modprobe", nested_module),
-                        reasons=(reason,),
-                        reversible=True,
-                        inverse=("modprobe", "-r", nested_module),
-                        timeout=60,
-                    )
-                )
-        plan.checks.append(
-            Check(
-                CheckKind.MODULE_PARAMETER,
-                f"{nested_module}.nested",
-                expected,
-                f"{nested_module} nested is on",
-            )
-        )
-    if answers.hypervisor.virt_type == "kvm":
+    if nested is not None:
+        _nested_actions(profile, plan, nested)
+    if wants_kvm(answers):
         plan.checks.append(Check(CheckKind.KVM_OPENS, "/dev/kvm", title="/dev/kvm opens and creates a VM"))
     return persist
+
+
+def _nested_actions(profile: HostProfile, plan: ActionPlan, nested: NestedChange) -> None:
+    """The module reads its nested parameter when it loads: reload it (with no guest running) to change it."""
+    module = profile.nested_module
+    if module is None or nested.overridden_by_cmdline:
+        return  # the kernel command line decides: a reload would not change it
+    loading = profile.module_loading.possible
+    state = profile.nested.get(module)
+    active = state.active if state is not None else None
+    value = "1" if nested.enabled else "0"
+    word = "on" if nested.enabled else "off"
+    source = f"answers: nested.enabled = {'true' if nested.enabled else 'false'}"
+    if active is (not nested.enabled) or (nested.file_changed and active is None):
+        if profile.module_state(module) is ModuleState.BUILTIN:
+            plan.notes.append(
+                f"{module} is built into this kernel: nested guests need {module}.nested={value} on the "
+                "kernel command line and a reboot."
+            )
+        elif loading is not False and profile.module_state(module) is ModuleState.LOADED:
+            reason = Reason(
+                "the nested parameter is read only when the module loads; reloading fails while guests run",
+                source,
+            )
+            plan.actions.append(
+                Action(
+                    id=f"unload-module:{module}",
+                    title=f"Unload {module} to reload it with nested={value}",
+                    argv=("modprobe", "-r", module),
+                    reasons=(reason,),
+                    reversible=True,
+                    inverse=("modprobe", module),
+                    timeout=60,
+                )
+            )
+            plan.actions.append(
+                Action(
+                    id=f"load-module:{module}",
+                    title=f"Load {module} again, now with nested={value}",
+                    argv=("modprobe", module),
+                    reasons=(reason,),
+                    reversible=True,
+                    inverse=("modprobe", "-r", module),
+                    timeout=60,
+                )
+            )
+    yes = "Y" if module in ("kvm_intel", "kvm_hv") else "1"
+    no = "N" if module in ("kvm_intel", "kvm_hv") else "0"
+    plan.checks.append(
+        Check(
+            CheckKind.MODULE_PARAMETER,
+            f"{module}.nested",
+            yes if nested.enabled else no,
+            f"{module} nested is {word}",
+        )
+    )
 
 
 def device_actions(answers: Answers, profile: HostProfile, plan: ActionPlan) -> None:
     """Give /dev/kvm the group and mode distributions use, and the QEMU user that group, when QEMU could not
     open it. Only QEMU opens /dev/kvm (nova talks to libvirt); an account that does not exist yet is made by
     its package in group kvm, so only the device may need changing for it."""
-    if answers.hypervisor.virt_type != "kvm" or not profile.kvm_device.exists:
+    if not wants_kvm(answers) or not profile.kvm_device.exists:
         return
     user = profile.qemu_user
     access = profile.access.get(user)
@@ -240,9 +269,9 @@ def package_actions(
     """tpm2-tools, swtpm and the guests' UEFI firmware (``firmware``: wizard.tpm.guests' install, for guests
     that require Secure Boot), each where the answers need it and it is missing."""
     wanted = (
-        tools_install(facts) if answers.tpm.install_tools else None,
-        swtpm_install(facts) if answers.tpm.vtpm else None,
-        firmware if answers.tpm.secure_boot else None,
+        tools_install(facts) if answers.tpm.install_tools and answers.is_given("tpm.install_tools") else None,
+        swtpm_install(facts) if answers.tpm.vtpm and answers.is_given("tpm.vtpm") else None,
+        firmware if answers.tpm.secure_boot and answers.is_given("tpm.secure_boot") else None,
     )
     plan.actions.extend(install_action(install) for install in wanted if install is not None)
 
@@ -253,10 +282,13 @@ def restart_actions(
     """Services read their configuration at start: restart the ones whose file changed, when installed."""
     rhel = profile.distribution.family is DistroFamily.RHEL
     units = []
-    if nova_changed and "nova-compute" in profile.executables and profile.executables["nova-compute"]:
-        units.append(("openstack-nova-compute" if rhel else "nova-compute", "nova.conf"))
-    if glance_changed and profile.executables.get("glance-api"):
-        units.append(("openstack-glance-api" if rhel else "glance-api", "glance-api.conf"))
+    nova, glance = profile.nova_chain, profile.glance_chain
+    if nova_changed and (nova.unit or profile.executables.get("nova-compute")):
+        unit = nova.unit.removesuffix(".service") or ("openstack-nova-compute" if rhel else "nova-compute")
+        units.append((unit, "nova.conf"))
+    if glance_changed and (glance.unit or profile.executables.get("glance-api")):
+        unit = glance.unit.removesuffix(".service") or ("openstack-glance-api" if rhel else "glance-api")
+        units.append((unit, "glance-api.conf"))
     for unit, file in units:
         plan.actions.append(
             Action(

@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from wizard.answers import Answers, dumps_answers
+from wizard.host.config_chain import ConfigChain
 from wizard.host.facts import HostFacts
 from wizard.host.profile import HostProfile
-from wizard.plan.actions import ActionPlan, device_actions, module_actions, package_actions, restart_actions
+from wizard.plan.actions import (
+    ActionPlan,
+    NestedChange,
+    device_actions,
+    module_actions,
+    package_actions,
+    restart_actions,
+)
+from wizard.plan.chain_edits import ChainPlan, chain_paths, plan_chain
 from wizard.plan.current import read_current
-from wizard.plan.ini_edits import plan_ini_file
+from wizard.plan.ini_edits import written_value
 from wizard.plan.model import Check, CheckKind, FileEdit, FileKind, NewFileAttributes, Plan, Reason
-from wizard.plan.module_files import ModuleWanted, plan_boot_modules, plan_module_option
-from wizard.plan.settings import glance_settings, nova_settings, swtpm_accounts, vendor_flag
+from wizard.plan.module_files import ModuleWanted, plan_boot_modules, plan_nested_option
+from wizard.plan.settings import Desired, glance_settings, nova_settings, swtpm_accounts, vendor_flag
 from wizard.tpm.guests import SecureGuests, assess_secure_guests, image_property_commands
 
 NOVA_CONF = "/etc/nova/nova.conf"
@@ -26,68 +36,120 @@ def _config_attributes(profile: HostProfile, group: str) -> NewFileAttributes:
     return NewFileAttributes("root", "root", 0o600)
 
 
-def nested_reason(module: str) -> Reason:
+def nested_reason(module: str, enabled: bool = True) -> Reason:
+    if not enabled:
+        return Reason(
+            f"{module} must load with nested=0 so that instances can no longer run their own KVM guests",
+            "answers: nested.enabled = false",
+        )
     return Reason(
         f"{module} must load with nested=1 so that instances can run their own KVM guests",
         "answers: nested.enabled = true",
     )
 
 
-def smoke_check(nova_conf: str, uri: str, guests: SecureGuests | None) -> Check:
-    """The smoke guest after the apply: nova.conf's CPU (and vTPM), plus Secure Boot firmware on the machine
-    type it needs when guests may require it (wizard.apply.smoke_guest)."""
+@dataclass(frozen=True)
+class Refusal:
+    """A setting that would change a file the wizard must not write (kolla-ansible, the snap)."""
+
+    desired: Desired
+    chain: ConfigChain
+
+
+@dataclass(frozen=True)
+class Built:
+    plan: Plan
+    refused: tuple[Refusal, ...] = ()
+    settings: tuple[Desired, ...] = ()  # every setting the answers decide, changed or not
+    changed: tuple[Desired, ...] = field(default=())  # those that change a file
+
+
+def _chain_plan(
+    root: Path, chain: ConfigChain, kind: FileKind, settings: list[Desired], new_file: NewFileAttributes
+) -> ChainPlan:
+    if not settings:
+        return ChainPlan()
+    currents = {path: read_current(root, path) for path in chain_paths(chain)}
+    return plan_chain(chain, currents, kind, settings, new_file)
+
+
+def _effective_checks(chain: ConfigChain, result: ChainPlan) -> list[Check]:
+    """After writing, the service's files are read again the way it reads them: each changed option must
+    have the value wanted, whatever file it comes from."""
+    checks = []
+    for desired, files in result.checks:
+        expected = written_value(desired) or ""
+        checks.append(
+            Check(
+                CheckKind.EFFECTIVE_VALUE,
+                f"{desired.file} [{desired.section}] {desired.key}",
+                expected,
+                f"{chain.service} reads [{desired.section}] {desired.key}"
+                + (f" = {expected}" if desired.value is not None else " nowhere (not set)"),
+                live_only=False,
+                files=files,
+            )
+        )
+    return checks
+
+
+def smoke_check(chain: ConfigChain, uri: str, guests: SecureGuests | None) -> Check:
+    """The smoke guest after the apply: the CPU (and vTPM) nova-compute will read over its chain, plus Secure
+    Boot firmware on the machine type it needs when guests may require it (wizard.apply.smoke_guest)."""
     options: tuple[str, ...] = ()
     if guests is not None:
         options = ("secure-boot", f"tpm-model={guests.tpm_model}")
         options += (f"machine={guests.machine}",) if guests.machine else ()
     return Check(
         CheckKind.SMOKE_GUEST,
-        nova_conf,
+        chain.primary,
         expected=uri,
         title="libvirt starts a throwaway guest as nova would (paused), then removes it",
+        files=tuple(chain_paths(chain)),
         options=options,
     )
 
 
-def build_plan(facts: HostFacts, answers: Answers, root: Path, profile: HostProfile | None = None) -> Plan:
-    """A pure function of its inputs: it reads the files under ``root`` and changes nothing.
+def _measuring(answers: Answers) -> tuple[int | None, bool]:
+    """(PCR, off): what the answers make of measuring; (None, False) keeps the node's as it is."""
+    if not (answers.is_given("tpm.measure") or answers.is_given("tpm.measure_pcr")):
+        return None, False
+    return (answers.tpm.measure_pcr, False) if answers.tpm.measure else (None, True)
 
-    The answers must already be valid for this host (see wizard.plan.validate); this function trusts them.
-    """
+
+def build(facts: HostFacts, answers: Answers, root: Path, profile: HostProfile | None = None) -> Built:
+    """The plan and what it refuses; ``answers`` resolved against the node (Answers.resolved)."""
     host = profile or HostProfile.from_facts(facts)
-    edits: list[FileEdit] = []
-
-    nova_edit = plan_ini_file(
-        read_current(root, NOVA_CONF),
-        FileKind.NOVA_CONF,
-        nova_settings(answers, vendor_flag(host), swtpm_accounts(host)),
-        _config_attributes(host, "nova"),
+    nova_wanted = nova_settings(answers, vendor_flag(host), swtpm_accounts(host))
+    nova = _chain_plan(
+        root, host.nova_chain, FileKind.NOVA_CONF, nova_wanted, _config_attributes(host, "nova")
     )
-    if nova_edit is not None:
-        edits.append(nova_edit)
-    glance = glance_settings(answers)
-    glance_edit = None
-    if glance:
-        glance_edit = plan_ini_file(
-            read_current(root, GLANCE_API_CONF),
-            FileKind.GLANCE_API_CONF,
-            glance,
-            _config_attributes(host, "glance"),
-        )
-        if glance_edit is not None:
-            edits.append(glance_edit)
+    glance_wanted = glance_settings(answers)
+    glance = _chain_plan(
+        root, host.glance_chain, FileKind.GLANCE_API_CONF, glance_wanted, _config_attributes(host, "glance")
+    )
+    edits: list[FileEdit] = [*nova.edits, *glance.edits]
 
     actions = ActionPlan()
+    nested = None
     nested_edit = None
-    if answers.nested.enabled and host.nested_module is not None:
-        nested_edit = plan_module_option(
+    module = host.nested_module
+    if answers.is_given("nested.enabled") and module is not None:
+        state = host.nested.get(module)
+        enabled = answers.nested.enabled
+        option = plan_nested_option(
             root,
-            host.nested_module,
-            "nested",
-            "1",
-            (nested_reason(host.nested_module),),
+            module,
+            enabled=enabled,
+            active=state.active if state is not None else None,
+            cmdline=host.cmdline,
+            reasons=(nested_reason(module, enabled),),
         )
-    persist = module_actions(answers, host, actions, nested_changed=nested_edit is not None)
+        nested_edit = option.edit
+        nested = NestedChange(enabled, option.edit is not None, option.overridden_by_cmdline)
+        if option.note:
+            actions.notes.append(option.note)
+    persist = module_actions(answers, host, actions, nested=nested)
     boot_edit = plan_boot_modules(
         root, host.distribution.modules_file, [ModuleWanted(name, reasons) for name, reasons in persist]
     )
@@ -101,37 +163,58 @@ def build_plan(facts: HostFacts, answers: Answers, root: Path, profile: HostProf
         else None
     )
     package_actions(answers, facts, actions, guests.install if guests is not None else None)
-    restart_actions(host, actions, nova_changed=nova_edit is not None, glance_changed=glance_edit is not None)
+    restart_actions(host, actions, nova_changed=bool(nova.edits), glance_changed=bool(glance.edits))
 
     checks = [Check(CheckKind.FILE_PARSES, edit.written_path, live_only=False) for edit in edits]
+    checks += _effective_checks(host.nova_chain, nova)
+    checks += _effective_checks(host.glance_chain, glance)
     checks.extend(actions.checks)
-    if nova_edit is not None and host.stack.libvirt is not None:
-        # libvirt answered the probe: it judges the written nova.conf again, as nova-compute will at its start.
+    if nova.edits and host.stack.libvirt is not None:
+        # libvirt answered the probe: it judges the CPU settings nova-compute will read (over every file of its
+        # chain) again, as nova-compute will at its start.
         checks.append(
             Check(
                 CheckKind.LIBVIRT_ACCEPTS,
-                nova_edit.written_path,
+                host.nova_chain.primary,
                 expected=host.stack.libvirt.uri,
                 title="libvirt accepts nova.conf's CPU settings, as nova-compute asks it at start",
+                files=tuple(chain_paths(host.nova_chain)),
             )
         )
-    if answers.tpm.measure:
+    measure_pcr, measure_off = _measuring(answers)
+    if measure_pcr is not None:
         actions.notes.append(
             f"Measured configuration: each generation committed from now on (this apply's, rollbacks' and "
-            f"reverts') is extended into PCR {answers.tpm.measure_pcr} of the TPM, its event kept in the generation; "
+            f"reverts') is extended into PCR {measure_pcr} of the TPM, its event kept in the generation; "
             "`kvm-wizard attest quote --nonce HEX -o FILE` proves which one this node runs."
         )
     if host.stack.libvirt is not None and (edits or actions.actions):
-        checks.append(
-            smoke_check(nova_edit.written_path if nova_edit else NOVA_CONF, host.stack.libvirt.uri, guests)
-        )
-    return Plan(
+        checks.append(smoke_check(host.nova_chain, host.stack.libvirt.uri, guests))
+    plan = Plan(
         edits=tuple(edits),
         actions=tuple(actions.actions),
         checks=tuple(checks),
         answers_toml=dumps_answers(answers),
         notes=tuple(actions.notes),
         image_commands=image_property_commands(guests) if guests is not None else (),
-        measure_pcr=answers.tpm.measure_pcr if answers.tpm.measure else None,
-        measure_off=not answers.tpm.measure,
+        measure_pcr=measure_pcr,
+        measure_off=measure_off,
     )
+    refused = tuple(Refusal(item, host.nova_chain) for item in nova.refused) + tuple(
+        Refusal(item, host.glance_chain) for item in glance.refused
+    )
+    return Built(
+        plan,
+        refused,
+        tuple(nova_wanted + glance_wanted),
+        tuple(nova.changed + glance.changed),
+    )
+
+
+def build_plan(facts: HostFacts, answers: Answers, root: Path, profile: HostProfile | None = None) -> Plan:
+    """A pure function of its inputs: it reads the files under ``root`` and changes nothing.
+
+    The answers must already be valid for this host (see wizard.plan.validate) and resolved against the node
+    (Answers.resolved); this function trusts them.
+    """
+    return build(facts, answers, root, profile).plan

@@ -93,6 +93,8 @@ class CheckKind(StrEnum):
     KVM_OPENS = "kvm-opens"  # subject: "/dev/kvm"
     MODULE_PARAMETER = "module-parameter"  # subject: "kvm_intel.nested", expected: "Y" (or "1")
     FILE_PARSES = "file-parses"  # subject: system path
+    # subject: "nova.conf [libvirt] virt_type", expected: the text written ("" : not set), files: the chain
+    EFFECTIVE_VALUE = "effective-value"
     LIBVIRT_ACCEPTS = (
         "libvirt-accepts"  # subject: nova.conf's path, expected: libvirt's URI (apply/libvirt_check)
     )
@@ -107,6 +109,8 @@ class Check:
     expected: str = ""
     title: str = ""
     live_only: bool = True  # needs the running system (not meaningful under a staging root)
+    # EFFECTIVE_VALUE, LIBVIRT_ACCEPTS, SMOKE_GUEST: every file the service reads, in its order
+    files: tuple[str, ...] = ()
     options: tuple[str, ...] = ()  # SMOKE_GUEST: "secure-boot", "tpm-model=tpm-crb", "machine=q35"
 
 

@@ -6,13 +6,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wizard.answers import AnswerProblem, Answers
+from wizard.effective import EffectiveConfig
 from wizard.files.ini import IniDocument
+from wizard.host.config_chain import ConfigChain
 from wizard.host.facts import HostFacts
 from wizard.host.profile import HostProfile
 from wizard.lint.host_context import rule_context
-from wizard.plan.build import GLANCE_API_CONF, NOVA_CONF, build_plan
+from wizard.plan.build import Refusal, build
 from wizard.plan.current import read_current
-from wizard.plan.model import FileKind, Plan
+from wizard.plan.ini_edits import written_value
+from wizard.plan.model import Plan
+from wizard.plan.node import NodeAnswers, effective_config, node_answers, resolve, root_reader
+from wizard.plan.settings import vendor_flag
+from wizard.plan.summary import ChoiceChange, summarize
 from wizard.plan.validate import Validation, answer_key_of, validate_for_host
 from wizard.rules import RuleViolation, check_rules
 
@@ -24,10 +30,25 @@ class PlanOutcome:
     rule_problems: tuple[RuleViolation, ...] = ()  # the planned files would still break a rule
     rule_warnings: tuple[RuleViolation, ...] = ()  # rules the files break in options the plan does not touch
     file_problems: tuple[str, ...] = ()  # a file the plan writes that oslo.config would still refuse
+    refused: tuple[AnswerProblem, ...] = ()  # changes to files the wizard must not write (kolla, snap)
+    node: NodeAnswers | None = None  # the node as it is
+    answers: Answers | None = None  # the answers resolved against the node: what it will be
+    nested_module: str | None = None  # the module whose nested parameter the summary speaks of
+    vendor_flag: str | None = None  # vmx or svm: nested guests' CPU flag here
+
+    def summary(self) -> list[ChoiceChange]:
+        """Each choice before -> after (nothing when the node could not be read)."""
+        if self.node is None or self.answers is None:
+            return []
+        return summarize(
+            self.node, self.answers, self.plan, nested_module=self.nested_module, vendor_flag=self.vendor_flag
+        )
 
     @property
     def ok(self) -> bool:
-        return self.plan is not None and not self.rule_problems and not self.file_problems
+        return (
+            self.plan is not None and not self.rule_problems and not self.file_problems and not self.refused
+        )
 
     @property
     def problems(self) -> tuple[AnswerProblem, ...]:
@@ -36,55 +57,46 @@ class PlanOutcome:
             for violation in self.rule_problems
         )
         files = tuple(AnswerProblem("", problem) for problem in self.file_problems)
-        return self.validation.problems + own + files
-
-
-def _config(document: IniDocument | None) -> dict[tuple[str, str], str]:
-    if document is None:
-        return {}
-    values: dict[tuple[str, str], str] = {}
-    for entry in document.entries():
-        if entry.section is not None:
-            values[(entry.section, entry.key)] = entry.raw_value
-    return values
+        return self.validation.problems + self.refused + own + files
 
 
 def make_plan(facts: HostFacts, answers: Answers, root: Path) -> PlanOutcome:
+    """The plan for ``answers`` on this node: the keys they leave out keep the node's values (read from its
+    effective configuration under ``root``), and only what they change is changed."""
     profile = HostProfile.from_facts(facts)
-    validation = validate_for_host(answers, facts, root, profile)
+    node = node_answers(profile, root_reader(root))
+    resolved = resolve(answers, node)
+    validation = validate_for_host(resolved, facts, root, profile, node=node.answers)
     if not validation.ok:
-        return PlanOutcome(validation, None)
-    plan = build_plan(facts, answers, root, profile)
+        return PlanOutcome(validation, None, node=node, answers=resolved, nested_module=profile.nested_module)
+    built = build(facts, resolved, root, profile)
+    plan = built.plan
     # Each INI file the plan writes, parsed once: for the rules, and for what oslo would refuse in it.
     written = {edit.path: IniDocument.parse(edit.after) for edit in plan.edits if edit.kind.is_ini}
 
-    def config_after(path: str) -> dict[tuple[str, str], str]:
-        if path in written:
-            return _config(written[path])
-        data = read_current(root, path).data
-        return _config(IniDocument.parse(data) if data is not None else None)
+    def effective_after(chain: ConfigChain) -> EffectiveConfig:
+        def read(path: str) -> bytes | None:
+            edit = next((item for item in plan.edits if item.path == path), None)
+            return edit.after if edit is not None else read_current(root, path).data
 
-    nova = config_after(NOVA_CONF)
-    glance_node = answers.ceph_download.glance_api_node
-    glance = config_after(GLANCE_API_CONF) if glance_node else None
+        return effective_config(chain, read)
+
+    glance_node = resolved.ceph_download.glance_api_node
+    glance = effective_after(profile.glance_chain).raw_config() if glance_node else None
     violations = check_rules(
-        nova,
+        effective_after(profile.nova_chain).raw_config(),
         glance,
         rule_context(
             profile,
             glance_api_node=glance_node,
-            nested_planned=answers.nested.enabled,
+            nested_planned=resolved.is_given("nested.enabled") and resolved.nested.enabled,
             swtpm_planned=any(action.id == "install:swtpm" for action in plan.actions),
         ),
-        nested_guests=answers.nested.enabled,
+        nested_guests=resolved.nested.enabled,
     )
-    changed = {
-        (change.section, change.key)
-        for edit in plan.edits
-        if edit.kind in (FileKind.NOVA_CONF, FileKind.GLANCE_API_CONF)
-        for change in edit.changes
-    }
-    governed = changed | {(section, key) for section, key in _GOVERNED}
+    # A broken rule is the plan's problem when the plan changes one of its options; one the node has already,
+    # in options the plan leaves as they are, is a warning (it must not stop what the answers do change).
+    governed = {(item.section, item.key) for item in built.changed}
     problems = tuple(
         violation
         for violation in violations
@@ -97,7 +109,30 @@ def make_plan(facts: HostFacts, answers: Answers, root: Path) -> PlanOutcome:
         for violation in violations
         if violation not in problems and f"{violation.message}; fix: {violation.fix}" not in said
     )
-    return PlanOutcome(validation, plan, problems, warnings, _unreadable(written))
+    refused = tuple(_refusal(item) for item in built.refused)
+    return PlanOutcome(
+        validation,
+        plan,
+        problems,
+        warnings,
+        _unreadable(written),
+        refused,
+        node=node,
+        answers=resolved,
+        nested_module=profile.nested_module,
+        vendor_flag=vendor_flag(profile),
+    )
+
+
+def _refusal(refusal: Refusal) -> AnswerProblem:
+    chain, desired = refusal.chain, refusal.desired
+    value = "not set" if desired.value is None else f"= {written_value(desired)}"
+    return AnswerProblem(
+        desired.keys[-1] if desired.keys else "",
+        f"would make [{desired.section}] {desired.key} {value}, but "
+        f"{chain.notes[0] if chain.notes else chain.describe()}. kvm-wizard edits no file that nothing reads or "
+        f"that its owner writes again: change it in {chain.edit_instead}",
+    )
 
 
 def _unreadable(written: dict[str, IniDocument]) -> tuple[str, ...]:
@@ -110,14 +145,3 @@ def _unreadable(written: dict[str, IniDocument]) -> tuple[str, ...]:
         for path, document in written.items()
         for problem in document.problems()
     )
-
-
-# Options the answers decide even when the file already says the right thing (so the plan writes nothing).
-_GOVERNED = (
-    ("DEFAULT", "compute_driver"),
-    ("libvirt", "virt_type"),
-    ("libvirt", "images_type"),
-    ("libvirt", "cpu_mode"),
-    ("libvirt", "cpu_models"),
-    ("libvirt", "cpu_model_extra_flags"),
-)

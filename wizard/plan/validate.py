@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from wizard.answers import KEYS_BY_PATH, AnswerProblem, Answers, check_values
-from wizard.answers.model import Value
+from wizard.answers import KEYS, KEYS_BY_PATH, AnswerProblem, Answers, check_values
+from wizard.answers.model import ALL_PATHS, Value
 from wizard.diagnosis.diagnose import diagnose_profile
 from wizard.diagnosis.findings import Diagnosis, VerdictCode
 from wizard.host.facts import HostFacts
@@ -16,6 +17,7 @@ from wizard.lint.host_context import rule_context
 from wizard.lint.volume_groups import missing_volume_group
 from wizard.plan.current import PlanningError
 from wizard.plan.ini_edits import written_value
+from wizard.plan.node import node_answers, root_reader
 from wizard.plan.settings import nova_settings, swtpm_accounts, vendor_flag
 from wizard.rootfs import PathEscapeError, resolve
 from wizard.rules import RuleViolation, check_choices
@@ -48,7 +50,65 @@ def _exists_under(root: Path, path: str) -> bool:
     return on_disk.is_file()
 
 
+# Keys beyond its own section that a problem at a key depends on (see kept()).
+_ALSO_DEPENDS: dict[str, tuple[str, ...]] = {
+    "ceph_download.enabled": ("storage.backend",),
+    "tpm.vtpm": ("hypervisor.virt_type",),
+}
+
+
+def _acts(path: str, answers: Answers) -> bool:
+    """A given key that makes the plan act on the host even with the node's own value: virt_type kvm (the KVM
+    modules and /dev/kvm), the nested choice (its module option), an install or a module to load."""
+    if not answers.is_given(path):
+        return False
+    value = answers.value(path)
+    return path == "nested.enabled" or (
+        (value is True or value == "kvm")
+        and path in ("hypervisor.virt_type", "tpm.install_tools", "tpm.vtpm", "performance.vhost_net")
+    )
+
+
+def kept(path: str, answers: Answers, node: Answers) -> bool:
+    """Whether a problem at ``path`` is the node's own, which the answers leave as it is: every key of its
+    section (and those it depends on elsewhere) has the node's value, and none of them makes the plan act."""
+    section = path.split(".", 1)[0]
+    keys = [spec.path for spec in KEYS if spec.section == section]
+    keys += _ALSO_DEPENDS.get(path, ())
+    return bool(keys) and all(
+        answers.value(key) == node.value(key) and not _acts(key, answers) for key in keys
+    )
+
+
 def validate_for_host(
+    answers: Answers,
+    facts: HostFacts,
+    root: Path,
+    profile: HostProfile | None = None,
+    node: Answers | None = None,
+) -> Validation:
+    """Every problem of ``answers`` on this host. With the ``node``'s current answers, a problem the answers
+    only keep (the node has it already, and they do not change it) is a warning: the plan does not make it, and
+    it must not stop what the answers do change."""
+    validation = _validate(answers, facts, root, profile)
+    if node is None:
+        return validation
+    problems = [
+        problem
+        for problem in validation.problems
+        if not problem.path or not kept(problem.path, answers, node)
+    ]
+    kept_ones = [
+        AnswerProblem(
+            problem.path, f"{problem.message} (kept as it is on this node: these answers do not change it)"
+        )
+        for problem in validation.problems
+        if problem not in problems
+    ]
+    return Validation(tuple(problems), (*kept_ones, *validation.warnings), validation.diagnosis)
+
+
+def _validate(
     answers: Answers, facts: HostFacts, root: Path, profile: HostProfile | None = None
 ) -> Validation:
     host = profile or HostProfile.from_facts(facts)
@@ -164,8 +224,15 @@ def validate_key(
 
     The screens check their fields and choices with it, so that a field and the Review never disagree.
     """
-    validation = validate_for_host(answers.with_value(path, value), facts, root)
-    return next((problem for problem in validation.problems if problem.path == path), None)
+    changed = answers.with_value(path, value)
+    validation = validate_for_host(changed, facts, root)
+    found = next((problem for problem in validation.problems if problem.path == path), None)
+    if found is None:
+        return None
+    # A value the node has already, in a section as the node has it, is kept, not chosen: not the field's fault.
+    profile = HostProfile.from_facts(facts)
+    node = node_answers(profile, root_reader(root)).answers
+    return None if kept(path, changed, node) else found
 
 
 # The answer that decides each option the rules speak of: a broken rule is a problem of that answer (the Review
@@ -207,8 +274,11 @@ def answer_key_of(violation: RuleViolation) -> str:
 
 def choice_violations(answers: Answers, host: HostProfile) -> list[RuleViolation]:
     """The rules the answers' choices break on this host (wizard.rules.check_choices), judged on the nova.conf
-    settings they call for: the CPU, nested guests, and libvirt's own answers where it gave them."""
-    desired = nova_settings(answers, vendor_flag(host), swtpm_accounts(host))
+    settings they call for: the CPU, nested guests, and libvirt's own answers where it gave them. The choice is
+    judged whole: ``answers`` resolved against the node (a key left out holds the node's value) are read as if
+    every key were given, so that a key changed alone is judged beside the others as the node will have them."""
+    whole = dataclasses.replace(answers, given=ALL_PATHS)
+    desired = nova_settings(whole, vendor_flag(host), swtpm_accounts(host))
     config: dict[tuple[str, str], str] = {}
     for item in desired:
         if item.file != "nova.conf":

@@ -192,7 +192,7 @@ def build_fix_plan(
     answers = _kvm_answers()
     modules = next((recipe for recipe in recipes if recipe.load_modules), None)
     if modules is not None:
-        persist = module_actions(answers, profile, work.system, nested_changed=False)
+        persist = module_actions(answers, profile, work.system)
         wanted = [ModuleWanted(name, _rescued(reasons, modules.source)) for name, reasons in persist]
         boot = plan_boot_modules(root, profile.distribution.modules_file, wanted)
         if boot is not None:

@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from wizard.commands import CommandResult, CommandRunner
 from wizard.tpm.tss import Failure, FailureKind, Tcti, explain_failure
 
+# Into which PCR a node's generations are measured (wizard.apply.measure), in the state directory of
+# wizard.apply.state; the node's current choice of tpm.measure (wizard.plan.node) is read from it.
+MEASURE_SETTING = "/var/lib/kvm-wizard/measure.toml"
 BANK = "sha256"
 DIGEST_BYTES = 32
 RESET_VALUE = "00" * DIGEST_BYTES  # PCRs 16 and 23 after a reset or a boot

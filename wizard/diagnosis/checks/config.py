@@ -8,7 +8,7 @@ from wizard.diagnosis.checks.common import Assessment, Impact, assess
 from wizard.diagnosis.checks.context import Context
 from wizard.diagnosis.findings import Evidence, Remedy, Status
 from wizard.host.facts import HostFacts
-from wizard.host.ini_record import ID_PREFIXES, RECORDED_CONFIGS, restore_ini
+from wizard.host.ini_record import CONFIG_PATHS, ID_PREFIXES, RECORDED_CONFIGS, restore_ini
 from wizard.host.profile import HostProfile
 
 # The lint (option schema, rules) loads only when there is a file to lint: a first-boot host has none.
@@ -38,7 +38,11 @@ def review_recorded(facts: HostFacts, profile: HostProfile) -> ConfigReview | No
             sources.append(ConfigText(kind, None, NOT_RECORDED))
         else:
             sources.append(ConfigText(kind, None))
-    return review_config(sources, lint_host(profile))
+    # The rules between options judge what nova-compute reads over all its files (nova.conf.d, Debian's
+    # nova-compute.conf), not nova.conf alone.
+    alone = profile.nova_chain.present in ((), (CONFIG_PATHS["nova.conf"],))
+    effective = None if alone else profile.nova_config.raw_config()
+    return review_config(sources, lint_host(profile), effective)
 
 
 def _recorded(facts: HostFacts, path: str) -> bool:
