@@ -20,18 +20,23 @@ import pytest
 
 from tests.apply.scenario import make_root, standard_plan
 from tests.tpm.conftest import Swtpm, free_port_pair, tpm2
+from wizard.answers import parse_answers
 from wizard.apply.generations import MANIFEST
 from wizard.apply.measure import MEASUREMENTS, boot_log, measuring_pcr
 from wizard.apply.rollback import rollback_generation
-from wizard.apply.state import state_paths
+from wizard.apply.state import STATE_DIRECTORY, state_paths
 from wizard.apply.transaction import apply_plan
 from wizard.attest.quote import make_quote
 from wizard.attest.verify import verify_quote
 from wizard.bundle.contents import generation_members
 from wizard.commands import CommandRunner
 from wizard.files.toml_depth import load_toml
+from wizard.host.facts import HostFacts
+from wizard.host.profile import HostProfile
+from wizard.plan.build import build_plan
 from wizard.plan.model import FileEdit, FileKind, LineChange, Plan, Reason
-from wizard.tpm.pcr import RESET_VALUE, replay
+from wizard.plan.node import node_answers, root_reader
+from wizard.tpm.pcr import MEASURE_SETTING, RESET_VALUE, replay
 
 NONCE = "5eed" * 8
 NOVA = "/etc/nova/nova.conf"
@@ -338,3 +343,21 @@ def test_the_commands_headless(tmp_path: Path, tpm: Swtpm) -> None:
     assert "Not quoted: Measuring is off on this node" in refused.stderr
     assert "What to do:" in refused.stderr
     assert not (tmp_path / "x.json").exists()
+
+
+def test_the_node_keeps_measuring_unless_an_answers_file_says_otherwise(tmp_path: Path, tpm: Swtpm) -> None:
+    """Measuring is the node's state (measure.toml): an answers file that leaves tpm.measure out keeps it, one
+    that says false turns it off (issue 15's rule for every key)."""
+    assert Path(MEASURE_SETTING).parent == Path(STATE_DIRECTORY)
+    root = make_root(tmp_path / "root")
+    _applied(root, 16)
+    profile = HostProfile.from_facts(HostFacts(root=str(root)))
+    node = node_answers(profile, root_reader(root))
+    assert (node.answers.tpm.measure, node.answers.tpm.measure_pcr) == (True, 16)
+    assert {"tpm.measure", "tpm.measure_pcr"} <= node.configured
+    kept = parse_answers('version = 2\n[hypervisor]\nvirt_type = "kvm"\n').answers.resolved(node.answers)
+    assert (kept.tpm.measure, kept.tpm.measure_pcr) == (True, 16)
+    assert build_plan(HostFacts(root=str(root)), kept, root).measure_pcr is None  # kept: nothing to set
+    off = parse_answers("version = 2\n[tpm]\nmeasure = false\n").answers.resolved(node.answers)
+    plan = build_plan(HostFacts(root=str(root)), off, root)
+    assert (plan.measure_pcr, plan.measure_off) == (None, True)
