@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from xml.etree import ElementTree
 
-from wizard.virsh import parse_domain_capabilities
 from wizard.virsh_domain import (
     GuestCpu,
     SmokeGuest,
@@ -14,6 +13,7 @@ from wizard.virsh_domain import (
     smoke_name,
     smoke_prefix,
 )
+from wizard.virsh_domcaps import parse_domain_capabilities
 
 
 def test_the_domain_nova_would_define() -> None:

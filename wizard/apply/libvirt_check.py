@@ -21,9 +21,9 @@ from wizard.virsh import (
     classify_comparison,
     guest_cpu_xml,
     parse_cpu_models,
-    parse_domain_capabilities,
     virsh_argv,
 )
+from wizard.virsh_domcaps import parse_domain_capabilities
 
 TIMEOUT = 30.0
 
