@@ -59,106 +59,65 @@ def assess_secure_guests(
     problem (the smoke guest asks libvirt again once it is there)."""
     host = profile or HostProfile.from_facts(facts)
     architecture = host.platform.arch_name
-    problems: list[str] = []
-    warnings: list[str] = []
-    checked: list[str] = []
     machine_type = secure_boot_machine(architecture) or ""
     tpm_model = "tpm-crb" if architecture == "x86_64" else "tpm-tis"
     if architecture not in UEFI_ARCHITECTURES:
-        problems.append(
+        problem = (
             f"Guests with UEFI Secure Boot need UEFI firmware, which QEMU has for x86_64 and aarch64 guests, "
             f"not for {architecture} (nova raises UEFINotSupported)."
         )
-        return SecureGuests(False, tuple(problems), (), (), architecture, "", tpm_model, None, None)
+        return SecureGuests(False, (problem,), (), (), architecture, "", tpm_model, None, None)
+    problems: list[str] = []
+    warnings: list[str] = []
+    checked: list[str] = []
     if virt_type not in ("kvm", "qemu"):
         problems.append(f"Secure Boot and vTPM need virt_type kvm or qemu, not {virt_type}.")
-    libvirt = host.stack.libvirt
-    domain = libvirt.secure_boot_domain(virt_type) if libvirt is not None else None
-    machine_name = domain.machine if domain is not None else ""
+    libvirt = _ask_libvirt(host, virt_type, machine_type)
     firmware = host.guest_firmware
-    pick = firmware.secure_boot_pick(architecture, _machine_pattern(architecture, machine_name))
-    install = firmware_install(facts, architecture) if pick is None else None
+    pick = firmware.secure_boot_pick(architecture, _machine_pattern(architecture, libvirt.machine))
+    # The package is offered where the descriptors were seen and none has Secure Boot, unless libvirt says it
+    # has such firmware anyway (from a path of its own).
+    missing = pick is None and firmware.seen is not Seen.UNKNOWN and libvirt.secure is not True
+    install = firmware_install(facts, architecture) if missing else None
     planned = installing and install is not None
-    shown_machine = machine_name or machine_type or "virt"
-
-    # libvirt, where it answered, says whether Secure Boot firmware exists for the machine type.
-    libvirt_secure: bool | None = None
-    if libvirt is not None:
-        asked = f"domcapabilities {virt_type}" + (f" {machine_type}" if machine_type else "")
-        said = libvirt.refusals.get(asked)
-        command = f"`virsh domcapabilities --virttype {virt_type}" + (
-            f" --machine {machine_type}`" if machine_type else "`"
-        )
-        if domain is None and said is not None:
+    packages = (
+        " ".join(install.packages)
+        if install is not None
+        else "Debian: ovmf, qemu-efi-aarch64; Fedora: edk2-ovmf, edk2-aarch64; openSUSE: qemu-ovmf-x86_64, "
+        "qemu-uefi-aarch64"
+    )
+    checked += libvirt.checked
+    problems += libvirt.problems
+    if libvirt.refusal:
+        if planned:
+            warnings.append(
+                f"{libvirt.refusal}; the plan installs the firmware, and the smoke guest asks again."
+            )
+        else:
             problems.append(
-                f"libvirt cannot run {virt_type} guests of machine type {machine_type or 'default'} here "
-                f"({command}: {said}); Secure Boot guests on {architecture} need it."
-            )
-        elif domain is not None and (domain.loader is None or not domain.loader.secure_boot):
-            libvirt_secure = False
-            text = (
-                f"libvirt offers no Secure Boot firmware for {virt_type} guests of machine type {machine_name} "
-                f"({command}: <loader> secure = {', '.join(domain.loader.secure) if domain.loader else 'not said'}): "
-                "nova reports no Secure Boot support, and servers whose image says os_secure_boot=required fail "
-                "to build (SecureBootNotSupported)"
-            )
-            if planned:
-                warnings.append(
-                    f"{text}; the plan installs the firmware, and the smoke guest asks libvirt again."
-                )
-            else:
-                problems.append(
-                    f"{text}. Install the distribution's UEFI firmware with Secure Boot"
-                    + (f" ({' '.join(install.packages)})" if install else "")
-                    + " and restart libvirtd."
-                )
-        elif domain is not None:
-            libvirt_secure = True
-            checked.append(
-                f"libvirt offers Secure Boot firmware for {virt_type} guests of {machine_name} ({command})"
-            )
-        if domain is not None and "2.0" not in domain.tpm_versions and domain.tpm_versions:
-            problems.append(
-                f"libvirt's emulated TPM here offers versions {', '.join(domain.tpm_versions)}, not 2.0 "
-                f"({command}: <tpm> backendVersion)."
-            )
-        versions = libvirt.versions
-        if versions is not None and versions.library is not None and versions.hypervisor is not None:
-            checked.append(
-                f"libvirt {version_text(versions.library)} and QEMU {version_text(versions.hypervisor)} "
-                "(`virsh version`): nova's own minimum covers vTPM and Secure Boot; the version check of nova's "
-                "minimum judges them"
+                f"{libvirt.refusal}. Install the distribution's UEFI firmware with Secure Boot ({packages}) and "
+                "restart libvirtd."
             )
     # The descriptors say which firmware libvirt picks, and whether it has keys enrolled.
     if pick is not None:
         problems += _judge_pick(pick, facts, host, virt_type=virt_type, checked=checked, warnings=warnings)
-    elif planned:
-        pass  # the plan installs the firmware package; said below
-    elif firmware.seen is Seen.UNKNOWN:
-        if libvirt_secure is None:
-            warnings.append(
-                "Not checked: QEMU's firmware descriptors (/usr/share/qemu/firmware) were not observed; the smoke "
-                "guest after the apply shows whether libvirt finds Secure Boot firmware."
-            )
-    elif libvirt_secure is None:
-        packages = (
-            " ".join(install.packages)
-            if install is not None
-            else "Debian: ovmf, qemu-efi-aarch64; Fedora: edk2-ovmf, edk2-aarch64; openSUSE: qemu-ovmf-x86_64, "
-            "qemu-uefi-aarch64"
+    elif firmware.seen is Seen.UNKNOWN and libvirt.secure is None:
+        warnings.append(
+            "Not checked: QEMU's firmware descriptors (/usr/share/qemu/firmware) were not observed; the smoke "
+            "guest after the apply shows whether libvirt finds Secure Boot firmware."
         )
+    elif missing and not planned and libvirt.secure is None:
         problems.append(
-            f"No UEFI firmware with Secure Boot for {architecture} {shown_machine} guests: none of QEMU's firmware "
-            "descriptors (/usr/share/qemu/firmware, /etc/qemu/firmware) has the secure-boot feature. Install the "
-            f"distribution's UEFI firmware ({packages})."
+            f"No UEFI firmware with Secure Boot for {architecture} {libvirt.machine or machine_type or 'virt'} "
+            "guests: none of QEMU's firmware descriptors (/usr/share/qemu/firmware, /etc/qemu/firmware) has the "
+            f"secure-boot feature. Install the distribution's UEFI firmware ({packages})."
         )
     if planned and install is not None:
         warnings.append(
             f"The plan installs {' and '.join(install.packages)} (UEFI firmware with Secure Boot for guests); a "
             "rollback cannot undo a package install."
         )
-    for problem in firmware.problems:
-        warnings.append(f"A firmware descriptor libvirt cannot use: {problem}")
+    warnings += [f"A firmware descriptor libvirt cannot use: {problem}" for problem in firmware.problems]
     return SecureGuests(
         available=not problems,
         problems=tuple(problems),
@@ -168,8 +127,67 @@ def assess_secure_guests(
         machine=machine_type,
         tpm_model=tpm_model,
         firmware=pick,
-        install=install if (pick is None and install is not None) else None,
+        install=install,
     )
+
+
+@dataclass(frozen=True)
+class _LibvirtSaid:
+    """What libvirt's domain capabilities of the machine type say of Secure Boot guests (where it answered)."""
+
+    secure: bool | None = None  # Secure Boot firmware offered; None: libvirt did not say
+    machine: str = ""  # libvirt's name of the machine type ("pc-q35-7.2")
+    refusal: str = ""  # no Secure Boot firmware for it, in words (the remedy is added by the caller)
+    problems: tuple[str, ...] = ()
+    checked: tuple[str, ...] = ()
+
+
+def _ask_libvirt(host: HostProfile, virt_type: str, machine_type: str) -> _LibvirtSaid:
+    libvirt = host.stack.libvirt
+    if libvirt is None:
+        return _LibvirtSaid()
+    domain = libvirt.secure_boot_domain(virt_type)
+    command = f"`virsh domcapabilities --virttype {virt_type}" + (
+        f" --machine {machine_type}`" if machine_type else "`"
+    )
+    checked = []
+    versions = libvirt.versions
+    if versions is not None and versions.library is not None and versions.hypervisor is not None:
+        checked.append(
+            f"libvirt {version_text(versions.library)} and QEMU {version_text(versions.hypervisor)} (`virsh "
+            "version`): vTPM and Secure Boot need nothing newer than nova's own minimum, which is checked with "
+            "the hypervisor"
+        )
+    if domain is None:
+        said = libvirt.refusals.get(
+            f"domcapabilities {virt_type}" + (f" {machine_type}" if machine_type else "")
+        )
+        if said is None:
+            return _LibvirtSaid(checked=tuple(checked))
+        problem = (
+            f"libvirt cannot run {virt_type} guests of machine type {machine_type or 'default'} here ({command}: "
+            f"{said}); Secure Boot guests need it."
+        )
+        return _LibvirtSaid(problems=(problem,), checked=tuple(checked))
+    problems = []
+    if domain.tpm_versions and "2.0" not in domain.tpm_versions:
+        problems.append(
+            f"libvirt's emulated TPM here offers versions {', '.join(domain.tpm_versions)}, not 2.0 ({command}: "
+            "<tpm> backendVersion)."
+        )
+    loader = domain.loader
+    if loader is not None and loader.secure_boot:
+        checked.insert(
+            0, f"libvirt offers Secure Boot firmware for {virt_type} guests of {domain.machine} ({command})"
+        )
+        return _LibvirtSaid(True, domain.machine, problems=tuple(problems), checked=tuple(checked))
+    refusal = (
+        f"libvirt offers no Secure Boot firmware for {virt_type} guests of machine type {domain.machine} ({command}: "
+        f"<loader> secure = {', '.join(loader.secure) if loader is not None else 'not said'}): nova reports no "
+        "Secure Boot support, and servers whose image says os_secure_boot=required fail to build "
+        "(SecureBootNotSupported)"
+    )
+    return _LibvirtSaid(False, domain.machine, refusal, tuple(problems), tuple(checked))
 
 
 def _judge_pick(
