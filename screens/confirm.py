@@ -55,14 +55,27 @@ class ConfirmationSettled(Message):
 def health_checks(result: ApplyResult) -> Text:
     text = Text("Health checks run by the transaction:\n", style="bold")
     for outcome in result.steps:
-        if outcome.step.kind.value not in ("verify", "confirm", "action"):
+        if outcome.step.kind.value not in ("verify", "confirm", "action") or outcome.step.id == "smoke":
             continue
         text.append("  ")
         text.append_text(line(OUTCOME_WORDS.get(outcome.status.value, "unknown"), outcome.step.title))
         if outcome.detail:
             text.append(f": {plain_times(outcome.detail)}")
         text.append("\n")
+    text.append_text(smoke_guest_line(result))
     return text
+
+
+def smoke_guest_line(result: ApplyResult) -> Text:
+    """The smoke guest, on a line of its own: proof that libvirt and QEMU start what nova will ask for (or,
+    where libvirt does not run here, that there was none)."""
+    outcome = next((item for item in result.steps if item.step.id == "smoke"), None)
+    if outcome is None:
+        return line(
+            "skip", "Smoke guest: none (libvirt did not answer when the plan was made, or not this host)"
+        )
+    word = OUTCOME_WORDS.get(outcome.status.value, "unknown")
+    return line(word, f"Smoke guest: {outcome.detail or outcome.step.title}")
 
 
 class ConfirmScreen(StepScreen[Settled]):

@@ -30,6 +30,7 @@ class Outcome:
     root: Path
     live: bool
     still_broken: tuple[str, ...] = ()  # the host's problems before the apply: still there when it is undone
+    image_commands: tuple[str, ...] = ()  # the plan's image properties of TPM 2.0 and Secure Boot guests
 
 
 class OutcomeRead(Message):
@@ -62,6 +63,7 @@ def summary(outcome: Outcome, state: Settlement) -> Text:
             text.append("\nNext steps\n", style="bold")
             for step_note in next_steps:
                 text.append(f"  - {step_note}\n")
+        text.append_text(image_properties(outcome.image_commands))
         if state.generation is not None:
             text.append("\nHow to undo it\n", style="bold")
             where = "" if outcome.root == Path("/") else f" --root {outcome.root}"
@@ -76,6 +78,19 @@ def summary(outcome: Outcome, state: Settlement) -> Text:
             text.append("\nStill as before\n", style="bold")
             for thing in left:
                 text.append(f"  - {thing}\n")
+    return text
+
+
+def image_properties(commands: tuple[str, ...]) -> Text:
+    """Ready-to-copy commands: what images (or flavors) of guests that require TPM 2.0 and Secure Boot say."""
+    if not commands:
+        return Text()
+    from wizard.tpm.guests import command_lines  # lazy: the engine is not imported before the first frame
+
+    text = Text("\nGuests that require TPM 2.0 and Secure Boot\n", style="bold")
+    text.append("  Set these on their images (IMAGE), or the same on their flavors (FLAVOR):\n")
+    for command in commands:
+        text.append("".join(f"    {part}\n" for part in command_lines(command)))
     return text
 
 

@@ -303,7 +303,14 @@ def _done(session: Session, banner: Banner) -> Recipe[str]:
         notes = (*notes, RECHECK_NOTE)
     failing = session.diagnosis.findings if session.diagnosis is not None else ()
     still = tuple(f"[FAIL] {finding.title}" for finding in failing if finding.status.value == "fail")
-    outcome = Outcome(result, notes, _root(session), session.source.live, still_broken=still)
+    outcome = Outcome(
+        result,
+        notes,
+        _root(session),
+        session.source.live,
+        still_broken=still,
+        image_commands=plan.image_commands if plan is not None else (),
+    )
     return partial(DoneScreen, banner, outcome)
 
 

@@ -23,8 +23,9 @@ from screens.widgets.validated_field import AnswerCheck
 from screens.widgets.wrapping import Hanging
 
 if TYPE_CHECKING:
-    from wizard.answers import TpmAnswers
+    from wizard.answers import Answers, TpmAnswers
     from wizard.host.facts import HostFacts
+    from wizard.tpm.guests import SecureGuests
     from wizard.tpm.status import TpmStatus
     from wizard.tpm.verify import StepProgress
 
@@ -72,6 +73,8 @@ def render_status(state: TpmStatus, *, requested: bool, vtpm_wanted: bool = Fals
         text.append(f" {step.title}: {step.meaning}\n")
         if step.remedy and step.status.value != "passed":
             text.append(f"         {step.remedy}\n")
+    text.append("Host Secure Boot: ", style="bold")
+    text.append(state.secure_boot_finding.title + "\n")
     vtpm = state.vtpm
     text.append("vTPM for instances: ", style="bold")
     if vtpm.available:
@@ -90,6 +93,29 @@ def render_status(state: TpmStatus, *, requested: bool, vtpm_wanted: bool = Fals
         text.append("\n")
     for remedy in state.remedies:
         text.append(f"To do: {remedy}\n")
+    return text
+
+
+def render_guests(guests: SecureGuests) -> Text:
+    """What guests that require TPM 2.0 and Secure Boot get here: the firmware libvirt picks, what the plan
+    installs, and what to know."""
+    if guests.firmware is not None:
+        keys = "keys enrolled" if guests.firmware.enrolled_keys else "no keys enrolled"
+        text = line("info", f"Their firmware: {guests.firmware.name} (Secure Boot, {keys})")
+    elif guests.install is not None:
+        packages = " and ".join(guests.install.packages)
+        text = line(
+            "info", f"Their firmware: {packages}, which the plan installs (a rollback cannot undo it)"
+        )
+    else:
+        text = line(
+            "info", "Their firmware: whatever libvirt finds (its domain capabilities offer Secure Boot)"
+        )
+    for warning in guests.warnings:
+        if guests.install is not None and warning.startswith("The plan installs"):
+            continue  # said above
+        text.append("\n")
+        text.append_text(line("warn", warning))
     return text
 
 
@@ -112,6 +138,7 @@ class TpmScreen(SectionScreen["TpmAnswers"]):
         from wizard.answers import Answers, HypervisorAnswers
         from wizard.host.profile import HostProfile
         from wizard.plan.validate import unavailable_choices
+        from wizard.tpm.guests import assess_secure_guests
 
         super().__init__(banner, answers)
         self.facts = facts
@@ -124,6 +151,16 @@ class TpmScreen(SectionScreen["TpmAnswers"]):
         profile = HostProfile.from_facts(facts)
         refused = unavailable_choices("tpm.vtpm", Answers(hypervisor=self.hypervisor), profile)
         self.vtpm_refused = refused.get("true")
+        self.guests_refused, self.measure_refused = self._refusals(Answers(hypervisor=self.hypervisor))
+        self.guests = assess_secure_guests(facts, profile, virt_type=virt_type, installing=True)
+
+    def _refusals(self, base: Answers) -> tuple[str | None, str | None]:
+        """Why the planner refuses guests that require Secure Boot, and measuring, on this host (None: it does
+        not): greyed out with the reason, as the Review would say it."""
+        secure = base.with_value("tpm.vtpm", True)
+        guests = AnswerCheck("tpm.secure_boot", secure, self.facts, self.root).problem(True)
+        measure = AnswerCheck("tpm.measure", base, self.facts, self.root).problem(True)
+        return guests, measure
 
     def compose_body(self) -> ComposeResult:
         with VerticalScroll(id="status-box"):
@@ -149,6 +186,40 @@ class TpmScreen(SectionScreen["TpmAnswers"]):
         )
         if self.vtpm_refused is not None:
             yield Static(line("skip", f"Not offered: {self.vtpm_refused}"), id="vtpm-refused")
+        yield from self.compose_guests_and_measure()
+
+    def compose_guests_and_measure(self) -> ComposeResult:
+        """The choices of guests that require TPM 2.0 and Secure Boot, and of the measured configuration."""
+        refused = self.guests_refused or (
+            f"they need the vTPM, which is not offered: {self.vtpm_refused}" if self.vtpm_refused else None
+        )
+        yield Checkbox(
+            "Guests may require TPM 2.0 and Secure Boot (Windows 11, Server 2025, hardened Linux)",
+            value=self.answers.secure_boot and refused is None,
+            id="secure_boot",
+            compact=True,
+            disabled=refused is not None,
+        )
+        if refused is not None:
+            yield Static(line("skip", f"Not offered: {refused}"), id="secure-boot-refused")
+        else:
+            yield Static(render_guests(self.guests), id="secure-boot-firmware")
+        yield Checkbox(
+            f"Measure each applied configuration into PCR {self.answers.measure_pcr} (kvm-wizard attest)",
+            value=self.answers.measure and self.measure_refused is None,
+            id="measure",
+            compact=True,
+            disabled=self.measure_refused is not None,
+        )
+        if self.measure_refused is not None:
+            yield Static(line("skip", f"Not offered: {self.measure_refused}"), id="measure-refused")
+
+    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+        """Guests that require TPM 2.0 need the vTPM: ticking them ticks it, unticking it unticks them."""
+        if event.checkbox.id == "secure_boot" and event.value:
+            self.query_one("#vtpm", Checkbox).value = True
+        elif event.checkbox.id == "vtpm" and not event.value:
+            self.query_one("#secure_boot", Checkbox).value = False
 
     def compose_actions(self) -> ComposeResult:
         yield button("Verify now (v)", "verify-now")
@@ -222,6 +293,9 @@ class TpmScreen(SectionScreen["TpmAnswers"]):
             vtpm=self.query_one("#vtpm", Checkbox).value,
             swtpm_user=self.answers.swtpm_user,
             swtpm_group=self.answers.swtpm_group,
+            secure_boot=self.query_one("#secure_boot", Checkbox).value,
+            measure=self.query_one("#measure", Checkbox).value,
+            measure_pcr=self.answers.measure_pcr,
         )
 
     def collect(self) -> TpmAnswers | None:
@@ -229,11 +303,17 @@ class TpmScreen(SectionScreen["TpmAnswers"]):
         from wizard.answers import Answers  # lazy: the engine is not imported before the first frame
 
         answers = self._answers()
-        if answers.vtpm:
-            checked = Answers(hypervisor=self.hypervisor, tpm=answers)
-            problem = AnswerCheck("tpm.vtpm", checked, self.facts, self.root).problem(True)
+        checked = Answers(hypervisor=self.hypervisor, tpm=answers)
+        for key, ticked in (
+            ("vtpm", answers.vtpm),
+            ("secure_boot", answers.secure_boot),
+            ("measure", answers.measure),
+        ):
+            problem = (
+                AnswerCheck(f"tpm.{key}", checked, self.facts, self.root).problem(True) if ticked else None
+            )
             if problem is not None:
-                self.query_one("#vtpm").focus()
-                self.notify(f"tpm.vtpm: {problem}", severity="error")
+                self.query_one(f"#{key}").focus()
+                self.notify(f"tpm.{key}: {problem}", severity="error")
                 return None
         return answers

@@ -13,15 +13,17 @@ import jinja2
 import pytest
 
 from tests.plan.conftest import PRODUCT_ANSWERS
-from wizard.answers import parse_answers
+from wizard.answers import Answers, TpmAnswers, parse_answers
 from wizard.demo import load_demo_facts, load_scenario, scenario_names
 from wizard.export.ansible import export_ansible
 from wizard.export.ansible_module import MODULE_NAME
-from wizard.export.ansible_vars import play_vars
+from wizard.export.ansible_vars import PACKAGES, play_vars
+from wizard.host.facts import FileRead
 from wizard.host.profile import HostProfile
 from wizard.plan.desired import Desired
 from wizard.plan.model import Reason
 from wizard.plan.settings import nova_settings, vendor_flag
+from wizard.tpm.tools import firmware_install
 
 # PyYAML (which ansible brings) ships no type information and its stubs are not a test dependency.
 yaml: Any = importlib.import_module("yaml")
@@ -212,3 +214,26 @@ def test_a_newer_answers_version_is_unusable_input(tmp_path: Path) -> None:
     result = export(tmp_path, "version = 9\n")
     assert result.returncode == 2
     assert "written by a newer kvm-wizard" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("manager", "ansible_manager"), [("apt-get", "apt"), ("dnf", "dnf"), ("zypper", "zypper")]
+)
+@pytest.mark.parametrize("arch", ["x86_64", "aarch64"])
+def test_guests_firmware_is_the_package_the_wizard_installs(
+    manager: str, ansible_manager: str, arch: str
+) -> None:
+    """Each node installs its distribution's UEFI firmware for guests that require Secure Boot, by name as the
+    wizard's own plan does (wizard.tpm.tools)."""
+    facts = dataclasses.replace(
+        load_demo_facts(load_scenario("intel-ready")),
+        executables={manager: f"/usr/bin/{manager}"},
+        files={"/etc/os-release": FileRead(content="ID=unknown\n")},
+    )
+    install = firmware_install(facts, arch)
+    assert install is not None
+    rendered = jinja2.Environment(autoescape=False).from_string("{{ " + PACKAGES["uefi-firmware"] + " }}")  # noqa: S701 - not HTML
+    shown = rendered.render(kvm_wizard_node_pkg_mgr=ansible_manager, kvm_wizard_node_arch=arch)
+    assert shown == str(list(install.packages))
+    answers = Answers(tpm=TpmAnswers(vtpm=True, secure_boot=True))
+    assert "kvm_wizard_packages['uefi-firmware']" in export_ansible(answers).playbook

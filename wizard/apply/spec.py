@@ -31,6 +31,8 @@ class TransactionSpec:
     confirm_timeout: float | None = None
     notes: tuple[str, ...] = ()
     kvm_worked_before: bool = False  # a health check: KVM must still work after the apply
+    measure_pcr: int | None = None  # turns measuring on into this PCR at commit (wizard.apply.measure)
+    measure_off: bool = False  # turns it off at commit; neither: the node's setting decides
 
     @property
     def strict(self) -> bool:
@@ -105,6 +107,8 @@ def begin_record(spec: TransactionSpec, number: int) -> dict[str, Any]:
         "confirm_timeout": spec.confirm_timeout,
         "kvm_worked_before": spec.kvm_worked_before,
         "notes": list(spec.notes),
+        "measure_pcr": spec.measure_pcr,
+        "measure_off": spec.measure_off,
     }
 
 
@@ -137,4 +141,10 @@ def spec_from_records(
         confirm_timeout=float(timeout) if timeout is not None else None,
         notes=tuple(str(note) for note in begin.get("notes", [])),
         kvm_worked_before=bool(begin.get("kvm_worked_before", False)),
+        measure_pcr=_pcr(begin.get("measure_pcr")),
+        measure_off=bool(begin.get("measure_off", False)),
     )
+
+
+def _pcr(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None

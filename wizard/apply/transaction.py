@@ -25,7 +25,7 @@ from wizard.apply.targets import StaleEditError, Target, file_target
 from wizard.apply.verify import kvm_api_works
 from wizard.commands import CommandRunner
 from wizard.files.toml_depth import load_toml
-from wizard.plan.model import Action, Check, FileEdit, Plan
+from wizard.plan.model import Action, Check, CheckKind, FileEdit, Plan
 from wizard.rootfs import PathEscapeError, is_system_root
 
 
@@ -39,6 +39,11 @@ class ApplyPreview:
     skipped_checks: tuple[Check, ...]  # checks that need the running system
     notes: tuple[str, ...]  # symbolic links followed, owners that do not exist under the root
     problems: tuple[str, ...]  # what stops the apply now: a path outside the root, a directory, a stale plan
+
+
+def has_smoke(checks: tuple[Check, ...], live: bool) -> bool:
+    """Whether the transaction starts a smoke guest (a check of the running system: live only, unless made to)."""
+    return any(check.kind is CheckKind.SMOKE_GUEST and (live or not check.live_only) for check in checks)
 
 
 def split_actions(plan: Plan, live: bool) -> tuple[tuple[Action, ...], tuple[Action, ...]]:
@@ -154,7 +159,13 @@ def preview_apply(plan: Plan, root: Path | str, *, confirm_timeout: float | None
     _, notes, problems = _targets(root_path, plan)
     writes = [write_step(edit.path, edit.target or edit.path) for edit in plan.edits]
     return ApplyPreview(
-        steps=build_steps(writes, actions, remaining, confirm=confirm_timeout is not None),
+        steps=build_steps(
+            writes,
+            actions,
+            remaining,
+            confirm=confirm_timeout is not None,
+            smoke=has_smoke(plan.checks, live),
+        ),
         irreversible=tuple(action for action in actions if not action.reversible),
         remaining=remaining,
         skipped_checks=tuple(check for check in plan.checks if check.live_only and not live),
@@ -196,7 +207,9 @@ def apply_plan(
     live = is_system_root(root_path)
     actions, remaining = split_actions(plan, live)
     writes = [write_step(edit.path, edit.target or edit.path) for edit in plan.edits]
-    steps = build_steps(writes, actions, remaining, confirm=confirm_timeout is not None)
+    steps = build_steps(
+        writes, actions, remaining, confirm=confirm_timeout is not None, smoke=has_smoke(plan.checks, live)
+    )
     log = ActivityLog(root_path, "apply", enabled=not runner.dry_run)
     reporter = Reporter(steps, progress, log)
     if plan.empty:
@@ -225,6 +238,8 @@ def apply_plan(
                 confirm_timeout=confirm_timeout,
                 notes=(*plan.notes, *notes),
                 kvm_worked_before=kvm_before and kvm_api_works(Path("/dev/kvm"))[0],
+                measure_pcr=plan.measure_pcr,
+                measure_off=plan.measure_off,
             )
             reporter.finished(0, f"{len(targets)} file(s) as the plan expects")
             result = Transaction(paths, spec, runner, reporter).run()

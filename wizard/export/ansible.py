@@ -235,7 +235,11 @@ def _actions(answers: Answers, *, verifying: bool) -> list[Node]:
                 loop="{{ kvm_wizard_boot_modules }}",
             )
         )
-    for key, package in (("tpm.install_tools", "tpm2-tools"), ("tpm.vtpm", "swtpm")):
+    for key, package in (
+        ("tpm.install_tools", "tpm2-tools"),
+        ("tpm.vtpm", "swtpm"),
+        ("tpm.secure_boot", "uefi-firmware"),  # guests that require Secure Boot
+    ):
         if installs(answers, key):
             actions.append(
                 task(

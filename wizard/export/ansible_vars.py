@@ -13,10 +13,17 @@ POWER = "kvm_wizard_node_arch.startswith('ppc64')"
 VENDOR_MODULE = "('kvm_amd' if kvm_wizard_node_cpu_vendor == 'amd' else 'kvm_intel')"
 # The node's facts the inventory may give; under a staging root where it gives them all, no facts are gathered.
 NODE_FACTS = ("kvm_wizard_cpu_vendor", "kvm_wizard_arch", "kvm_wizard_os_family")
-# tpm2-tools and swtpm by package manager, as wizard.tpm.tools installs them.
+# tpm2-tools, swtpm and the guests' UEFI firmware by package manager (and architecture), as wizard.tpm.tools
+# installs them.
+_APT, _ZYPPER = "kvm_wizard_node_pkg_mgr == 'apt'", "kvm_wizard_node_pkg_mgr == 'zypper'"
 PACKAGES = {
-    "tpm2-tools": "['tpm2.0-tools'] if kvm_wizard_node_pkg_mgr == 'zypper' else ['tpm2-tools']",
-    "swtpm": "['swtpm'] if kvm_wizard_node_pkg_mgr == 'zypper' else ['swtpm', 'swtpm-tools']",
+    "tpm2-tools": f"['tpm2.0-tools'] if {_ZYPPER} else ['tpm2-tools']",
+    "swtpm": f"['swtpm'] if {_ZYPPER} else ['swtpm', 'swtpm-tools']",
+    "uefi-firmware": (
+        f"(['qemu-efi-aarch64'] if {_APT} else ['qemu-uefi-aarch64'] if {_ZYPPER} else ['edk2-aarch64']) "
+        f"if kvm_wizard_node_arch == 'aarch64' else (['ovmf'] if {_APT} else ['qemu-ovmf-x86_64'] if {_ZYPPER} "
+        "else ['edk2-ovmf'])"
+    ),
 }
 
 

@@ -279,10 +279,15 @@ def install_action(install: PackageInstall) -> Action:
     )
 
 
-def package_actions(answers: Answers, facts: HostFacts, plan: ActionPlan) -> None:
+def package_actions(
+    answers: Answers, facts: HostFacts, plan: ActionPlan, firmware: PackageInstall | None = None
+) -> None:
+    """tpm2-tools, swtpm and the guests' UEFI firmware (``firmware``: wizard.tpm.guests' install, for guests
+    that require Secure Boot), each where the answers need it and it is missing."""
     wanted = (
         tools_install(facts) if answers.tpm.install_tools and answers.is_given("tpm.install_tools") else None,
         swtpm_install(facts) if answers.tpm.vtpm and answers.is_given("tpm.vtpm") else None,
+        firmware if answers.tpm.secure_boot and answers.is_given("tpm.secure_boot") else None,
     )
     plan.actions.extend(install_action(install) for install in wanted if install is not None)
 

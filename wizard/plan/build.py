@@ -25,6 +25,7 @@ from wizard.plan.model import Check, CheckKind, Plan, Reason
 from wizard.plan.module_files import ModuleWanted
 from wizard.plan.node_files import NestedWanted, NodeFiles, plan_node_files
 from wizard.plan.settings import glance_settings, nova_settings, swtpm_accounts, vendor_flag
+from wizard.tpm.guests import SecureGuests, assess_secure_guests, image_property_commands
 
 NOVA_CONF = "/etc/nova/nova.conf"
 GLANCE_API_CONF = "/etc/glance/glance-api.conf"
@@ -78,6 +79,30 @@ def _effective_checks(chain: ConfigChain, result: ChainPlan) -> list[Check]:
     return checks
 
 
+def smoke_check(chain: ConfigChain, uri: str, guests: SecureGuests | None) -> Check:
+    """The smoke guest after the apply: the CPU (and vTPM) nova-compute will read over its chain, plus Secure
+    Boot firmware on the machine type it needs when guests may require it (wizard.apply.smoke_guest)."""
+    options: tuple[str, ...] = ()
+    if guests is not None:
+        options = ("secure-boot", f"tpm-model={guests.tpm_model}")
+        options += (f"machine={guests.machine}",) if guests.machine else ()
+    return Check(
+        CheckKind.SMOKE_GUEST,
+        chain.primary,
+        expected=uri,
+        title="libvirt starts a throwaway guest as nova would (paused), then removes it",
+        files=tuple(chain_paths(chain)),
+        options=options,
+    )
+
+
+def _measuring(answers: Answers) -> tuple[int | None, bool]:
+    """(PCR, off): what the answers make of measuring; (None, False) keeps the node's as it is."""
+    if not (answers.is_given("tpm.measure") or answers.is_given("tpm.measure_pcr")):
+        return None, False
+    return (answers.tpm.measure_pcr, False) if answers.tpm.measure else (None, True)
+
+
 def build(facts: HostFacts, answers: Answers, root: Path, profile: HostProfile | None = None) -> Built:
     """The plan and what it refuses; ``answers`` resolved against the node (Answers.resolved)."""
     host = profile or HostProfile.from_facts(facts)
@@ -119,7 +144,12 @@ def build(facts: HostFacts, answers: Answers, root: Path, profile: HostProfile |
             actions.notes.insert(0, option.note)  # said before what loading the modules says
     nested_actions(answers, host, actions, nested)
     device_actions(answers, host, actions)
-    package_actions(answers, facts, actions)
+    guests = (
+        assess_secure_guests(facts, host, virt_type=answers.hypervisor.virt_type, installing=True)
+        if answers.tpm.secure_boot
+        else None
+    )
+    package_actions(answers, facts, actions, guests.install if guests is not None else None)
     restart_actions(host, actions, nova_changed=bool(nova.edits), glance_changed=bool(glance.edits))
 
     checks = [Check(CheckKind.FILE_PARSES, edit.written_path, live_only=False) for edit in edits]
@@ -138,12 +168,24 @@ def build(facts: HostFacts, answers: Answers, root: Path, profile: HostProfile |
                 files=tuple(chain_paths(host.nova_chain)),
             )
         )
+    measure_pcr, measure_off = _measuring(answers)
+    if measure_pcr is not None:
+        actions.notes.append(
+            f"Measured configuration: each generation committed from now on (this apply's, rollbacks' and "
+            f"reverts') is extended into PCR {measure_pcr} of the TPM, its event kept in the generation; "
+            "`kvm-wizard attest quote --nonce HEX -o FILE` proves which one this node runs."
+        )
+    if host.stack.libvirt is not None and (edits or actions.actions):
+        checks.append(smoke_check(host.nova_chain, host.stack.libvirt.uri, guests))
     plan = Plan(
         edits=tuple(edits),
         actions=tuple(actions.actions),
         checks=tuple(checks),
         answers_toml=dumps_answers(answers),
         notes=tuple(actions.notes),
+        image_commands=image_property_commands(guests) if guests is not None else (),
+        measure_pcr=measure_pcr,
+        measure_off=measure_off,
     )
     refused = tuple(Refusal(item, host.nova_chain) for item in nova.refused) + tuple(
         Refusal(item, host.glance_chain) for item in glance.refused
