@@ -185,7 +185,7 @@ class TpmScreen(SectionScreen["TpmAnswers"]):
             disabled=self.vtpm_refused is not None,
         )
         if self.vtpm_refused is not None:
-            yield Static(line("skip", f"Not offered: {self.vtpm_refused}"), id="vtpm-refused")
+            yield Static(Hanging(line("skip", f"Not offered: {self.vtpm_refused}")), id="vtpm-refused")
         yield from self.compose_guests_and_measure()
 
     def compose_guests_and_measure(self) -> ComposeResult:
@@ -194,16 +194,16 @@ class TpmScreen(SectionScreen["TpmAnswers"]):
             f"they need the vTPM, which is not offered: {self.vtpm_refused}" if self.vtpm_refused else None
         )
         yield Checkbox(
-            "Guests may require TPM 2.0 and Secure Boot (Windows 11, Server 2025, hardened Linux)",
+            "Guests may require TPM 2.0 and Secure Boot (Windows 11, hardened Linux)",
             value=self.answers.secure_boot and refused is None,
             id="secure_boot",
             compact=True,
             disabled=refused is not None,
         )
         if refused is not None:
-            yield Static(line("skip", f"Not offered: {refused}"), id="secure-boot-refused")
+            yield Static(Hanging(line("skip", f"Not offered: {refused}")), id="secure-boot-refused")
         else:
-            yield Static(render_guests(self.guests), id="secure-boot-firmware")
+            yield Static(Hanging(render_guests(self.guests)), id="secure-boot-firmware")
         yield Checkbox(
             f"Measure each applied configuration into PCR {self.answers.measure_pcr} (kvm-wizard attest)",
             value=self.answers.measure and self.measure_refused is None,
@@ -212,14 +212,17 @@ class TpmScreen(SectionScreen["TpmAnswers"]):
             disabled=self.measure_refused is not None,
         )
         if self.measure_refused is not None:
-            yield Static(line("skip", f"Not offered: {self.measure_refused}"), id="measure-refused")
+            yield Static(Hanging(line("skip", f"Not offered: {self.measure_refused}")), id="measure-refused")
 
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
-        """Guests that require TPM 2.0 need the vTPM: ticking them ticks it, unticking it unticks them."""
+        """Guests that require TPM 2.0 need the vTPM: ticking them ticks it, unticking it unticks them; what the
+        status says of the vTPM's needs follows the box."""
         if event.checkbox.id == "secure_boot" and event.value:
             self.query_one("#vtpm", Checkbox).value = True
-        elif event.checkbox.id == "vtpm" and not event.value:
-            self.query_one("#secure_boot", Checkbox).value = False
+        elif event.checkbox.id == "vtpm":
+            if not event.value:
+                self.query_one("#secure_boot", Checkbox).value = False
+            self._show()
 
     def compose_actions(self) -> ComposeResult:
         yield button("Verify now (v)", "verify-now")
@@ -264,10 +267,6 @@ class TpmScreen(SectionScreen["TpmAnswers"]):
         self.verifying = False
         self.state = (event.status, event.requested)
         self._show()
-
-    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
-        if event.checkbox.id == "vtpm":
-            self._show()
 
     def _show(self) -> None:
         if self.state is not None:
