@@ -17,7 +17,7 @@ from textual.widgets import Static
 
 from screens.base import StepScreen, stylesheet
 from screens.session import Banner
-from screens.steps.confirm import ASKED, NOT_CONFIRMED, Settled, explain, outcome, seconds_left
+from screens.steps.confirm import ASKED, NOT_CONFIRMED, Settled, explain, outcome, seconds_left, smoke_guest
 from screens.steps.confirm import decide as decide_now
 from screens.steps.confirm import health_checks as checks_run
 from screens.widgets.buttons import button
@@ -39,6 +39,10 @@ class ConfirmationSettled(Message):
 
 def health_checks(result: ApplyResult) -> Text:
     return said_text(checks_run(result))
+
+
+def smoke_guest_line(result: ApplyResult) -> Text:
+    return said_text([smoke_guest(result)])
 
 
 class ConfirmScreen(StepScreen[Settled]):

@@ -1,5 +1,6 @@
 """TPM: the host's TPM 2.0 from the engine's status (device, tpm2-tools, vTPM), verification through tpm2-tools
-in a worker with progress, and the choices: install the tools, verify, an emulated TPM for instances."""
+in a worker with progress, and the choices (screens/steps/tpm.py): install the tools, verify, an emulated TPM for
+instances, guests that require TPM 2.0 and Secure Boot, measuring each applied configuration."""
 
 from __future__ import annotations
 
@@ -16,7 +17,18 @@ from textual.widgets import Checkbox, Static
 
 from screens.base import SectionScreen, stylesheet
 from screens.session import Banner
-from screens.steps.tpm import INSTALL, READING, VERIFY, VERIFYING, VTPM, TpmForm, status_lines, verifying
+from screens.steps.tpm import (
+    INSTALL,
+    READING,
+    SECURE_BOOT,
+    VERIFY,
+    VERIFYING,
+    VTPM,
+    TpmForm,
+    guests_lines,
+    status_lines,
+    verifying,
+)
 from screens.widgets.buttons import button
 from screens.widgets.text import line, said_text
 from screens.widgets.wrapping import Hanging
@@ -24,6 +36,7 @@ from screens.widgets.wrapping import Hanging
 if TYPE_CHECKING:
     from wizard.answers import TpmAnswers
     from wizard.host.facts import HostFacts
+    from wizard.tpm.guests import SecureGuests
     from wizard.tpm.status import TpmStatus
     from wizard.tpm.verify import StepProgress
 
@@ -48,6 +61,11 @@ class TpmStepProgressed(Message):
 def render_status(state: TpmStatus, *, requested: bool, vtpm_wanted: bool = False) -> Text:
     """The status in words (screens/steps/tpm.py): what stops a vTPM is a [FAIL] only when one is asked for."""
     return said_text(status_lines(state, requested=requested, verify_key="v", vtpm_wanted=vtpm_wanted))
+
+
+def render_guests(guests: SecureGuests) -> Text:
+    """What guests that require TPM 2.0 and Secure Boot get here (screens/steps/tpm.py)."""
+    return said_text(guests_lines(guests))
 
 
 class TpmScreen(SectionScreen["TpmAnswers"]):
@@ -79,7 +97,36 @@ class TpmScreen(SectionScreen["TpmAnswers"]):
         refused = self.form.vtpm_refused
         yield Checkbox(VTPM, value=self.form.vtpm, id="vtpm", compact=True, disabled=refused is not None)
         if refused is not None:
-            yield Static(line("skip", f"Not offered: {refused}"), id="vtpm-refused")
+            yield Static(Hanging(line("skip", f"Not offered: {refused}")), id="vtpm-refused")
+        yield from self.compose_guests_and_measure()
+
+    def compose_guests_and_measure(self) -> ComposeResult:
+        """The choices of guests that require TPM 2.0 and Secure Boot, and of the measured configuration."""
+        form = self.form
+        refused = form.guests_blocked
+        yield Checkbox(
+            SECURE_BOOT, value=form.secure_boot, id="secure_boot", compact=True, disabled=refused is not None
+        )
+        if refused is not None:
+            yield Static(Hanging(line("skip", f"Not offered: {refused}")), id="secure-boot-refused")
+        else:
+            yield Static(Hanging(render_guests(form.guests)), id="secure-boot-firmware")
+        refused = form.measure_refused
+        yield Checkbox(
+            form.measure_label, value=form.measure, id="measure", compact=True, disabled=refused is not None
+        )
+        if refused is not None:
+            yield Static(Hanging(line("skip", f"Not offered: {refused}")), id="measure-refused")
+
+    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+        """Guests that require TPM 2.0 need the vTPM: ticking them ticks it, unticking it unticks them; what the
+        status says of the vTPM's needs follows the box."""
+        if event.checkbox.id == "secure_boot" and event.value:
+            self.query_one("#vtpm", Checkbox).value = True
+        elif event.checkbox.id == "vtpm":
+            if not event.value:
+                self.query_one("#secure_boot", Checkbox).value = False
+            self._show()
 
     def compose_actions(self) -> ComposeResult:
         yield button("Verify now (v)", "verify-now")
@@ -113,10 +160,6 @@ class TpmScreen(SectionScreen["TpmAnswers"]):
         self.state = (event.status, event.requested)
         self._show()
 
-    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
-        if event.checkbox.id == "vtpm":
-            self._show()
-
     def _show(self) -> None:
         if self.state is not None:
             status, requested = self.state
@@ -137,6 +180,8 @@ class TpmScreen(SectionScreen["TpmAnswers"]):
             verify=self.query_one("#verify", Checkbox).value,
             install_tools=self.query_one("#install_tools", Checkbox).value,
             vtpm=self.query_one("#vtpm", Checkbox).value,
+            secure_boot=self.query_one("#secure_boot", Checkbox).value,
+            measure=self.query_one("#measure", Checkbox).value,
         )
 
     def adopt(self, value: TpmAnswers) -> None:

@@ -159,6 +159,10 @@ class Hardware:
     commands: dict[str, CommandRun] = field(default_factory=dict)  # read-only commands beyond vgs and tpm2
     python_packages: tuple[str, ...] = ()  # files and directories of the nova and Ceph Python packages
     libvirt_answers: str | None = None  # a recording of tools/libvirt_answers/ that matches this host
+    efi: tuple[int, int] | None = None  # booted through UEFI: the values of SecureBoot and SetupMode
+    lockdown: str = ""  # the kernel's lockdown mode, "" when the kernel has none
+    # QEMU's firmware descriptors of this host's UEFI package (a directory of tools/firmware/)
+    guest_firmware: str | None = None
 
 
 DEBIAN_TOOLS = ("udevadm", "modprobe", "systemctl", "apt-get", "vgs", "virsh", "nova-compute")
@@ -179,6 +183,8 @@ UBUNTU2404_NOVA_CEPH = (
 # Recorded from Debian 12's libvirt 9.0 and QEMU 7.2 (tools/record_libvirt.py): the answers that do not depend
 # on the CPU, for the demo hosts that run exactly that libvirt.
 DEBIAN12_LIBVIRT = "debian12-x86_64.toml"
+# Debian 12's ovmf package (2022.11): QEMU's descriptors of its firmware, as /usr/share/qemu/firmware has them.
+DEBIAN_OVMF = "debian12-ovmf"
 
 
 def _modules(*names: str) -> dict[str, str]:
@@ -233,6 +239,9 @@ HARDWARE: dict[str, Hardware] = {
         ),
         udev=(KVM_UDEV,),
         python_packages=UBUNTU2404_NOVA_CEPH,
+        efi=(0, 0),
+        lockdown="none",
+        guest_firmware=DEBIAN_OVMF,
     ),
     "intel-vt-disabled": Hardware(
         machine="x86_64",
@@ -274,6 +283,7 @@ HARDWARE: dict[str, Hardware] = {
         msr_error=None,
         python_packages=DEBIAN12_NOVA,
         libvirt_answers=DEBIAN12_LIBVIRT,
+        guest_firmware=DEBIAN_OVMF,
     ),
     "amd-modules-missing": Hardware(
         machine="x86_64",
@@ -338,6 +348,7 @@ HARDWARE: dict[str, Hardware] = {
         udev=(KVM_UDEV,),
         python_packages=DEBIAN12_NOVA,
         libvirt_answers=DEBIAN12_LIBVIRT,
+        guest_firmware=DEBIAN_OVMF,
     ),
     "power9": Hardware(
         machine="ppc64le",
@@ -467,6 +478,7 @@ HARDWARE: dict[str, Hardware] = {
         udev=(KVM_UDEV,),
         python_packages=DEBIAN12_NOVA,
         libvirt_answers=DEBIAN12_LIBVIRT,
+        guest_firmware=DEBIAN_OVMF,
     ),
     "tpm2-host": Hardware(
         machine="x86_64",
@@ -532,6 +544,9 @@ HARDWARE: dict[str, Hardware] = {
             "[    1.002514] DMAR: IOMMU enabled",
         ),
         tpm2_version="5.2",
+        efi=(1, 0),
+        lockdown="integrity",
+        guest_firmware=DEBIAN_OVMF,
         udev=(
             KVM_UDEV,
             UdevDevice("tpm", "tpm0", "/dev/tpm0", True, {"DEVNAME": "/dev/tpm0", "TAGS": ":systemd:"}),

@@ -25,9 +25,11 @@ sys.path.insert(0, str(ROOT))
 from tools.demo_hardware import HARDWARE, Hardware  # noqa: E402
 from wizard.demo import list_scenarios  # noqa: E402
 from wizard.host.facts import CommandRun, HostFacts, PathStat, StackFacts, facts_to_toml  # noqa: E402
+from wizard.host.firmware import FirmwareDescriptor, parse_descriptor  # noqa: E402
 from wizard.host.observed import KERNEL_TREE_MARKERS  # noqa: E402
 from wizard.host.patterns import keep_kernel_line  # noqa: E402
 from wizard.host.probe import probe  # noqa: E402
+from wizard.host.secure_boot import EFI_GLOBAL_VARIABLE  # noqa: E402
 
 
 def _write(path: Path, text: str) -> None:
@@ -76,6 +78,7 @@ def write_kernel(tree: Path, hardware: Hardware) -> None:
         (tree / "sys/firmware/opal").mkdir(parents=True, exist_ok=True)
     for table in hardware.acpi:
         _write(tree / f"sys/firmware/acpi/tables/{table}", "")
+    write_firmware(tree, hardware)
     (tree / "sys/kernel/iommu_groups").mkdir(parents=True, exist_ok=True)
     for number in range(hardware.iommu_groups):
         (tree / f"sys/kernel/iommu_groups/{number}").mkdir()
@@ -98,6 +101,29 @@ def write_kernel(tree: Path, hardware: Hardware) -> None:
             (tree / path.strip("/")).mkdir(parents=True, exist_ok=True)
         else:
             _write(tree / path.lstrip("/"), "")
+
+
+def write_firmware(tree: Path, hardware: Hardware) -> None:
+    """UEFI and its Secure Boot variables, the kernel's lockdown, and QEMU's firmware descriptors for guests
+    (with an empty file where each firmware image is: only its existence is recorded)."""
+    if hardware.efi is not None:
+        variables = tree / "sys/firmware/efi/efivars"
+        variables.mkdir(parents=True, exist_ok=True)
+        attributes = bytes((6, 0, 0, 0))  # EFI_VARIABLE_BOOTSERVICE_ACCESS | RUNTIME_ACCESS
+        for name, value in zip(("SecureBoot", "SetupMode"), hardware.efi, strict=True):
+            (variables / f"{name}-{EFI_GLOBAL_VARIABLE}").write_bytes(attributes + bytes((value,)))
+    if hardware.lockdown:
+        modes = ("none", "integrity", "confidentiality")
+        shown = " ".join(f"[{mode}]" if mode == hardware.lockdown else mode for mode in modes)
+        _write(tree / "sys/kernel/security/lockdown", shown + "\n")
+    if hardware.guest_firmware is not None:
+        for descriptor in sorted((ROOT / "tools" / "firmware" / hardware.guest_firmware).glob("*.json")):
+            text = descriptor.read_text(encoding="utf-8")
+            _write(tree / "usr/share/qemu/firmware" / descriptor.name, text)
+            parsed = parse_descriptor(str(descriptor), text)
+            if isinstance(parsed, FirmwareDescriptor):
+                for image in (parsed.executable, parsed.nvram_template):
+                    _write(tree / image.lstrip("/"), "")
 
 
 def libvirt_answers(hardware: Hardware) -> StackFacts:
@@ -202,6 +228,7 @@ def record(name: str, hardware: Hardware, layers: tuple[Path, ...]) -> HostFacts
         environment={},
         probe_errors=(),
         probe_seconds=0.0,
+        # A recording of a live host: its /proc, /sys and /dev were a running kernel's.
         kernel_trees=tuple(KERNEL_TREE_MARKERS),
         stack=dataclasses.replace(
             libvirt_answers(hardware),

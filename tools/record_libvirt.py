@@ -3,7 +3,8 @@
 It starts the tests' private libvirtd (tests/libvirt_daemon.py: Debian 12's libvirt 9.0 and QEMU 7.2, nothing of
 the machine's own libvirt touched), defines the Ceph secret the demo answers name, and asks it the probe's own
 questions (wizard.host.stack_probe.ask_libvirt). Only the answers that do not depend on the machine's CPU are
-kept: `version`, `cpu-models x86_64`, `domcapabilities --virttype qemu` (TCG emulates its own CPU) and
+kept: `version`, `cpu-models x86_64`, `domcapabilities --virttype qemu` (TCG emulates its own CPU), the same
+for q35 guests (`--machine q35`: their UEFI firmware, with Debian's OVMF installed, and their TPM) and
 `secret-list`. KVM's answers (`domcapabilities --virttype kvm`, `capabilities`, the CPU baseline) describe the
 recording machine's CPU, not a demo host's, and are left out. The connection is recorded as qemu:///system, the
 one a demo host's nova would use (the private daemon is reached through another socket of the same driver).
@@ -34,7 +35,7 @@ from wizard.host.stack_probe import ask_libvirt  # noqa: E402
 from wizard.virsh import DEFAULT_URI  # noqa: E402
 
 TARGET = ROOT / "tools" / "libvirt_answers" / "debian12-x86_64.toml"
-KEPT = ("version", "cpu-models", "domcapabilities qemu", "secret-list")
+KEPT = ("version", "cpu-models", "domcapabilities qemu", "domcapabilities qemu q35", "secret-list")
 # The answers example's secret: a UUID names it, it holds no key.
 DEMO_UUID = "457eb676-33da-42ec-9a8c-9293d545c337"
 SECRET_XML = f"""<secret ephemeral='no' private='yes'>

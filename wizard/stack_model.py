@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from wizard.virsh import DomainCapabilities, LibvirtAnswers, Triple
+from wizard.virsh import LibvirtAnswers, Triple
+from wizard.virsh_domcaps import DomainCapabilities
 
 Judge = Literal["libvirt", "rule"]
 Severity = Literal["error", "warning"]

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from xml.etree import ElementTree
 from xml.sax.saxutils import quoteattr
 
+from wizard.virsh_domcaps import DomainCapabilities, parse_domain_capabilities, parse_xml
+
 DEFAULT_URI = (
     "qemu:///system"  # nova's connection for virt_type kvm and qemu ([libvirt] connection_uri unset)
 )
@@ -31,13 +33,27 @@ def virsh_argv(uri: str, *arguments: str) -> tuple[str, ...]:
     return ("virsh", "-c", uri, *arguments)
 
 
+def secure_boot_machine(arch: str) -> str | None:
+    """The machine type guests with Secure Boot need: q35 on x86 (nova refuses Secure Boot on i440fx), the
+    default elsewhere (None: nova's default machine, whose capabilities `domcapabilities` gives already)."""
+    return "q35" if arch in ("x86_64", "i686") else None
+
+
 def queries(arch: str) -> dict[str, tuple[str, ...]]:
     """The questions the probe asks, by the key its record keeps them under (``arch``: the host's, for
-    `cpu-models`). `hypervisor-cpu-baseline kvm` reads `domcapabilities kvm`'s answer on its standard input."""
+    `cpu-models`). `hypervisor-cpu-baseline kvm` reads `domcapabilities kvm`'s answer on its standard input.
+    On x86 the capabilities of q35 guests are asked too: nova asks them of every machine type, and they say
+    whether guests can have UEFI Secure Boot firmware (the default machine, i440fx, never can)."""
+    machine = secure_boot_machine(arch)
     return {
         "version": ("version",),
         "capabilities": ("capabilities",),
         **{f"domcapabilities {virt}": ("domcapabilities", "--virttype", virt) for virt in VIRT_TYPES},
+        **{
+            f"domcapabilities {virt} {machine}": ("domcapabilities", "--virttype", virt, "--machine", machine)
+            for virt in VIRT_TYPES
+            if machine is not None
+        },
         "cpu-models": ("cpu-models", arch),
         "secret-list": ("secret-list",),
         "hypervisor-cpu-baseline kvm": (
@@ -48,15 +64,6 @@ def queries(arch: str) -> dict[str, tuple[str, ...]]:
             "/dev/stdin",
         ),
     }
-
-
-def _xml(text: str) -> ElementTree.Element | None:
-    """The root element of libvirt's XML, or None when the text is not XML (an error, an empty answer)."""
-    try:
-        # libvirt's own answer, or a recording of one; expat in Python 3.11 refuses entity expansion attacks.
-        return ElementTree.fromstring(text)  # noqa: S314
-    except ElementTree.ParseError:
-        return None
 
 
 # --- version ------------------------------------------------------------------------------------------------
@@ -113,7 +120,7 @@ class HostCapabilities:
 
 
 def parse_capabilities(text: str) -> HostCapabilities | None:
-    root = _xml(text)
+    root = parse_xml(text)
     if root is None or root.tag != "capabilities":
         return None
     cpu = root.find("host/cpu")
@@ -136,7 +143,7 @@ def parse_capabilities(text: str) -> HostCapabilities | None:
 def trim_capabilities(text: str) -> str:
     """The part of `virsh capabilities` the wizard reads: the host CPU's arch, model and vendor, and each guest
     architecture with its domain types (the rest, topology and machine lists, is long and says nothing here)."""
-    root = _xml(text)
+    root = parse_xml(text)
     if root is None or root.tag != "capabilities":
         return text
     kept = ElementTree.Element("capabilities")
@@ -160,83 +167,6 @@ def trim_capabilities(text: str) -> str:
     return ElementTree.tostring(kept, encoding="unicode") + "\n"
 
 
-# --- domain capabilities ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DomainCapabilities:
-    """`virsh domcapabilities --virttype V`: what guests of that virt type may ask for on this host."""
-
-    virt_type: str
-    arch: str
-    machine: str
-    modes: Mapping[str, bool]  # CPU mode -> supported ('host-passthrough', 'host-model', 'custom', 'maximum')
-    host_model: str  # the named model host-model stands for ("" when not supported)
-    models: Mapping[
-        str, bool | None
-    ]  # custom models, in libvirt's order -> usable (None: libvirt does not say)
-    tpm: bool | None  # an emulated TPM can be given (<tpm supported='yes'> with backend model emulator)
-
-    @property
-    def usable_models(self) -> tuple[str, ...]:
-        return tuple(name for name, usable in self.models.items() if usable)
-
-    def model_usable(self, name: str) -> bool | None:
-        """Whether libvirt calls the model usable for this virt type (None: it does not list the model)."""
-        wanted = name.lower()
-        return next((usable for model, usable in self.models.items() if model.lower() == wanted), None)
-
-
-def parse_domain_capabilities(text: str) -> DomainCapabilities | None:
-    root = _xml(text)
-    if root is None or root.tag != "domainCapabilities":
-        return None
-    modes: dict[str, bool] = {}
-    host_model = ""
-    models: dict[str, bool | None] = {}
-    for mode in root.findall("cpu/mode"):
-        name = mode.get("name", "")
-        modes[name] = mode.get("supported") == "yes"
-        if name == "host-model" and modes[name]:
-            host_model = (mode.findtext("model") or "").strip()
-        if name == "custom":
-            for model in mode.findall("model"):
-                usable = model.get("usable")
-                models[(model.text or "").strip()] = None if usable is None else usable == "yes"
-    tpm = root.find("devices/tpm")
-    tpm_supported: bool | None = None
-    if tpm is not None:
-        backends = {value.text for value in tpm.findall("enum[@name='backendModel']/value")}
-        tpm_supported = tpm.get("supported") == "yes" and "emulator" in backends
-    return DomainCapabilities(
-        virt_type=root.findtext("domain", "").strip(),
-        arch=root.findtext("arch", "").strip(),
-        machine=root.findtext("machine", "").strip(),
-        modes=modes,
-        host_model=host_model,
-        models=models,
-        tpm=tpm_supported,
-    )
-
-
-def trim_domain_capabilities(text: str) -> str:
-    """The part of `virsh domcapabilities` the wizard reads: which guest this is (path, domain, machine, arch),
-    the CPU modes and models, and the TPM; not the disks, graphics and other devices."""
-    root = _xml(text)
-    if root is None or root.tag != "domainCapabilities":
-        return text
-    kept = ElementTree.Element("domainCapabilities")
-    for name in ("path", "domain", "machine", "arch", "cpu"):
-        child = root.find(name)
-        if child is not None:
-            kept.append(child)
-    tpm = root.find("devices/tpm")
-    if tpm is not None:
-        ElementTree.SubElement(kept, "devices").append(tpm)
-    ElementTree.indent(kept)
-    return ElementTree.tostring(kept, encoding="unicode") + "\n"
-
-
 # --- CPU models, features, secrets ---------------------------------------------------------------------------
 
 ALL_MODELS_ACCEPTED = "all CPU models are accepted"  # virsh's answer where libvirt keeps no list (aarch64)
@@ -251,7 +181,7 @@ def parse_cpu_models(text: str) -> tuple[str, ...] | None:
 
 def parse_cpu_features(text: str) -> frozenset[str] | None:
     """The required features of a CPU definition (`hypervisor-cpu-baseline --features`): what it provides."""
-    root = _xml(text)
+    root = parse_xml(text)
     if root is None or root.tag != "cpu":
         return None
     return frozenset(
@@ -315,6 +245,8 @@ class LibvirtAnswers:
     versions: Versions | None = None
     capabilities: HostCapabilities | None = None
     domains: Mapping[str, DomainCapabilities] = field(default_factory=dict)  # virt type -> capabilities
+    # virt type -> capabilities of the machine Secure Boot needs (q35 on x86; secure_boot_machine())
+    machine_domains: Mapping[str, DomainCapabilities] = field(default_factory=dict)
     cpu_models: tuple[str, ...] | None = (
         None  # None: not asked, or libvirt accepts any name (see models_listed)
     )
@@ -325,6 +257,14 @@ class LibvirtAnswers:
 
     def domain(self, virt_type: str) -> DomainCapabilities | None:
         return self.domains.get(virt_type)
+
+    def secure_boot_domain(self, virt_type: str) -> DomainCapabilities | None:
+        """The capabilities of the machine type Secure Boot guests need (q35 on x86, else the default one);
+        None when libvirt did not answer that question (``refusals`` says why, when it was asked)."""
+        default = self.domains.get(virt_type)
+        if default is not None and secure_boot_machine(default.arch) is None:
+            return default
+        return self.machine_domains.get(virt_type)
 
     def known_model(self, name: str) -> str | None:
         """libvirt's spelling of a model name (nova compares names case-insensitively), or None if unknown."""
@@ -346,6 +286,13 @@ def read_answers(uri: str, answers: Mapping[str, Answer]) -> LibvirtAnswers | No
         parsed = parse_domain_capabilities(answer.stdout) if answer is not None and answer.ok else None
         if parsed is not None:
             domains[virt] = parsed
+    machine_domains: dict[str, DomainCapabilities] = {}
+    for key, answer in answers.items():
+        parts = key.split()
+        if len(parts) == 3 and parts[0] == "domcapabilities" and parts[1] in VIRT_TYPES and answer.ok:
+            parsed = parse_domain_capabilities(answer.stdout)
+            if parsed is not None:
+                machine_domains[parts[1]] = parsed
     capabilities = answers.get("capabilities")
     models = answers.get("cpu-models")
     baseline = answers.get("hypervisor-cpu-baseline kvm")
@@ -357,6 +304,7 @@ def read_answers(uri: str, answers: Mapping[str, Answer]) -> LibvirtAnswers | No
         if capabilities is not None and capabilities.ok
         else None,
         domains=domains,
+        machine_domains=machine_domains,
         cpu_models=parse_cpu_models(models.stdout) if models is not None and models.ok else None,
         models_listed=models is not None and models.ok and parse_cpu_models(models.stdout) is not None,
         hypervisor_features=parse_cpu_features(baseline.stdout)

@@ -186,6 +186,7 @@ class TpmLines(LineView["TpmAnswers"]):
         status = form.assess(verify=False, progress=lambda _progress: None)
         requested = False
         install, verify, vtpm = answers.install_tools, answers.verify, form.vtpm
+        secure_boot, measure = form.secure_boot, form.measure
         while True:
             lines = tpm.status_lines(status, requested=requested, verify_key="v", vtpm_wanted=vtpm)
             io.say(*lines)
@@ -204,7 +205,23 @@ class TpmLines(LineView["TpmAnswers"]):
                 vtpm = False
             else:
                 vtpm = io.yes_no(tpm.VTPM, vtpm)
-            chosen = form.chosen(install_tools=install, verify=verify, vtpm=vtpm)
+            if form.guests_blocked is not None:
+                io.say(Said(f"{tpm.SECURE_BOOT}: not offered: {form.guests_blocked}", "skip"))
+                secure_boot = False
+            else:
+                io.say(*tpm.guests_lines(form.guests))
+                secure_boot = io.yes_no(tpm.SECURE_BOOT, secure_boot and vtpm)
+                if secure_boot and not vtpm:
+                    io.say(Said("They need the vTPM: it is offered to instances too.", "note"))
+                    vtpm = True
+            if form.measure_refused is not None:
+                io.say(Said(f"{form.measure_label}: not offered: {form.measure_refused}", "skip"))
+                measure = False
+            else:
+                measure = io.yes_no(form.measure_label, measure)
+            chosen = form.chosen(
+                install_tools=install, verify=verify, vtpm=vtpm, secure_boot=secure_boot, measure=measure
+            )
             if not refused(io, form.vtpm_problem(chosen)):
                 return StepExit("next", chosen)
 

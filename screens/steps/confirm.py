@@ -53,12 +53,25 @@ def explain(result: ApplyResult) -> str:
 def health_checks(result: ApplyResult) -> list[Said]:
     out = [Said("Health checks run by the transaction:", tone="heading")]
     for outcome in result.steps:
-        if outcome.step.kind.value not in ("verify", "confirm", "action"):
+        if outcome.step.kind.value not in ("verify", "confirm", "action") or outcome.step.id == "smoke":
             continue
         detail = f": {plain_times(outcome.detail)}" if outcome.detail else ""
         word = OUTCOME_WORDS.get(outcome.status.value, "unknown")
         out.append(Said(f"{outcome.step.title}{detail}", word, indent=2))
+    out.append(smoke_guest(result))
     return out
+
+
+def smoke_guest(result: ApplyResult) -> Said:
+    """The smoke guest, on a line of its own: proof that libvirt and QEMU start what nova will ask for (or,
+    where libvirt does not run here, that there was none)."""
+    outcome = next((item for item in result.steps if item.step.id == "smoke"), None)
+    if outcome is None:
+        return Said(
+            "Smoke guest: none (libvirt did not answer when the plan was made, or not this host)", "skip"
+        )
+    word = OUTCOME_WORDS.get(outcome.status.value, "unknown")
+    return Said(f"Smoke guest: {outcome.detail or outcome.step.title}", word)
 
 
 def seconds_left(root: Path) -> float | None:

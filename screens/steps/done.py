@@ -34,6 +34,7 @@ class Outcome:
     live: bool
     still_broken: tuple[str, ...] = ()  # the host's problems before the apply: still there when it is undone
     rechecks: bool = False  # rescue fixes: going back to Troubleshoot checks the node again
+    image_commands: tuple[str, ...] = ()  # the plan's image properties of TPM 2.0 and Secure Boot guests
 
 
 def outcome_of(session: Session, result: ApplyResult) -> Outcome:
@@ -48,6 +49,7 @@ def outcome_of(session: Session, result: ApplyResult) -> Outcome:
         session.source.live,
         still_broken=still,
         rechecks=session.mode == "rescue" and session.plan is not None,
+        image_commands=plan.image_commands if plan is not None else (),
     )
 
 
@@ -78,6 +80,7 @@ def summary(outcome: Outcome, state: Settlement, keys: Keys) -> list[Said]:
         if next_steps:
             out += [Said(""), Said("Next steps", tone="heading")]
             out += [Said(f"- {note}", indent=2) for note in next_steps]
+        out += image_properties(outcome.image_commands)
         if state.generation is not None:
             where = "" if outcome.root == Path("/") else f" --root {outcome.root}"
             out += [
@@ -96,3 +99,17 @@ def summary(outcome: Outcome, state: Settlement, keys: Keys) -> list[Said]:
             out += [Said(""), Said("Still as before", tone="heading")]
             out += [Said(f"- {thing}", indent=2) for thing in left]
     return out
+
+
+def image_properties(commands: tuple[str, ...]) -> list[Said]:
+    """Ready-to-copy commands: what images (or flavors) of guests that require TPM 2.0 and Secure Boot say."""
+    if not commands:
+        return []
+    from wizard.tpm.guests import command_lines  # lazy: the engine is not loaded before the first frame
+
+    return [
+        Said(""),
+        Said("Guests that require TPM 2.0 and Secure Boot", tone="heading"),
+        Said("Set these on their images (IMAGE), or the same on their flavors (FLAVOR):", indent=2),
+        *(Said(part, indent=4) for command in commands for part in command_lines(command)),
+    ]

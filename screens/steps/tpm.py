@@ -1,5 +1,6 @@
 """TPM: the host's TPM 2.0 from the engine's status (device, tpm2-tools, vTPM), verification through
-tpm2-tools with progress, and the choices: install the tools, verify, an emulated TPM for instances."""
+tpm2-tools with progress, and the choices: install the tools, verify, an emulated TPM for instances, guests
+that require TPM 2.0 and Secure Boot, measuring each applied configuration."""
 
 from __future__ import annotations
 
@@ -12,14 +13,16 @@ from screens.steps.check import AnswerCheck
 from screens.steps.said import Said
 
 if TYPE_CHECKING:
-    from wizard.answers import TpmAnswers
+    from wizard.answers import Answers, TpmAnswers
     from wizard.host.facts import HostFacts
+    from wizard.tpm.guests import SecureGuests
     from wizard.tpm.status import TpmStatus
     from wizard.tpm.verify import StepProgress
 
 INSTALL = "Install tpm2-tools when missing (a rollback cannot undo it)"
 VERIFY = "Verify the TPM with tpm2-tools (self test, random, identity, PCR banks)"
 VTPM = "Offer an emulated TPM to instances (Nova vTPM through swtpm)"
+SECURE_BOOT = "Guests may require TPM 2.0 and Secure Boot (Windows 11, hardened Linux)"
 STEP_WORDS = {"passed": "pass", "warning": "warn", "failed": "fail", "skipped": "skip"}
 READING = "Reading the TPM's status..."
 VERIFYING = "Verifying the TPM with tpm2-tools..."
@@ -35,6 +38,7 @@ class TpmForm:
         from wizard.answers import Answers, HypervisorAnswers
         from wizard.host.profile import HostProfile
         from wizard.plan.validate import unavailable_choices
+        from wizard.tpm.guests import assess_secure_guests
 
         self.answers = answers
         self.facts = facts
@@ -45,11 +49,42 @@ class TpmForm:
         profile = HostProfile.from_facts(facts)
         refused = unavailable_choices("tpm.vtpm", Answers(hypervisor=self.hypervisor), profile)
         self.vtpm_refused = refused.get("true")
+        self.guests_refused, self.measure_refused = self._refusals(Answers(hypervisor=self.hypervisor))
+        self.guests: SecureGuests = assess_secure_guests(facts, profile, virt_type=virt_type, installing=True)
+
+    def _refusals(self, base: Answers) -> tuple[str | None, str | None]:
+        """Why the planner refuses guests that require Secure Boot, and measuring, on this host (None: it does
+        not): not offered, with the reason, as the Review would say it."""
+        secure = base.with_value("tpm.vtpm", True)
+        guests = AnswerCheck("tpm.secure_boot", secure, self.facts, self.root).problem(True)
+        measure = AnswerCheck("tpm.measure", base, self.facts, self.root).problem(True)
+        return guests, measure
 
     @property
     def vtpm(self) -> bool:
         """Whether the emulated TPM starts ticked (never where it is not offered)."""
         return self.answers.vtpm and self.vtpm_refused is None
+
+    @property
+    def guests_blocked(self) -> str | None:
+        """Why guests that require Secure Boot are not offered here: the planner's reason, or the vTPM's."""
+        if self.guests_refused is None and self.vtpm_refused is not None:
+            return f"they need the vTPM, which is not offered: {self.vtpm_refused}"
+        return self.guests_refused
+
+    @property
+    def secure_boot(self) -> bool:
+        """Whether guests that require Secure Boot start ticked (never where they are not offered)."""
+        return self.answers.secure_boot and self.guests_blocked is None
+
+    @property
+    def measure(self) -> bool:
+        """Whether measuring starts ticked (never where it is not offered)."""
+        return self.answers.measure and self.measure_refused is None
+
+    @property
+    def measure_label(self) -> str:
+        return f"Measure each applied configuration into PCR {self.answers.measure_pcr} (kvm-wizard attest)"
 
     def assess(self, *, verify: bool, progress: Callable[[StepProgress], None]) -> TpmStatus:
         """The engine's status of the TPM; with ``verify``, checked through tpm2-tools (read-only commands,
@@ -67,7 +102,9 @@ class TpmForm:
             on_progress=progress,
         )
 
-    def chosen(self, *, install_tools: bool, verify: bool, vtpm: bool) -> TpmAnswers:
+    def chosen(
+        self, *, install_tools: bool, verify: bool, vtpm: bool, secure_boot: bool, measure: bool
+    ) -> TpmAnswers:
         from wizard.answers import TpmAnswers  # lazy: not before the first frame
 
         return TpmAnswers(
@@ -76,6 +113,9 @@ class TpmForm:
             vtpm=vtpm,
             swtpm_user=self.answers.swtpm_user,
             swtpm_group=self.answers.swtpm_group,
+            secure_boot=secure_boot,
+            measure=measure,
+            measure_pcr=self.answers.measure_pcr,
         )
 
     def vtpm_problem(self, answers: TpmAnswers) -> str | None:
@@ -120,6 +160,7 @@ def status_lines(
         )
         if step.remedy and step.status.value != "passed":
             out.append(Said(step.remedy, indent=9))
+    out.append(Said(f"Host Secure Boot: {state.secure_boot_finding.title}"))
     vtpm = state.vtpm
     if vtpm.available:
         out.append(Said("vTPM for instances: available"))
@@ -130,4 +171,26 @@ def status_lines(
     out += [Said(problem, "fail" if vtpm_wanted else "note", indent=2) for problem in vtpm.problems]
     out += [Said(warning, "warn" if vtpm_wanted else "note", indent=2) for warning in vtpm.warnings]
     out += [Said(f"To do: {remedy}") for remedy in state.remedies]
+    return out
+
+
+def guests_lines(guests: SecureGuests) -> list[Said]:
+    """What guests that require TPM 2.0 and Secure Boot get here: the firmware libvirt picks, what the plan
+    installs, and what to know."""
+    if guests.firmware is not None:
+        keys = "keys enrolled" if guests.firmware.enrolled_keys else "no keys enrolled"
+        out = [Said(f"Their firmware: {guests.firmware.name} (Secure Boot, {keys})", "info")]
+    elif guests.install is not None:
+        packages = " and ".join(guests.install.packages)
+        out = [
+            Said(f"Their firmware: {packages}, which the plan installs (a rollback cannot undo it)", "info")
+        ]
+    else:
+        out = [
+            Said("Their firmware: whatever libvirt finds (its domain capabilities offer Secure Boot)", "info")
+        ]
+    for warning in guests.warnings:
+        if guests.install is not None and warning.startswith("The plan installs"):
+            continue  # said above
+        out.append(Said(warning, "warn"))
     return out

@@ -48,6 +48,9 @@ install_tools = true
 vtpm = false                   # nova's emulated TPM for guests (swtpm)
 swtpm_user = ""                # "": mirror libvirt's (swtpm_user in qemu.conf, else tss)
 swtpm_group = ""
+secure_boot = false            # guests may require TPM 2.0 and UEFI Secure Boot (needs vtpm)
+measure = false                # extend each applied generation into a TPM PCR (kvm-wizard attest)
+measure_pcr = 23               # 23 or 16: resettable, unused by the boot chain
 [performance]
 vhost_net = true
 """

@@ -133,3 +133,14 @@ def test_a_host_where_kvm_cannot_work_gets_a_loud_note_and_no_consent_to_emulati
     note = suggestion.notes["hypervisor.virt_type"]
     assert note.startswith("KVM cannot work here")
     assert "set allow_emulation = true to accept software emulation" in textwrap.shorten(note, 1000)
+
+
+@pytest.mark.parametrize("name", scenario_names())
+def test_no_note_says_the_same_thing_twice(tmp_path: Path, name: str) -> None:
+    """Where the node's origin and the host's note are the same words (the TPM device), they are said once."""
+    scenario = load_scenario(name)
+    root = make_root(scenario, tmp_path / "root")
+    template = template_for(load_demo_facts(scenario), root_reader(root), name)
+    for path, note in template.notes.items():
+        sentences = [part.strip(" .").split(": ")[-1] for part in note.split(". ") if part.strip(" .")]
+        assert len(sentences) == len(set(sentences)), (path, note)

@@ -19,7 +19,7 @@ STEPS = (
     ("Ceph direct download", ("space", "f10")),  # on
     ("TPM", ("space", "f10")),  # install tpm2-tools: on
     ("Performance", ("space", "f10")),  # vhost_net: off
-    ("Review", ("f10",)),  # apply, once the plan is made
+    ("Review", ("f10", "y")),  # apply, once the plan is made, and say yes to the question before it
 )
 
 

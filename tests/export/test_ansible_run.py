@@ -1,9 +1,14 @@
-"""The exported playbook run by the real ansible-playbook against demo hosts' trees gives the wizard's files.
+"""The exported playbooks, run by the real ansible-playbook on real nova.conf files, make the wizard's bytes.
 
-One inventory holds two demo nodes with connection local, each with its own staging root and the facts of
-its demo host (an Intel Debian host with /etc/modules, a POWER9 RHEL-family host with modules-load.d), so
-three runs (apply, again, --check --diff) cover both. Each run takes a few seconds: they are shared by the
-tests of this module.
+The fleet (tests/export/fleet.py): every real file of tests/fixtures/configs as nova.conf, for every backend x
+CPU mode x vendor of the wizard's matrix, Glance API nodes, and nodes whose facts differ. One inventory, and one
+ansible-playbook run per phase over all of them (in parallel forks):
+- --check --diff on untouched nodes (each file with each vendor, and every node outside the matrix): the
+  wizard's plan of each node, and nothing written;
+- the run, with --diff: every node shows the wizard's plan of it and gets the bytes of `kvm-wizard apply` on a
+  copy (the module shows the same diff in check mode and out of it: it is made before anything is written);
+- a second run: nothing changes.
+The runs are shared by the tests of this module; the wizard's side is computed while the first one runs.
 """
 
 from __future__ import annotations
@@ -19,163 +24,287 @@ from pathlib import Path
 
 import pytest
 
-from tests.plan.conftest import PRODUCT_ANSWERS
-from wizard.answers import parse_answers
-from wizard.apply.transaction import apply_plan
-from wizard.commands import CommandRunner
-from wizard.demo import load_demo_facts, load_scenario, make_root
-from wizard.export.ansible import export_ansible
+from tests.export.fleet import (
+    CHANGES,
+    CONFIGURED,
+    NOVA_CONF,
+    NOVA_FILES,
+    Node,
+    NodeSpec,
+    apply_wizard,
+    files,
+    fleet,
+    make_node,
+    write_plays,
+)
+from wizard.answers import Answers, TpmAnswers, parse_answers
+from wizard.demo import load_demo_facts, load_scenario
+from wizard.export.ansible import VERIFY_INSTALLS, export_ansible
 from wizard.plan.planner import make_plan
 
 pytestmark = pytest.mark.slow
 
-# One answers file valid on every node of the fleet: host-model with nested guests (vmx on Intel, svm on AMD,
-# no flag on POWER, whose libvirt has no CPU features; aarch64 KVM has no host-model, so it is not in this fleet).
-ANSWERS = PRODUCT_ANSWERS.replace('cpu_mode = "host-passthrough"', 'cpu_mode = "host-model"')
-# What the play would read from each node's facts, were it that host: its demo host's vendor and system.
-NODES = {
-    "intel-ready": {
-        "kvm_wizard_cpu_vendor": "intel",
-        "kvm_wizard_arch": "x86_64",
-        "kvm_wizard_os_family": "Debian",
-    },
-    "power9": {
-        "kvm_wizard_cpu_vendor": "other",
-        "kvm_wizard_arch": "ppc64le",
-        "kvm_wizard_os_family": "RedHat",
-    },
-    "amd-nested-off": {
-        "kvm_wizard_cpu_vendor": "amd",
-        "kvm_wizard_arch": "x86_64",
-        "kvm_wizard_os_family": "Debian",
-    },
-}
-PLAYBOOK = shutil.which("ansible-playbook", path=str(Path(sys.executable).parent))
-STATE = ("var/lib/kvm-wizard", "var/log/kvm-wizard.log")
+PLAYBOOK = Path(sys.executable).parent / "ansible-playbook"
+FILES_TASK = "The files say what the answers want"
+SPECS = {spec.name: spec for spec in fleet()}
+# Run in check mode too: every file with each vendor (in turn through the backends and modes), every other node.
+CHECKED = [
+    name
+    for name, spec in SPECS.items()
+    if not name.startswith(tuple(f"{file}-" for file in NOVA_FILES))
+    or name.endswith(("-lvm-host-model-intel", "-qcow2-custom-amd"))
+]
+REASON = re.compile(r"^    #( why: |      )")  # the reasons under a change: prose, not the diff's hunks
 
 
 @dataclass(frozen=True)
 class Runs:
-    wizard: dict[str, Path]  # node -> tree the wizard applied to
-    ansible: dict[str, Path]  # node -> tree the playbook applied to
+    nodes: dict[str, Node]
+    check: subprocess.CompletedProcess[str]
+    checked: dict[str, dict[str, bytes]]  # the files of the nodes in CHECKED after --check --diff
     first: subprocess.CompletedProcess[str]
     second: subprocess.CompletedProcess[str]
-    check: subprocess.CompletedProcess[str]
 
 
-def ansible_playbook(directory: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    assert PLAYBOOK is not None, (
-        "ansible-playbook is not installed in the project venv (the test extra has it)"
+def node_python() -> str:
+    """The nodes' Python: this system's python3, as on a real node (the module needs nothing installed), when
+    it is recent enough for kvm-wizard's code; else the one running the tests."""
+    system = shutil.which("python3", path="/usr/bin:/bin")
+    if system is not None:
+        version = subprocess.run(
+            [system, "-c", "import sys; print(sys.version_info >= (3, 11))"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if version.stdout.strip() == "True":
+            return system
+    return sys.executable
+
+
+def start_playbook(directory: Path, playbook: str, *extra: str) -> subprocess.Popen[str]:
+    assert PLAYBOOK.exists(), "ansible-playbook is not installed in the project venv (the test extra has it)"
+    environment = dict(
+        os.environ,
+        ANSIBLE_NOCOLOR="1",
+        ANSIBLE_RETRY_FILES_ENABLED="0",
+        ANSIBLE_LOCAL_TEMP=str(directory / "tmp"),
+        ANSIBLE_HOME=str(directory / "home"),
     )
-    environment = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_RETRY_FILES_ENABLED="0")
-    environment["ANSIBLE_LOCAL_TEMP"] = str(directory / "tmp")
-    return subprocess.run(
-        [
-            PLAYBOOK,
-            "-i",
-            "inventory.ini",
-            "site.yml",
-            "-e",
-            f"ansible_python_interpreter={sys.executable}",
-            *extra,
-        ],
+    return subprocess.Popen(
+        [str(PLAYBOOK), "-i", "inventory.ini", playbook, "--forks", "8", *extra],
         cwd=directory,
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
         env=environment,
-        timeout=300,
-        check=False,
     )
 
 
-def files(root: Path) -> dict[str, bytes]:
-    found = {}
-    for item in root.rglob("*"):
-        relative = item.relative_to(root).as_posix()
-        if item.is_file() and not relative.startswith(STATE):
-            found[relative] = item.read_bytes()
-    return found
+def finished(process: subprocess.Popen[str]) -> subprocess.CompletedProcess[str]:
+    stdout, stderr = process.communicate(timeout=900)
+    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+
+
+def ansible_playbook(directory: Path, playbook: str, *extra: str) -> subprocess.CompletedProcess[str]:
+    return finished(start_playbook(directory, playbook, *extra))
 
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
-    base = tmp_path_factory.mktemp("ansible")
-    answers = parse_answers(ANSWERS).answers
-    wizard_roots: dict[str, Path] = {}
-    ansible_roots: dict[str, Path] = {}
-    lines = ["[compute]"]
-    for name, facts_vars in NODES.items():
-        scenario = load_scenario(name)
-        wizard_root = make_root(scenario, parent=base)
-        facts = dataclasses.replace(load_demo_facts(scenario), root=str(wizard_root))
-        outcome = make_plan(facts, answers, wizard_root)
-        assert outcome.plan is not None, outcome.problems
-        result = apply_plan(outcome.plan, wizard_root, runner=CommandRunner())
-        assert result.ok, result.describe()
-        wizard_roots[name] = wizard_root
-        ansible_roots[name] = make_root(scenario, parent=base)
-        host_vars = {"ansible_connection": "local", "kvm_wizard_root": str(ansible_roots[name]), **facts_vars}
-        lines.append(name + "".join(f" {key}={value}" for key, value in host_vars.items()))
-    export = export_ansible(answers)
-    (base / "site.yml").write_text(export.playbook)
-    (base / "inventory.ini").write_text("\n".join(lines) + "\n")
-    first = ansible_playbook(base)
-    second = ansible_playbook(base)
-    check = ansible_playbook(base, "--check", "--diff")
-    return Runs(wizard_roots, ansible_roots, first, second, check)
+    base = tmp_path_factory.mktemp("fleet")
+    nodes = {name: make_node(spec, base) for name, spec in SPECS.items()}
+    write_plays(list(nodes.values()), base, node_python())
+    checking = start_playbook(base, "site.yml", "--check", "--diff", "--limit", ",".join(CHECKED))
+    try:
+        for node in nodes.values():  # meanwhile, on the other copies
+            apply_wizard(node)
+    finally:
+        check = finished(checking)
+    checked = {name: files(nodes[name].ansible_root) for name in CHECKED}
+    first = ansible_playbook(base, "site.yml", "--diff")
+    second = ansible_playbook(base, "site.yml")
+    return Runs(nodes, check, checked, first, second)
 
 
 def recap(run: subprocess.CompletedProcess[str], node: str) -> dict[str, int]:
     match = re.search(rf"^{re.escape(node)}\s*:\s*(.*)$", run.stdout, re.MULTILINE)
-    assert match, run.stdout + run.stderr
+    assert match, run.stdout[-4000:] + run.stderr[-4000:]
     return {key: int(value) for key, value in re.findall(r"(\w+)=(\d+)", match.group(1))}
 
 
-@pytest.mark.parametrize("node", NODES)
-def test_the_playbook_writes_exactly_the_wizards_files(runs: Runs, node: str) -> None:
-    assert runs.first.returncode == 0, runs.first.stdout[-4000:] + runs.first.stderr
-    assert recap(runs.first, node)["failed"] == 0
-    wizard, ansible = files(runs.wizard[node]), files(runs.ansible[node])
-    assert sorted(ansible) == sorted(wizard)
-    different = [path for path in wizard if wizard[path] != ansible[path]]
+def shown_diffs(run: subprocess.CompletedProcess[str]) -> dict[str, str]:
+    """What --diff showed of each node's files: the lines above its `changed: [NODE]` in the files task."""
+    shown: dict[str, str] = {}
+    for section in re.split(
+        r"^(?=TASK \[|RUNNING HANDLER \[|PLAY \[|PLAY RECAP)", run.stdout, flags=re.MULTILINE
+    ):
+        if not section.startswith(f"TASK [{FILES_TASK}"):
+            continue
+        pending: list[str] = []
+        for line in section.splitlines()[1:]:
+            result = re.fullmatch(r"(changed|ok): \[([^\]]+)\]", line)
+            if result:
+                shown[result.group(2)] = "\n".join(pending).strip("\n")
+                pending = []
+            else:
+                pending.append(line)
+    return shown
+
+
+def hunks(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line.strip() and not REASON.match(line)]
+
+
+def assert_shows_the_plan(run: subprocess.CompletedProcess[str], node: Node) -> None:
+    shown = shown_diffs(run)[node.spec.name]
+    assert hunks(shown) == hunks(node.explained)
+    if node.spec.x86:  # the reasons too (off x86 the modules' reason names the vendor in Ansible's words)
+        assert shown == node.explained.strip("\n")
+
+
+@pytest.mark.parametrize("name", CHECKED)
+def test_check_and_diff_show_the_wizards_plan_of_the_node_and_write_nothing(runs: Runs, name: str) -> None:
+    assert runs.check.returncode == 0, runs.check.stdout[-6000:] + runs.check.stderr[-3000:]
+    node = runs.nodes[name]
+    assert runs.checked[name] == node.before
+    assert recap(runs.check, name)["changed"] == 1
+    assert_shows_the_plan(runs.check, node)
+
+
+@pytest.mark.parametrize("name", SPECS)
+def test_the_playbook_shows_the_wizards_plan_and_writes_exactly_its_files(runs: Runs, name: str) -> None:
+    assert runs.first.returncode == 0, runs.first.stdout[-6000:] + runs.first.stderr[-3000:]
+    assert recap(runs.first, name)["failed"] == 0
+    node = runs.nodes[name]
+    assert_shows_the_plan(runs.first, node)
+    written = files(node.ansible_root)
+    assert sorted(written) == sorted(node.after)
+    different = [path for path in node.after if node.after[path] != written[path]]
     assert different == [], different
 
 
-def test_the_vendor_decisions_follow_each_node(runs: Runs) -> None:
-    intel = (runs.ansible["intel-ready"] / "etc/nova/nova.conf").read_text()
-    assert "\ncpu_model_extra_flags = vmx\n" in intel
-    amd = (runs.ansible["amd-nested-off"] / "etc/nova/nova.conf").read_text()
-    assert "\ncpu_model_extra_flags = svm\n" in amd
-    power = (runs.ansible["power9"] / "etc/nova/nova.conf").read_text()
+@pytest.mark.parametrize("name", SPECS)
+def test_a_second_run_changes_nothing(runs: Runs, name: str) -> None:
+    assert runs.second.returncode == 0, runs.second.stdout[-6000:] + runs.second.stderr[-3000:]
+    assert recap(runs.second, name)["changed"] == 0
+
+
+def test_help_text_keeps_its_examples_and_values_go_to_their_sample_lines(runs: Runs) -> None:
+    """The issue's case: nova's generated sample, whose help text has indented examples of the options."""
+    text = (runs.nodes["nova34-lvm-host-model-intel"].ansible_root / NOVA_CONF).read_text()
+    before = runs.nodes["nova34-lvm-host-model-intel"].before[NOVA_CONF].decode()
+    for example in (
+        "#     cpu_mode = custom\n",
+        "#     cpu_model_extra_flags = -PDPE1GB, +VMX, pcid\n",
+        "#     cpu_model_extra_flags = -hle, -rtm, +ssbd, mtrr\n",
+        "# LVM Volume Group that is used for VM images, when you specify images_type=lvm\n",
+    ):
+        assert text.count(example) == before.count(example) > 0, example
+    for option, value in (
+        ("cpu_model_extra_flags", "pcid,vmx"),
+        ("images_type", "lvm"),
+        ("cpu_mode", "host-model"),
+    ):
+        sample = re.search(rf"^#{option} =.*$", before, re.MULTILINE)
+        assert sample is not None
+        assert text.splitlines().index(f"{option} = {value}") == before.splitlines().index(sample.group())
+
+
+def test_each_node_gets_its_own_vendor_distribution_and_module_file(runs: Runs) -> None:
+    def read(name: str, path: str) -> str:
+        return (runs.nodes[name].ansible_root / path).read_text()
+
+    assert "\ncpu_model_extra_flags = pcid,vmx\n" in read("kolla-qcow2-host-model-intel", NOVA_CONF)
+    assert "\ncpu_model_extra_flags = pcid,svm\n" in read("kolla-qcow2-host-model-amd", NOVA_CONF)
+    assert "options kvm_intel nested=1\n" in read("kolla-qcow2-host-model-intel", "etc/modprobe.d/kvm.conf")
+    assert "options kvm_amd nested=1\n" in read("kolla-qcow2-host-model-amd", "etc/modprobe.d/kvm.conf")
+    assert "\nkvm_amd\n" in read("kolla-qcow2-host-model-amd", "etc/modules")
+    rocky = runs.nodes["rocky-amd-modules-load-d"].ansible_root
+    assert "kvm_amd" not in (rocky / "etc/modules").read_text() if (rocky / "etc/modules").exists() else True
+    assert read("rocky-amd-modules-load-d", "etc/modules-load.d/kvm.conf").endswith("kvm_amd\nvhost_net\n")
+    assert "\ncpu_model_extra_flags = svm\n" in read("rocky-amd-modules-load-d", NOVA_CONF)
+    power = read("rhel-power9", NOVA_CONF)
     assert "\ncpu_model_extra_flags =" not in power  # only the commented sample line
-    assert (
-        runs.ansible["intel-ready"] / "etc/modprobe.d/kvm.conf"
-    ).read_text() == "options kvm_intel nested=1\n"
-    assert (
-        "options kvm_amd nested=1\n"
-        in (runs.ansible["amd-nested-off"] / "etc/modprobe.d/kvm.conf").read_text()
-    )
-    assert "options kvm_hv nested=1\n" in (runs.ansible["power9"] / "etc/modprobe.d/kvm.conf").read_text()
-    assert (runs.ansible["power9"] / "etc/modules-load.d/kvm.conf").read_text().endswith("\nvhost_net\n")
-
-
-@pytest.mark.parametrize("node", NODES)
-def test_a_second_run_changes_nothing(runs: Runs, node: str) -> None:
-    assert runs.second.returncode == 0, runs.second.stdout[-4000:] + runs.second.stderr
-    assert recap(runs.second, node)["changed"] == 0
-
-
-@pytest.mark.parametrize("node", NODES)
-def test_check_and_diff_after_it_show_nothing(runs: Runs, node: str) -> None:
-    assert runs.check.returncode == 0, runs.check.stdout[-4000:] + runs.check.stderr
-    assert recap(runs.check, node)["changed"] == 0
-    assert "--- before" not in runs.check.stdout
-    assert "+++ after" not in runs.check.stdout
+    assert "options kvm_hv nested=1\n" in read("rhel-power9", "etc/modprobe.d/kvm.conf")
+    assert read("rhel-power9", "etc/modules-load.d/kvm.conf").endswith("\nvhost_net\n")
 
 
 def test_nothing_acts_on_the_running_system_under_a_staging_root(runs: Runs) -> None:
-    for task in ("Load the modules now", "Install tpm2-tools", "Look at /dev/kvm"):
-        section = runs.first.stdout.split(f"TASK [{task}]", 1)[1].split("TASK [", 1)[0]
-        assert "skipping" in section, section
-        assert "ok:" not in section, section
-        assert "changed:" not in section, section
+    for run in (runs.check, runs.first, runs.second):
+        assert "TASK [Under a staging root the play ends here for the node" in run.stdout
+        for task in (
+            "Load the modules now",
+            "Install tpm2-tools",
+            "Restart nova-compute",
+            "Look at /dev/kvm",
+        ):
+            assert f"TASK [{task}]" not in run.stdout
+
+
+def test_facts_are_gathered_only_where_the_inventory_does_not_give_them(runs: Runs) -> None:
+    gathered = [
+        name
+        for section in runs.first.stdout.split("TASK [Gather the node's facts]")[1:]
+        for name in re.findall(r"^ok: \[([^\]]+)\]", section.split("TASK [", 1)[0], re.MULTILINE)
+    ]
+    assert gathered == [name for name, spec in SPECS.items() if not spec.host_vars]
+
+
+def verify_installs(tmp_path: Path, answers: Answers, account: str) -> subprocess.CompletedProcess[str]:
+    """The exported verification of what the play installs, run for real on this machine (it only asks:
+    `tpm2_getrandom --version`, `swtpm --version`, `getent`), as the play includes it after the installs."""
+    export = export_ansible(answers)
+    (tmp_path / "tasks").mkdir()
+    (tmp_path / VERIFY_INSTALLS).write_text(export.tasks[VERIFY_INSTALLS])
+    (tmp_path / "inventory.ini").write_text(
+        f"localhost ansible_connection=local ansible_python_interpreter={sys.executable}\n"
+    )
+    (tmp_path / "verify.yml").write_text(
+        "- hosts: localhost\n  gather_facts: false\n  vars:\n    kvm_wizard_files:\n"
+        f"      swtpm_user: {account}\n      swtpm_group: {account}\n"
+        f"  tasks:\n    - ansible.builtin.include_tasks: {VERIFY_INSTALLS}\n"
+    )
+    return ansible_playbook(tmp_path, "verify.yml")
+
+
+def test_what_the_play_installs_it_verifies(tmp_path: Path) -> None:
+    """./check installs swtpm, swtpm-tools and tpm2-tools here, and with them the tss account."""
+    answers = Answers(tpm=TpmAnswers(install_tools=True, vtpm=True))
+    result = verify_installs(tmp_path, answers, "tss")
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert re.search(r'"msg": "tpm2-tools \d+\.\d+', result.stdout), result.stdout
+
+
+def test_a_missing_swtpm_account_fails_the_verification_with_its_name(tmp_path: Path) -> None:
+    answers = parse_answers("version = 1\n[tpm]\nvtpm = true\ninstall_tools = false\n").answers
+    result = verify_installs(tmp_path, answers, "kvm-wizard-nobody")
+    assert result.returncode != 0
+    assert "libvirt runs swtpm as user kvm-wizard-nobody and group kvm-wizard-nobody" in result.stdout
+    assert "this node has no user or group: guests with a vTPM would not start" in result.stdout
+    assert "tpm2-tools" not in result.stdout
+
+
+def test_a_node_whose_nova_compute_runs_in_kolla_ansibles_container_is_refused_as_the_wizard_refuses(
+    tmp_path: Path,
+) -> None:
+    """kvm-wizard edits no file nothing reads (/etc/nova/nova.conf there) or that kolla-ansible writes again: the
+    play fails on that node with the wizard's own words, and changes none of its files. (The module runs no
+    command: under a staging root, as the wizard's probe there, it does not ask docker whether the container
+    runs, so the wizard is given the same facts.)"""
+    spec = NodeSpec(
+        "kolla-container", "kolla-compute", parse_answers(CHANGES).answers, {}, CONFIGURED["kolla-compute"]
+    )
+    node = make_node(spec, tmp_path)
+    facts = load_demo_facts(load_scenario(spec.scenario))
+    asked = {key: run for key, run in facts.commands.items() if key not in ("docker ps", "podman ps")}
+    facts = dataclasses.replace(facts, root=str(node.wizard_root), commands=asked)
+    outcome = make_plan(facts, spec.answers, node.wizard_root)
+    assert outcome.refused
+    write_plays([node], tmp_path, node_python())
+    result = ansible_playbook(tmp_path, "site.yml")
+    assert recap(result, spec.name)["failed"] == 1
+    shown = " ".join(result.stdout.split())
+    for refusal in outcome.refused:
+        assert " ".join(refusal.message.split()) in shown
+    assert files(node.ansible_root) == node.before

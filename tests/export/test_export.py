@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import subprocess
 import sys
@@ -12,17 +13,22 @@ import jinja2
 import pytest
 
 from tests.plan.conftest import PRODUCT_ANSWERS
-from wizard.answers import parse_answers
+from wizard.answers import Answers, TpmAnswers, parse_answers
 from wizard.demo import load_demo_facts, load_scenario, scenario_names
 from wizard.export.ansible import export_ansible
-from wizard.export.ansible_vars import play_vars
+from wizard.export.ansible_module import MODULE_NAME
+from wizard.export.ansible_vars import PACKAGES, play_vars
+from wizard.host.facts import FileRead
 from wizard.host.profile import HostProfile
-from wizard.plan.ini_edits import written_value
+from wizard.plan.desired import Desired
+from wizard.plan.model import Reason
 from wizard.plan.settings import nova_settings, vendor_flag
+from wizard.tpm.tools import firmware_install
 
 # PyYAML (which ansible brings) ships no type information and its stubs are not a test dependency.
 yaml: Any = importlib.import_module("yaml")
 ENTRY = "import sys; from wizard.cli import main; sys.exit(main(sys.argv[1:]))"
+SWTPM = ("swtpm_user", "swtpm_group")
 
 
 class PlaybookLoader(yaml.SafeLoader):  # type: ignore[misc]
@@ -40,23 +46,33 @@ def play(text: str) -> dict[str, Any]:
     return result
 
 
-def ini_tasks(text: str) -> list[dict[str, Any]]:
-    return [
-        task["community.general.ini_file"] | task
-        for task in play(text)["tasks"]
-        if "community.general.ini_file" in task
-    ]
+def settings(text: str) -> list[dict[str, Any]]:
+    """The settings the playbook gives its module, as Ansible reads them."""
+    [task] = [task for task in play(text)["tasks"] if MODULE_NAME in task]
+    found: list[dict[str, Any]] = task[MODULE_NAME]["settings"]
+    return found
 
 
-def test_the_play_targets_group_compute_and_every_value_is_the_planners() -> None:
+def as_desired(item: dict[str, Any]) -> Desired:
+    value = item.get("value")
+    return Desired(
+        item["file"],
+        item["section"],
+        item["option"],
+        tuple(value) if isinstance(value, list) else value,
+        tuple(Reason(reason["text"], reason["source"]) for reason in item["why"]),
+        tuple(item.get("also_unset", ())),
+    )
+
+
+def test_the_play_targets_group_compute_and_gives_every_setting_of_the_planner() -> None:
     answers = parse_answers(PRODUCT_ANSWERS).answers
     text = export_ansible(answers).playbook
-    assert play(text)["hosts"] == "compute"
-    exported = {(task["section"], task["option"]): task.get("value") for task in ini_tasks(text)}
-    for desired in nova_settings(answers, "vmx"):
-        assert exported[(desired.section, desired.key)] == written_value(desired)
-        for reason in desired.reasons:
-            assert f"# why: {reason.text} ({reason.source})" in text
+    assert play(text)["hosts"] == "{{ kvm_wizard_hosts | default('compute') }}"
+    for flag, value in (("vmx", "vmx"), ("svm", "svm"), ("none", None)):
+        given = [as_desired(item) for item in settings(text) if item.get("vendor_flag", flag) == flag]
+        # the answers keys a value is made of stay with the export (ExportError), not in the playbook
+        assert given == [dataclasses.replace(item, keys=()) for item in nova_settings(answers, value)]
 
 
 def test_the_vendor_flag_is_chosen_on_each_node() -> None:
@@ -68,15 +84,22 @@ def test_the_vendor_flag_is_chosen_on_each_node() -> None:
         ).answers
     ).playbook
     flags = {
-        task.get("when"): task["value"]
-        for task in ini_tasks(text)
-        if task["option"] == "cpu_model_extra_flags"
+        item.get("vendor_flag"): item["value"]
+        for item in settings(text)
+        if item["option"] == "cpu_model_extra_flags"
     }
-    assert flags == {
-        "kvm_wizard_vt_flag == 'vmx'": "pcid,vmx",
-        "kvm_wizard_vt_flag == 'svm'": "pcid,svm",
-        "kvm_wizard_vt_flag == ''": "pcid",
-    }
+    assert flags == {"vmx": ["pcid", "vmx"], "svm": ["pcid", "svm"], "none": ["pcid"]}
+
+
+def test_swtpm_accounts_left_to_libvirt_are_each_nodes_own() -> None:
+    answers = parse_answers(
+        PRODUCT_ANSWERS.replace("vtpm = false", 'vtpm = true\nswtpm_group = "swtpm"')
+    ).answers
+    items = settings(export_ansible(answers).playbook)
+    user, group = (next(item for item in items if item["option"] == name) for name in SWTPM)
+    assert user == {"file": "nova.conf", "section": "libvirt", "option": "swtpm_user", "mirror": "swtpm_user"}
+    assert group["value"] == "swtpm"
+    assert [item["option"] for item in items][-3:] == ["swtpm_enabled", *SWTPM]
 
 
 def test_a_path_that_looks_like_a_template_is_never_expanded() -> None:
@@ -90,6 +113,9 @@ def test_a_path_that_looks_like_a_template_is_never_expanded() -> None:
     ).answers
     text = export_ansible(answers).playbook
     assert "value: !unsafe \"/etc/{{ lookup('pipe', 'id') }}.conf\"" in text
+    assert (
+        "source: !unsafe \"answers: ceph_download.ceph_conf = /etc/{{ lookup('pipe', 'id') }}.conf\"" in text
+    )
 
 
 def resolve(name: str, facts: dict[str, Any]) -> str:
@@ -188,3 +214,26 @@ def test_a_newer_answers_version_is_unusable_input(tmp_path: Path) -> None:
     result = export(tmp_path, "version = 9\n")
     assert result.returncode == 2
     assert "written by a newer kvm-wizard" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("manager", "ansible_manager"), [("apt-get", "apt"), ("dnf", "dnf"), ("zypper", "zypper")]
+)
+@pytest.mark.parametrize("arch", ["x86_64", "aarch64"])
+def test_guests_firmware_is_the_package_the_wizard_installs(
+    manager: str, ansible_manager: str, arch: str
+) -> None:
+    """Each node installs its distribution's UEFI firmware for guests that require Secure Boot, by name as the
+    wizard's own plan does (wizard.tpm.tools)."""
+    facts = dataclasses.replace(
+        load_demo_facts(load_scenario("intel-ready")),
+        executables={manager: f"/usr/bin/{manager}"},
+        files={"/etc/os-release": FileRead(content="ID=unknown\n")},
+    )
+    install = firmware_install(facts, arch)
+    assert install is not None
+    rendered = jinja2.Environment(autoescape=False).from_string("{{ " + PACKAGES["uefi-firmware"] + " }}")  # noqa: S701 - not HTML
+    shown = rendered.render(kvm_wizard_node_pkg_mgr=ansible_manager, kvm_wizard_node_arch=arch)
+    assert shown == str(list(install.packages))
+    answers = Answers(tpm=TpmAnswers(vtpm=True, secure_boot=True))
+    assert "kvm_wizard_packages['uefi-firmware']" in export_ansible(answers).playbook

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
-import itertools
 from pathlib import Path
 
 import pytest
 
 from tests.oslo_reader import read_with_oslo
 from tests.plan.conftest import DemoHost, write_plan
-from wizard.answers import Answers, HypervisorAnswers, NestedAnswers, StorageAnswers
+from tests.plan.matrix import BACKENDS, MATRIX, VENDORS, matrix_answers
+from wizard.answers import Answers, HypervisorAnswers, NestedAnswers
 from wizard.host.profile import HostProfile
 from wizard.plan.explain import explain_plan, plain_text
 from wizard.plan.model import FileKind
@@ -76,37 +76,13 @@ def test_an_edit_changes_only_the_lines_it_explains(demo_host: DemoHost, product
     assert [line for line in after if line in before] == [line for line in before if line not in removed]
 
 
-BACKENDS = {
-    "qcow2": StorageAnswers(backend="qcow2"),
-    "flat": StorageAnswers(backend="flat"),
-    "lvm": StorageAnswers(backend="lvm", volume_group="nova-vg"),
-    "rbd": StorageAnswers(backend="rbd", rbd_secret_uuid="457eb676-33da-42ec-9a8c-9293d545c337"),
-}
-CPU_MODES = {
-    "host-passthrough": NestedAnswers(enabled=True, cpu_mode="host-passthrough"),
-    "host-model": NestedAnswers(enabled=True, cpu_mode="host-model", extra_flags=("pcid",)),
-    "custom": NestedAnswers(enabled=True, cpu_mode="custom", cpu_models=("EPYC",), extra_flags=("pcid",)),
-}
-VENDORS = {"intel": "intel-ready", "amd": "amd-nested-off"}
-
-
-@pytest.mark.parametrize(
-    ("backend", "cpu_mode", "vendor"),
-    # Only the Intel demo host has a Ceph client (keyrings, python3-rbd): see test_rbd_needs_the_ceph_client_pieces.
-    [
-        case
-        for case in itertools.product(BACKENDS, CPU_MODES, VENDORS)
-        if case[0] != "rbd" or case[2] == "intel"
-    ],
-)
+@pytest.mark.parametrize(("backend", "cpu_mode", "vendor"), MATRIX)
 def test_every_backend_cpu_mode_and_vendor_reads_back_through_oslo(
     backend: str, cpu_mode: str, vendor: str, demo_host: DemoHost
 ) -> None:
     facts, root = demo_host(VENDORS[vendor])
-    nested = CPU_MODES[cpu_mode]
-    if cpu_mode == "custom" and vendor == "intel":
-        nested = dataclasses.replace(nested, cpu_models=("IvyBridge",))
-    answers = Answers(storage=BACKENDS[backend], nested=nested)
+    answers = matrix_answers(backend, cpu_mode, vendor)
+    nested = answers.nested
     outcome = make_plan(facts, answers, root)
     assert outcome.ok, outcome.problems
     assert outcome.plan is not None

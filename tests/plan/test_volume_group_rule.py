@@ -46,8 +46,8 @@ def test_the_planner_the_lint_and_the_export_word_it_the_same() -> None:
     )
     [issue] = [item for item in review.issues if item.rule == "volume-group-missing"]
     assert what in issue.message
-    playbook = export_ansible(answers).playbook
-    assert "storage.volume_group: 'other-vg' does not exist on this host (volume groups: {{" in playbook
+    read_node = export_ansible(answers).tasks["tasks/read_the_running_node.yml"]
+    assert "storage.volume_group: 'other-vg' does not exist on this host (volume groups: {{" in read_node
 
 
 def test_validate_key_is_the_planners_verdict_on_one_key() -> None:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
-from screens.confirm import ConfirmScreen
+from screens.confirm import ConfirmScreen, smoke_guest_line
 from screens.steps.confirm import Settled
 from tests.screens.harness import ScreenApp, banner, demo_files, screen_text, shows, until
 from tests.screens.plans import demo_plan
 from wizard.apply.confirm import confirm, pending_confirmation, unreported_revert
-from wizard.apply.results import ApplyResult
+from wizard.apply.reporter import SMOKE_STEP
+from wizard.apply.results import ApplyResult, StepOutcome, StepStatus
 from wizard.apply.settlement import Fate
 from wizard.apply.transaction import apply_plan
 from wizard.commands import CommandRunner
@@ -110,3 +112,17 @@ async def test_the_keep_button_keeps_it(tmp_path: Path) -> None:
         app.screen.query_one("#keep").focus()
         await pilot.press("enter")
         await shows(pilot, "[PASS] Kept: the apply of generation 1 stays (confirmed at ")
+
+
+async def test_the_smoke_guest_has_a_line_of_its_own(tmp_path: Path) -> None:
+    root, _, result = applied(tmp_path, 60)
+    app = ScreenApp(lambda: ConfirmScreen(banner("Confirm"), root, result))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await shows(pilot, "[SKIP] Smoke guest: none (libvirt did not answer when the plan was made")
+        await pilot.press("r")
+        await shows(pilot, "Reverted")
+    said = "libvirt started the qemu guest, CPU host-model, machine q35, UEFI Secure Boot firmware (paused)"
+    smoked = dataclasses.replace(
+        result, steps=(*result.steps, StepOutcome(SMOKE_STEP, StepStatus.DONE, f"{said}, and removed it"))
+    )
+    assert f"[PASS] Smoke guest: {said}, and removed it" in smoke_guest_line(smoked).plain

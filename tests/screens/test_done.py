@@ -14,7 +14,7 @@ import pytest
 from screens.done import DoneScreen
 from screens.steps.done import Outcome
 from tests.apply.test_confirm import wait_for
-from tests.screens.harness import ScreenApp, banner, demo_files, screen_text, until
+from tests.screens.harness import ScreenApp, banner, demo_files, screen_text, shows, until
 from tests.screens.plans import demo_plan, with_failing_action
 from wizard.answers import Answers, NestedAnswers, TpmAnswers
 from wizard.apply.confirm import confirm, revert_now, seconds_left
@@ -156,3 +156,21 @@ async def test_a_record_that_cannot_tell_is_not_read_as_kept(root: Path, watcher
     text = await done_text(root, result)
     assert "[ ?? ] Cannot tell whether the apply of generation 1 was kept or reverted" in text
     assert "How to undo it" not in text
+
+
+async def test_image_properties_of_secure_boot_guests_ready_to_copy(tmp_path: Path) -> None:
+    root = demo_files("intel-ready", tmp_path / "root")
+    plan = demo_plan(root)
+    result = apply_plan(plan, root, runner=CommandRunner())
+    commands = (
+        "openstack image set --property hw_firmware_type=uefi --property os_secure_boot=required IMAGE",
+        "openstack flavor set --property os:secure_boot=required FLAVOR",
+    )
+    outcome = Outcome(result, plan.notes, root, live=False, image_commands=commands)
+    app = ScreenApp(lambda: DoneScreen(banner("Done"), outcome))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await shows(pilot, "Guests that require TPM 2.0 and Secure Boot")
+        text = screen_text(app)
+        assert "    openstack image set \\\n      --property hw_firmware_type=uefi \\\n" in text
+        assert "      IMAGE\n" in text
+        assert "      FLAVOR\n" in text

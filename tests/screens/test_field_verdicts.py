@@ -83,6 +83,9 @@ VALUES: dict[str, tuple[Value, ...]] = {
     # No field: the wizard keeps what the answers say, "" (mirror libvirt's account) unless a file named one.
     "tpm.swtpm_user": ("", "tss"),
     "tpm.swtpm_group": ("", "tss"),
+    "tpm.secure_boot": (True, False),
+    "tpm.measure": (True, False),
+    "tpm.measure_pcr": (23, 16),
     "performance.vhost_net": (True, False),
 }
 # The hosts: Intel with volume groups and KVM, AMD, POWER, KVM switched off in the firmware, no swtpm user.
@@ -92,6 +95,8 @@ SCENARIOS = ("intel-ready", "amd-nested-off", "power9", "intel-vt-disabled", "lv
 def context(path: str) -> Answers:
     """The answers a key is judged in: the defaults, with what the key applies under ("storage.backend = lvm")."""
     answers = Answers()
+    if path == "tpm.secure_boot":
+        answers = answers.with_value("tpm.vtpm", True)  # the screen ticks the vTPM with these guests
     condition = KEYS_BY_PATH[path].applies_when
     if condition:
         other, raw = condition.split(" = ")
@@ -209,6 +214,10 @@ async def test_every_key_is_judged_on_its_screen_as_the_planner_judges_it(
                 return message.removeprefix("tpm.vtpm: ")
 
             same("tpm.vtpm", vtpm_refused)
+            # Guests that require Secure Boot, and measuring: not offered where they cannot be valid (greyed,
+            # with the planner's words).
+            same("tpm.secure_boot", lambda value: tpm.form.guests_refused if value else None)
+            same("tpm.measure", lambda value: tpm.form.measure_refused if value else None)
         # Hypervisor: both keys judged together, as the screen shows them.
         hypervisor = HypervisorScreen(banner("Hypervisor"), HypervisorAnswers(), verdict, facts, root)
         async with shown(pilot, hypervisor):

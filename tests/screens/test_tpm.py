@@ -70,3 +70,39 @@ async def test_vtpm_is_not_offered_where_libvirt_gives_no_emulated_tpm() -> None
         await pilot.press("f10")
         await until(pilot, lambda: app.exits)
     assert app.exit_value.value == TpmAnswers(vtpm=False)
+
+
+async def test_guests_that_require_secure_boot_and_measuring(monkeypatch: pytest.MonkeyPatch) -> None:
+    """tpm2-host: Debian's OVMF with keys enrolled, and a TPM 2.0 to measure into. Ticking the guests ticks the
+    vTPM they need; unticking the vTPM unticks them."""
+    monkeypatch.delenv("TPM2TOOLS_TCTI", raising=False)
+    app = ScreenApp(lambda: tpm("tpm2-host"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await shows(pilot, "Host Secure Boot: Secure Boot is enabled on this host")
+        await shows(pilot, "Their firmware: 40-edk2-x86_64-secure-enrolled.json (Secure Boot, keys enrolled)")
+        screen = app.screen
+        screen.query_one("#secure_boot", Checkbox).focus()
+        await pilot.press("space")
+        await until(pilot, lambda: screen.query_one("#vtpm", Checkbox).value)
+        screen.query_one("#vtpm", Checkbox).focus()
+        await pilot.press("space")
+        await until(pilot, lambda: not screen.query_one("#secure_boot", Checkbox).value)
+        await pilot.press("space")  # the vTPM again, then the guests and measuring
+        screen.query_one("#secure_boot", Checkbox).focus()
+        await pilot.press("space")
+        screen.query_one("#measure", Checkbox).focus()
+        await pilot.press("space")
+        await pilot.press("f10")
+        await until(pilot, lambda: app.exits)
+    assert app.exit_value.value == TpmAnswers(vtpm=True, secure_boot=True, measure=True)
+
+
+async def test_what_cannot_work_is_greyed_with_the_reason(monkeypatch: pytest.MonkeyPatch) -> None:
+    """POWER: no UEFI firmware for its guests; no TPM to measure into."""
+    monkeypatch.delenv("TPM2TOOLS_TCTI", raising=False)
+    app = ScreenApp(lambda: tpm("power9"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await shows(pilot, "Not offered: Guests with UEFI Secure Boot need UEFI firmware")
+        await shows(pilot, "Not offered: needs a TPM 2.0, and this host has none")
+        assert app.screen.query_one("#secure_boot", Checkbox).disabled
+        assert app.screen.query_one("#measure", Checkbox).disabled

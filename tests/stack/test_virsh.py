@@ -12,12 +12,11 @@ from wizard.virsh import (
     classify_comparison,
     guest_cpu_xml,
     parse_cpu_models,
-    parse_domain_capabilities,
     parse_secrets,
     parse_version,
     read_answers,
-    trim_domain_capabilities,
 )
+from wizard.virsh_domcaps import parse_domain_capabilities, trim_domain_capabilities
 
 RECORDED = tomllib.loads(
     (Path(__file__).parents[2] / "tools/libvirt_answers/debian12-x86_64.toml").read_text()

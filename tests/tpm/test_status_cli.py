@@ -181,3 +181,19 @@ def test_importing_the_command_loads_neither_rich_nor_pyudev() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=30
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_the_hosts_secure_boot_is_said(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("TPM2TOOLS_TCTI", raising=False)
+    _, data = _json_of_main(capsys, "--demo", "tpm2-host")
+    assert data["secure_boot"]["state"] == "enabled"
+    assert data["secure_boot"]["lockdown"] == "integrity"
+    assert data["secure_boot"]["status"] == "pass"
+    assert any("SecureBoot-" in item["source"] for item in data["secure_boot"]["evidence"])
+    _, data = _json_of_main(capsys, "--demo", "power9")
+    assert data["secure_boot"]["state"] == "not-uefi"
+    assert main(["tpm", "status", "--demo", "intel-ready", "--no-verify"]) == 1  # no TPM there
+    text = capsys.readouterr().out
+    assert "The host's Secure Boot\n  Secure Boot is off on this host (UEFI)\n" in text

@@ -17,7 +17,16 @@ from tomlkit.toml_document import TOMLDocument
 
 from wizard.answers import names
 from wizard.answers.migrate import AppliedMigration, migrate, oldest_readable
-from wizard.answers.model import ANSWERS_VERSION, KEYS, KEYS_BY_PATH, SECTIONS, Answers, KeySpec, Value
+from wizard.answers.model import (
+    ANSWERS_VERSION,
+    KEYS,
+    KEYS_BY_PATH,
+    MEASURE_PCRS,
+    SECTIONS,
+    Answers,
+    KeySpec,
+    Value,
+)
 from wizard.files.toml_depth import nesting_problem
 from wizard.regular_files import NotRegularFileError, check_output, read_regular_text
 from wizard.shown import shorten, shorten_path
@@ -268,6 +277,20 @@ def check_values(answers: Answers, judged: frozenset[str] | None = None) -> list
     if answers.tpm.vtpm:
         _check(add, "tpm.swtpm_user", answers.tpm.swtpm_user, names.account_problem, "tpm.vtpm")
         _check(add, "tpm.swtpm_group", answers.tpm.swtpm_group, names.account_problem, "tpm.vtpm")
+    tpm = answers.tpm
+    if tpm.secure_boot and not tpm.vtpm:
+        add(
+            "tpm.secure_boot",
+            "is true, but tpm.vtpm is false: guests that require TPM 2.0 and Secure Boot need nova's emulated "
+            "TPM; set tpm.vtpm = true too",
+            "tpm.vtpm",
+        )
+    if tpm.measure_pcr not in MEASURE_PCRS:
+        add(
+            "tpm.measure_pcr",
+            f"is {tpm.measure_pcr}; allowed: {' or '.join(str(pcr) for pcr in MEASURE_PCRS)} (resettable and unused by "
+            "the boot chain; PCRs 0-15 record the boot, 17-22 a dynamic launch, which software cannot reset)",
+        )
     download = answers.ceph_download
     enabled = "ceph_download.enabled"
     if download.enabled:

@@ -46,6 +46,12 @@ class CephDownloadAnswers:
     glance_api_node: bool = False
 
 
+# PCRs the measured configuration may use: resettable by software at locality 0 and used by no firmware, boot
+# loader, IMA or systemd (TCG PC Client Platform Firmware Profile): 16 "debug", 23 "application support".
+MEASURE_PCRS = (16, 23)
+DEFAULT_MEASURE_PCR = 23
+
+
 @dataclass(frozen=True)
 class TpmAnswers:
     verify: bool = True
@@ -53,6 +59,9 @@ class TpmAnswers:
     vtpm: bool = False
     swtpm_user: str = ""  # "": the account libvirt runs swtpm as (qemu.conf's swtpm_user, or libvirt's tss)
     swtpm_group: str = ""
+    secure_boot: bool = False  # guests may require TPM 2.0 and UEFI Secure Boot (needs vtpm)
+    measure: bool = False  # extend each applied generation's manifest digest into measure_pcr
+    measure_pcr: int = DEFAULT_MEASURE_PCR
 
 
 @dataclass(frozen=True)
@@ -140,6 +149,10 @@ class Answers:
             parts.append("ceph-download")
         if self.tpm.vtpm:
             parts.append("vtpm")
+        if self.tpm.secure_boot:
+            parts.append("secure-boot guests")
+        if self.tpm.measure:
+            parts.append(f"measured (PCR {self.tpm.measure_pcr})")
         if self.performance.vhost_net:
             parts.append("vhost_net")
         return ", ".join(parts)
@@ -340,6 +353,36 @@ KEYS: tuple[KeySpec, ...] = (
         "nova. Empty: the wizard mirrors libvirt's.",
         "nova.conf [libvirt] swtpm_group",
         applies_when="tpm.vtpm = true",
+    ),
+    KeySpec(
+        "tpm.secure_boot",
+        bool,
+        "Guests may require TPM 2.0 and UEFI Secure Boot (Windows 11, Windows Server 2025, hardened Linux "
+        "images). Checks that this node has what nova needs for them (swtpm and its accounts, UEFI firmware with "
+        "Secure Boot and keys enrolled, q35 on x86, what libvirt offers) and installs the firmware when missing. "
+        "Needs tpm.vtpm = true. Images then ask for it with properties (shown at the end, and by `plan`).",
+        "nova.conf [libvirt] swtpm_enabled (with tpm.vtpm); the distribution's UEFI firmware package when "
+        "missing; a smoke guest with vTPM and Secure Boot firmware after the apply",
+    ),
+    KeySpec(
+        "tpm.measure",
+        bool,
+        "Measure each applied configuration: the digest of every committed generation's manifest (the files' "
+        "sums and the answers) is extended into a PCR of the host's TPM, with an event log kept in the "
+        "generation, so that `kvm-wizard attest quote` and `attest verify` can prove which generation this node "
+        "runs. Needs a TPM 2.0 (the one TPM2TOOLS_TCTI names, as for `tpm status`).",
+        "extends TPM PCR tpm.measure_pcr after each apply, rollback and revert (reset at every reboot; the "
+        "first quote after a boot measures the current generation again)",
+    ),
+    KeySpec(
+        "tpm.measure_pcr",
+        int,
+        "The PCR measured into: 23 (application support) or 16 (debug). Both are resettable by software and "
+        "used by no firmware, boot loader, IMA or systemd; PCRs 0-15 record the boot and 17-22 a dynamic launch. "
+        "Resettable means that root on this node can reset it too: a quote proves what was measured, not that "
+        "root did not forge it.",
+        "which PCR is extended",
+        applies_when="tpm.measure = true",
     ),
     KeySpec(
         "performance.vhost_net",

@@ -31,6 +31,7 @@ from wizard.apply.atomic import (
 from wizard.apply.events import RollbackFinished, RollbackStarted
 from wizard.apply.faults import crash_point
 from wizard.apply.journal import Journal
+from wizard.apply.measure import measure_committed
 from wizard.apply.pending import (
     PendingFileError,
     begin_confirmation,
@@ -38,13 +39,14 @@ from wizard.apply.pending import (
     remove_pending,
     stop_watcher,
 )
-from wizard.apply.reporter import CONFIRM_STEP, RECORD_STEP, VERIFY_STEP, Reporter
+from wizard.apply.reporter import CONFIRM_STEP, RECORD_STEP, SMOKE_STEP, VERIFY_STEP, Reporter
 from wizard.apply.results import ApplyResult, PendingConfirmation, UndoCommand
+from wizard.apply.smoke_guest import journaled_smoke_guest
 from wizard.apply.spec import TransactionSpec, begin_record, generation_of
 from wizard.apply.state import StatePaths
 from wizard.apply.verify import verify_transaction
 from wizard.commands import CommandRunner
-from wizard.plan.model import CheckKind
+from wizard.plan.model import Check, CheckKind
 from wizard.rootfs import under
 
 
@@ -166,6 +168,11 @@ class Transaction:
         interrupts.checkpoint()
         with interrupts.shield():
             self._verify()
+        smoke = next((check for check in self.spec.checks if check.kind is CheckKind.SMOKE_GUEST), None)
+        if smoke is not None:
+            interrupts.checkpoint()
+            with interrupts.shield():
+                self._smoke(smoke)
         if self.spec.confirm_timeout is not None:
             interrupts.checkpoint()
             with interrupts.shield():
@@ -261,6 +268,25 @@ class Transaction:
         also = f"; {len(results)} check(s) passed" if results else "; no other check applies here"
         self.reporter.finished(index, f"{len(self.spec.targets)} file(s) read back as written{also}{said}")
 
+    def _smoke(self, check: Check) -> None:
+        """The smoke guest, named in the journal before it is defined: recovery removes what a crash left."""
+        index = self._step(SMOKE_STEP.id)
+        try:
+            outcome = journaled_smoke_guest(
+                self.root,
+                self.number,
+                check,
+                self.runner,
+                self._journal().append,
+                started=lambda: crash_point("smoke-guest"),
+            )
+        except OSError as error:
+            raise StepError(SMOKE_STEP.id, describe_os_error(error)) from error
+        self.notes.extend(f"the smoke guest was not removed: {leftover}" for leftover in outcome.leftovers)
+        if not outcome.ok:
+            raise StepError(SMOKE_STEP.id, outcome.detail)
+        self.reporter.finished(index, outcome.detail)
+
     def _begin_confirmation(self, timeout: float) -> None:
         index = self._step(CONFIRM_STEP.id)
         ran = [self.spec.actions[number] for number in self.started_actions]
@@ -299,6 +325,14 @@ class Transaction:
         except OSError as error:  # the end record is written: recovery only removes the journal
             self.notes.append(f"the journal could not be removed: {describe_os_error(error)}")
         self.reporter.log.write(f"{self.spec.kind.value} done: generation {self.number}: {self.spec.summary}")
+        self._measure()
+
+    def _measure(self) -> None:
+        """After the commit: the measured PCR extended with this generation. It changes no file of the node, so
+        a failure is a note, never a reason to undo the committed change."""
+        for line in measure_committed(self.paths, self.spec, self.number, self.runner):
+            self.reporter.log.write(line)
+            self.notes.append(line)
 
     def _abort(self, failure: StepError, *, record: bool = True) -> ApplyResult:
         with interrupts.shield():  # the undo and its bookkeeping run whole

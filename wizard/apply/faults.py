@@ -9,7 +9,8 @@ generation-file (after a snapshot content file), generation-manifest (before the
 place), temp-written (a new file's temporary copy synced, not yet renamed), renamed (after the rename,
 before the directory is synced), action (before an action runs), verify, commit (before the journal's
 end record), ended (after it, before the journal is removed), restore (after a file was restored during a
-rollback), pending-written (after the pending confirmation file). Unset in normal use; a crash there is
+rollback), pending-written (after the pending confirmation file), smoke-guest (the smoke guest defined and
+started paused, before it is removed). Unset in normal use; a crash there is
 exactly what the journal recovers from.
 """
 

@@ -212,6 +212,7 @@ def check_to_record(check: Check) -> Record:
         "title": check.title,
         "live_only": check.live_only,
         "files": list(check.files),
+        "options": list(check.options),
     }
 
 
@@ -223,4 +224,5 @@ def check_from_record(record: Record) -> Check:
         title=str(record["title"]),
         live_only=bool(record["live_only"]),
         files=tuple(str(path) for path in record.get("files", ())),
+        options=tuple(str(option) for option in record.get("options", [])),
     )

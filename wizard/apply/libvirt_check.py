@@ -21,9 +21,9 @@ from wizard.virsh import (
     classify_comparison,
     guest_cpu_xml,
     parse_cpu_models,
-    parse_domain_capabilities,
     virsh_argv,
 )
+from wizard.virsh_domcaps import parse_domain_capabilities
 
 TIMEOUT = 30.0
 
@@ -32,7 +32,7 @@ def _answer(result: CommandResult) -> Answer:
     return Answer(result.returncode, result.stdout, result.stderr, result.error)
 
 
-def _setting(config: EffectiveConfig, name: str) -> str | tuple[str, ...] | None:
+def setting(config: EffectiveConfig, name: str) -> str | tuple[str, ...] | None:
     """A [libvirt] option as nova reads it (the assignment that wins, typed), or None when unset or invalid."""
     option = config.option("libvirt", name)
     if option.winner is None:
@@ -43,27 +43,41 @@ def _setting(config: EffectiveConfig, name: str) -> str | tuple[str, ...] | None
     return value
 
 
-def libvirt_accepts(
-    root: Path, nova_conf: str, uri: str, runner: CommandRunner, files: tuple[str, ...] = ()
-) -> tuple[bool, str]:
-    """Whether libvirt accepts the CPU settings nova-compute reads under ``root`` (over ``files``, its chain in
-    oslo's order; only ``nova_conf`` when none are given), and what it said."""
+def switch(config: EffectiveConfig, name: str) -> bool:
+    """A [libvirt] boolean option as nova reads it; False when unset or invalid (nova's defaults are False)."""
+    option = config.option("libvirt", name)
+    return option.winner is not None and option.typed() is True
+
+
+def read_settings(root: Path, nova_conf: str, files: tuple[str, ...] = ()) -> EffectiveConfig | str:
+    """The settings nova-compute reads under ``root`` (over ``files``, its chain in oslo's order; only
+    ``nova_conf`` when none are given), or why a file of them cannot be read."""
     texts: list[tuple[str, bytes | None]] = []
     for path in files or (nova_conf,):
         try:
             state = read_state(under(root, path))
         except (NotAFileError, PathEscapeError, OSError) as error:
-            return False, f"{path} cannot be read: {error}"
+            return f"{path} cannot be read: {error}"
         texts.append((path, state.content if state.exists else None))
-    document = EffectiveConfig.parse("nova.conf", texts)
-    virt_type = _setting(document, "virt_type") or "kvm"
+    return EffectiveConfig.parse("nova.conf", texts)
+
+
+def libvirt_accepts(
+    root: Path, nova_conf: str, uri: str, runner: CommandRunner, files: tuple[str, ...] = ()
+) -> tuple[bool, str]:
+    """Whether libvirt accepts the CPU settings nova-compute reads under ``root`` (over ``files``, its chain in
+    oslo's order; only ``nova_conf`` when none are given), and what it said."""
+    document = read_settings(root, nova_conf, files)
+    if isinstance(document, str):
+        return False, document
+    virt_type = setting(document, "virt_type") or "kvm"
     if virt_type not in ("kvm", "qemu"):
         return True, f"virt_type {virt_type}: libvirt judges no CPU mode for it"
-    mode = _setting(document, "cpu_mode") or (
+    mode = setting(document, "cpu_mode") or (
         "host-passthrough" if os.uname().machine == "aarch64" else "host-model"
     )
-    models = _setting(document, "cpu_models") or ()
-    flags = _setting(document, "cpu_model_extra_flags") or ()
+    models = setting(document, "cpu_models") or ()
+    flags = setting(document, "cpu_model_extra_flags") or ()
 
     def ask(*arguments: str, stdin: str | None = None) -> CommandResult:
         return runner.run(virsh_argv(uri, *arguments), timeout=TIMEOUT, input_text=stdin)

@@ -25,9 +25,11 @@ from wizard.apply.pending import (
 )
 from wizard.apply.reporter import RECORD_STEP, Reporter, build_steps, write_step
 from wizard.apply.results import ApplyResult, RevertRecord, TransactionKind, Unfinished
+from wizard.apply.smoke_guest import remove_recorded
 from wizard.apply.spec import TransactionSpec, spec_from_records
 from wizard.apply.state import StatePaths, state_paths
 from wizard.commands import CommandRunner
+from wizard.plan.model import CheckKind
 
 # What a journal that cannot be read leads to (apply and rollback point at recover, which has the way forward).
 DAMAGED_WAY_FORWARD = (
@@ -67,6 +69,8 @@ _PHASES = {
     "action": "running actions",
     "action-done": "running actions",
     "verify": "verifying",
+    "smoke": "starting the smoke guest",
+    "smoke-done": "verifying",
     "failed": "rolling back after a failure",
     "recover": "recovering",
     "end": "finishing",
@@ -211,6 +215,8 @@ def recover_under_lock(
             f"{error}. The interrupted transaction cannot be recovered from it; its files are each wholly "
             f"old or wholly new. Compare them with kvm-wizard snapshots diff {number}."
         ) from error
+    for line in remove_recorded(paths.root, contents.records, runner):
+        log.write(line)
     unfinished = _describe(paths, contents)
     if unfinished.must_roll_back:
         decision = RecoveryDecision.ROLL_BACK
@@ -225,7 +231,13 @@ def recover_under_lock(
         )
         for target in spec.targets
     ]
-    steps = build_steps(writes, spec.actions, spec.remaining, confirm=spec.confirm_timeout is not None)
+    steps = build_steps(
+        writes,
+        spec.actions,
+        spec.remaining,
+        confirm=spec.confirm_timeout is not None,
+        smoke=any(check.kind is CheckKind.SMOKE_GUEST for check in spec.checks),
+    )
     reporter = Reporter(steps, progress, log)
     reporter.already_done(
         reporter.index(RECORD_STEP.id), f"generation {number}, recorded before the interruption"

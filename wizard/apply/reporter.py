@@ -26,6 +26,9 @@ RECORD_STEP = TransactionStep(
 VERIFY_STEP = TransactionStep(
     "verify", StepKind.VERIFY, "Verify: re-read every file, re-parse, run the checks"
 )
+SMOKE_STEP = TransactionStep(
+    "smoke", StepKind.VERIFY, "Smoke guest: libvirt starts a throwaway guest as nova would, then removes it"
+)
 CONFIRM_STEP = TransactionStep(
     "confirm", StepKind.CONFIRM, "Health checks, then wait for the operator's confirmation"
 )
@@ -50,11 +53,14 @@ def build_steps(
     remaining: Sequence[Action],
     *,
     confirm: bool,
+    smoke: bool = False,
 ) -> tuple[TransactionStep, ...]:
     steps = [CHECK_STEP, RECORD_STEP, *writes]
     steps += [action_step(action, runs=True) for action in actions]
     steps += [action_step(action, runs=False) for action in remaining]
     steps.append(VERIFY_STEP)
+    if smoke:
+        steps.append(SMOKE_STEP)
     if confirm:
         steps.append(CONFIRM_STEP)
     return tuple(steps)

@@ -16,8 +16,9 @@ from wizard.apply.lock import LockHeld, hold_lock
 from wizard.apply.log import ActivityLog
 from wizard.apply.reporter import CHECK_STEP, Reporter, build_steps, write_step
 from wizard.apply.results import ApplyResult, TransactionKind
-from wizard.apply.spec import Target, TransactionSpec, plan_directories
+from wizard.apply.spec import TransactionSpec
 from wizard.apply.state import StatePaths, state_paths
+from wizard.apply.targets import Target, plan_directories
 from wizard.apply.transaction import busy_reason
 from wizard.commands import CommandRunner
 from wizard.plan.model import Action

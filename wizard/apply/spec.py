@@ -4,32 +4,18 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from wizard.apply import generations
 from wizard.apply.accounts import Accounts
-from wizard.apply.atomic import FileState, missing_directories
+from wizard.apply.atomic import FileState
 from wizard.apply.journal import action_from_record, action_to_record, check_from_record, check_to_record
 from wizard.apply.log import command_line
 from wizard.apply.pending import now_text
 from wizard.apply.results import TransactionKind
 from wizard.apply.state import StatePaths
+from wizard.apply.targets import Target
 from wizard.plan.model import Action, Check
-from wizard.rootfs import under
-
-
-@dataclass(frozen=True)
-class Target:
-    """One file of a transaction: where it is, what it holds now, what it must hold after."""
-
-    path: str
-    written_path: str
-    kind: str
-    before: FileState
-    after: FileState
-    link: str = ""
-    created_directories: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -45,18 +31,13 @@ class TransactionSpec:
     confirm_timeout: float | None = None
     notes: tuple[str, ...] = ()
     kvm_worked_before: bool = False  # a health check: KVM must still work after the apply
+    measure_pcr: int | None = None  # turns measuring on into this PCR at commit (wizard.apply.measure)
+    measure_off: bool = False  # turns it off at commit; neither: the node's setting decides
 
     @property
     def strict(self) -> bool:
         """Apply: a failing action or a parse error undoes everything. A rollback restores recorded bytes."""
         return self.kind is TransactionKind.APPLY
-
-
-def plan_directories(root: Path, written_path: str) -> tuple[str, ...]:
-    """System paths of the directories a new file needs created (recorded so an undo removes them)."""
-    return tuple(
-        "/" + str(item.relative_to(root)) for item in missing_directories(under(root, written_path), root)
-    )
 
 
 def recorded_state(state: FileState, accounts: Accounts) -> generations.RecordedState:
@@ -126,6 +107,8 @@ def begin_record(spec: TransactionSpec, number: int) -> dict[str, Any]:
         "confirm_timeout": spec.confirm_timeout,
         "kvm_worked_before": spec.kvm_worked_before,
         "notes": list(spec.notes),
+        "measure_pcr": spec.measure_pcr,
+        "measure_off": spec.measure_off,
     }
 
 
@@ -158,4 +141,10 @@ def spec_from_records(
         confirm_timeout=float(timeout) if timeout is not None else None,
         notes=tuple(str(note) for note in begin.get("notes", [])),
         kvm_worked_before=bool(begin.get("kvm_worked_before", False)),
+        measure_pcr=_pcr(begin.get("measure_pcr")),
+        measure_off=bool(begin.get("measure_off", False)),
     )
+
+
+def _pcr(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None

@@ -9,14 +9,7 @@ from pathlib import Path
 
 from wizard import interrupts
 from wizard.apply.accounts import Accounts
-from wizard.apply.atomic import (
-    Attributes,
-    FileState,
-    NotAFileError,
-    describe_os_error,
-    read_state,
-    write_atomic,
-)
+from wizard.apply.atomic import Attributes, FileState, describe_os_error, write_atomic
 from wizard.apply.engine import Transaction
 from wizard.apply.events import ProgressCallback, TransactionStep, ignore_progress
 from wizard.apply.generations import list_generations
@@ -26,13 +19,14 @@ from wizard.apply.log import ActivityLog
 from wizard.apply.pending import PendingFileError, read_pending, seconds_left
 from wizard.apply.reporter import CHECK_STEP, Reporter, build_steps, write_step
 from wizard.apply.results import ApplyResult, StepOutcome, StepStatus, TransactionKind
-from wizard.apply.spec import Target, TransactionSpec, plan_directories
+from wizard.apply.spec import TransactionSpec
 from wizard.apply.state import PRIVATE_FILE_MODE, StatePaths, state_paths
+from wizard.apply.targets import StaleEditError, Target, file_target
 from wizard.apply.verify import kvm_api_works
 from wizard.commands import CommandRunner
 from wizard.files.toml_depth import load_toml
-from wizard.plan.model import Action, Check, FileEdit, Plan
-from wizard.rootfs import PathEscapeError, is_system_root, resolve, under
+from wizard.plan.model import Action, Check, CheckKind, FileEdit, Plan
+from wizard.rootfs import PathEscapeError, is_system_root
 
 
 @dataclass(frozen=True)
@@ -45,6 +39,11 @@ class ApplyPreview:
     skipped_checks: tuple[Check, ...]  # checks that need the running system
     notes: tuple[str, ...]  # symbolic links followed, owners that do not exist under the root
     problems: tuple[str, ...]  # what stops the apply now: a path outside the root, a directory, a stale plan
+
+
+def has_smoke(checks: tuple[Check, ...], live: bool) -> bool:
+    """Whether the transaction starts a smoke guest (a check of the running system: live only, unless made to)."""
+    return any(check.kind is CheckKind.SMOKE_GUEST and (live or not check.live_only) for check in checks)
 
 
 def split_actions(plan: Plan, live: bool) -> tuple[tuple[Action, ...], tuple[Action, ...]]:
@@ -105,67 +104,15 @@ def busy_reason(paths: StatePaths, *, allow_pending: bool = False) -> str | None
     return None
 
 
-def _new_file_attributes(edit: FileEdit, accounts: Accounts, notes: list[str]) -> Attributes:
-    wanted = edit.new_file
-    uid, gid = accounts.uid(wanted.owner), accounts.gid(wanted.group)
-    if uid is None:
-        notes.append(
-            f"{edit.path}: user {wanted.owner} does not exist under this root; the new file belongs to root"
-        )
-        uid = 0
-    if gid is None:
-        notes.append(
-            f"{edit.path}: group {wanted.group} does not exist under this root; the new file gets group root"
-        )
-        gid = 0
-    if os.geteuid() != 0:
-        # Without root only our own user and groups can be given; say so instead of failing a demo or staging run.
-        if uid != os.geteuid():
-            notes.append(
-                f"{edit.path}: not running as root, the new file belongs to uid {os.geteuid()}, not {wanted.owner}"
-            )
-            uid = os.geteuid()
-        if gid != os.getegid() and gid not in os.getgroups():
-            notes.append(
-                f"{edit.path}: not running as root, the new file gets gid {os.getegid()}, not {wanted.group}"
-            )
-            gid = os.getegid()
-    return Attributes(uid, gid, wanted.mode)
-
-
 def _target(root: Path, edit: FileEdit, accounts: Accounts, notes: list[str]) -> Target:
     """One edit checked against the disk; ValueError says why it cannot be applied."""
     try:
-        on_disk, system = resolve(root, edit.path)
-    except PathEscapeError as error:
-        raise ValueError(f"{edit.path} is refused: {error}") from error
-    if edit.target and edit.target != system:
+        return file_target(root, edit, accounts, notes)
+    except StaleEditError as error:
         raise ValueError(
-            f"{edit.path}: the plan edits {edit.target}, but the link now leads to {system}; plan again"
-        )
-    link_path = under(root, edit.path)
-    link = os.readlink(link_path) if link_path.is_symlink() else ""
-    if system != edit.path:
-        notes.append(f"{edit.path} is a symbolic link: its target {system} is edited, the link stays")
-    try:
-        before = read_state(on_disk)
-    except NotAFileError as error:
-        raise ValueError(f"{system} {error}") from error
-    except OSError as error:
-        raise ValueError(f"{system}: {describe_os_error(error)}") from error
-    if (edit.before is None) == before.exists or (before.exists and before.content != edit.before):
-        raise ValueError(
-            f"{system} changed since the plan was made ({_changed_by(root, system, before)}); make the plan again"
-        )
-    if before.exists and before.attributes is not None:
-        attributes = before.attributes
-        if os.lstat(on_disk).st_nlink > 1:
-            notes.append(f"{system} has other hard links; they keep the old content")
-    else:
-        attributes = _new_file_attributes(edit, accounts, notes)
-    after = FileState(True, edit.after, attributes)
-    directories = () if before.exists else plan_directories(root, system)
-    return Target(edit.path, system, edit.kind.value, before, after, link, directories)
+            f"{error.written_path} changed since the plan was made "
+            f"({_changed_by(root, error.written_path, error.now)}); make the plan again"
+        ) from error
 
 
 def _changed_by(root: Path, system: str, now: FileState) -> str:
@@ -212,7 +159,13 @@ def preview_apply(plan: Plan, root: Path | str, *, confirm_timeout: float | None
     _, notes, problems = _targets(root_path, plan)
     writes = [write_step(edit.path, edit.target or edit.path) for edit in plan.edits]
     return ApplyPreview(
-        steps=build_steps(writes, actions, remaining, confirm=confirm_timeout is not None),
+        steps=build_steps(
+            writes,
+            actions,
+            remaining,
+            confirm=confirm_timeout is not None,
+            smoke=has_smoke(plan.checks, live),
+        ),
         irreversible=tuple(action for action in actions if not action.reversible),
         remaining=remaining,
         skipped_checks=tuple(check for check in plan.checks if check.live_only and not live),
@@ -254,7 +207,9 @@ def apply_plan(
     live = is_system_root(root_path)
     actions, remaining = split_actions(plan, live)
     writes = [write_step(edit.path, edit.target or edit.path) for edit in plan.edits]
-    steps = build_steps(writes, actions, remaining, confirm=confirm_timeout is not None)
+    steps = build_steps(
+        writes, actions, remaining, confirm=confirm_timeout is not None, smoke=has_smoke(plan.checks, live)
+    )
     log = ActivityLog(root_path, "apply", enabled=not runner.dry_run)
     reporter = Reporter(steps, progress, log)
     if plan.empty:
@@ -283,6 +238,8 @@ def apply_plan(
                 confirm_timeout=confirm_timeout,
                 notes=(*plan.notes, *notes),
                 kvm_worked_before=kvm_before and kvm_api_works(Path("/dev/kvm"))[0],
+                measure_pcr=plan.measure_pcr,
+                measure_off=plan.measure_off,
             )
             reporter.finished(0, f"{len(targets)} file(s) as the plan expects")
             result = Transaction(paths, spec, runner, reporter).run()

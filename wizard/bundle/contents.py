@@ -16,6 +16,7 @@ from wizard.apply.generations import (
     generations_under,
     load_content,
 )
+from wizard.apply.measure import generation_events
 from wizard.apply.state import LOG_FILE, state_paths
 from wizard.bundle.masking import mask_facts
 from wizard.host.collect import read_under
@@ -107,6 +108,17 @@ def _manifest(generation: Generation) -> str:
     return "".join(mask_text(line) + "\n" for line in lines)
 
 
+def _measured(root: Path, number: int) -> str:
+    """When the generation was extended into the measured PCR (wizard.apply.measure), one line each time."""
+    events, problem = generation_events(state_paths(root), number)
+    lines = [
+        f"measured: PCR {event.pcr} ({event.bank}) {event.time}, boot {event.boot_id}, {event.reason}: {event.digest}"
+        for event in events
+    ]
+    lines += [f"measurements: {problem}"] if problem else []
+    return "".join(mask_text(line) + "\n" for line in lines)
+
+
 def _changes(root: Path, generation: Generation) -> str:
     """What the transaction changed, file by file, before -> after, masked."""
     paths = state_paths(root)
@@ -139,7 +151,9 @@ def generation_members(root: Path) -> list[Member]:
         if entry.generation is None:
             members.append(_text(f"{folder}/problem", mask_text(entry.problem) + "\n"))
             continue
-        members.append(_text(f"{folder}/manifest.txt", _manifest(entry.generation)))
+        members.append(
+            _text(f"{folder}/manifest.txt", _manifest(entry.generation) + _measured(root, entry.number))
+        )
         members.append(_text(f"{folder}/changes.diff", _changes(root, entry.generation)))
     usable = [entry.number for entry in entries if entry.generation is not None]
     if usable:

@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "recover": ("wizard.cli.recover", "finish or roll back an apply that was interrupted"),
     "snapshots": ("wizard.cli.snapshots", "list, show, compare and roll back generations"),
     "tpm": ("wizard.cli.tpm", "TPM 2.0 status and verification with tpm2-tools"),
+    "attest": ("wizard.cli.attest", "a TPM quote over the applied generation, and its verification"),
     "rescue": ("wizard.cli.rescue", "open the wizard on its troubleshooting view (or fix headless)"),
     "bundle": ("wizard.cli.bundle", "write a support bundle with every secret masked"),
     "answers": ("wizard.cli.answers", "write a commented answers template, or check an answers file"),

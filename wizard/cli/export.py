@@ -1,9 +1,11 @@
-"""kvm-wizard export ansible: the changes of an answers file as a playbook (site.yml) and an example inventory.
+"""kvm-wizard export ansible: the changes of an answers file as a playbook (site.yml, its task files and its
+module, library/kvm_wizard_files.py) and an example inventory.
 
 The answers are checked as `plan` checks them on their own (the same messages; exit 1, or 2 for an unusable
-file); what only a node can tell is checked on each node by the playbook's assertions. site.yml is replaced on
-every export; an inventory.ini already there is the operator's and is kept. Only regular files are replaced
-(a device, a named pipe or a symbolic link at site.yml is refused); -o names a directory, never standard output.
+file); what only a node can tell is checked on each node by the playbook's assertions. site.yml, tasks/ and
+library/ are replaced on every export; an inventory.ini already there is the operator's and is kept. Only
+regular files are replaced (a device, a named pipe or a symbolic link at site.yml is refused); -o names a
+directory, never standard output.
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     ansible = formats.add_parser(
         "ansible",
         help="a playbook and an example inventory that make the same file changes on many nodes",
-        description="Write site.yml and inventory.ini: the same changes as `kvm-wizard apply`, with stock "
-        "Ansible modules, for the nodes of the inventory group 'compute'.",
+        description="Write site.yml (with tasks/ and its module in library/) and inventory.ini: the same "
+        "changes as `kvm-wizard apply`, made on each node of the inventory group 'compute' by kvm-wizard's own "
+        "code, which the module carries.",
         epilog="Exit status: 0 written, 1 invalid answers, 2 unusable input.",
     )
     ansible.add_argument("--answers", metavar="FILE", required=True, help="the answers file (TOML)")
@@ -38,6 +41,7 @@ def run(args: argparse.Namespace) -> int:
     from wizard.answers import AnswersError, load_answers
     from wizard.answers.load import write_text_atomically
     from wizard.export.ansible import INVENTORY, PLAYBOOK, ExportError, export_ansible
+    from wizard.export.ansible_module import MODULE_PATH
     from wizard.regular_files import NotRegularFileError, check_output
     from wizard.shown import shorten_path
 
@@ -57,12 +61,15 @@ def run(args: argparse.Namespace) -> int:
         print(f"{shorten_path(args.answers)}: {error}", file=sys.stderr)
         return EXIT_PROBLEMS
     directory = Path(args.output)
-    playbook, inventory = directory / PLAYBOOK, directory / INVENTORY
+    written = {directory / name: text for name, text in export.files().items()}
+    inventory = directory / INVENTORY
     try:
-        for path in (playbook, inventory):
+        for path in (*written, inventory):
             check_output(path)
         directory.mkdir(parents=True, exist_ok=True)
-        write_text_atomically(playbook, export.playbook, mode=0o644)
+        for path, text in written.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_text_atomically(path, text, mode=0o644)
         kept = inventory.exists()
         if not kept:
             write_text_atomically(inventory, export.inventory, mode=0o644)
@@ -70,6 +77,9 @@ def run(args: argparse.Namespace) -> int:
         raise output_refusal("-o", error, stdout=False) from None
     except OSError as error:
         raise UsageError(f"cannot write to {shorten_path(directory)}: {error.strerror}") from None
-    print(f"Wrote {directory / PLAYBOOK}" + (f" (kept your {inventory})" if kept else f" and {inventory}"))
+    print(
+        f"Wrote {directory / PLAYBOOK}, its tasks/ and its module {directory / MODULE_PATH}"
+        + (f" (kept your {inventory})" if kept else f" and {inventory}")
+    )
     print(f"  Preview: ansible-playbook -i {inventory} {directory / PLAYBOOK} --check --diff")
     return EXIT_OK

@@ -16,7 +16,9 @@ JSON form (``--json``, schema 1)::
                              "reasons": [{"text": str, "source": str}]}]}],
      "actions": [{"id": str, "title": str, "argv": [str], "reversible": bool, "inverse": [str]|null,
                   "runs_here": bool, "reasons": [{"text": str, "source": str}]}],
-     "notes": [str], "migrations": [str]}
+     "notes": [str], "migrations": [str],
+     "image_commands": [str],             # image and flavor properties of TPM 2.0 + Secure Boot guests
+     "measure_pcr": int | null}           # the PCR committed generations are measured into
 
 Every line that shows a secret option's value carries **** instead of the value.
 """
@@ -117,6 +119,8 @@ def _problems_json(problems: list[tuple[str, str]]) -> dict[str, Any]:
         "files": [],
         "actions": [],
         "notes": [],
+        "image_commands": [],
+        "measure_pcr": None,
     }
 
 
@@ -163,7 +167,13 @@ def plan_to_json(plan: Plan, *, live: bool) -> dict[str, Any]:
         }
         for action in plan.actions
     ]
-    return {"files": files, "actions": actions, "notes": list(plan.notes)}
+    return {
+        "files": files,
+        "actions": actions,
+        "notes": list(plan.notes),
+        "image_commands": list(plan.image_commands),
+        "measure_pcr": plan.measure_pcr,
+    }
 
 
 def outcome_to_json(outcome: PlanOutcome, facts_source: str, root: str, *, live: bool) -> dict[str, Any]:
@@ -191,5 +201,5 @@ def outcome_to_json(outcome: PlanOutcome, facts_source: str, root: str, *, live:
     if outcome.plan is not None:
         data.update(plan_to_json(outcome.plan, live=live))
     else:
-        data.update({"files": [], "actions": [], "notes": []})
+        data.update({"files": [], "actions": [], "notes": [], "image_commands": [], "measure_pcr": None})
     return data

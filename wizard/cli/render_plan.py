@@ -6,6 +6,7 @@ from typing import TextIO
 
 from wizard.plan.explain import DiffLine, LineKind, explain_plan
 from wizard.plan.planner import PlanOutcome
+from wizard.tpm.guests import command_lines
 
 STYLES = {
     LineKind.FILE: "bold underline",
@@ -63,4 +64,17 @@ def render_outcome(outcome: PlanOutcome, stream: TextIO, *, color: bool, live: b
         if plan.notes:
             out.append(DiffLine(LineKind.FILE, "Notes"))
             out.extend(DiffLine(LineKind.NOTE, f"  - {note}") for note in plan.notes)
+        out.extend(image_command_lines(plan.image_commands))
     render_lines(out, stream, color=color)
+
+
+def image_command_lines(commands: tuple[str, ...]) -> list[DiffLine]:
+    """The image (or flavor) properties of guests that require TPM 2.0 and Secure Boot, one command a line."""
+    if not commands:
+        return []
+    return [
+        DiffLine(
+            LineKind.FILE, "Guests that require TPM 2.0 and Secure Boot: set on their images (or flavors)"
+        ),
+        *(DiffLine(LineKind.NOTE, f"  {part}") for command in commands for part in command_lines(command)),
+    ]

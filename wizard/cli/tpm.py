@@ -50,7 +50,11 @@ JSON output (--json), schema 1. Keys are always present; ``null`` marks an unkno
       "vtpm": {"available": bool, "problems": [str], "warnings": [str], "swtpm": str | null,
                "swtpm_setup": str | null, "user": "tss", "group": "tss",
                "user_exists": bool | null, "group_exists": bool | null,
-               "options": [{"section": "libvirt", "key": "swtpm_enabled", "value": "True"}]}
+               "options": [{"section": "libvirt", "key": "swtpm_enabled", "value": "True"}]},
+      "secure_boot": {"state": "enabled" | "disabled" | "setup-mode" | "not-uefi" | "unknown",
+                      "lockdown": "none" | "integrity" | "confidentiality" | null,
+                      "status": "pass" | "warn" | "info" | "unknown", "title": str, "detail": str,
+                      "evidence": [{"source": str, "observed": str}]}
     }
 """
 
@@ -216,6 +220,11 @@ def render_text(status: TpmStatus) -> list[tuple[str, str]]:
         add(problem, "red", indent="        ", first="  FAIL  ")
     for warning in vtpm.warnings:
         add(warning, "yellow", indent="        ", first="  WARN  ")
+    lines.append(("", ""))
+    add("The host's Secure Boot", "bold")
+    finding = status.secure_boot_finding
+    add(finding.title, indent="    ", first="  ")
+    add(finding.detail, "dim", indent="    ", first="    ")
     for title, items, style in (
         ("Problems", status.problems, "red"),
         ("What to do", status.remedies, ""),

@@ -28,6 +28,7 @@ apply to it (``vt-flags`` on x86, ``power-platform`` on POWER, ...).
 | vhost-net | /dev/vhost-net and the vhost_net module |
 | tun | /dev/net/tun |
 | iommu | DMAR/IVRS tables and IOMMU groups (PCI passthrough) |
+| secure-boot | the host's UEFI Secure Boot: enabled, off, setup mode (warn), not UEFI, or unknown (efivars SecureBoot and SetupMode, `mokutil --sb-state`, the kernel's lockdown), and what it means here |
 | tpm | TPM devices and their version |
 | tpm2-tools | tpm2-tools installed (multi-call tpm2 or tpm2_*) |
 | swtpm | swtpm and swtpm_setup installed (Nova's emulated TPM) |
@@ -78,6 +79,7 @@ from wizard.diagnosis.checks.kvm_device import (
     check_udev,
 )
 from wizard.diagnosis.checks.modules import check_kvm_modules, check_module_loading, check_module_persistence
+from wizard.diagnosis.checks.secure_boot import check_secure_boot
 from wizard.diagnosis.checks.services import (
     check_distribution,
     check_logs,
@@ -118,6 +120,7 @@ CHECKS: tuple[Check, ...] = (
     check_vhost_net,
     check_tun,
     check_iommu,
+    check_secure_boot,
     check_tpm,
     check_tpm2_tools,
     check_swtpm,

@@ -1,8 +1,11 @@
 """kvm-wizard export ansible: the answers as a playbook and an example inventory that make the same changes.
 
-The playbook is a view of the engine: every value, reason and new-file header comes from wizard.plan; what
-depends on the node (its CPU vendor and architecture, its distribution's module file and package manager) is
-decided on each node from its Ansible facts, never frozen from the machine the answers were written on.
+The playbook is a view of the engine: every setting and reason comes from wizard.plan, and its files are
+planned and written on each node by the wizard's own code, carried verbatim by the module it ships
+(library/kvm_wizard_files.py, see wizard.export.ansible_module). What depends on the node (its CPU vendor and
+architecture, its distribution, its module files, qemu.conf, its groups) is read on each node, never frozen from
+the machine the answers were written on. What acts on the running node (loading modules, installing packages,
+restarts, verification) is not done under a staging root (the play ends there for the node).
 """
 
 from __future__ import annotations
@@ -11,49 +14,54 @@ from dataclasses import dataclass
 
 from wizard import __version__
 from wizard.answers import KEYS, Answers
-from wizard.cpu_names import cpu_flag_vendor, cpu_model_vendor
+from wizard.export.ansible_checks import checks, install_checks, installs, running_checks, verify
 from wizard.export.ansible_files import (
-    RELOAD_NESTED,
-    RESTART_GLANCE,
-    RESTART_NOVA,
-    boot_module_tasks,
-    config_tasks,
+    FILES_RESULT,
+    file_task,
     missing_keys,
-    nested_tasks,
-    path,
+    nested_given,
+    only_when,
     task,
     wanted_modules,
     why,
 )
-from wizard.export.ansible_vars import play_vars
+from wizard.export.ansible_module import MODULE_PATH, module_text
+from wizard.export.ansible_vars import NODE_FACTS, play_vars
 from wizard.export.yaml_text import Document, Node, Unsafe
-from wizard.lint.volume_groups import absent_volume_group
-from wizard.plan.actions import restart_reason, wants_kvm
+from wizard.plan.actions import restart_reason
+from wizard.plan.settings import glance_settings
 
 PLAYBOOK = "site.yml"
 INVENTORY = "inventory.ini"
+READ_NODE = "tasks/read_the_running_node.yml"
+VERIFY_INSTALLS = "tasks/verify_installs.yml"
 LIVE = "kvm_wizard_live"
-# The target's volume groups as the assertion lists them, the way wizard.lint.volume_groups.listed() does.
-ON_TARGET_VOLUME_GROUPS = "{{ kvm_wizard_vgs.stdout.split() | join(', ') or 'none' }}"
+FACTS_GIVEN = " and ".join(f"{name} is defined" for name in NODE_FACTS)
 
 HEADER = """\
-kvm-wizard {version}: the changes of an answers file, for every node of the inventory group "compute".
+kvm-wizard {version}: the changes of an answers file, for every node of the inventory group "compute"
+(or of the group or pattern -e kvm_wizard_hosts=... names).
 Answers: {summary}
 
 What it does, on each node, in the wizard's order:
   1. checks the answers against the node (the checks that need the node, as assertions);
-  2. writes nova.conf (and glance-api.conf on a Glance API node) with community.general.ini_file,
-     the modules to load at boot, and options <module> nested=1 in /etc/modprobe.d/kvm.conf;
-  3. on the running system: loads the modules, installs packages, reloads the nested module and
-     restarts nova-compute when their files changed (handlers);
+  2. plans and writes nova.conf (and glance-api.conf on a Glance API node), the modules to load at boot
+     and the nested option with kvm-wizard's own code (library/kvm_wizard_files.py carries it): each
+     change goes into the file of the node that takes effect (Debian's nova-compute.conf after nova.conf,
+     nova.conf.d), a new option in the place of its commented default line, never in help text, and the
+     files come out byte for byte as `kvm-wizard apply` writes them on that node; a node whose
+     nova-compute runs in kolla-ansible's container or the snap is refused, with where to change it;
+  3. on the running node (not under a staging root): loads the modules, installs packages and
+     verifies them, reloads the nested module and restarts nova-compute when their files changed;
   4. verifies as the wizard does: modules loaded, nested on, /dev/kvm a character device.
-Every value and every reason (the "why:" comments) comes from kvm-wizard's planner; the files come out
-byte for byte as `kvm-wizard apply` writes them. A second run changes nothing.
+Every setting and every reason ("why") comes from kvm-wizard's planner. A second run changes nothing.
+--check --diff shows kvm-wizard's explained diff of each file (the text of `kvm-wizard plan`).
 
 Run it:
   ansible-playbook -i inventory.ini site.yml --check --diff     # what would change
   ansible-playbook -i inventory.ini site.yml                    # change it
-Needs the community.general collection (the `ansible` package bundles it) and root on the nodes.
+Needs Python 3.11 or later on the nodes (as kvm-wizard), the community.general collection on the
+controller (the `ansible` package bundles it) and root on the nodes.
 
 Variables (set them per node in the inventory, or for all with -e NAME=VALUE):
   kvm_wizard_root        "/" (default): the node itself. Another directory: a staging tree; every path
@@ -61,20 +69,18 @@ Variables (set them per node in the inventory, or for all with -e NAME=VALUE):
                          system (no modprobe, package install, restart or /dev/kvm check).
   kvm_wizard_cpu_vendor  intel | amd | other; default from ansible_processor.
   kvm_wizard_arch        default ansible_architecture (x86_64, ppc64le, aarch64, s390x).
-  kvm_wizard_os_family   default ansible_os_family (Debian: /etc/modules; others: modules-load.d).
+  kvm_wizard_os_family   default ansible_os_family (Debian: /etc/modules; others: modules-load.d,
+                         or /etc/modules where the node has one).
   kvm_wizard_pkg_mgr     default ansible_pkg_mgr.
   kvm_wizard_builtin_modules  modules built into the kernel (never loaded or listed); read from
                          /lib/modules/<kernel>/modules.builtin on the node, [] under a staging root.
-The vendor's module (kvm_intel, kvm_amd, kvm_hv, kvm) and flag (vmx, svm) follow from them.
+The vendor's module (kvm_intel, kvm_amd, kvm_hv, kvm) and flag (vmx, svm) follow from them. Under a
+staging root whose nodes all have the first three set, no facts are gathered.
 
 Differences from the wizard, by design: the wizard's snapshot, rollback and confirm-or-revert are its own
 (use --check --diff and your fleet's staging); the wizard fixes /dev/kvm's group when QEMU cannot open it,
-the playbook only verifies the device; a file that already sets an option the wizard would leave as it is
-(e.g. "virt_type = KVM") is rewritten by ini_file in the wizard's spelling. The playbook writes
-/etc/nova/nova.conf only: where nova-compute reads another file after it (Debian's nova-compute.conf,
-nova.conf.d), `kvm-wizard apply` changes that file, where the value takes effect, and the playbook does not.
-nested.enabled = false is not carried (the wizard writes nested=0 and reloads the module); a key the answers
-leave out keeps each node's value in the wizard, and the export refuses a setting that would need it.
+the playbook only verifies the device; the module runs no command (a refusal on a kolla-ansible node does not
+say whether its container runs).
 """
 
 INVENTORY_TEXT = """\
@@ -89,8 +95,27 @@ compute-02.example.org
 
 @dataclass(frozen=True)
 class Export:
+    """The files of an export: path relative to the output directory -> text."""
+
     playbook: str
     inventory: str
+    tasks: dict[str, str]  # tasks/NAME.yml
+    module: str  # library/kvm_wizard_files.py
+
+    def files(self) -> dict[str, str]:
+        """Every file the export replaces each time (the inventory, the operator's, is written only once)."""
+        return {PLAYBOOK: self.playbook, **self.tasks, MODULE_PATH: self.module}
+
+
+def _yaml(nodes: list[Node], *comments: str) -> str:
+    document = Document()
+    for line in comments:
+        document.comment(line)
+    if nodes:
+        document.node(nodes)
+    else:
+        document.lines.append("[]")  # an empty list of tasks
+    return document.text()
 
 
 class ExportError(Exception):
@@ -106,33 +131,55 @@ class ExportError(Exception):
 
 
 def export_ansible(answers: Answers) -> Export:
-    """The playbook and inventory for valid answers (parse_answers has checked them); ExportError when a setting
-    would need a node's own value of a key the answers leave out."""
+    """The playbook, its task files, its module and the inventory for valid answers (parse_answers has checked
+    them); ExportError when a setting would need a node's own value of a key the answers leave out."""
     missing = missing_keys(answers)
     if missing:
         raise ExportError(missing)
     document = Document()
     for line in HEADER.format(version=__version__, summary=_given(answers)).splitlines():
         document.comment(line)
+    verifying = install_checks(answers)
     play: dict[str, Node] = {
         "name": "KVM compute nodes for Nova, as kvm-wizard makes them",
-        "hosts": "compute",
+        "hosts": "{{ kvm_wizard_hosts | default('compute') }}",
         "become": True,
-        "gather_facts": True,
+        "gather_facts": False,
         "vars": play_vars(answers),
         "tasks": [
-            *_prepare(answers),
-            *_checks(answers),
-            *config_tasks(answers),
-            *boot_module_tasks(answers),
-            *nested_tasks(answers),
-            *_actions(answers),
-            *_verify(answers),
+            task(
+                (),
+                "Read the node (its facts; on the running node its kernel's modules, services, volume groups)",
+                "ansible.builtin.include_tasks",
+                {"file": READ_NODE},
+                when=f"{LIVE} or not ({FACTS_GIVEN})",
+            ),
+            *checks(answers),
+            file_task(answers),
+            # The controller decides this one (no task runs on the node): the rest acts on a running system.
+            {
+                "name": "Under a staging root the play ends here for the node (as `kvm-wizard apply --root`)",
+                "ansible.builtin.meta": "end_host",
+                "when": f"not {LIVE}",
+            },
+            *_actions(answers, verifying=bool(verifying)),
+            *verify(answers),
         ],
-        "handlers": _handlers(answers),
     }
     document.node([play])
-    return Export(document.text(), INVENTORY_TEXT)
+    tasks = {
+        READ_NODE: _yaml(
+            _read_node(answers),
+            f"Included by {PLAYBOOK} (kvm-wizard {__version__}) first: the node's facts and, on the running "
+            "node, what only it can tell.",
+        ),
+        VERIFY_INSTALLS: _yaml(
+            verifying,
+            f"Included by {PLAYBOOK} (kvm-wizard {__version__}) after the installs, unless in check mode"
+            + ("." if verifying else ": these answers install nothing."),
+        ),
+    }
+    return Export(document.text(), INVENTORY_TEXT, tasks, module_text())
 
 
 def _given(answers: Answers) -> str:
@@ -151,21 +198,10 @@ def _shown(value: object) -> str:
     return str(value)
 
 
-def _prepare(answers: Answers) -> list[Node]:
-    return [
-        task(
-            (),
-            "Read the groups of the node (for the owner of a config file the play creates)",
-            "ansible.builtin.getent",
-            {"database": "group"},
-        ),
-        task(
-            (),
-            "Is there an /etc/modules?",
-            "ansible.builtin.stat",
-            {"path": path("/etc/modules")},
-            register="kvm_wizard_etc_modules",
-        ),
+def _read_node(answers: Answers) -> list[Node]:
+    """What the play reads of the node before it checks and changes anything: its facts (unless the inventory
+    gives them under a staging root), and on the running node what only it can tell."""
+    live: list[Node] = [
         task(
             (),
             "Read the modules built into the running kernel",
@@ -173,110 +209,21 @@ def _prepare(answers: Answers) -> list[Node]:
             {"src": "/lib/modules/{{ ansible_facts['kernel'] }}/modules.builtin"},
             register="kvm_wizard_builtin",
             failed_when=False,
-            when=LIVE,
         ),
-        task(
-            (),
-            "Read the services of the node (for the restarts)",
-            "ansible.builtin.service_facts",
-            {},
-            when=LIVE,
-        ),
+        task((), "Read the services of the node (for the restarts)", "ansible.builtin.service_facts", {}),
+        *running_checks(answers),
     ]
-
-
-def _assertion(name: str, that: str, message: str, **more: Node) -> Node:
-    return task(
-        (), name, "ansible.builtin.assert", {"that": [that], "fail_msg": message, "quiet": True}, **more
+    gather = task(
+        (),
+        "Gather the node's facts",
+        "ansible.builtin.setup",
+        {"gather_subset": ["min", "hardware"]},
+        when=f"{LIVE} or not ({FACTS_GIVEN})",
     )
+    return [gather, *(only_when(item, LIVE) for item in live)]
 
 
-def _checks(answers: Answers) -> list[Node]:
-    """The wizard's checks of the answers against the host, as assertions before the first change."""
-    checks: list[Node] = []
-    nested = answers.nested
-    if nested.enabled:
-        checks.append(
-            _assertion(
-                "Nested guests are supported on this architecture",
-                "kvm_wizard_nested_module != '' or kvm_wizard_node_arch == 'aarch64'",
-                "nested.enabled: nested guests are not supported by this wizard on {{ kvm_wizard_node_arch }}; "
-                "set it to false",
-            )
-        )
-    for flag in nested.extra_flags:
-        owner = cpu_flag_vendor(flag)
-        if owner is not None:
-            checks.append(
-                _assertion(
-                    f"The CPU flag {flag} exists on this CPU",
-                    f"kvm_wizard_node_cpu_vendor == {owner!r}",
-                    f"nested.extra_flags: {flag!r} exists only on {owner} CPUs and this node's CPU is "
-                    "{{ kvm_wizard_node_cpu_vendor }}: guests would fail to start",
-                )
-            )
-    for model in nested.cpu_models:
-        owner = cpu_model_vendor(model)
-        if owner is not None:
-            checks.append(
-                _assertion(
-                    f"The CPU model {model} is of this CPU's vendor",
-                    f"kvm_wizard_node_cpu_vendor not in ['intel', 'amd'] or kvm_wizard_node_cpu_vendor == {owner!r}",
-                    f"nested.cpu_models: {model!r} is a CPU model of {owner} and this node's CPU is "
-                    "{{ kvm_wizard_node_cpu_vendor }}: nova-compute refuses to start",
-                )
-            )
-    storage, download = answers.storage, answers.ceph_download
-    conf_checks = []
-    if storage.backend == "rbd":
-        conf_checks.append(
-            ("storage.ceph_conf", storage.ceph_conf, "; install ceph-common and the cluster's ceph.conf")
-        )
-    if download.enabled and storage.backend != "rbd":
-        conf_checks.append(("ceph_download.ceph_conf", download.ceph_conf, ""))
-    for number, (key, conf, advice) in enumerate(conf_checks):
-        checks.append(
-            task(
-                (),
-                f"Look for {conf}",
-                "ansible.builtin.stat",
-                {"path": path(conf)},
-                register=f"kvm_wizard_ceph_conf_{number}",
-            )
-        )
-        checks.append(
-            _assertion(
-                f"{conf} exists",
-                f"kvm_wizard_ceph_conf_{number}.stat.exists",
-                f"{key}: {conf} does not exist on this host{advice}",
-            )
-        )
-    if storage.backend == "lvm":
-        checks.append(
-            task(
-                (),
-                "List the LVM volume groups",
-                "ansible.builtin.command",
-                {"argv": ["vgs", "--noheadings", "-o", "vg_name"]},
-                register="kvm_wizard_vgs",
-                changed_when=False,
-                check_mode=False,
-                when=LIVE,
-            )
-        )
-        checks.append(
-            _assertion(
-                f"The volume group {storage.volume_group} exists",
-                f"{storage.volume_group!r} in kvm_wizard_vgs.stdout.split()",
-                "storage.volume_group: "
-                + absent_volume_group(storage.volume_group, ON_TARGET_VOLUME_GROUPS).sentence(),
-                when=LIVE,
-            )
-        )
-    return checks
-
-
-def _actions(answers: Answers) -> list[Node]:
+def _actions(answers: Answers, *, verifying: bool) -> list[Node]:
     actions: list[Node] = []
     if wanted_modules(answers):
         actions.append(
@@ -286,102 +233,51 @@ def _actions(answers: Answers) -> list[Node]:
                 "community.general.modprobe",
                 {"name": "{{ item }}", "state": "present"},
                 loop="{{ kvm_wizard_boot_modules }}",
-                when=LIVE,
             )
         )
-    for key, package in (("tpm.install_tools", "tpm2-tools"), ("tpm.vtpm", "swtpm")):
-        if answers.value(key) is True and answers.is_given(key):
+    for key, package in (
+        ("tpm.install_tools", "tpm2-tools"),
+        ("tpm.vtpm", "swtpm"),
+        ("tpm.secure_boot", "uefi-firmware"),  # guests that require Secure Boot
+    ):
+        if installs(answers, key):
             actions.append(
                 task(
                     (),
                     f"Install {package}",
                     "ansible.builtin.package",
                     {"name": f"{{{{ kvm_wizard_packages[{package!r}] }}}}", "state": "present"},
-                    when=LIVE,
                 )
             )
-    actions.append({"name": "Reload and restart what changed", "ansible.builtin.meta": "flush_handlers"})
-    return actions
-
-
-def _verify(answers: Answers) -> list[Node]:
-    """The wizard's verification after an apply, as assertions on the running system."""
-    checks: list[Node] = []
-    if wanted_modules(answers):
-        checks.append(
+    if verifying:
+        actions.append(
             task(
                 (),
-                "Look for the loaded modules",
-                "ansible.builtin.stat",
-                {"path": "/sys/module/{{ item }}"},
-                loop="{{ kvm_wizard_boot_modules }}",
-                register="kvm_wizard_loaded",
-                when=LIVE,
+                "Verify what was installed",
+                "ansible.builtin.include_tasks",
+                {"file": VERIFY_INSTALLS},
+                when="not ansible_check_mode",
             )
         )
-        checks.append(
-            _assertion(
-                "The modules are loaded",
-                "kvm_wizard_loaded.results | rejectattr('stat.exists') | list | length == 0",
-                "not loaded: {{ kvm_wizard_loaded.results | rejectattr('stat.exists') | map(attribute='item') "
-                "| join(', ') }}",
-                when=LIVE,
-            )
-        )
-    if answers.nested.enabled and answers.is_given("nested.enabled"):
-        parameter = "/sys/module/{{ kvm_wizard_nested_module }}/parameters/nested"
-        live_nested = f"{LIVE} and kvm_wizard_nested_module != ''"
-        checks.append(
-            task(
-                (),
-                "Read the nested parameter",
-                "ansible.builtin.slurp",
-                {"src": parameter},
-                register="kvm_wizard_nested_now",
-                when=live_nested,
-            )
-        )
-        checks.append(
-            _assertion(
-                "{{ kvm_wizard_nested_module }} nested is on",
-                "(kvm_wizard_nested_now.content | b64decode | trim) in ['Y', '1']",
-                f"{parameter} is not Y or 1: the module was not reloaded (do guests still run?)",
-                when=live_nested,
-            )
-        )
-    if wants_kvm(answers):
-        checks.append(
-            task(
-                (),
-                "Look at /dev/kvm",
-                "ansible.builtin.stat",
-                {"path": "/dev/kvm"},
-                register="kvm_wizard_dev_kvm",
-                when=LIVE,
-            )
-        )
-        checks.append(
-            _assertion(
-                "/dev/kvm is there",
-                "kvm_wizard_dev_kvm.stat.exists and kvm_wizard_dev_kvm.stat.ischr",
-                "/dev/kvm is missing: KVM does not work on this node (kvm-wizard check says why)",
-                when=LIVE,
-            )
-        )
-    return checks
+    return actions + _reload_and_restart(answers)
 
 
-def _handlers(answers: Answers) -> list[Node]:
-    reload_when = f"{LIVE} and kvm_wizard_nested_module not in kvm_wizard_node_builtin_modules"
-    handlers: list[Node] = []
-    if answers.nested.enabled and answers.is_given("nested.enabled"):
-        handlers += [
+def _reload_and_restart(answers: Answers) -> list[Node]:
+    """What the wizard does after writing: the nested module reloaded when its option's file changed (it reads
+    the option only when it loads), the services restarted whose configuration changed. (Tasks of the running
+    node's file rather than handlers, so that a staging run has nothing to skip.)"""
+    changed = f"{FILES_RESULT}.kinds"
+    tasks: list[Node] = []
+    if nested_given(answers):
+        reload_when = (
+            f"'modprobe' in {changed} and kvm_wizard_nested_module not in kvm_wizard_node_builtin_modules"
+        )
+        tasks += [
             task(
                 (),
-                "Unload the nested module (it reads nested=1 only when it loads)",
+                "Unload the nested module (it reads its nested parameter only when it loads)",
                 "community.general.modprobe",
                 {"name": "{{ kvm_wizard_nested_module }}", "state": "absent"},
-                listen=RELOAD_NESTED,
                 when=reload_when,
             ),
             task(
@@ -389,25 +285,23 @@ def _handlers(answers: Answers) -> list[Node]:
                 "Load the nested module again",
                 "community.general.modprobe",
                 {"name": "{{ kvm_wizard_nested_module }}", "state": "present"},
-                listen=RELOAD_NESTED,
                 when=reload_when,
             ),
         ]
-    for topic, unit, variable in (
-        (RESTART_NOVA, "nova-compute", "kvm_wizard_nova_unit"),
-        (RESTART_GLANCE, "glance-api", "kvm_wizard_glance_unit"),
-    ):
-        handlers.append(
+    units = [("nova-compute", "kvm_wizard_nova_unit", "nova.conf")]
+    if glance_settings(answers):
+        units.append(("glance-api", "kvm_wizard_glance_unit", "glance-api.conf"))
+    for unit, variable, kind in units:
+        tasks.append(
             task(
                 why(restart_reason(unit, "its configuration")),
                 f"Restart {unit}",
                 "ansible.builtin.service",
                 {"name": f"{{{{ {variable} }}}}", "state": "restarted"},
-                listen=topic,
-                when=f"{LIVE} and ({variable} + '.service') in ansible_facts['services']",
+                when=f"{kind!r} in {changed} and ({variable} + '.service') in ansible_facts['services']",
             )
         )
-    return handlers
+    return tasks
 
 
 __all__ = ["INVENTORY", "PLAYBOOK", "Export", "Unsafe", "export_ansible"]

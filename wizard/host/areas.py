@@ -10,12 +10,20 @@ from pathlib import Path
 from wizard.commands import CommandRunner
 from wizard.host.collect import Collector
 from wizard.host.facts import CommandRun, FileRead, PathStat
+from wizard.host.firmware import FIRMWARE_DIRECTORIES, MAX_DESCRIPTORS, FirmwareDescriptor, parse_descriptor
 from wizard.host.identify import DMI_FILES as HYPERVISOR_DMI_FILES
 from wizard.host.ini_record import RECORDED_CONFIGS, record_ini
 from wizard.host.live import bound_lines, read_kmsg
 from wizard.host.observed import KERNEL_TREE_MARKERS
 from wizard.host.parsing import parse_group, parse_passwd, parse_qemu_conf_user, split_cpuinfo
 from wizard.host.patterns import LOG_MAX_KEPT, LOG_TAIL_LINES, clip_log_line, keep_kernel_line, keep_log_line
+from wizard.host.secure_boot import (
+    EFI_DIRECTORY,
+    LOCKDOWN,
+    MOKUTIL,
+    SECURE_BOOT_VARIABLE,
+    SETUP_MODE_VARIABLE,
+)
 from wizard.secrets import mask_text
 
 MODULES = ("kvm", "kvm_intel", "kvm_amd", "kvm_hv", "kvm_pr", "kvm_pvm", "vhost_net", "tun")
@@ -29,6 +37,7 @@ EXECUTABLES = (
     "tpm2_getcap",
     "tpm2_pcrread",
     "tpm2_startup",
+    "mokutil",
     "swtpm",
     "swtpm_setup",
     "vgs",
@@ -58,6 +67,7 @@ READ_ONLY_COMMANDS: dict[str, tuple[str, ...]] = {
     "vgs": ("vgs", "--noheadings", "-o", "vg_name"),
     "tpm2 --version": ("tpm2", "--version"),
     "tpm2_getrandom --version": ("tpm2_getrandom", "--version"),
+    MOKUTIL: ("mokutil", "--sb-state"),
     # Whether kolla-ansible's containers run: only where /etc/kolla exists (wizard.host.service_probe).
     "docker ps": ("docker", "ps", "--format", "{{.Names}}"),
     "podman ps": ("podman", "ps", "--format", "{{.Names}}"),
@@ -262,11 +272,33 @@ def _duplicate(collector: Collector, directory: str, seen: set[tuple[int, int]])
 
 
 def read_firmware(collector: Collector) -> None:
-    """Machine identity (DMI, POWER OPAL, Xen), IOMMU tables and groups."""
+    """Machine identity (DMI, POWER OPAL, Xen), IOMMU tables and groups, the host's Secure Boot state."""
     collector.read("/sys/hypervisor/type")
     for path in ("/sys/firmware/opal", "/sys/firmware/acpi/tables/DMAR", "/sys/firmware/acpi/tables/IVRS"):
         collector.stat(path)
     collector.listdir("/sys/kernel/iommu_groups")
+    read_secure_boot(collector)
+
+
+def read_secure_boot(collector: Collector) -> None:
+    """UEFI or not, and the SecureBoot and SetupMode variables (binary: recorded as hexadecimal); lockdown."""
+    if collector.stat(EFI_DIRECTORY).exists:
+        for path in (SECURE_BOOT_VARIABLE, SETUP_MODE_VARIABLE):
+            collector.read_hex(path)
+    collector.read(LOCKDOWN)
+
+
+def read_guest_firmware(collector: Collector) -> None:
+    """QEMU's firmware descriptors (a few small JSON files, kept whole) and whether each firmware file exists."""
+    for directory in FIRMWARE_DIRECTORIES:
+        collector.stat(directory)
+        names = [name for name in collector.listdir(directory) if name.endswith(".json")]
+        for name in names[:MAX_DESCRIPTORS]:
+            path = f"{directory}/{name}"
+            text = collector.read(path)
+            parsed = parse_descriptor(path, text) if text else None
+            if isinstance(parsed, FirmwareDescriptor) and parsed.executable.startswith("/"):
+                collector.stat(parsed.executable)
 
 
 # Where hypervisors show themselves (wizard.host.hypervisor reads them); PCI from sysfs only when /proc has none.
@@ -378,7 +410,7 @@ def run_commands(
     """The read-only commands whose program is installed (live host only: they describe this machine)."""
     if not live:
         return
-    wanted = ["vgs", "tpm2 --version" if executables.get("tpm2") else "tpm2_getrandom --version"]
+    wanted = ["vgs", "tpm2 --version" if executables.get("tpm2") else "tpm2_getrandom --version", MOKUTIL]
     for key in wanted:
         argv = READ_ONLY_COMMANDS[key]
         path = executables.get(argv[0], "")

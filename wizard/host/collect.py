@@ -101,6 +101,13 @@ class Collector:
             self.files[path] = FileRead(content=kept, truncated=truncated)
         return text
 
+    def read_hex(self, path: str) -> bytes | None:
+        """A small binary file (an EFI variable), recorded as hexadecimal."""
+        data = self.read_bytes(path)
+        if data is not None:
+            self.files[path] = FileRead(content=data[:4096].hex())
+        return data
+
     def read_gzip(self, path: str, keep: Keep) -> str | None:
         data = self.read_bytes(path)
         if data is None:

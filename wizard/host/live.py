@@ -26,6 +26,10 @@ KVM_CAPABILITIES: dict[str, int] = {
     "KVM_CAP_MAX_VCPUS": 66,
     "KVM_CAP_MAX_VCPU_ID": 128,
     "KVM_CAP_NESTED_STATE": 157,  # non-zero: nested guests' state can be saved (needed to migrate them)
+    # x86: guests can have System Management Mode, which UEFI Secure Boot firmware (OVMF with SMM) needs; QEMU
+    # asks the same and refuses such firmware without it ("System Management Mode not supported by this
+    # hypervisor"). 0 under PVM.
+    "KVM_CAP_X86_SMM": 117,
 }
 
 # CPUID leaves read from /dev/cpu/0/cpuid: vendor, feature bits (VMX, hypervisor), the hypervisor's

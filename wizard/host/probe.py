@@ -87,6 +87,7 @@ def probe(
     areas.read_firmware(collector)
     areas.read_hypervisor_signs(collector)
     areas.read_tpm(collector)
+    areas.read_guest_firmware(collector)
     areas.read_nova(collector)
     processes, container_runs = read_services(
         collector, runner, executables, live=live, timeout=areas.COMMAND_TIMEOUT
@@ -165,6 +166,7 @@ def probe_tpm(root: Path = Path("/"), environment: Mapping[str, str] | None = No
     areas.read_os_release(collector)
     areas.read_cpuinfo(collector)  # the first CPU's flags tell a virtual machine
     areas.read_tpm(collector)
+    areas.read_secure_boot(collector)
     udev: tuple[UdevDevice, ...] = ()
     udev_error: str | None = None
     if live and collector.dirs.get(areas.SYSFS_TPM, DirList()).names:

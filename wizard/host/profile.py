@@ -19,6 +19,7 @@ from wizard.host.config_chain import (
     recorded_config,
 )
 from wizard.host.facts import HostFacts, PathStat, UdevDevice
+from wizard.host.firmware import GuestFirmware, read_guest_firmware
 from wizard.host.kernel import (
     FirmwareHints,
     KvmProbeResult,
@@ -36,6 +37,7 @@ from wizard.host.kernel import (
 from wizard.host.observed import Seen, path_seen
 from wizard.host.parsing import parse_group, parse_passwd, parse_qemu_conf_user
 from wizard.host.platform import ArchFamily, Platform, Vendor, read_platform
+from wizard.host.secure_boot import HostSecureBoot, read_secure_boot
 from wizard.host.stack import StackView, read_stack
 from wizard.host.system import (
     Distribution,
@@ -125,6 +127,8 @@ class HostProfile:
     nova_config: EffectiveConfig  # their settings as recorded (secrets masked): what nova-compute reads
     glance_config: EffectiveConfig
     stack: StackView  # what libvirt answered, nova's and Ceph's packages, libvirt's swtpm account, SMT
+    secure_boot: HostSecureBoot  # the host's own UEFI Secure Boot state
+    guest_firmware: GuestFirmware  # QEMU's firmware descriptors: the UEFI firmware guests can get
     # Whether each device was observed present, observed absent, or not observed (a tree without /dev).
     device_seen: dict[str, Seen] = field(default_factory=dict)
 
@@ -263,6 +267,8 @@ class HostProfile:
             nova_config=recorded_config(facts, chains[NOVA_COMPUTE.name]),
             glance_config=recorded_config(facts, chains[GLANCE_API.name]),
             stack=read_stack(facts),
+            secure_boot=read_secure_boot(facts),
+            guest_firmware=read_guest_firmware(facts),
             device_seen={path: path_seen(facts, path) for path in DEVICES},
         )
 

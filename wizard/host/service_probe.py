@@ -1,6 +1,6 @@
 """The probe's part of finding where nova-compute and glance-api read their configuration.
 
-It reads what wizard.host.config_chain asks for (units, init scripts, /etc/default files, kolla-ansible's and the
+It reads (through wizard.host.chain_reader) what wizard.host.config_chain asks for (units, init scripts, /etc/default files, kolla-ansible's and the
 snap's directories, the running processes) and records each answer as a fact, then records every file of the
 chains found (settings only, secrets masked: wizard.host.ini_record), so that the chain derived again from the
 recording is the one found here.
@@ -12,84 +12,16 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from wizard import rootfs
 from wizard.commands import CommandRunner
 from wizard.host.areas import READ_ONLY_COMMANDS
-from wizard.host.collect import Collector, read_under
-from wizard.host.config_chain import SERVICES, derive_chain, installed, keep_for
-from wizard.host.facts import CommandRun, FileRead, ProcessSeen
+from wizard.host.chain_reader import CollectorChainReader, scan_processes
+from wizard.host.collect import Collector
+from wizard.host.config_chain import SERVICES, derive_chain, installed
+from wizard.host.facts import CommandRun, ProcessSeen
 from wizard.host.ini_record import record_ini
 
 # Read-only commands that tell whether kolla-ansible's containers run (only where /etc/kolla exists).
 CONTAINER_COMMANDS = {key: READ_ONLY_COMMANDS[key] for key in ("docker ps", "podman ps")}
-_NAMES = {spec.name for spec in SERVICES}
-MAX_PROCESSES = 100_000
-
-
-class CollectorChainReader:
-    """A ChainReader over the host under the collector's root; every answer is recorded in the facts."""
-
-    def __init__(
-        self, collector: Collector, processes: tuple[ProcessSeen, ...], commands: dict[str, CommandRun]
-    ):
-        self.collector = collector
-        self._processes = processes
-        self.commands = commands
-
-    def text(self, path: str) -> str | None:
-        recorded = self.collector.files.get(path)
-        if recorded is not None:
-            return recorded.content
-        data = self.collector.read_bytes(path)
-        if data is None:
-            return None
-        kept = keep_for(path, data.decode("utf-8", "replace"))
-        self.collector.files[path] = FileRead(content=kept, truncated=kept != data.decode("utf-8", "replace"))
-        return kept
-
-    def exists(self, path: str) -> bool | None:
-        found = self.collector.stats.get(path) or self.collector.stat(path)
-        return None if found.error is not None else found.exists
-
-    def listing(self, path: str) -> tuple[str, ...] | None:
-        if path not in self.collector.dirs:
-            self.collector.listdir(path)
-        listed = self.collector.dirs[path]
-        if listed.error is not None:
-            return () if listed.error.startswith(("ENOENT", "ENOTDIR")) else None
-        return listed.names
-
-    def processes(self) -> tuple[ProcessSeen, ...] | None:
-        return self._processes
-
-    def command_output(self, key: str) -> str | None:
-        run = self.commands.get(key)
-        return run.stdout if run is not None and run.returncode == 0 else None
-
-
-def scan_processes(collector: Collector) -> tuple[ProcessSeen, ...]:
-    """nova-compute and glance-api in /proc under the root, by their command line (a Python interpreter may come
-    first); a process that ends while it is read is simply not there."""
-    found: list[ProcessSeen] = []
-    names = [name for name in collector.listdir("/proc", record=False) if name.isdigit()]
-    if not names and "/proc" not in collector.dirs:
-        collector.errors.append(
-            "/proc lists no process: nova-compute and glance-api were not looked for there"
-        )
-    for name in names[:MAX_PROCESSES]:
-        try:
-            raw = read_under(collector.root, f"/proc/{name}/cmdline")
-        except (OSError, rootfs.PathEscapeError):
-            continue
-        argv = tuple(part.decode("utf-8", "replace") for part in raw.split(b"\0") if part)
-        if not any(part.rsplit("/", 1)[-1] in _NAMES for part in argv[:2]):
-            continue
-        try:
-            cgroup = read_under(collector.root, f"/proc/{name}/cgroup").decode("utf-8", "replace")
-        except (OSError, rootfs.PathEscapeError):
-            cgroup = ""
-        found.append(ProcessSeen(int(name), argv, (cgroup.splitlines() or [""])[0].strip()))
-    return tuple(sorted(found, key=lambda process: process.pid))
 
 
 def _container_commands(

@@ -9,13 +9,10 @@ from dataclasses import dataclass, field
 
 from wizard.host.facts import CommandRun, HostFacts
 from wizard.host.stack_probe import CEPH_CONF, CEPH_DIR, SMT_FILES
+from wizard.host.swtpm_account import LIBVIRT_DEFAULT_SWTPM, QEMU_CONF, swtpm_accounts_in
 from wizard.virsh import Answer, LibvirtAnswers, Triple, read_answers
 
-LIBVIRT_DEFAULT_SWTPM = (
-    "tss"  # the account libvirt runs swtpm as when qemu.conf does not say (swtpm_user/group)
-)
 _NOVA_RECORD = re.compile(r"^nova-(\d+)\.(\d+)(?:\.(\d+))?")
-_SWTPM = re.compile(r'^\s*(swtpm_user|swtpm_group)\s*=\s*"([^"]*)"')
 
 
 @dataclass(frozen=True)
@@ -104,17 +101,7 @@ def _ceph(facts: HostFacts) -> CephPieces:
 
 
 def _swtpm(facts: HostFacts) -> tuple[str, str, str]:
-    user = group = LIBVIRT_DEFAULT_SWTPM
-    source = "libvirt's default"
-    for line in (facts.text("/etc/libvirt/qemu.conf") or "").splitlines():
-        match = _SWTPM.match(line)
-        if match:
-            source = "/etc/libvirt/qemu.conf"
-            if match[1] == "swtpm_user":
-                user = match[2]
-            else:
-                group = match[2]
-    return user, group, source
+    return swtpm_accounts_in(facts.text(QEMU_CONF))
 
 
 def _smt_threads(facts: HostFacts) -> int | None:

@@ -16,7 +16,8 @@ from threading import Thread
 from wizard.commands import CommandResult, CommandRunner
 from wizard.host.collect import Collector
 from wizard.host.facts import CommandRun, StackFacts
-from wizard.virsh import DEFAULT_URI, queries, trim_capabilities, trim_domain_capabilities, virsh_argv
+from wizard.virsh import DEFAULT_URI, queries, trim_capabilities, virsh_argv
+from wizard.virsh_domcaps import trim_domain_capabilities
 
 # domcapabilities can take seconds while libvirt probes QEMU for the first time after it started.
 LIBVIRT_TIMEOUT = 20.0

@@ -9,6 +9,7 @@ from enum import StrEnum
 
 from wizard.host.areas import MODPROBE_DIRS
 from wizard.host.facts import HostFacts
+from wizard.host.module_persistence import ModulePersistence, modules_file, persistence_of
 from wizard.host.parsing import (
     ModprobeOption,
     parse_blacklist,
@@ -28,13 +29,6 @@ class DistroFamily(StrEnum):
     UNKNOWN = "unknown"
 
 
-class ModulePersistence(StrEnum):
-    """Where the distribution's boot loads modules from."""
-
-    ETC_MODULES = "/etc/modules"  # Debian and Ubuntu (systemd-modules-load reads it through a link)
-    MODULES_LOAD_D = "/etc/modules-load.d"  # every systemd distribution
-
-
 @dataclass(frozen=True)
 class Distribution:
     id: str
@@ -49,9 +43,7 @@ class Distribution:
     @property
     def modules_file(self) -> str:
         """The file a module to load at boot is added to."""
-        if self.persistence is ModulePersistence.ETC_MODULES:
-            return "/etc/modules"
-        return "/etc/modules-load.d/kvm.conf"
+        return modules_file(self.persistence)
 
     @property
     def default_qemu_user(self) -> str:
@@ -89,8 +81,9 @@ def read_distribution(facts: HostFacts) -> Distribution:
         if match is not None:
             family = match
             break
-    # Debian's /etc/modules exists and is read at boot; elsewhere modules-load.d is the way.
-    uses_etc_modules = family is DistroFamily.DEBIAN or facts.text("/etc/modules") is not None
+    persistence = persistence_of(
+        debian_family=family is DistroFamily.DEBIAN, has_etc_modules=facts.text("/etc/modules") is not None
+    )
     manager = next(
         (name for name in PACKAGE_MANAGERS.get(family, ()) if facts.executables.get(name)),
         None,
@@ -107,7 +100,7 @@ def read_distribution(facts: HostFacts) -> Distribution:
         name=release.get("PRETTY_NAME") or release.get("NAME", os_id),
         version_id=release.get("VERSION_ID", ""),
         family=family,
-        persistence=ModulePersistence.ETC_MODULES if uses_etc_modules else ModulePersistence.MODULES_LOAD_D,
+        persistence=persistence,
         package_manager=manager,
         os_release_error=error,
     )

@@ -79,6 +79,15 @@ def module_actions(
 ) -> list[tuple[str, tuple[Reason, ...]]]:
     """Load now what is missing; reload the nested module when its parameter must change (``nested``: None
     leaves it alone). Returns what to persist."""
+    persist = load_actions(answers, profile, plan)
+    nested_actions(answers, profile, plan, nested)
+    return persist
+
+
+def load_actions(
+    answers: Answers, profile: HostProfile, plan: ActionPlan
+) -> list[tuple[str, tuple[Reason, ...]]]:
+    """Load now the modules the answers need and that are missing; returns those to load at boot too."""
     loading = profile.module_loading.possible
     persist: list[tuple[str, tuple[Reason, ...]]] = []
     for module, reasons in modules_to_load(answers, profile):
@@ -105,11 +114,18 @@ def module_actions(
                 )
             )
         plan.checks.append(Check(CheckKind.MODULE_LOADED, module, title=f"{module} is loaded"))
+    return persist
+
+
+def nested_actions(
+    answers: Answers, profile: HostProfile, plan: ActionPlan, nested: NestedChange | None
+) -> None:
+    """Reload the nested module when its parameter must change (``nested``: None leaves it alone); then check
+    /dev/kvm where the answers give kvm."""
     if nested is not None:
         _nested_actions(profile, plan, nested)
     if wants_kvm(answers):
         plan.checks.append(Check(CheckKind.KVM_OPENS, "/dev/kvm", title="/dev/kvm opens and creates a VM"))
-    return persist
 
 
 def _nested_actions(profile: HostProfile, plan: ActionPlan, nested: NestedChange) -> None:
@@ -263,10 +279,15 @@ def install_action(install: PackageInstall) -> Action:
     )
 
 
-def package_actions(answers: Answers, facts: HostFacts, plan: ActionPlan) -> None:
+def package_actions(
+    answers: Answers, facts: HostFacts, plan: ActionPlan, firmware: PackageInstall | None = None
+) -> None:
+    """tpm2-tools, swtpm and the guests' UEFI firmware (``firmware``: wizard.tpm.guests' install, for guests
+    that require Secure Boot), each where the answers need it and it is missing."""
     wanted = (
         tools_install(facts) if answers.tpm.install_tools and answers.is_given("tpm.install_tools") else None,
         swtpm_install(facts) if answers.tpm.vtpm and answers.is_given("tpm.vtpm") else None,
+        firmware if answers.tpm.secure_boot and answers.is_given("tpm.secure_boot") else None,
     )
     plan.actions.extend(install_action(install) for install in wanted if install is not None)
 

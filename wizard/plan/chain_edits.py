@@ -15,9 +15,9 @@ from wizard.files.ini import IniChange, IniDocument
 from wizard.host.config_chain import ConfigChain
 from wizard.options import find_option
 from wizard.plan.current import CurrentFile, PlanningError
-from wizard.plan.ini_edits import NEW_FILE_HEADER, write_setting
+from wizard.plan.desired import Desired
+from wizard.plan.ini_edits import NEW_FILE_HEADER, write_setting, written_value
 from wizard.plan.model import FileEdit, FileKind, LineChange, NewFileAttributes, Reason
-from wizard.plan.settings import Desired
 
 
 @dataclass
@@ -117,6 +117,17 @@ def plan_chain(
             )
         )
     return result
+
+
+def refusal_message(chain: ConfigChain, desired: Desired) -> str:
+    """Why a setting is refused on a chain the wizard must not write (kolla-ansible, the snap), and where to make
+    it instead."""
+    value = "not set" if desired.value is None else f"= {written_value(desired)}"
+    return (
+        f"would make [{desired.section}] {desired.key} {value}, but "
+        f"{chain.notes[0] if chain.notes else chain.describe()}. kvm-wizard edits no file that nothing reads or "
+        f"that its owner writes again: change it in {chain.edit_instead}"
+    )
 
 
 def _parsed(data: bytes | None) -> IniDocument | None:

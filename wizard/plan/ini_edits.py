@@ -8,7 +8,7 @@ from wizard.files.ini import IniChange, IniDocument
 from wizard.option_types import Value
 from wizard.options import get_option, render_value
 from wizard.plan.current import PlanningError
-from wizard.plan.settings import Desired
+from wizard.plan.desired import Desired
 
 NEW_FILE_HEADER = "# Created by kvm-wizard. Options not set here keep their defaults.\n"
 

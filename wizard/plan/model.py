@@ -98,6 +98,8 @@ class CheckKind(StrEnum):
     LIBVIRT_ACCEPTS = (
         "libvirt-accepts"  # subject: nova.conf's path, expected: libvirt's URI (apply/libvirt_check)
     )
+    # subject: nova.conf's path, expected: libvirt's URI, options: what else the guest has (apply/smoke_guest)
+    SMOKE_GUEST = "smoke-guest"
 
 
 @dataclass(frozen=True)
@@ -107,9 +109,9 @@ class Check:
     expected: str = ""
     title: str = ""
     live_only: bool = True  # needs the running system (not meaningful under a staging root)
-    files: tuple[
-        str, ...
-    ] = ()  # EFFECTIVE_VALUE, LIBVIRT_ACCEPTS: every file the service reads, in its order
+    # EFFECTIVE_VALUE, LIBVIRT_ACCEPTS, SMOKE_GUEST: every file the service reads, in its order
+    files: tuple[str, ...] = ()
+    options: tuple[str, ...] = ()  # SMOKE_GUEST: "secure-boot", "tpm-model=tpm-crb", "machine=q35"
 
 
 @dataclass(frozen=True)
@@ -121,6 +123,13 @@ class Plan:
     checks: tuple[Check, ...] = ()
     answers_toml: str = ""  # the answers that produced the plan, kept with the generation
     notes: tuple[str, ...] = ()  # what the operator should know or do afterwards
+    # Ready-to-copy commands that set the image (and flavor) properties of guests that require TPM 2.0 and
+    # Secure Boot on this node (wizard.tpm.guests), when the answers ask for such guests.
+    image_commands: tuple[str, ...] = ()
+    # Measured configuration (wizard.apply.measure): turned on into this PCR, or off (measure_off), for the
+    # transactions to come; neither: the node's setting is kept (a rescue fix, a plan without a TPM choice).
+    measure_pcr: int | None = None
+    measure_off: bool = False
 
     @property
     def empty(self) -> bool:

@@ -12,8 +12,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from wizard.answers.model import KEYS, Answers, Value
+from wizard.answers.model import DEFAULT_MEASURE_PCR, KEYS, Answers, Value
 from wizard.effective import EffectiveConfig, EffectiveOption, meaning
+from wizard.files.toml_depth import load_toml
 from wizard.host.config_chain import ConfigChain, chain_config
 from wizard.host.facts import HostFacts
 from wizard.host.ini_record import restore_ini
@@ -22,6 +23,7 @@ from wizard.host.platform import ArchFamily
 from wizard.host.profile import HostProfile
 from wizard.options import InvalidValue
 from wizard.plan.current import read_current
+from wizard.tpm.pcr import MEASURE_SETTING
 
 Reader = Callable[[str], bytes | str | None]
 
@@ -181,6 +183,14 @@ def node_answers(profile: HostProfile, read: Reader) -> NodeAnswers:
         else:  # "": the account libvirt runs swtpm as is mirrored (nova's own default, tss, is not a choice)
             take(f"tpm.swtpm_{kind}", "", f"not set: libvirt's swtpm {kind} is mirrored", is_set=False)
 
+    _measuring(read, take)
+    take(
+        "tpm.secure_boot",
+        False,
+        "guests ask for TPM 2.0 and Secure Boot with their images' properties; the node records no such choice",
+        is_set=False,
+    )
+
     persisted = profile.module_config.persisted.get("vhost_net")
     builtin = profile.module_state("vhost_net") is ModuleState.BUILTIN
     take(
@@ -258,6 +268,25 @@ def _nested(profile: HostProfile, nova: EffectiveConfig, take: Callable[..., Non
         flags_option.origin(),
         is_set=flags_option.is_set,
     )
+
+
+def _measuring(read: Reader, take: Callable[..., None]) -> None:
+    """Whether committed generations are measured, and into which PCR: the wizard's own state on the node."""
+    data = read(MEASURE_SETTING)
+    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+    pcr = None
+    if text is not None:
+        try:
+            found = load_toml(text).get("pcr")
+        except ValueError:
+            found = None
+        pcr = found if isinstance(found, int) and not isinstance(found, bool) else None
+    if pcr is None:
+        take("tpm.measure", False, f"not measured ({MEASURE_SETTING} says no PCR)", is_set=False)
+        take("tpm.measure_pcr", DEFAULT_MEASURE_PCR, "no PCR is measured into", is_set=False)
+        return
+    take("tpm.measure", True, f"measured into PCR {pcr} ({MEASURE_SETTING})", is_set=True)
+    take("tpm.measure_pcr", pcr, MEASURE_SETTING, is_set=True)
 
 
 def _tpm_note(profile: HostProfile) -> str:

@@ -13,8 +13,8 @@ from wizard.host.facts import HostFacts
 from wizard.host.profile import HostProfile
 from wizard.lint.host_context import rule_context
 from wizard.plan.build import Refusal, build
+from wizard.plan.chain_edits import refusal_message
 from wizard.plan.current import read_current
-from wizard.plan.ini_edits import written_value
 from wizard.plan.model import Plan
 from wizard.plan.node import NodeAnswers, effective_config, node_answers, resolve, root_reader
 from wizard.plan.settings import vendor_flag
@@ -125,14 +125,8 @@ def make_plan(facts: HostFacts, answers: Answers, root: Path) -> PlanOutcome:
 
 
 def _refusal(refusal: Refusal) -> AnswerProblem:
-    chain, desired = refusal.chain, refusal.desired
-    value = "not set" if desired.value is None else f"= {written_value(desired)}"
-    return AnswerProblem(
-        desired.keys[-1] if desired.keys else "",
-        f"would make [{desired.section}] {desired.key} {value}, but "
-        f"{chain.notes[0] if chain.notes else chain.describe()}. kvm-wizard edits no file that nothing reads or "
-        f"that its owner writes again: change it in {chain.edit_instead}",
-    )
+    desired = refusal.desired
+    return AnswerProblem(desired.keys[-1] if desired.keys else "", refusal_message(refusal.chain, desired))
 
 
 def _unreadable(written: dict[str, IniDocument]) -> tuple[str, ...]:

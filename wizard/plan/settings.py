@@ -3,28 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from wizard.answers import Answers
 from wizard.host.platform import ArchFamily
 from wizard.host.profile import HostProfile
 from wizard.option_types import FileKind, Value
+from wizard.plan.desired import Desired, swtpm_account_setting
 from wizard.plan.model import Reason
 
 COMPUTE_DRIVER = "libvirt.LibvirtDriver"
-
-
-@dataclass(frozen=True)
-class Desired:
-    """One option as it must read after the apply. ``value`` None: the option must not be set."""
-
-    file: FileKind
-    section: str
-    key: str
-    value: Value | None
-    reasons: tuple[Reason, ...]
-    also_unset: tuple[str, ...] = ()  # deprecated names of the same option in the same section
-    keys: tuple[str, ...] = ()  # the answers keys the value is made of (all given, or taken from the node)
 
 
 def answer_source(path: str, answers: Answers) -> str:
@@ -192,17 +179,18 @@ def _swtpm_accounts(answers: Answers, accounts: tuple[str, str] | None, want: Ca
         account = named or (accounts[index] if accounts is not None else "")
         if not account:
             continue
-        source = answer_source(path, answers) if named else f"host: libvirt runs swtpm as {kind} {account}"
+        setting = swtpm_account_setting(
+            kind,
+            account,
+            source=answer_source(path, answers) if named else "",
+            keys=("tpm.vtpm", path) if named else ("tpm.vtpm",),
+        )
         want(
             "libvirt",
-            f"swtpm_{kind}",
+            setting.key,
             account,
-            Reason(
-                f"mirrors the swtpm_{kind} libvirt runs swtpm as (qemu.conf): nova gives vTPM files back "
-                "to it after a migration or a resize",
-                source,
-            ),
-            keys=("tpm.vtpm", path) if named else ("tpm.vtpm",),
+            *setting.reasons,
+            keys=setting.keys,
         )
 
 
@@ -374,3 +362,6 @@ _MODE_TEXT = {
     "host-model": "guests see the closest named model plus this CPU's features",
     "custom": "guests see the named CPU models",
 }
+
+
+__all__ = ["Desired", "extra_flags", "glance_settings", "nova_settings", "swtpm_accounts", "vendor_flag"]

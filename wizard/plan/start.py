@@ -93,7 +93,7 @@ def template_for(facts: HostFacts, read: Reader, name: str) -> Template:
         ):
             note += f" Suggested: {describe_value(suggested)}."
         host_note = suggestion.notes.get(spec.path)
-        if host_note:
+        if host_note and host_note.rstrip(".") != where.rstrip("."):  # said once, not twice
             note += f" {host_note}"
         notes[spec.path] = note
     chain = profile.nova_chain

@@ -167,16 +167,17 @@ def summarize(
             if answers.tpm.vtpm
             else "instances with an emulated TPM can no longer start or move here"
         )
-    tools_before = "installed" if before.tpm.install_tools else "not installed"
-    tools_after = "installed" if answers.tpm.install_tools else "not installed"
-    changes.append(
-        ChoiceChange(
-            "TPM",
-            f"vTPM {'on' if before.tpm.vtpm else 'off'}, tpm2-tools {tools_before}",
-            f"vTPM {'on' if answers.tpm.vtpm else 'off'}, tpm2-tools {tools_after}",
-            tuple(tpm),
+    if answers.tpm.secure_boot and not before.tpm.secure_boot:
+        tpm.append(
+            "images that ask for TPM 2.0 and Secure Boot get them here (their properties are shown at the end)"
         )
-    )
+    if before.tpm.measure != answers.tpm.measure or before.tpm.measure_pcr != answers.tpm.measure_pcr:
+        tpm.append(
+            f"each generation committed from now on is measured into PCR {answers.tpm.measure_pcr} (kvm-wizard attest)"
+            if answers.tpm.measure
+            else "generations are no longer measured: quotes of this node prove nothing new"
+        )
+    changes.append(ChoiceChange("TPM", _tpm(before), _tpm(answers), tuple(tpm)))
     changes.append(
         ChoiceChange(
             "Performance",
@@ -185,6 +186,16 @@ def summarize(
         )
     )
     return changes
+
+
+def _tpm(answers: Answers) -> str:
+    tpm = answers.tpm
+    text = f"vTPM {'on' if tpm.vtpm else 'off'}, tpm2-tools {'installed' if tpm.install_tools else 'not installed'}"
+    if tpm.secure_boot:
+        text += ", Secure Boot guests"
+    if tpm.measure:
+        text += f", measured into PCR {tpm.measure_pcr}"
+    return text
 
 
 def _instances_path(node: NodeAnswers) -> str:

@@ -21,6 +21,8 @@ from wizard.plan.node import node_answers, root_reader
 from wizard.plan.settings import nova_settings, swtpm_accounts, vendor_flag
 from wizard.rootfs import PathEscapeError, resolve
 from wizard.rules import RuleViolation, check_choices
+from wizard.tpm.detect import TpmKind, detect_tpm
+from wizard.tpm.guests import assess_secure_guests
 from wizard.tpm.vtpm import BARBICAN_WARNING, assess_vtpm
 
 Reporter = Callable[[str, str], None]
@@ -172,12 +174,46 @@ def _validate(
             # configured backend named: said once, there.
             if text != BARBICAN_WARNING:
                 warn("tpm.vtpm", text)
+    if answers.tpm.secure_boot:
+        # The plan installs the firmware where it is missing; the smoke guest proves the rest after the apply.
+        guests = assess_secure_guests(facts, host, virt_type=virt_type, installing=True)
+        for text in guests.problems:
+            problem("tpm.secure_boot", text)
+        for text in guests.warnings:
+            warn("tpm.secure_boot", text)
+    if answers.tpm.measure:
+        _check_measure(answers, facts, host, problem, warn)
     if answers.tpm.install_tools and host.tpm2_tools is None and host.distribution.package_manager is None:
         warn(
             "tpm.install_tools",
             "no package manager was found here (apt-get, dnf, zypper): install tpm2-tools by hand",
         )
     return Validation(tuple(problems), tuple(warnings), diagnosis)
+
+
+def _check_measure(
+    answers: Answers, facts: HostFacts, host: HostProfile, problem: Reporter, warn: Reporter
+) -> None:
+    """Measuring needs a TPM 2.0 (the one TPM2TOOLS_TCTI names, when it names one) and tpm2-tools."""
+    named = facts.environment.get("TPM2TOOLS_TCTI", "")
+    detection = detect_tpm(facts)
+    if not named and detection.kind is TpmKind.NONE:
+        problem(
+            "tpm.measure",
+            "needs a TPM 2.0, and this host has none ("
+            + detection.summary
+            + "); set it to false, or enable the "
+            "TPM in the firmware setup",
+        )
+    elif not named and detection.kind is TpmKind.TPM12:
+        problem("tpm.measure", "needs a TPM 2.0; this host's is a TPM 1.2")
+    elif not named and detection.kind is TpmKind.UNKNOWN:
+        warn("tpm.measure", f"whether this host has a TPM 2.0 is not known: {detection.summary}")
+    if host.tpm2_tools is None and not (answers.tpm.install_tools and host.distribution.package_manager):
+        problem(
+            "tpm.measure",
+            "needs tpm2-tools, which are not installed here; set tpm.install_tools = true or install them",
+        )
 
 
 def validate_key(

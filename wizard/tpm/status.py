@@ -7,7 +7,10 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from wizard.commands import CommandRunner
+from wizard.diagnosis.checks.secure_boot import secure_boot_finding
+from wizard.diagnosis.findings import Finding
 from wizard.host.facts import HostFacts
+from wizard.host.secure_boot import HostSecureBoot, read_secure_boot
 from wizard.tpm.detect import STILL_POSSIBLE, TpmDetection, TpmKind, detect_tpm
 from wizard.tpm.tools import PackageInstall, Tpm2Tools, detect_tools, tools_install
 from wizard.tpm.tss import FailureKind, Tcti, tcti_from_environment
@@ -34,6 +37,8 @@ class TpmStatus:
     problems: tuple[str, ...]
     remedies: tuple[str, ...]
     notes: tuple[str, ...]  # true and worth knowing, but nothing to fix
+    secure_boot: HostSecureBoot  # the host's own Secure Boot state
+    secure_boot_finding: Finding  # what it means (the Host check's secure-boot finding)
 
 
 def verification_plan(
@@ -148,6 +153,8 @@ def _conclude(
         problems=tuple(problems),
         remedies=tuple(remedies),
         notes=tuple(notes),
+        secure_boot=read_secure_boot(facts),
+        secure_boot_finding=secure_boot_finding(read_secure_boot(facts)),
     )
 
 
@@ -266,6 +273,17 @@ def status_to_json(status: TpmStatus) -> dict[str, Any]:
             "options": [
                 {"section": section, "key": key, "value": value}
                 for section, key, value in status.vtpm.options
+            ],
+        },
+        "secure_boot": {
+            "state": status.secure_boot.state.value,
+            "lockdown": status.secure_boot.lockdown or None,
+            "status": status.secure_boot_finding.status.value,
+            "title": status.secure_boot_finding.title,
+            "detail": status.secure_boot_finding.detail,
+            "evidence": [
+                {"source": item.source, "observed": item.observed}
+                for item in status.secure_boot_finding.evidence
             ],
         },
     }

@@ -103,6 +103,13 @@ def package_manager(facts: HostFacts) -> str | None:
 _PACKAGES: dict[str, dict[str, tuple[str, ...]]] = {
     "tpm2-tools": {"apt-get": ("tpm2-tools",), "dnf": ("tpm2-tools",), "zypper": ("tpm2.0-tools",)},
     "swtpm": {"apt-get": ("swtpm", "swtpm-tools"), "dnf": ("swtpm", "swtpm-tools"), "zypper": ("swtpm",)},
+    # UEFI firmware for guests, with Secure Boot, keys enrolled and QEMU's descriptors (/usr/share/qemu/firmware).
+    "uefi-firmware-x86_64": {"apt-get": ("ovmf",), "dnf": ("edk2-ovmf",), "zypper": ("qemu-ovmf-x86_64",)},
+    "uefi-firmware-aarch64": {
+        "apt-get": ("qemu-efi-aarch64",),
+        "dnf": ("edk2-aarch64",),
+        "zypper": ("qemu-uefi-aarch64",),
+    },
 }
 
 
@@ -169,4 +176,19 @@ def swtpm_install(facts: HostFacts) -> PackageInstall | None:
         "swtpm",
         "Nova's virtual TPM for guests runs one swtpm per guest, set up by swtpm_setup",
         "host: swtpm or swtpm_setup not on PATH",
+    )
+
+
+def firmware_install(facts: HostFacts, architecture: str) -> PackageInstall | None:
+    """How to install UEFI firmware with Secure Boot for guests of ``architecture``, or None (no package
+    manager known, or an architecture without one)."""
+    software = f"uefi-firmware-{architecture}"
+    if software not in _PACKAGES:
+        return None
+    return _install(
+        facts,
+        software,
+        "guests that require Secure Boot get their UEFI firmware (with Secure Boot and keys enrolled) from it; "
+        "libvirt finds it through QEMU's firmware descriptors",
+        "host: no firmware descriptor with the secure-boot feature in /usr/share/qemu/firmware",
     )
