@@ -5,6 +5,7 @@ that a change must be reviewed against. See captures.py for the format and how t
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import signal
@@ -58,10 +59,17 @@ class Camera:
 
 @pytest.fixture
 def cameras() -> Iterator[list[Camera]]:
-    taken: list[Camera] = []
-    yield taken
-    for camera in taken:
-        camera.terminal.close()
+    """The cameras of one test, which holds the fixed roots alone: a second run of the suite on this machine
+    (another checkout) waits for it instead of removing its root mid-flow."""
+    FIXED.mkdir(exist_ok=True)
+    with (FIXED.parent / "kvm-wizard-captures.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        taken: list[Camera] = []
+        try:
+            yield taken
+        finally:
+            for camera in taken:
+                camera.terminal.close()
 
 
 def start(cameras: list[Camera], flow: str, *arguments: str, root: bool = True) -> Camera:

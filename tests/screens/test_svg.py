@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import fcntl
 import shutil
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
@@ -37,8 +38,14 @@ FIXED = Path("/tmp/kvm-wizard-svg")  # a fixed path: roots are shown on some scr
 
 @pytest.fixture(autouse=True, scope="module")
 def _remove_the_fixed_roots() -> Iterator[None]:
-    yield
-    shutil.rmtree(FIXED, ignore_errors=True)
+    """The fixed roots are this module's alone while it runs: another checkout's suite on this machine waits
+    (a lock) instead of removing them mid-test; removed at the end."""
+    with Path("/tmp/kvm-wizard-svg.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            shutil.rmtree(FIXED, ignore_errors=True)
 
 
 def fixed_root(name: str, scenario: str) -> Path:
