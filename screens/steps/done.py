@@ -88,7 +88,10 @@ def summary(outcome: Outcome, state: Settlement, keys: Keys) -> list[Said]:
                 Said("How to undo it", tone="heading"),
                 Said(
                     f"Generation {state.generation} holds every file as it was before. {keys.snapshots} rolls "
-                    "back to it with a preview and confirm-or-revert, or from any shell:",
+                    "back to it with a preview and confirm-or-revert, or from any shell:"
+                    if keys.rolls_back
+                    else f"Generation {state.generation} holds every file as it was before. Roll back to it "
+                    f"from any shell ({keys.snapshots} lists the generations):",
                     indent=2,
                 ),
                 Said(f"kvm-wizard snapshots rollback {state.generation}{where}", indent=4),

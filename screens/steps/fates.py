@@ -62,8 +62,9 @@ def headline(state: Settlement, result: ApplyResult, keys: Keys = SCREEN_KEYS) -
         )
     if fate is Fate.REVERT_FAILED:
         return "fail", (
-            f"The revert failed ({state.reason}): {what(state)} stands. Roll it back with {keys.snapshots} or "
-            f"kvm-wizard snapshots rollback {state.generation}."
+            f"The revert failed ({state.reason}): {what(state)} stands. Roll it back with "
+            + (f"{keys.snapshots} or " if keys.rolls_back else "")
+            + f"kvm-wizard snapshots rollback {state.generation}."
         )
     return (
         "unknown",

@@ -75,8 +75,9 @@ class Keys:
     go_on: str  # "F10", "Enter"
     snapshots: str  # "F2 (Snapshots)", "s (snapshots)"
     quit: str  # "ctrl+q", "q"
-    steps: str  # "F9", "g": go to any step
+    steps: str  # "F9": go to any step ("" where the view has no such key)
+    rolls_back: bool = True  # the snapshots key rolls back too (the line mode's only lists the generations)
 
 
 SCREEN_KEYS = Keys("Esc", "F10", "F2 (Snapshots)", "ctrl+q", "F9")
-LINE_KEYS = Keys("b", "Enter", "s (snapshots)", "q", "g")
+LINE_KEYS = Keys("b", "Enter", "s (snapshots)", "q", "", rolls_back=False)
