@@ -13,8 +13,8 @@ from screens.steps.host_check import HostCheckResult, KnownHost, detect, detecti
 from screens.steps.said import Said
 from screens.steps.welcome import (
     HOLDS,
+    LINE_WILL,
     SETTLE_LABELS,
-    WILL,
     WONT,
     Settle,
     WelcomeResult,
@@ -54,7 +54,7 @@ class WelcomeLines(LineView[WelcomeResult]):
 
     def run(self, io: LineIO) -> StepExit[WelcomeResult]:
         self.start(io)
-        io.say("kvm-wizard will:", *WILL.splitlines(), "It will not:", *WONT.splitlines())
+        io.say("kvm-wizard will:", *LINE_WILL.splitlines(), "It will not:", *WONT.splitlines())
         io.say("Looking for unfinished work...")
         source, report = start_check(self.source)
         io.say(*(f"{title} {text}" for title, text in where(self.mode, source)))

@@ -14,13 +14,14 @@ from wizard.source import HostSource
 if TYPE_CHECKING:
     from wizard.apply.startup import StartupReport
 
-WILL = (
+WILL_BEFORE_UNDO = (
     " - find out what this host can do: a KVM API probe decides, not a CPU flag\n"
     " - ask each choice of a Nova compute node on KVM, checked as you type\n"
     " - show every change as a diff with its reasons before anything is done\n"
     " - apply it as one transaction, snapshot first; keep it only if you confirm\n"
-    " - undo any change later (F2: snapshots)"
 )
+WILL = WILL_BEFORE_UNDO + " - undo any change later (F2: snapshots)"
+LINE_WILL = WILL_BEFORE_UNDO + " - undo any change later (kvm-wizard snapshots rollback N)"
 WONT = (
     " - choose software emulation without your consent\n"
     " - change anything before you approve the Review\n"

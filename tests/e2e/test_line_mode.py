@@ -73,7 +73,9 @@ def test_every_demo_host_from_start_to_done(scenario: str, tmp_path: Path) -> No
     if keep:
         assert "[PASS] Kept: the apply of generation 1 stays" in text
         # The line mode's s only lists generations: Done says to roll back from a shell, not with s.
-        assert "Roll back to it from any shell (s (snapshots) lists the generations):" in " ".join(text.split())
+        assert "Roll back to it from any shell (s (snapshots) lists the generations):" in " ".join(
+            text.split()
+        )
         assert status == 0
         assert (root / "var/lib/kvm-wizard/answers.toml").is_file()
         saved = (root / "var/lib/kvm-wizard/answers.toml").read_text()
