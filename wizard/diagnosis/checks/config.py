@@ -1,4 +1,5 @@
-"""Checks of nova.conf and glance-api.conf as the probe recorded them: config lint, each problem at its line."""
+"""Checks of the files nova-compute and glance-api read, as the probe recorded them: config lint, each problem at
+its file and line."""
 
 from __future__ import annotations
 
