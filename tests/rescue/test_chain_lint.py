@@ -127,21 +127,20 @@ def test_kolla_ansibles_file_is_linted_where_it_is_and_never_repaired(
     assert f"1. {KOLLA_CONF}: copied to /etc/nova/nova.conf" in found["config/chains.txt"]
 
 
+# The planted file's text, and the line of each planted option.
+PLANTS = {
+    COMPUTE_CONF: (PLANTED_COMPUTE, {"logdir": 3, "disk_cache_modes": 6}),
+    CPU_CONF: (PLANTED_CPU, {"logdir": 7, "disk_cache_modes": 5}),
+}
+
+
 @pytest.mark.parametrize(
-    ("scenario", "path", "text", "lines"),
-    [
-        ("debian-qemu-override", COMPUTE_CONF, PLANTED_COMPUTE, {"logdir": 3, "disk_cache_modes": 6}),
-        ("rdo-nova-conf-d", CPU_CONF, PLANTED_CPU, {"logdir": 7, "disk_cache_modes": 5}),
-    ],
+    ("scenario", "path"), [("debian-qemu-override", COMPUTE_CONF), ("rdo-nova-conf-d", CPU_CONF)]
 )
 def test_problems_in_another_file_are_found_there_and_repaired_there(
-    capsys: pytest.CaptureFixture[str],
-    tmp_path: Path,
-    scenario: str,
-    path: str,
-    text: str,
-    lines: dict[str, int],
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, scenario: str, path: str
 ) -> None:
+    text, lines = PLANTS[path]
     facts, root = planted(tmp_path, scenario, {path: text})
     renamed = f"nova-conf-renamed-option:{path}:DEFAULT.logdir"
     unknown = f"nova-conf-unknown-option:{path}:libvirt.disk_cache_modes"
@@ -153,10 +152,8 @@ def test_problems_in_another_file_are_found_there_and_repaired_there(
         assert findings[finding_id]["remedy"]["plan_fix"] == finding_id
     assert f"nova-conf-lint:{path}" not in findings  # its problems say it
     nova_before = (root / NOVA_CONF.lstrip("/")).read_bytes()
-    code = main(
-        ["rescue", "--apply-fixes", "--facts", str(facts), "--root", str(root), "--fix", renamed]
-        + ["--fix", unknown, "--yes", "--no-confirm"]
-    )
+    fixes = ["--fix", renamed, "--fix", unknown, "--yes", "--no-confirm"]
+    code = main(["rescue", "--apply-fixes", "--facts", str(facts), "--root", str(root), *fixes])
     out = capsys.readouterr().out
     assert code == 0, out
     fixed = IniDocument((root / path.lstrip("/")).read_text())
