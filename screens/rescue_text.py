@@ -40,7 +40,7 @@ def fix_line(fix: Fix, ticked: bool) -> Cropped:
 
 
 def recheck_text(root: Path, facts: HostFacts, generation: int) -> Text:
-    """nova.conf and glance-api.conf linted again as they are now, after the apply of ``generation``."""
+    """The files nova-compute and glance-api read, linted again as they are now, after the apply of ``generation``."""
     from wizard.host.profile import HostProfile
     from wizard.rescue.report import review_files
 
@@ -50,22 +50,22 @@ def recheck_text(root: Path, facts: HostFacts, generation: int) -> Text:
         if not file.present:
             continue
         if file.error is not None:
-            parts.append(line("fail", f"{file.file} cannot be checked: {file.error}."))
+            parts.append(line("fail", f"{file.name} cannot be checked: {file.error}."))
             continue
-        issues = [issue for issue in review.issues if issue.file == file.file]
+        issues = list(review.issues_in(file.path))
         errors = [issue for issue in issues if issue.severity == "error"]
         warnings = [issue for issue in issues if issue.severity == "warning"]
         if errors:
-            parts.append(line("fail", f"{file.file}: {len(errors)} error(s) left (lines {_lines(errors)})."))
+            parts.append(line("fail", f"{file.name}: {len(errors)} error(s) left (lines {_lines(errors)})."))
         elif warnings:
             parts.append(
                 line(
                     "pass",
-                    f"{file.file}: no error left; {len(warnings)} warning(s) (lines {_lines(warnings)}).",
+                    f"{file.name}: no error left; {len(warnings)} warning(s) (lines {_lines(warnings)}).",
                 )
             )
         else:
-            parts.append(line("pass", f"{file.file} follows the option rules."))
+            parts.append(line("pass", f"{file.name} follows the option rules."))
     text = Text(f"Checked again after generation {generation}: ", style="bold")
     text.append_text(Text(" ").join(parts) if parts else Text("no nova.conf or glance-api.conf here."))
     return text

@@ -128,7 +128,7 @@ def test_glance_direct_url_is_repaired_in_glance_api_conf() -> None:
 def test_glance_sections_named_by_the_operator_are_not_unknown() -> None:
     glance = "[DEFAULT]\nenabled_backends = fast:rbd\n[fast]\nrbd_store_pool = images\n"
     found = review("[DEFAULT]\ncompute_driver = libvirt.LibvirtDriver\n", glance)
-    assert found.issues_of("glance-api.conf") == ()
+    assert found.issues_in("/etc/glance/glance-api.conf") == ()
 
 
 def test_issues_are_in_the_order_of_the_file() -> None:

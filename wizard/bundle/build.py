@@ -31,10 +31,12 @@ Every secret is masked as ****: passwords, transport_url and database connection
 credentials in URLs. Option values are masked by option (nova's and glance's own secret flags), free text
 (logs, command output) by pattern.
 
-facts.toml          what the probe observed (nova.conf and glance-api.conf as settings with line numbers)
-findings.json       the verdict, every finding (config problems with their line numbers) and the fixes
+facts.toml          what the probe observed (the configuration files as settings with line numbers)
+findings.json       the verdict, every finding (config problems with their file and line) and the fixes
                     kvm-wizard offers, with their diffs; the format of kvm-wizard rescue --report --json
-config/             nova.conf and glance-api.conf as they are now
+config/             every file nova-compute and glance-api read (nova.conf, nova-compute.conf, nova-dist.conf,
+                    nova.conf.d, kolla-ansible's), and nova.conf and glance-api.conf, as they are now;
+                    config/chains.txt: which files each service reads, in which order (a later file wins)
 answers.toml        the answers last applied
 generations/N/      each snapshot's manifest and what its transaction changed; drift.txt: hand edits since
 logs/               the last {LOG_LINES} lines of nova-compute's, libvirtd's and kvm-wizard's logs, and the

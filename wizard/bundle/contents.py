@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,8 +20,11 @@ from wizard.apply.measure import generation_events
 from wizard.apply.state import LOG_FILE, state_paths
 from wizard.bundle.masking import mask_facts
 from wizard.host.collect import read_under
+from wizard.host.config_chain import ConfigChain, chain_paths
 from wizard.host.facts import HostFacts, facts_to_toml
 from wizard.host.ini_record import RECORDED_CONFIGS, mask_config_text
+from wizard.host.profile import HostProfile
+from wizard.option_types import FileKind
 from wizard.rescue.report import RescueReport, report_to_json
 from wizard.rootfs import PathEscapeError
 from wizard.secrets import mask_text
@@ -75,15 +78,43 @@ def log_members(root: Path, facts: HostFacts) -> list[Member]:
     return members
 
 
-def config_members(root: Path) -> list[Member]:
+def config_members(root: Path, chains: Sequence[ConfigChain]) -> list[Member]:
+    """Every file of each service's chain (and nova.conf and glance-api.conf even where nothing reads them), as
+    it is under the root, masked by its kind; chains.txt says which files each service reads, in which order."""
     members = []
+    files: dict[str, FileKind] = {}
+    for chain in chains:
+        files.update(dict.fromkeys(chain_paths(chain), chain.kind))
     for path, kind in RECORDED_CONFIGS.items():
+        files.setdefault(path, kind)
+    for path, kind in files.items():
         data, error = _read(root, path)
         if data is not None:
             members.append(_text(f"config{path}", mask_config_text(kind, _decoded(data))))
         elif error is not None:
             members.append(_text(f"config{path}.unreadable", mask_text(error) + "\n"))
+    members.append(_text("config/chains.txt", mask_text(chains_text(chains))))
     return members
+
+
+def chains_text(chains: Sequence[ConfigChain]) -> str:
+    """Each service's files in the order it reads them (a later file wins), why each is read, and how it starts."""
+    lines: list[str] = []
+    for chain in chains:
+        lines.append(f"{chain.service} ({chain.deployment.value}): {chain.describe()}")
+        if chain.command:
+            lines.append(f"  command: {' '.join(chain.command)}")
+            lines.append(f"  found in: {chain.command_source}")
+        for number, item in enumerate(chain.files, start=1):
+            state = "" if item.exists else " (missing)"
+            lines.append(f"  {number}. {item.path}{state}: {item.origin}")
+        if chain.primary not in chain.paths:
+            lines.append(f"  ({chain.primary} does not exist: a new setting would create it)")
+        lines += [f"  note: {note}" for note in chain.notes]
+        if not chain.known:
+            lines.append("  (guessed: the facts do not show how it starts)")
+        lines.append("")
+    return "\n".join(lines)
 
 
 def _manifest(generation: Generation) -> str:
@@ -174,12 +205,15 @@ def collect(
 ) -> list[Member]:
     say = progress or (lambda _text: None)
     say("Host facts")
-    members = [_text("facts.toml", facts_to_toml(mask_facts(facts)))]
+    profile = HostProfile.from_facts(facts)
+    chains = (profile.nova_chain, profile.glance_chain)
+    kinds = {path: chain.kind for chain in chains for path in chain_paths(chain)}
+    members = [_text("facts.toml", facts_to_toml(mask_facts(facts, kinds)))]
     say("Findings")
     document = report_to_json(report, live=root == Path("/"))
     members.append(_text("findings.json", json.dumps(document, indent=2, ensure_ascii=False) + "\n"))
     say("Configuration files")
-    members += config_members(root)
+    members += config_members(root, chains)
     answers, error = _read(root, ANSWERS)
     if answers is not None:
         members.append(

@@ -1,6 +1,6 @@
 """Host facts with every text masked: what the probe recorded is masked again before it leaves the host.
 
-The probe already masks nova.conf, glance-api.conf and the log lines it keeps; a recording made by an older
+The probe already masks the files nova-compute and glance-api read and the log lines it keeps; a recording made by an older
 kvm-wizard, or a file nobody expected to hold a secret (a kernel command line, a command's output), is
 covered here too.
 """
@@ -8,9 +8,11 @@ covered here too.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 
 from wizard.host.facts import HostFacts
 from wizard.host.ini_record import RECORDED_CONFIGS, mask_config_text
+from wizard.option_types import FileKind
 from wizard.secrets import mask_text
 
 
@@ -18,12 +20,15 @@ def _maybe(text: str | None) -> str | None:
     return mask_text(text) if text else text
 
 
-def mask_facts(facts: HostFacts) -> HostFacts:
+def mask_facts(facts: HostFacts, kinds: Mapping[str, FileKind] | None = None) -> HostFacts:
+    """``kinds``: the configuration files of the services' chains beyond nova.conf and glance-api.conf (their
+    options' secret flags mask them)."""
+    known = {**RECORDED_CONFIGS, **(kinds or {})}
     files = {}
     for path, read in facts.files.items():
         content = read.content
         if content:
-            kind = RECORDED_CONFIGS.get(path)
+            kind = known.get(path)
             content = mask_config_text(kind, content) if kind is not None else mask_text(content)
         files[path] = dataclasses.replace(read, content=content, error=_maybe(read.error))
     commands = {

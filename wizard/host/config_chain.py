@@ -670,13 +670,18 @@ def chains_from_facts(facts: HostFacts, *, debian: bool | None) -> dict[str, Con
     }
 
 
-def chain_config(chain: ConfigChain, read: Callable[[str], bytes | str | None]) -> EffectiveConfig:
-    """The effective configuration over the chain's files, as ``read`` gives them (None: absent); the primary
-    file comes first when it does not exist yet (oslo's first default file, or a --config-file to create)."""
+def chain_paths(chain: ConfigChain) -> list[str]:
+    """The files in oslo's order, the primary one first where it does not exist yet (oslo's first default file,
+    or a --config-file to create): where a setting no file makes goes."""
     paths = list(chain.paths)
     if chain.primary not in paths:
         paths.insert(0, chain.primary)
-    return EffectiveConfig.parse(chain.kind, [(path, read(path)) for path in paths])
+    return paths
+
+
+def chain_config(chain: ConfigChain, read: Callable[[str], bytes | str | None]) -> EffectiveConfig:
+    """The effective configuration over the chain's files (chain_paths), as ``read`` gives them (None: absent)."""
+    return EffectiveConfig.parse(chain.kind, [(path, read(path)) for path in chain_paths(chain)])
 
 
 def recorded_config(facts: HostFacts, chain: ConfigChain) -> EffectiveConfig:

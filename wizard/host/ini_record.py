@@ -30,6 +30,22 @@ LINE_MARKER = "# line "
 _MARKER = re.compile(r"^# line (\d+)$")
 
 
+def finding_id(file: FileKind, path: str, name: str, key: str = "") -> str:
+    """A lint finding's id: nova-conf-RULE[:PATH][:KEY]; the path only for a file other than the kind's own
+    (/etc/nova/nova.conf, /etc/glance/glance-api.conf), so that an id stays unique across a service's files."""
+    parts = [f"{ID_PREFIXES[file]}-{name}"]
+    if path != CONFIG_PATHS[file]:
+        parts.append(path)
+    if key:
+        parts.append(key)
+    return ":".join(parts)
+
+
+def file_name(file: FileKind, path: str) -> str:
+    """How a title names a file: "nova.conf" for the kind's own file, else its path."""
+    return file if path == CONFIG_PATHS[file] else path
+
+
 def record_ini(file_kind: str, text: str) -> str:
     """What the facts keep of an INI file: its settings with their line numbers, secret values masked."""
     from wizard.files.lines import split_lines, without_ending

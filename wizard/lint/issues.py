@@ -5,14 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from wizard.host.ini_record import CONFIG_PATHS, ID_PREFIXES
+from wizard.host.ini_record import CONFIG_PATHS, file_name, finding_id
 from wizard.option_types import FileKind
 from wizard.rules import HostContext
 
 Severity = Literal["error", "warning", "info"]
 EditKind = Literal["set", "set-list", "unset", "move"]
-
-# The file each kind lives in, and the prefix of its findings' ids.
 
 
 @dataclass(frozen=True)
@@ -27,9 +25,10 @@ class Place:
 
 @dataclass(frozen=True)
 class IniEdit:
-    """One change a repair makes to one option; values are never taken from a masked recording."""
+    """One change a repair makes to one option of one file; values are never taken from a masked recording."""
 
-    file: FileKind
+    file: FileKind  # the options' schema (and secrets)
+    path: str  # the file changed
     kind: EditKind
     section: str
     key: str
@@ -44,7 +43,7 @@ class IniEdit:
 
     def describe(self) -> str:
         """The change in words, for a remedy's settings (the value of a moved option is not repeated)."""
-        where = CONFIG_PATHS[self.file]
+        where = self.path
         if self.kind == "set":
             return f"[{self.section}] {self.key} = {self.value} in {where}"
         if self.kind == "set-list":
@@ -54,19 +53,20 @@ class IniEdit:
         return f"[{self.section}] {self.key} becomes [{self.to_section}] {self.to_key} in {where}"
 
     @property
-    def targets(self) -> tuple[tuple[FileKind, str, str], ...]:
-        """The options this edit changes (a move changes two)."""
-        own = (self.file, self.section.lower(), self.key)
+    def targets(self) -> tuple[tuple[str, str, str], ...]:
+        """The options this edit changes, by file (a move changes two)."""
+        own = (self.path, self.section.lower(), self.key)
         if self.kind == "move":
-            return (own, (self.file, self.to_section.lower(), self.to_key))
+            return (own, (self.path, self.to_section.lower(), self.to_key))
         return (own,)
 
 
 @dataclass(frozen=True)
 class LintIssue:
-    """One problem in nova.conf or glance-api.conf, at the lines that show it."""
+    """One problem in a file nova-compute or glance-api reads, at the lines that show it."""
 
-    file: FileKind
+    file: FileKind  # the service's kind of file (its option schema)
+    path: str  # the file the lines are in
     rule: str  # wizard.rules' rule names, and: unparsable, unknown-section, unknown-option, renamed-option,
     # repeated-option, volume-group-missing, deprecated-for-removal
     severity: Severity
@@ -77,14 +77,15 @@ class LintIssue:
     key: str = ""  # what makes the id unique: "libvirt.images_type", "line-12"
 
     @property
-    def path(self) -> str:
-        return CONFIG_PATHS[self.file]
+    def id(self) -> str:
+        """The finding id: nova-conf-invalid-value:libvirt.images_type, and in another file of the chain
+        nova-conf-unknown-option:/etc/nova/nova-compute.conf:DEFAULT.foo (the part before ':' is documented)."""
+        return finding_id(self.file, self.path, self.rule, self.key)
 
     @property
-    def id(self) -> str:
-        """The finding id: nova-conf-invalid-value:libvirt.images_type (the part before ':' is documented)."""
-        base = f"{ID_PREFIXES[self.file]}-{self.rule}"
-        return f"{base}:{self.key}" if self.key else base
+    def name(self) -> str:
+        """The file as titles name it: "nova.conf", "/etc/nova/nova-compute.conf"."""
+        return file_name(self.file, self.path)
 
     @property
     def line(self) -> int | None:
@@ -96,20 +97,25 @@ class ConfigFile:
     """One configuration file as lint saw it: present, readable, how many settings, what is wrong."""
 
     file: FileKind
+    path: str
     present: bool
     error: str | None  # why its settings are unknown: unreadable, or not recorded in these facts
     settings: int  # assignments read
 
+    @property
+    def name(self) -> str:
+        return file_name(self.file, self.path)
+
 
 @dataclass(frozen=True)
 class ConfigReview:
-    """nova.conf and glance-api.conf checked together (rules span both files)."""
+    """Every file nova-compute and glance-api read, checked together (rules span files and services)."""
 
-    files: tuple[ConfigFile, ...]
+    files: tuple[ConfigFile, ...]  # each service's files in the order it reads them
     issues: tuple[LintIssue, ...]
 
-    def issues_of(self, file: FileKind) -> tuple[LintIssue, ...]:
-        return tuple(issue for issue in self.issues if issue.file == file)
+    def issues_in(self, path: str) -> tuple[LintIssue, ...]:
+        return tuple(issue for issue in self.issues if issue.path == path)
 
     def issue(self, issue_id: str) -> LintIssue | None:
         return next((issue for issue in self.issues if issue.id == issue_id), None)
@@ -117,11 +123,17 @@ class ConfigReview:
 
 @dataclass(frozen=True)
 class ConfigText:
-    """A configuration file's text as lint gets it (None: absent, or unreadable with ``error``)."""
+    """A configuration file's text as lint gets it (None: absent, or unreadable with ``error``); a service's
+    files come in the order it reads them, its primary file (where a new setting goes) first."""
 
     file: FileKind
     text: str | None
     error: str | None = None
+    path: str = ""  # "": the kind's own file (/etc/nova/nova.conf)
+
+    @property
+    def where(self) -> str:
+        return self.path or CONFIG_PATHS[self.file]
 
 
 @dataclass(frozen=True)

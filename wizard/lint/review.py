@@ -8,13 +8,14 @@ runs it on the files under the root, where repairs are planned.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from wizard.files.ini import IniEntry
 from wizard.host.ini_record import shown_line
 from wizard.host.profile import HostProfile
-from wizard.lint.document import Document, shown_entry
+from wizard.lint.document import ChainDocuments, Document, shown_entry
 from wizard.lint.host_context import rule_context
 from wizard.lint.issues import ConfigFile, ConfigReview, ConfigText, IniEdit, LintHost, LintIssue, Place
 from wizard.lint.rule_issues import issues_from_violation, volume_group_choice
@@ -42,49 +43,68 @@ def lint_host(profile: HostProfile) -> LintHost:
 
 
 def review_config(
-    sources: Sequence[ConfigText], host: LintHost, nova_effective: dict[tuple[str, str], str] | None = None
+    sources: Sequence[ConfigText], host: LintHost, edit_instead: Mapping[FileKind, str] | None = None
 ) -> ConfigReview:
     """Every problem of the given files, in file order per check, with repairs where the intent is clear.
 
-    ``nova_effective``: what nova-compute reads over all its files (wizard.effective), for the rules between
-    options; without it, nova.conf alone."""
-    documents: dict[FileKind, Document] = {}
+    ``sources``: each service's files in the order it reads them (wizard.host.config_chain), its primary file
+    first. Each file is checked on its own for what is wrong in it (syntax, names, repeated options); the rules
+    between options judge what the service reads over all its files, once, at the line the value comes from.
+    ``edit_instead``: the kinds whose files kvm-wizard must not write (kolla-ansible, the snap), and where to
+    change them instead: their issues get no repair."""
+    texts: dict[FileKind, list[tuple[str, Document | None]]] = {}
     files: list[ConfigFile] = []
     for source in sources:
+        path = source.where
         if source.text is None:
-            files.append(ConfigFile(source.file, source.error is not None, source.error, 0))
+            files.append(ConfigFile(source.file, path, source.error is not None, source.error, 0))
+            texts.setdefault(source.file, []).append((path, None))
             continue
-        document = Document(source.file, source.text)
-        documents[source.file] = document
-        files.append(ConfigFile(source.file, True, None, len(document.entries)))
+        document = Document(source.file, source.text, path)
+        texts.setdefault(source.file, []).append((path, document))
+        files.append(ConfigFile(source.file, path, True, None, len(document.entries)))
+    chains = {kind: ChainDocuments(kind, found) for kind, found in texts.items()}
     issues: list[LintIssue] = []
-    for document in documents.values():
-        issues += _unparsable(document)
-        issues += _names(document)
-        issues += _repeated(document)
-    nova = documents.get("nova.conf")
-    if nova is not None:
-        glance = documents.get("glance-api.conf")
-        config = nova.config() if nova_effective is None else nova_effective
-        for violation in check_rules(config, glance.config() if glance else None, host.rules):
-            issues += issues_from_violation(violation, documents, host)
+    for chain in chains.values():
+        for document in chain.documents.values():
+            issues += _unparsable(document)
+            issues += _names(document)
+            issues += _repeated(document)
+    nova = chains.get("nova.conf")
+    if nova is not None and nova.documents:
+        glance = chains.get("glance-api.conf")
+        glance_config = glance.config() if glance is not None and glance.documents else None
+        for violation in check_rules(nova.config(), glance_config, host.rules):
+            issues += issues_from_violation(violation, chains, host)
         issues += _volume_group_missing(nova, host)
     unique: dict[str, LintIssue] = {}
     for issue in issues:
-        unique.setdefault(issue.id, issue)
-    order = [source.file for source in sources]
-    # In the order an operator reads the file; problems of options that are not set come last.
+        unique.setdefault(issue.id, _owned(issue, edit_instead or {}))
+    order = [file.path for file in files]
+    # In the order the service reads its files and an operator reads a file; problems of options that are not
+    # set come last.
     ranked = sorted(
         unique.values(),
-        key=lambda issue: (order.index(issue.file), issue.line is None, issue.line or 0),
+        key=lambda issue: (order.index(issue.path), issue.line is None, issue.line or 0),
     )
     return ConfigReview(tuple(files), tuple(ranked))
+
+
+def _owned(issue: LintIssue, edit_instead: Mapping[FileKind, str]) -> LintIssue:
+    """An issue in files kvm-wizard must not write: no repair, the fix says where the change belongs."""
+    owners = [edit_instead[edit.file] for edit in issue.repair if edit.file in edit_instead]
+    if issue.file in edit_instead:
+        owners.insert(0, edit_instead[issue.file])
+    if not owners or (issue.severity == "info" and not issue.repair):
+        return issue
+    return dataclasses.replace(issue, repair=(), fix=f"{issue.fix}; make the change in {owners[0]}")
 
 
 def _unparsable(document: Document) -> list[LintIssue]:
     return [
         LintIssue(
             document.file,
+            document.path,
             "unparsable",
             "error",
             (Place("", "", problem.line_number, shown_line(problem.text)),),
@@ -124,6 +144,7 @@ def _names(document: Document) -> list[LintIssue]:
         found.append(
             LintIssue(
                 file,
+                document.path,
                 "deprecated-for-removal",
                 "info",
                 tuple(going),
@@ -155,12 +176,17 @@ def _unknown_option(document: Document, place: Place) -> LintIssue:
     fix = hint
     if target is not None and document.last(*target) is None:
         why = f"[{place.section}] {key} is not an option: its value was ignored; {hint}"
-        repair = (IniEdit(file, "move", place.section, key, why, to_section=target[0], to_key=target[1]),)
+        repair = (
+            IniEdit(
+                file, document.path, "move", place.section, key, why, to_section=target[0], to_key=target[1]
+            ),
+        )
         fix = f"rename it to [{target[0]}] {target[1]}"
     elif target is not None:
         fix = f"{hint}; [{target[0]}] {target[1]} is already set, so remove this line"
     return LintIssue(
         file,
+        document.path,
         "unknown-option",
         "warning",
         (place,),
@@ -178,15 +204,25 @@ def _renamed(document: Document, place: Place, new_section: str, new_name: str) 
     if current is None:
         why = f"{message}; nova reads the old name for now"
         repair = (
-            IniEdit(file, "move", place.section, place.option, why, to_section=new_section, to_key=new_name),
+            IniEdit(
+                file,
+                document.path,
+                "move",
+                place.section,
+                place.option,
+                why,
+                to_section=new_section,
+                to_key=new_name,
+            ),
         )
         fix = f"rename it to [{new_section}] {new_name}"
     else:
         message += f", which is also set (line {current.line_number}): this line is ignored"
-        repair = (IniEdit(file, "unset", place.section, place.option, message),)
+        repair = (IniEdit(file, document.path, "unset", place.section, place.option, message),)
         fix = "remove this line"
     return LintIssue(
         file,
+        document.path,
         "renamed-option",
         "warning",
         (place,),
@@ -211,6 +247,7 @@ def _unknown_section(document: Document, section: str, entries: list[IniEntry]) 
     )
     return LintIssue(
         document.file,
+        document.path,
         "unknown-section",
         "warning",
         places,
@@ -233,7 +270,7 @@ def _repeated(document: Document) -> list[LintIssue]:
         repair: tuple[IniEdit, ...] = ()
         if not is_secret(document.file, section, key) and not last.continued:
             why = f"{message}; the earlier lines are removed, the value oslo reads stays"
-            repair = (IniEdit(document.file, "set", written, key, why, value=last.value),)
+            repair = (IniEdit(document.file, document.path, "set", written, key, why, value=last.value),)
         places = tuple(
             Place(written, key, entry.line_number, shown_entry(document.file, entry))
             for entry in reversed(entries)
@@ -241,6 +278,7 @@ def _repeated(document: Document) -> list[LintIssue]:
         found.append(
             LintIssue(
                 document.file,
+                document.path,
                 "repeated-option",
                 "warning",
                 places,
@@ -253,8 +291,9 @@ def _repeated(document: Document) -> list[LintIssue]:
     return found
 
 
-def _volume_group_missing(nova: Document, host: LintHost) -> list[LintIssue]:
-    """images_type = lvm with a volume group this host does not have: every disk creation fails."""
+def _volume_group_missing(nova: ChainDocuments, host: LintHost) -> list[LintIssue]:
+    """images_type = lvm with a volume group this host does not have: every disk creation fails (judged on what
+    nova-compute reads over all its files, at the line that names the group)."""
     groups = host.volume_groups
     images_type = nova.last("libvirt", "images_type")
     group = nova.last("libvirt", "images_volume_group")
@@ -267,19 +306,21 @@ def _volume_group_missing(nova: Document, host: LintHost) -> list[LintIssue]:
     if missing is None:
         return []
     choice = volume_group_choice(groups)
+    path, place = nova.place("libvirt", "images_volume_group")
     repair: tuple[IniEdit, ...] = ()
     fix = missing.fix
     if choice is not None:
         name, reason = choice
         why = f"volume group {group.value} does not exist; {name} is {reason}"
-        repair = (IniEdit("nova.conf", "set", group.section or "libvirt", group.key, why, value=name),)
+        repair = (IniEdit("nova.conf", path, "set", group.section or "libvirt", group.key, why, value=name),)
         fix = f"set images_volume_group = {name} ({reason}), or create {group.value}"
     return [
         LintIssue(
             "nova.conf",
+            path,
             "volume-group-missing",
             "error",
-            (nova.place("libvirt", "images_volume_group"), nova.place("libvirt", "images_type")),
+            (place, nova.place("libvirt", "images_type")[1]),
             f"images_volume_group = {group.value}: {missing.what}; instances with disks fail to build",
             fix,
             repair,

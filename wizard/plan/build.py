@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from wizard.answers import Answers, dumps_answers
-from wizard.host.config_chain import ConfigChain
+from wizard.host.config_chain import ConfigChain, chain_paths
 from wizard.host.facts import HostFacts
 from wizard.host.profile import HostProfile
 from wizard.plan.actions import (
@@ -18,7 +18,7 @@ from wizard.plan.actions import (
     package_actions,
     restart_actions,
 )
-from wizard.plan.chain_edits import ChainPlan, chain_paths
+from wizard.plan.chain_edits import ChainPlan
 from wizard.plan.desired import Desired
 from wizard.plan.ini_edits import written_value
 from wizard.plan.model import Check, CheckKind, Plan, Reason

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from wizard.effective import ConfigSource, EffectiveConfig, meaning, same_value
 from wizard.files.ini import IniChange, IniDocument
-from wizard.host.config_chain import ConfigChain
+from wizard.host.config_chain import ConfigChain, chain_paths
 from wizard.options import find_option
 from wizard.plan.current import CurrentFile, PlanningError
 from wizard.plan.desired import Desired
@@ -28,14 +28,6 @@ class ChainPlan:
     changed: list[Desired] = field(default_factory=list)  # the settings that change something
     refused: list[Desired] = field(default_factory=list)  # would change, but the chain is not the host's own
     checks: list[tuple[Desired, tuple[str, ...]]] = field(default_factory=list)  # (setting, files) to re-read
-
-
-def chain_paths(chain: ConfigChain) -> list[str]:
-    """The files in oslo's order, the primary one included where it would be read when it does not exist yet."""
-    paths = list(chain.paths)
-    if chain.primary not in paths:
-        paths.insert(0, chain.primary)
-    return paths
 
 
 def already(config: EffectiveConfig, desired: Desired) -> bool:

@@ -13,8 +13,8 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
-from wizard.host.config_chain import ConfigChain
-from wizard.plan.chain_edits import ChainPlan, chain_paths, plan_chain
+from wizard.host.config_chain import ConfigChain, chain_paths
+from wizard.plan.chain_edits import ChainPlan, plan_chain
 from wizard.plan.current import read_current
 from wizard.plan.desired import Desired
 from wizard.plan.model import FileEdit, FileKind, NewFileAttributes, Reason

@@ -17,7 +17,6 @@ from wizard.answers import Answers, HypervisorAnswers, PerformanceAnswers
 from wizard.files.ini import IniChange, IniDocument, IniError
 from wizard.files.lines import decode, encode, split_lines
 from wizard.host.facts import HostFacts
-from wizard.host.ini_record import CONFIG_PATHS
 from wizard.host.profile import HostProfile
 from wizard.lint.issues import IniEdit
 from wizard.option_types import FileKind
@@ -123,17 +122,17 @@ def _with_comments(document: IniDocument, comments: list[tuple[str, str, str]]) 
     return data
 
 
-def _edit_file(root: Path, file: FileKind, recipes: Sequence[FixRecipe], work: _Work) -> None:
-    path = CONFIG_PATHS[file]
+def _edit_file(root: Path, path: str, file: FileKind, recipes: Sequence[FixRecipe], work: _Work) -> None:
+    """The recipes' edits of one file (``path``, of kind ``file``), made with the INI editor."""
     current = read_current(root, path)
     if current.data is None:
         raise PlanningError(f"{path} does not exist under {root}: nothing to correct")
     document = IniDocument.parse(current.data)
-    changed: set[tuple[FileKind, str, str]] = set()
+    changed: set[tuple[str, str, str]] = set()
     line_changes: list[LineChange] = []
     comments: list[tuple[str, str, str]] = []
     for recipe in recipes:
-        edits = [edit for edit in recipe.edits if edit.file == file]
+        edits = [edit for edit in recipe.edits if edit.path == path]
         targets = {target for edit in edits for target in edit.targets}
         if not edits:
             continue
@@ -186,9 +185,11 @@ def build_fix_plan(
 ) -> FixPlan:
     """One plan for the recipes, in order; raises PlanningError when a file cannot be read or written."""
     work = _Work()
-    for file in _EDIT_KINDS:
-        if any(edit.file == file for recipe in recipes for edit in recipe.edits):
-            _edit_file(root, file, recipes, work)
+    # Each file the edits change, in the order the recipes name them: a lint repair changes the file its issue
+    # is in (nova.conf, nova-compute.conf, a nova.conf.d file, glance-api.conf).
+    files = {edit.path: edit.file for recipe in recipes for edit in recipe.edits}
+    for path, file in files.items():
+        _edit_file(root, path, file, recipes, work)
     answers = _kvm_answers()
     modules = next((recipe for recipe in recipes if recipe.load_modules), None)
     if modules is not None:

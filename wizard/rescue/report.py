@@ -10,7 +10,7 @@ merges the chosen fixes into the one Plan that apply_plan() runs with confirm-or
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence, Set
+from collections.abc import Callable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,11 +20,12 @@ from wizard.diagnosis.checks.context import VtState, build_context
 from wizard.diagnosis.diagnose import diagnose_profile
 from wizard.diagnosis.findings import Diagnosis, Finding, Status, Verdict, diagnosis_to_json
 from wizard.files.lines import decode
+from wizard.host.config_chain import ConfigChain
 from wizard.host.facts import HostFacts
-from wizard.host.ini_record import CONFIG_PATHS
 from wizard.host.profile import HostProfile
-from wizard.lint.issues import ConfigReview, ConfigText, IniEdit, LintIssue
-from wizard.lint.review import lint_host, review_config
+from wizard.lint.chains import review_chains
+from wizard.lint.issues import ConfigReview, IniEdit, LintIssue
+from wizard.lint.review import lint_host
 from wizard.plan.current import PlanningError, read_current
 from wizard.plan.explain import DiffLine, explain_plan
 from wizard.plan.fixes import KVM_DEVICE_FIXES, KVM_MODULE_FIXES
@@ -99,17 +100,25 @@ class RescueReport:
         return fix
 
 
-def review_files(root: Path, profile: HostProfile) -> ConfigReview:
-    """Lint of nova.conf and glance-api.conf as they are under the root now."""
-    sources: list[ConfigText] = []
-    for file, path in CONFIG_PATHS.items():
+def _chains(profile: HostProfile) -> tuple[ConfigChain, ...]:
+    return (profile.nova_chain, profile.glance_chain)
+
+
+def review_files(
+    root: Path, profile: HostProfile, after: Mapping[str, bytes | None] | None = None
+) -> ConfigReview:
+    """Lint of every file nova-compute and glance-api read, as they are under the root now (``after``: the
+    files a plan would write instead)."""
+    changed = after or {}
+
+    def read(path: str) -> tuple[str | None, str | None]:
         try:
-            data = read_current(root, path).data
+            data = changed[path] if path in changed else read_current(root, path).data
         except PlanningError as error:
-            sources.append(ConfigText(file, None, str(error)))
-            continue
-        sources.append(ConfigText(file, decode(data) if data is not None else None))
-    return review_config(sources, lint_host(profile))
+            return None, str(error)
+        return (decode(data) if data is not None else None), None
+
+    return review_chains(_chains(profile), read, lint_host(profile))
 
 
 def build_report(
@@ -119,7 +128,7 @@ def build_report(
     started = time.perf_counter()
     say = progress or (lambda _text: None)
     profile = HostProfile.from_facts(facts)
-    say("Checking nova.conf and glance-api.conf")
+    say("Checking the files nova-compute and glance-api read")
     review = review_files(root, profile)
     say("Diagnosing the host")
     diagnosis = diagnose_profile(profile, config=review)
@@ -193,7 +202,7 @@ def _edit_words(edit: IniEdit) -> str:
 
 
 def fix_title(issue: LintIssue) -> str:
-    where = f"{issue.file} line {issue.line}" if issue.line is not None else issue.file
+    where = f"{issue.name} line {issue.line}" if issue.line is not None else issue.name
     return f"{where}: " + "; ".join(_edit_words(edit) for edit in issue.repair)
 
 
@@ -212,16 +221,8 @@ def _verify(plan: Plan, resolved: Sequence[str], profile: HostProfile, root: Pat
     """Why the planned files are not better than the current ones (None: they are)."""
     if not resolved:
         return None
-    after = {edit.path: edit.after for edit in plan.edits}
-    host = lint_host(profile)
-    sources_now: list[ConfigText] = []
-    sources_after: list[ConfigText] = []
-    for file, path in CONFIG_PATHS.items():
-        now = read_current(root, path).data
-        sources_now.append(ConfigText(file, decode(now) if now is not None else None))
-        then = after.get(path, now)
-        sources_after.append(ConfigText(file, decode(then) if then is not None else None))
-    before, review = review_config(sources_now, host), review_config(sources_after, host)
+    after: dict[str, bytes | None] = {edit.path: edit.after for edit in plan.edits}
+    before, review = review_files(root, profile), review_files(root, profile, after)
     left = [issue_id for issue_id in resolved if review.issue(issue_id) is not None]
     if left:
         return f"the planned file still has {', '.join(left)}"

@@ -1,4 +1,5 @@
-"""Checks of nova.conf and glance-api.conf as the probe recorded them: config lint, each problem at its line."""
+"""Checks of the files nova-compute and glance-api read, as the probe recorded them: config lint, each problem at
+its file and line."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from typing import TYPE_CHECKING
 from wizard.diagnosis.checks.common import Assessment, Impact, assess
 from wizard.diagnosis.checks.context import Context
 from wizard.diagnosis.findings import Evidence, Remedy, Status
+from wizard.host.config_chain import chain_paths
 from wizard.host.facts import HostFacts
-from wizard.host.ini_record import CONFIG_PATHS, ID_PREFIXES, RECORDED_CONFIGS, restore_ini
+from wizard.host.ini_record import finding_id, restore_ini
 from wizard.host.profile import HostProfile
 
 # The lint (option schema, rules) loads only when there is a file to lint: a first-boot host has none.
@@ -20,29 +22,25 @@ NOT_RECORDED = "its settings are not in these facts (recorded by an older kvm-wi
 
 
 def review_recorded(facts: HostFacts, profile: HostProfile) -> ConfigReview | None:
-    """Lint of the settings in the facts (pure: the probe recorded them, secrets masked); None when the facts
-    hold no configuration file at all."""
-    if not any(_recorded(facts, path) for path in RECORDED_CONFIGS):
+    """Lint of the settings in the facts (pure: the probe recorded them, secrets masked) of every file
+    nova-compute and glance-api read; None when the facts hold no such file at all."""
+    chains = (profile.nova_chain, profile.glance_chain)
+    if not any(_recorded(facts, path) for chain in chains for path in chain_paths(chain)):
         return None
-    from wizard.lint.issues import ConfigText
-    from wizard.lint.review import lint_host, review_config
+    from wizard.lint.chains import review_chains
+    from wizard.lint.review import lint_host
 
-    sources: list[ConfigText] = []
-    for path, kind in RECORDED_CONFIGS.items():
-        read = facts.files.get(path)
-        if read is not None and read.content is not None:
-            sources.append(ConfigText(kind, restore_ini(read.content)))
-        elif read is not None and read.error and not read.error.startswith("ENOENT"):
-            sources.append(ConfigText(kind, None, read.error))
-        elif read is None and facts.stat(path).exists:
-            sources.append(ConfigText(kind, None, NOT_RECORDED))
-        else:
-            sources.append(ConfigText(kind, None))
-    # The rules between options judge what nova-compute reads over all its files (nova.conf.d, Debian's
-    # nova-compute.conf), not nova.conf alone.
-    alone = profile.nova_chain.present in ((), (CONFIG_PATHS["nova.conf"],))
-    effective = None if alone else profile.nova_config.raw_config()
-    return review_config(sources, lint_host(profile), effective)
+    def read(path: str) -> tuple[str | None, str | None]:
+        found = facts.files.get(path)
+        if found is not None and found.content is not None:
+            return restore_ini(found.content), None
+        if found is not None and found.error and not found.error.startswith("ENOENT"):
+            return None, found.error
+        if found is None and facts.stat(path).exists:
+            return None, NOT_RECORDED
+        return None, None
+
+    return review_chains(chains, read, lint_host(profile))
 
 
 def _recorded(facts: HostFacts, path: str) -> bool:
@@ -54,7 +52,7 @@ def _recorded(facts: HostFacts, path: str) -> bool:
 
 
 def issue_title(issue: LintIssue) -> str:
-    where = f"{issue.file} line {issue.line}" if issue.line is not None else issue.file
+    where = f"{issue.name} line {issue.line}" if issue.line is not None else issue.name
     return f"{where}: {issue.message}"
 
 
@@ -79,18 +77,18 @@ def _evidence(issue: LintIssue) -> list[Evidence]:
 
 
 def _summary(ctx: Context, file: ConfigFile, issues: tuple[LintIssue, ...]) -> list[Assessment]:
-    finding_id = f"{ID_PREFIXES[file.file]}-lint"
-    path = next(path for path, kind in RECORDED_CONFIGS.items() if kind == file.file)
+    summary_id = finding_id(file.file, file.path, "lint")
+    path = file.path
     if file.error is not None:
-        title = f"{file.file}'s settings were not checked against the option rules"
-        return [assess(finding_id, Status.UNKNOWN, title, [Evidence(path, file.error)])]
+        title = f"{file.name}'s settings were not checked against the option rules"
+        return [assess(summary_id, Status.UNKNOWN, title, [Evidence(path, file.error)])]
     if any(issue.severity != "info" for issue in issues):
         return []  # the problems below say it
     return [
         assess(
-            finding_id,
+            summary_id,
             Status.PASS,
-            f"{file.file}: its {file.settings} settings follow the option rules",
+            f"{file.name}: its {file.settings} settings follow the option rules",
             [Evidence(path, f"{file.settings} assignments, secrets masked at recording")],
         )
     ]
@@ -104,12 +102,12 @@ def check_config(ctx: Context) -> list[Assessment]:
     for file in review.files:
         if not file.present:
             continue
-        issues = review.issues_of(file.file)
+        issues = review.issues_in(file.path)
         found += _summary(ctx, file, issues)
         errors = [issue for issue in issues if issue.severity == "error"]
         lines = [str(issue.line) for issue in errors if issue.line is not None]
         where = f" (line{'s' if len(lines) > 1 else ''} {', '.join(lines)})" if lines else ""
-        reason = f"{file.file} has {len(errors)} error(s) that stop nova-compute{where}"
+        reason = f"{file.name} has {len(errors)} error(s) that stop nova-compute{where}"
         for issue in issues:
             error = issue.severity == "error"
             found.append(

@@ -1,5 +1,6 @@
 """Where nova-compute reads its configuration: the files in their order, a later file's value hiding an earlier
-one's, options nova does not know in the files beside nova.conf, and kolla-ansible or the snap owning them."""
+one's, and kolla-ansible or the snap owning them. What is wrong inside each file is the config lint's
+(wizard.lint, over every file of the chain)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,7 @@ from wizard.diagnosis.checks.context import Context
 from wizard.diagnosis.findings import Evidence, Remedy, Status
 from wizard.effective import EffectiveConfig
 from wizard.host.config_chain import ConfigChain, Deployment
-from wizard.host.ini_record import CONFIG_PATHS
-from wizard.options import lookup_name, normalize_section
+from wizard.options import normalize_section
 
 
 def check_config_chain(ctx: Context) -> list[Assessment]:
@@ -22,7 +22,6 @@ def check_config_chain(ctx: Context) -> list[Assessment]:
         return []
     found = [_files(chain)]
     found += _shadowed(chain, profile.nova_config)
-    found += _unknown(chain, profile.nova_config)
     return found
 
 
@@ -86,47 +85,6 @@ def _shadowed(chain: ConfigChain, config: EffectiveConfig) -> list[Assessment]:
                     summary=f"Change [{section}] {key} in {winner.path}, or remove it there",
                     why=f"{chain.describe()}; an edit of {loser.path} changes nothing while {winner.path} sets it. "
                     "kvm-wizard writes its changes where they take effect.",
-                ),
-            )
-        )
-    return found
-
-
-def _unknown(chain: ConfigChain, config: EffectiveConfig) -> list[Assessment]:
-    """Options nova does not know in the files beside nova.conf (nova.conf has its own lint); only where they
-    are the host's own (kolla-ansible and the snap write theirs)."""
-    linted = CONFIG_PATHS["nova.conf"]
-    found: list[Assessment] = []
-    if chain.deployment is not Deployment.HOST:
-        return found
-    for source in config.sources:
-        if source.path == linted or source.document is None:
-            continue
-        names = []
-        for entry in source.document.entries():
-            if entry.section is None:
-                continue
-            lookup = lookup_name("nova.conf", entry.section, entry.key)
-            if lookup.status == "unknown":
-                names.append((entry, "not a nova option: ignored"))
-            elif lookup.status == "renamed":
-                names.append((entry, f"the old name of [{lookup.section}] {lookup.name}"))
-        if not names:
-            continue
-        found.append(
-            assess(
-                f"config-unknown-options:{source.path}",
-                Status.WARN,
-                f"{source.path}: {len(names)} option(s) nova does not read under these names",
-                [
-                    Evidence(
-                        f"{source.path} line {entry.line_number}", f"[{entry.section}] {entry.key}: {why}"
-                    )
-                    for entry, why in names
-                ],
-                remedy=Remedy(
-                    summary="Remove them, or give them their current names",
-                    why="nova ignores an option it does not know; a renamed one is read for a while, then not.",
                 ),
             )
         )

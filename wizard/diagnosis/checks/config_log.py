@@ -67,7 +67,7 @@ def config_error_remedy(ctx: Context, error: LogError) -> Remedy | None:
     restart = f"systemctl restart {unit}"
     issue = explaining_issue(ctx, error)
     if issue is not None:
-        where = f"{issue.file} line {issue.line}" if issue.line is not None else issue.file
+        where = f"{issue.name} line {issue.line}" if issue.line is not None else issue.name
         settings = tuple(edit.describe() for edit in issue.repair)
         return Remedy(
             summary=f"Correct {where} as finding {issue.id} says, then restart {unit}",
@@ -80,7 +80,7 @@ def config_error_remedy(ctx: Context, error: LogError) -> Remedy | None:
     file = details.get("file", "")
     review = ctx.config
     checked = review is not None and any(
-        item.present and item.error is None and CONFIG_PATHS[item.file] == (file or CONFIG_PATHS["nova.conf"])
+        item.present and item.error is None and item.path == (file or CONFIG_PATHS["nova.conf"])
         for item in review.files
     )
     if checked:
