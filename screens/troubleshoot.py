@@ -16,14 +16,17 @@ from textual.widgets.option_list import Option
 
 from screens.base import HostReady, StepScreen, stylesheet
 from screens.registry import StepExit
-from screens.rescue_text import fix_line, preview_text, problems_first, recheck_text
+from screens.rescue_text import fix_line
 from screens.session import Banner
+from screens.steps import troubleshoot
+from screens.steps.findings import problems_first
 from screens.steps.said import VERDICT_WORDS
 from screens.steps.troubleshoot import TroubleshootResult
 from screens.widgets.buttons import button
+from screens.widgets.diff_view import shown_text
 from screens.widgets.findings import FindingsView
 from screens.widgets.rescue_lists import FixList, RescueFindings
-from screens.widgets.text import line
+from screens.widgets.text import line, said_text
 from wizard.source import HostSource
 
 if TYPE_CHECKING:
@@ -134,17 +137,10 @@ class TroubleshootScreen(StepScreen[TroubleshootResult]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, name="rescue report", group="report")
     def make_report(self, source: HostSource) -> None:
-        from wizard.rescue.report import build_report
-
-        if not source.ready:
-            self.post_message(ReportProgressed("Copying the demo host's files"))
-            source = source.prepared()
-        root = source.root or Path("/")
-        self.post_message(ReportProgressed("Reading the host's facts"))
-        facts = source.load_facts()
-        report = build_report(facts, root, progress=self._progressed)
-        recheck = recheck_text(root, facts, self.applied) if self.applied is not None else None
-        self.post_message(ReportMade(source, report, recheck))
+        """The report, made by the step's own function (screens/steps/troubleshoot.py), as in line mode."""
+        checked = troubleshoot.make_report(source, self.applied, self._progressed)
+        recheck = said_text(checked.recheck) if checked.recheck is not None else None
+        self.post_message(ReportMade(checked.source, checked.report, recheck))
 
     def _progressed(self, text: str) -> None:
         self.post_message(ReportProgressed(text))  # from the worker's thread: post_message is thread-safe
@@ -265,24 +261,23 @@ class TroubleshootScreen(StepScreen[TroubleshootResult]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, name="fixes' plan", group="plan")
     def plan_fixes(self, report: RescueReport, chosen: list[str], root: Path) -> None:
-        from wizard.apply.transaction import preview_apply
-        from wizard.plan.current import PlanningError
-        from wizard.rescue.report import explain_fix
-
-        try:
-            plan = report.plan(chosen)
-        except (PlanningError, KeyError) as error:
-            message = line("fail", f"The fixes cannot be planned: {error}. r checks again.")
-            self.post_message(FixesPlanned(None, (), message, Text(), can_apply=False))
-            return
-        lines = explain_fix(plan, live=self.source.runs_actions)
-        preview = preview_apply(plan, root, confirm_timeout=self.confirm_timeout)
-        summary, body = preview_text(
-            report, chosen, plan, lines=lines, preview=preview, confirm_timeout=self.confirm_timeout
+        """The ticked fixes planned and previewed by the step's own function, as in line mode."""
+        previewed = troubleshoot.plan_fixes(
+            report,
+            chosen,
+            root,
+            live=self.source.runs_actions,
+            confirm_timeout=self.confirm_timeout,
+            apply_key="F10",
+            back_key="Esc",
         )
         self.post_message(
             FixesPlanned(
-                plan, tuple(chosen), summary, body, can_apply=not preview.problems and not plan.empty
+                previewed.plan,
+                previewed.fixes,
+                said_text([previewed.summary]),
+                shown_text(previewed.body),
+                can_apply=previewed.can_apply,
             )
         )
 

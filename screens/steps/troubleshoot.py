@@ -106,8 +106,9 @@ def not_offered(report: RescueReport) -> list[Said]:
 
 
 def recheck_lines(root: Path, facts: HostFacts, generation: int) -> list[Said]:
-    """nova.conf and glance-api.conf linted again as they are now, after the apply of ``generation``."""
-    from wizard.host.profile import HostProfile
+    """The files nova-compute and glance-api read, linted again as they are now, after the apply of
+    ``generation``."""
+    from wizard.host.profile import HostProfile  # lazy: the engine is not loaded before the first frame
     from wizard.rescue.report import review_files
 
     review = review_files(root, HostProfile.from_facts(facts))
@@ -116,22 +117,22 @@ def recheck_lines(root: Path, facts: HostFacts, generation: int) -> list[Said]:
         if not file.present:
             continue
         if file.error is not None:
-            out.append(Said(f"{file.file} cannot be checked: {file.error}.", "fail"))
+            out.append(Said(f"{file.name} cannot be checked: {file.error}.", "fail"))
             continue
-        issues = [issue for issue in review.issues if issue.file == file.file]
+        issues = list(review.issues_in(file.path))
         errors = [issue for issue in issues if issue.severity == "error"]
         warnings = [issue for issue in issues if issue.severity == "warning"]
         if errors:
-            out.append(Said(f"{file.file}: {len(errors)} error(s) left (lines {_lines(errors)}).", "fail"))
+            out.append(Said(f"{file.name}: {len(errors)} error(s) left (lines {_lines(errors)}).", "fail"))
         elif warnings:
             out.append(
                 Said(
-                    f"{file.file}: no error left; {len(warnings)} warning(s) (lines {_lines(warnings)}).",
+                    f"{file.name}: no error left; {len(warnings)} warning(s) (lines {_lines(warnings)}).",
                     "pass",
                 )
             )
         else:
-            out.append(Said(f"{file.file} follows the option rules.", "pass"))
+            out.append(Said(f"{file.name} follows the option rules.", "pass"))
     if len(out) == 1:
         out.append(Said("no nova.conf or glance-api.conf here."))
     return out
