@@ -160,7 +160,7 @@ async def test_after_an_apply_the_files_are_linted_again(tmp_path: Path) -> None
     assert result.ok
     app = ScreenApp(lambda: troubleshoot(source, applied=result.generation))
     async with app.run_test(size=(80, 24)) as pilot:
-        await shows(pilot, "Checked again after generation 1: [PASS] nova.conf: no error left; 3 warning(s)")
+        await shows(pilot, "Checked again after generation 1:\n[PASS] nova.conf: no error left; 3 warning(s)")
         await shows(pilot, "[PASS] glance-api.conf follows the option rules.")
         screen = made(app)
         # nova-compute still runs with the old file: restarting it is the urgent fix now.
