@@ -50,7 +50,10 @@ def _first_frame(argv: list[str], marker: str, environment: dict[str, str]) -> t
         while True:
             with contextlib.suppress(pexpect.TIMEOUT):
                 data: bytes | str = child.read_nonblocking(65536, timeout=0.05)
-                stream.feed(data if isinstance(data, bytes) else data.encode())
+                raw = data if isinstance(data, bytes) else data.encode()
+                stream.feed(raw)
+                if b"\x1b[6n" in raw:
+                    child.send(b"\x1b[1;1R")  # the terminal's answer to the wizard's cursor position query
             if any(marker in line for line in screen.display):
                 elapsed = time.perf_counter() - started
                 break

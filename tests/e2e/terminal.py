@@ -47,6 +47,11 @@ class AlternateScreen(pyte.Screen):
         super().__init__(columns, lines)
         self.saved: tuple[Any, Any] | None = None
         self.in_alternate = False
+        self.answers = bytearray()  # what the terminal says back to the program (a cursor position report)
+
+    def write_process_input(self, data: str) -> None:
+        """pyte's answer to a device status query (ESC [ 6 n): sent to the program, as a terminal does."""
+        self.answers += data.encode()
 
     def set_mode(self, *modes: int, **kwargs: Any) -> None:
         if kwargs.get("private") and 1049 in modes and not self.in_alternate:
@@ -99,6 +104,9 @@ class Terminal:
             return False
         self.raw += data
         self.stream.feed(data)
+        if self.screen.answers:
+            self.child.send(bytes(self.screen.answers))
+            self.screen.answers.clear()
         for row in self.screen.buffer.values():
             self.seen.update(cell.data for cell in row.values() if cell.data)
         return True

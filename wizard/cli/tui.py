@@ -1,7 +1,8 @@
 """The launcher of the interactive wizard: `kvm-wizard`, `kvm-wizard --demo [SCENARIO]`, `kvm-wizard rescue`.
 
 The line mode (--line, or by itself where a screen cannot be drawn: TERM=dumb, a terminal type terminfo does
-not know, an output that is not a terminal) runs the same steps in plain lines (screens/line/), without Textual.
+not know, an output that is not a terminal, a terminal that does not answer a cursor position query) runs the
+same steps in plain lines (screens/line/), without Textual.
 
 It decides the mode and where the host comes from, picks the terminal's glyph profile and sets Textual's
 switches before Textual is imported, then runs the app and prints what the operator needs once the terminal
@@ -28,6 +29,7 @@ from typing import TYPE_CHECKING, TextIO
 from wizard import interrupts
 from wizard.cli.common import EXIT_OK, UsageError
 from wizard.cli.output import raw_streams
+from wizard.cli.terminal_query import WAIT, terminal_answers
 
 # For the type checker: the launcher imports the screens only once the terminal is known to be usable.
 if TYPE_CHECKING:
@@ -43,6 +45,14 @@ def run(args: argparse.Namespace) -> int:
     if not (sys.stdin.isatty() and sys.stderr.isatty()):
         instead = "kvm-wizard rescue --report" if mode == "rescue" else "kvm-wizard check, plan and apply"
         raise UsageError(f"the interactive wizard needs a terminal; without one use {instead}")
+    if not terminal_answers(sys.stdin.fileno(), sys.stderr.fileno()):
+        term = os.environ.get("TERM", "")
+        print(
+            f"kvm-wizard: this terminal (TERM={term}) did not answer a cursor position query within "
+            f"{WAIT:g} s: it cannot show a screen, so the wizard runs in lines (--line).",
+            file=sys.stderr,
+        )
+        return run_lines(args, mode, source)
     from screens import console
 
     if getattr(args, "no_color", False):
