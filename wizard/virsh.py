@@ -18,9 +18,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from xml.etree import ElementTree
-from xml.sax.saxutils import quoteattr
 
 from wizard.virsh_domcaps import DomainCapabilities, parse_domain_capabilities, parse_xml
+from wizard.xml_text import escape, quoteattr
 
 DEFAULT_URI = (
     "qemu:///system"  # nova's connection for virt_type kvm and qemu ([libvirt] connection_uri unset)
@@ -327,15 +327,11 @@ def guest_cpu_xml(model: str, flags: tuple[str, ...]) -> str:
         name = text.lstrip("+-")
         if name and name not in features:
             features[name] = "disable" if text.startswith("-") else "require"
-    lines = ['<cpu match="exact">', f"  <model>{_escape(model)}</model>"]
+    lines = ['<cpu match="exact">', f"  <model>{escape(model)}</model>"]
     lines += [
         f"  <feature name={quoteattr(name)} policy={quoteattr(policy)}/>" for name, policy in features.items()
     ]
     return "\n".join([*lines, "</cpu>"]) + "\n"
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,8 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from xml.etree import ElementTree
-from xml.sax.saxutils import escape, quoteattr
+
+from wizard.xml_text import escape, quoteattr
 
 SMOKE_PREFIX = "kvm-wizard-smoke-"
 MEMORY_MIB = 256  # never runs: started paused, then destroyed; OVMF's smallest comfortable size
