@@ -96,7 +96,10 @@ class LineIO:
             return answer
 
     def more(self) -> bool:
-        """Asked when a screenful is printed: Enter for more, q stops the text."""
+        """Asked when a screenful is printed: Enter for more, q stops the text. Once the input has ended nobody
+        can answer: the rest is printed (the last words of a session that ends for it)."""
+        if self.reader.ended and not self.reader.buffer:
+            return True
         self.printer.prompt("-- more: Enter goes on, q skips the rest -- >")
         try:
             answer = self.reader.read_line()

@@ -4,6 +4,8 @@ written (asserted on the raw bytes), nothing but ASCII, and never more than a sc
 
 from __future__ import annotations
 
+import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -147,3 +149,20 @@ def test_a_slow_line_stays_usable(tmp_path: Path) -> None:
     text = check_lines(terminal, chunks)
     assert "== Done - Step 12 of 12" in text
     assert max(chunk.count("\n") for chunk in chunks) <= ROWS
+
+
+def test_an_input_that_ends_at_once_ends_the_session_in_words(tmp_path: Path) -> None:
+    """Standard input at its end (< /dev/null, a closed pipe): the session ends saying so, with no question left
+    waiting and no internal error, even where the text asks for more."""
+    done = subprocess.run(
+        [KVM_WIZARD, "--line", "--demo", "intel-ready", "--root", str(tmp_path / "root")],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "TERM": "dumb", "COLUMNS": str(COLUMNS), "LINES": str(ROWS)},
+        check=False,
+    )
+    assert "internal error" not in done.stdout + done.stderr
+    assert "The input ended: quitting" in done.stdout
+    assert done.returncode == 0
